@@ -1,0 +1,253 @@
+// Package apitest is the API's behaviour suite, exported so that it runs
+// against every storage backend: the embedded one (bbolt and files) and the
+// AWS one (DynamoDB Local and an S3 stand-in). Every response it sees is
+// checked against the OpenAPI contract.
+package apitest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/store"
+)
+
+// Backend is the storage an Env runs on.
+type Backend struct {
+	Table store.Table
+	Blobs blob.Store
+	// Extra handlers the local server mounts (presigned blob URLs).
+	Extra map[string]http.Handler
+	// Reopen drops the backend's clients and opens new ones over the same
+	// data, as a restarted process would.
+	Reopen func(t *testing.T) Backend
+}
+
+// NewBackend makes a fresh, empty backend for one test.
+type NewBackend func(t *testing.T) Backend
+
+// Env is a running API over one backend.
+type Env struct {
+	T       *testing.T
+	App     *app.App
+	Key     *auth.DevKey
+	Backend Backend
+	Logs    *syncBuffer
+	cfg     app.Config
+}
+
+// RepoRoot is the repository's top folder.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// SecondRegion is the English test region: a council and its ICB, in
+// configuration alone.
+func SecondRegion() string {
+	return filepath.Join(RepoRoot(), "infra", "regions", "testdata", "cheshire-west.json")
+}
+
+// NewEnv builds the API over a backend with West Wales and the test region.
+func NewEnv(t *testing.T, b Backend) *Env {
+	t.Helper()
+	key := auth.NewDevKey()
+	keys, err := auth.StaticKeys(key.JWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	cfg := app.Config{
+		RegionFiles: []string{SecondRegion()}, Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
+		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug),
+	}
+	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg}
+	e.build(b)
+	return e
+}
+
+func (e *Env) build(b Backend) {
+	a, err := app.Build(e.cfg, b.Table, b.Blobs, b.Extra)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	e.App, e.Backend = a, b
+}
+
+// Restart rebuilds the API over the same data with new clients.
+func (e *Env) Restart() {
+	e.T.Helper()
+	if e.Backend.Reopen == nil {
+		e.T.Fatal("backend cannot be reopened")
+	}
+	e.build(e.Backend.Reopen(e.T))
+}
+
+// Token mints a token.
+func (e *Env) Token(spec auth.TokenSpec) string {
+	e.T.Helper()
+	if spec.TTL == 0 {
+		spec.TTL = time.Hour
+	}
+	if spec.Subject == "" {
+		spec.Subject = "test-" + spec.Partner + spec.Region
+	}
+	tok, err := e.Key.Mint(spec, time.Now())
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return tok
+}
+
+// PartnerToken is a partner's finance system with every partner scope.
+func (e *Env) PartnerToken(region, partner string) string {
+	return e.Token(auth.TokenSpec{Region: region, Partner: partner, Name: partner + " finance", Scopes: auth.DefaultScopes(region, partner)})
+}
+
+// RCUToken is the region's collaboration unit.
+func (e *Env) RCUToken(region string) string {
+	return e.Token(auth.TokenSpec{Region: region, Name: "RCU", Scopes: auth.DefaultScopes(region, "")})
+}
+
+// GovToken is government, for every region.
+func (e *Env) GovToken() string {
+	return e.Token(auth.TokenSpec{Region: auth.AllRegions, Name: "Minister's office", Scopes: auth.DefaultScopes(auth.AllRegions, "")})
+}
+
+// Resp is an answer.
+type Resp struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic value.
+func (r *Resp) JSON(t *testing.T) map[string]any {
+	t.Helper()
+	var v map[string]any
+	if err := json.Unmarshal(r.Body, &v); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %s", err, r.Body)
+	}
+	return v
+}
+
+// Req is a request to send.
+type Req struct {
+	Method, Path, Token string
+	Body                []byte
+	Header              map[string]string
+}
+
+// Do sends a request through the handler and checks the answer against the
+// contract.
+func (e *Env) Do(r Req) *Resp {
+	e.T.Helper()
+	var body io.Reader = http.NoBody
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req := httptest.NewRequest(r.Method, r.Path, body)
+	if r.Body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if r.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+r.Token)
+	}
+	for k, v := range r.Header {
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	rec := httptest.NewRecorder()
+	e.App.Handler.ServeHTTP(rec, req)
+	res := &Resp{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+	checkContract(e.T, req, r.Body, res)
+	return res
+}
+
+// Get, Put are shorthands.
+func (e *Env) Get(path, token string) *Resp {
+	return e.Do(Req{Method: "GET", Path: path, Token: token})
+}
+
+// Put sends a JSON body.
+func (e *Env) Put(path, token string, body []byte, header ...string) *Resp {
+	h := map[string]string{}
+	for i := 0; i+1 < len(header); i += 2 {
+		h[header[i]] = header[i+1]
+	}
+	return e.Do(Req{Method: "PUT", Path: path, Token: token, Body: body, Header: h})
+}
+
+// Example reads one of the shared example bodies.
+func Example(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(RepoRoot(), "infra", "examples", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Edit decodes a JSON body, lets fn change it, and encodes it again.
+func Edit(t *testing.T, body []byte, fn func(m map[string]any)) []byte {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	fn(m)
+	out, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// syncBuffer collects logs from concurrent requests.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+// String is everything logged so far.
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// Lines are the log lines that mention substr.
+func (s *syncBuffer) Lines(substr string) []string {
+	var out []string
+	for _, l := range strings.Split(s.String(), "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return out
+}

@@ -1,0 +1,37 @@
+package apitest
+
+import (
+	"testing"
+)
+
+// Run runs the whole API suite on fresh backends from newBackend.
+func Run(t *testing.T, newBackend NewBackend) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, e *Env)
+	}{
+		{"examples are accepted by their own partners", testExamplesAccepted},
+		{"unchanged content is not a new version", testUnchangedContent},
+		{"a changed body is the next version", testNextVersion},
+		{"If-Match is honoured", testIfMatch},
+		{"Idempotency-Key replays, refuses reuse and in-flight duplicates", testIdempotency},
+		{"dry runs store nothing", testDryRun},
+		{"validation reports every error at once and stores nothing", testAllErrorsAtOnce},
+		{"warnings are returned and stored with the version", testWarningsStored},
+		{"bad requests get problems", testSafeByDefault},
+		{"partners act only on their own slice", testSliceIsolation},
+		{"tokens of the wrong shape are refused", testTokenShapes},
+		{"lists page with opaque cursors", testPagination},
+		{"data survives a restart", testRestart},
+		{"concurrent writers all land as consecutive versions", testConcurrentWriters},
+		{"a second region works in configuration alone", testSecondRegion},
+		{"meta routes", testMetaRoutes},
+		{"request ids appear in problems and logs", testRequestIDs},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, NewEnv(t, newBackend(t)))
+		})
+	}
+}

@@ -1,0 +1,137 @@
+// Package apperr is the product's one error type: a code that says what kind
+// of failure it is (and so which HTTP status it becomes), a message safe to
+// show the caller, and the field errors behind a rejection.
+package apperr
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Code classifies an error.
+type Code string
+
+// The codes; httpapi maps each to one status.
+const (
+	Malformed        Code = "malformed"              // 400
+	Unauthenticated  Code = "unauthenticated"        // 401
+	Forbidden        Code = "forbidden"              // 403
+	NotFound         Code = "not-found"              // 404
+	MethodNotAllowed Code = "method-not-allowed"     // 405
+	Conflict         Code = "conflict"               // 409
+	Locked           Code = "locked"                 // 409
+	PreconditionFail Code = "precondition-failed"    // 412
+	TooLarge         Code = "too-large"              // 413
+	UnsupportedMedia Code = "unsupported-media-type" // 415
+	Invalid          Code = "validation"             // 422
+	Unavailable      Code = "unavailable"            // 503
+	Internal         Code = "internal"               // 500
+)
+
+// FieldError names one failing input: exactly one of Pointer (a JSON Pointer
+// into the body), Parameter (a path or query parameter) or Header.
+type FieldError struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Pointer   string `json:"pointer,omitempty"`
+	Parameter string `json:"parameter,omitempty"`
+	Header    string `json:"header,omitempty"`
+}
+
+// MarshalJSON always names a place: a field error with neither parameter nor
+// header is about the body, and its pointer "" means the whole body.
+func (f FieldError) MarshalJSON() ([]byte, error) {
+	type plain FieldError
+	if f.Parameter != "" || f.Header != "" || f.Pointer != "" {
+		return json.Marshal(plain(f))
+	}
+	return json.Marshal(struct {
+		plain
+		Pointer string `json:"pointer"`
+	}{plain(f), ""})
+}
+
+// Lock describes the lock behind a Locked error.
+type Lock struct {
+	Period   string    `json:"period"`
+	LockedAt time.Time `json:"lockedAt"`
+	LockedBy string    `json:"lockedBy"`
+}
+
+// Error is the product's error.
+type Error struct {
+	Code   Code
+	Title  string // short, fixed per problem type
+	Detail string // safe to show the caller
+	Fields []FieldError
+	Lock   *Lock
+	// RetryAfter, for Unavailable, is how long the caller should wait.
+	RetryAfter time.Duration
+	// Allow, for MethodNotAllowed, lists the methods the route accepts.
+	Allow []string
+	// Err is the cause, logged but never shown.
+	Err error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Detail, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Detail)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// New builds an error with a code and a detail.
+func New(code Code, detail string) *Error { return &Error{Code: code, Detail: detail} }
+
+// Newf builds an error with a formatted detail.
+func Newf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Wrap keeps err as the hidden cause of a coded error.
+func Wrap(code Code, err error, detail string) *Error {
+	return &Error{Code: code, Detail: detail, Err: err}
+}
+
+// WithFields adds field errors.
+func (e *Error) WithFields(fs ...FieldError) *Error {
+	e.Fields = append(e.Fields, fs...)
+	return e
+}
+
+// Validation is a 422 naming every failing field.
+func Validation(fs []FieldError) *Error {
+	return &Error{Code: Invalid, Detail: fmt.Sprintf("%d %s failed validation", len(fs), plural(len(fs), "field", "fields")), Fields: fs}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// CodeOf returns err's code; an uncoded error is Internal.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns err as an *Error, wrapping an uncoded error as Internal.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: Internal, Detail: "internal error", Err: err}
+}
+
+// Is reports whether err carries code.
+func Is(err error, code Code) bool { return CodeOf(err) == code }

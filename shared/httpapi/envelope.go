@@ -1,0 +1,93 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// receipt proves what a partner sent and when.
+type receipt struct {
+	ReceiptID  string    `json:"receiptId"`
+	ReceivedAt time.Time `json:"receivedAt"`
+	SHA256     string    `json:"sha256"`
+}
+
+// envelope is a version as the API returns it. Lists leave Document out.
+type envelope struct {
+	Region     string               `json:"region"`
+	Partner    string               `json:"partner"`
+	Kind       submission.Kind      `json:"kind"`
+	Key        map[string]any       `json:"key"`
+	Version    int                  `json:"version"`
+	ReceivedAt time.Time            `json:"receivedAt"`
+	ReceivedBy service.Actor        `json:"receivedBy"`
+	SHA256     string               `json:"sha256"`
+	Warnings   []submission.Warning `json:"warnings"`
+	SignOff    *service.SignOff     `json:"signOff"`
+	Receipt    receipt              `json:"receipt"`
+	Document   json.RawMessage      `json:"document,omitempty"`
+}
+
+func envelopeOf(rec service.VersionRecord, doc json.RawMessage) envelope {
+	key, _ := submission.KeyOf(rec.Kind, rec.KeyValues) // stored keys always parse
+	warnings := rec.Warnings
+	if warnings == nil {
+		warnings = []submission.Warning{}
+	}
+	return envelope{
+		Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, Key: key.Fields(), Version: rec.Version,
+		ReceivedAt: rec.ReceivedAt, ReceivedBy: rec.ReceivedBy, SHA256: rec.SHA256, Warnings: warnings,
+		SignOff: rec.SignOff, Receipt: receipt{ReceiptID: rec.ReceiptID, ReceivedAt: rec.ReceivedAt, SHA256: rec.SHA256},
+		Document: doc,
+	}
+}
+
+// versionSummary is one entry of a key's version history.
+type versionSummary struct {
+	Version    int                  `json:"version"`
+	ReceivedAt time.Time            `json:"receivedAt"`
+	ReceivedBy service.Actor        `json:"receivedBy"`
+	SHA256     string               `json:"sha256"`
+	Warnings   []submission.Warning `json:"warnings"`
+	SignOff    *service.SignOff     `json:"signOff"`
+	Receipt    receipt              `json:"receipt"`
+}
+
+// versionURL is where a version can be read again.
+func versionURL(rec service.VersionRecord) string {
+	return fmt.Sprintf("/v1/regions/%s/partners/%s/%s/%s/%s/versions/%d",
+		rec.Region, rec.Partner, rec.Kind, rec.KeyValues[0], rec.KeyValues[1], rec.Version)
+}
+
+// versionResponse is a version's envelope with its ETag (and Location for a
+// new one).
+func versionResponse(status int, v *service.Version) *response {
+	res := jsonResponse(status, envelopeOf(v.Record, v.Document))
+	res.header.Set("ETag", service.ETag(v.Record.Version))
+	if status == http.StatusCreated {
+		res.header.Set("Location", versionURL(v.Record))
+	}
+	return res
+}
+
+// page is every list's answer.
+type page[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"nextCursor"`
+}
+
+func pageOf[T any](items []T, next string) page[T] {
+	p := page[T]{Items: items}
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	if next != "" {
+		p.NextCursor = &next
+	}
+	return p
+}

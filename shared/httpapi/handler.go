@@ -1,0 +1,139 @@
+// Package httpapi is the HTTP face of the service: one http.Handler, built
+// once per process, that serves locally under net/http and on Lambda through
+// the API Gateway adapter alike.
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/service"
+)
+
+// Deps are what the handler serves.
+type Deps struct {
+	Service  *service.Service
+	Verifier *auth.Verifier
+	Log      *slog.Logger
+	// Extra mounts handlers outside /v1 (the local server's presigned blob URLs).
+	Extra map[string]http.Handler
+}
+
+type handler struct {
+	svc      *service.Service
+	verifier *auth.Verifier
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// NewHandler builds the API.
+func NewHandler(d Deps) http.Handler {
+	h := &handler{svc: d.Service, verifier: d.Verifier, log: d.Log, mux: http.NewServeMux()}
+	for _, rt := range h.routes() {
+		h.mux.Handle(rt.pattern, h.endpoint(rt))
+	}
+	for prefix, x := range d.Extra {
+		h.mux.Handle(prefix, x)
+	}
+	h.mux.HandleFunc("/", h.unrouted)
+	return h.middleware(h.mux)
+}
+
+// middleware gives every request an id, a log line and panic recovery.
+func (h *handler) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := ulid.MustNew(ulid.Timestamp(start), rand.Reader).String()
+		r = r.WithContext(logx.WithRequestID(r.Context(), id))
+		w.Header().Set("X-Request-Id", id)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				h.log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					problemResponse(r, h.log, apperr.New(apperr.Internal, "internal error")).send(rec)
+				}
+			}
+			h.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status, bytes int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	n, err := s.ResponseWriter.Write(b)
+	s.bytes += n
+	return n, err
+}
+
+// unrouted answers every request no route matched: 405 with Allow when the
+// path exists under other methods, else 404 — both as problems.
+func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := h.mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		e := apperr.Newf(apperr.MethodNotAllowed, "%s is not allowed here; use %s.", r.Method, strings.Join(allow, ", "))
+		e.Allow = allow
+		problemResponse(r, h.log, e).send(w)
+		return
+	}
+	problemResponse(r, h.log, apperr.Newf(apperr.NotFound, "There is no route %s.", r.URL.Path)).send(w)
+}
+
+type principalKey struct{}
+
+// principal is the verified caller of an authenticated route.
+func principal(ctx context.Context) *auth.Principal {
+	p, _ := ctx.Value(principalKey{}).(*auth.Principal)
+	return p
+}
+
+// authenticate verifies the bearer token.
+func (h *handler) authenticate(r *http.Request) (*http.Request, error) {
+	authz := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(authz, " ")
+	if authz == "" {
+		return r, apperr.New(apperr.Unauthenticated, "Send a bearer token in the Authorization header.")
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return r, apperr.New(apperr.Unauthenticated, "The Authorization header must be: Bearer <token>.")
+	}
+	p, err := h.verifier.Verify(r.Context(), strings.TrimSpace(token))
+	if err != nil {
+		return r, err
+	}
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), nil
+}

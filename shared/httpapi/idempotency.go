@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+
+	"github.com/gowebpki/jcs"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// idempotent runs a write under its Idempotency-Key: the first request runs
+// and its answer (2xx or 4xx) is kept 24 hours; a retry of the same request
+// gets that answer again; the key on another request is 422; a key whose
+// first request is still running is 409. skip (a dry run) ignores the key.
+func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*service.Claim) (*response, error)) (*response, error) {
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" || skip {
+		return run(nil)
+	}
+	if !validIdempotencyKey(key) {
+		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleIdemKeyInvalid.Code, Header: "Idempotency-Key",
+			Message: submission.RuleIdemKeyInvalid.Message}})
+	}
+	p := principal(r.Context())
+	scope := p.Partner
+	if scope == "" {
+		scope = p.Region
+	}
+	claim, replay, err := h.svc.BeginIdempotent(r.Context(), service.IdempotentRequest{
+		Scope: scope, Subject: p.Subject, Key: key, Fingerprint: Fingerprint(r.Method, r.URL.Path, body)})
+	if err != nil {
+		return nil, err
+	}
+	if replay != nil {
+		return h.replayed(r, replay)
+	}
+	res, err := run(claim)
+	if err != nil {
+		res = problemResponse(r, h.log, err)
+	}
+	switch {
+	case claim.Done():
+	case res.status >= 500:
+		h.svc.AbandonIdempotent(r.Context(), claim)
+	default:
+		if err := h.svc.CompleteIdempotent(r.Context(), claim, res.status, res.headerMap(), res.body); err != nil {
+			h.log.WarnContext(r.Context(), "store idempotent answer", "error", err)
+		}
+	}
+	return res, nil
+}
+
+// replayed renders a stored answer again.
+func (h *handler) replayed(r *http.Request, rp *service.Replay) (*response, error) {
+	var res *response
+	if rp.Version != nil {
+		v, err := h.svc.ReplayVersion(r.Context(), *rp.Version)
+		if err != nil {
+			return nil, err
+		}
+		res = versionResponse(http.StatusCreated, v)
+	} else {
+		res = &response{status: rp.Status, header: http.Header{}, body: rp.Body}
+		for k, v := range rp.Headers {
+			res.header.Set(k, v)
+		}
+	}
+	res.header.Set("Idempotent-Replayed", "true")
+	return res, nil
+}
+
+// validIdempotencyKey: 1..100 printable ASCII characters.
+func validIdempotencyKey(k string) bool {
+	if len(k) > service.MaxIdempotencyKey {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// Fingerprint identifies a request for its key: method, path and the SHA-256
+// of the body's canonical JSON, so formatting differences do not matter.
+func Fingerprint(method, path string, body []byte) string {
+	canon, err := jcs.Transform(body)
+	if err != nil {
+		canon = body // not JSON: the request will be refused; its bytes identify it
+	}
+	sum := sha256.Sum256(canon)
+	return method + " " + path + " " + hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,106 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+)
+
+// ProblemBase is the URI every problem type lives under.
+const ProblemBase = "https://rdx.invalid/problems/"
+
+var statusOf = map[apperr.Code]int{
+	apperr.Malformed:        http.StatusBadRequest,
+	apperr.Unauthenticated:  http.StatusUnauthorized,
+	apperr.Forbidden:        http.StatusForbidden,
+	apperr.NotFound:         http.StatusNotFound,
+	apperr.MethodNotAllowed: http.StatusMethodNotAllowed,
+	apperr.Conflict:         http.StatusConflict,
+	apperr.Locked:           http.StatusConflict,
+	apperr.PreconditionFail: http.StatusPreconditionFailed,
+	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
+	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,
+	apperr.Invalid:          http.StatusUnprocessableEntity,
+	apperr.Unavailable:      http.StatusServiceUnavailable,
+	apperr.Internal:         http.StatusInternalServerError,
+}
+
+var titleOf = map[apperr.Code]string{
+	apperr.Malformed:        "The body is not well-formed JSON",
+	apperr.Unauthenticated:  "A valid bearer token is required",
+	apperr.Forbidden:        "Not allowed",
+	apperr.NotFound:         "Not found",
+	apperr.MethodNotAllowed: "Method not allowed",
+	apperr.Conflict:         "Conflict",
+	apperr.Locked:           "The period is locked",
+	apperr.PreconditionFail: "Precondition failed",
+	apperr.TooLarge:         "The body is too large",
+	apperr.UnsupportedMedia: "Unsupported media type",
+	apperr.Invalid:          "Validation failed",
+	apperr.Unavailable:      "Service unavailable",
+	apperr.Internal:         "Internal error",
+}
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type      string              `json:"type"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail"`
+	Instance  string              `json:"instance"`
+	RequestID string              `json:"requestId"`
+	Errors    []apperr.FieldError `json:"errors"`
+	Lock      *apperr.Lock        `json:"lock,omitempty"`
+}
+
+// problemResponse renders err as a problem. Internal errors are logged once,
+// with the request id, and shown only as "internal error".
+func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
+	e := apperr.As(err)
+	status := statusOf[e.Code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	detail := e.Detail
+	if e.Code == apperr.Internal {
+		log.ErrorContext(r.Context(), "internal error", "error", err)
+		detail = "internal error"
+	} else if e.Err != nil && !errors.Is(e.Err, e) {
+		log.DebugContext(r.Context(), "request refused", "code", e.Code, "cause", e.Err)
+	}
+	p := Problem{
+		Type: ProblemBase + string(e.Code), Title: titleOf[e.Code], Status: status, Detail: detail,
+		Instance: r.URL.Path, RequestID: logx.RequestID(r.Context()), Errors: e.Fields, Lock: e.Lock,
+	}
+	if p.Errors == nil {
+		p.Errors = []apperr.FieldError{}
+	}
+	body, _ := json.Marshal(p)
+	res := &response{status: status, header: http.Header{"Content-Type": {"application/problem+json"}}, body: body}
+	switch {
+	case status == http.StatusUnauthorized:
+		res.header.Set("WWW-Authenticate", bearerChallenge(r, detail))
+	case status == http.StatusServiceUnavailable:
+		secs := int(e.RetryAfter.Seconds())
+		res.header.Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	case len(e.Allow) > 0:
+		for _, m := range e.Allow {
+			res.header.Add("Allow", m)
+		}
+	}
+	return res
+}
+
+// bearerChallenge is RFC 6750's challenge: a bare one when no token was
+// sent, invalid_token with the reason otherwise.
+func bearerChallenge(r *http.Request, detail string) string {
+	if r.Header.Get("Authorization") == "" {
+		return `Bearer realm="rdx"`
+	}
+	return `Bearer realm="rdx", error="invalid_token", error_description=` + strconv.Quote(detail)
+}

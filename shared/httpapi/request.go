@@ -1,0 +1,112 @@
+package httpapi
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// MaxBodyBytes bounds a JSON body.
+const MaxBodyBytes = 1 << 20
+
+// readJSONBody reads a request body: application/json in UTF-8, at most 1 MiB.
+func readJSONBody(r *http.Request) ([]byte, error) {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return nil, apperr.New(apperr.UnsupportedMedia, "Send the body as Content-Type: application/json.")
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		return nil, apperr.New(apperr.UnsupportedMedia, "JSON bodies are UTF-8.")
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, MaxBodyBytes))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, tooLarge()
+	case err != nil:
+		return nil, apperr.Wrap(apperr.Malformed, err, "The body could not be read.")
+	case len(body) == 0:
+		return nil, apperr.New(apperr.Malformed, "The body is empty; send one JSON value.")
+	}
+	return body, nil
+}
+
+func tooLarge() error {
+	return apperr.Newf(apperr.TooLarge, "JSON bodies are at most %d bytes; send larger files as uploads.", MaxBodyBytes)
+}
+
+// checkQuery refuses query parameters the route does not take, and repeats.
+func checkQuery(r *http.Request, allowed []string) error {
+	var fs []apperr.FieldError
+	q := r.URL.Query()
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		switch {
+		case !slices.Contains(allowed, name):
+			fs = append(fs, apperr.FieldError{Code: submission.RuleUnknownParameter.Code, Parameter: name,
+				Message: fmt.Sprintf("%q is not a parameter of this route.", name)})
+		case len(q[name]) > 1:
+			fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: name,
+				Message: fmt.Sprintf("%q is given more than once.", name)})
+		}
+	}
+	if len(fs) > 0 {
+		return apperr.Validation(fs)
+	}
+	return nil
+}
+
+// pageRequest reads limit and cursor.
+func pageRequest(r *http.Request) (service.PageRequest, error) {
+	pg := service.PageRequest{Limit: service.DefaultLimit, Cursor: r.URL.Query().Get("cursor")}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > service.MaxLimit {
+			return pg, apperr.Validation([]apperr.FieldError{{Code: submission.RuleLimitInvalid.Code, Parameter: "limit",
+				Message: fmt.Sprintf("%q is not a whole number from 1 to %d.", s, service.MaxLimit)}})
+		}
+		pg.Limit = n
+	}
+	return pg, nil
+}
+
+// boolParam reads an optional true/false query parameter.
+func boolParam(r *http.Request, name string) (bool, error) {
+	switch v := r.URL.Query().Get(name); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, apperr.Validation([]apperr.FieldError{{Code: submission.RuleParameterInvalid.Code, Parameter: name,
+			Message: fmt.Sprintf("%s is true or false, not %q.", name, v)}})
+	}
+}
+
+// filters are the list filters given in the query.
+func filters(r *http.Request, kind submission.Kind) map[string]string {
+	out := map[string]string{}
+	for _, name := range kind.FilterParams() {
+		if v := r.URL.Query().Get(name); v != "" {
+			out[name] = v
+		}
+	}
+	return out
+}

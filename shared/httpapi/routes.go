@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// serveFunc answers one route; an error becomes a problem.
+type serveFunc func(r *http.Request) (*response, error)
+
+type route struct {
+	pattern string
+	public  bool     // served without a token
+	query   []string // the query parameters the route accepts
+	serve   serveFunc
+}
+
+// keyPaths are each kind's key path, as api.md gives them.
+var keyPaths = map[submission.Kind]string{
+	submission.PopulationAssessments:    "{areaCode}/{assessmentYear}",
+	submission.MarketPositionStatements: "{areaCode}/{financialYear}",
+	submission.PoolContributions:        "{fundId}/{financialYear}",
+	submission.QuarterlyReturns:         "{fundId}/{quarter}",
+}
+
+// slicePrefix is {S} of api.md: a partner's slice of a region.
+const slicePrefix = "/v1/regions/{region}/partners/{partner}/"
+
+// routes lists every route of the API.
+func (h *handler) routes() []route {
+	rs := []route{
+		{pattern: "GET /v1/health", public: true, serve: h.health},
+		{pattern: "GET /v1/me", serve: h.me},
+		{pattern: "GET /v1/rules", serve: h.rules},
+		{pattern: "GET /v1/regions/{region}", serve: h.region},
+	}
+	for _, k := range submission.Kinds {
+		base := slicePrefix + string(k)
+		key := base + "/" + keyPaths[k]
+		rs = append(rs,
+			route{pattern: "PUT " + key, query: []string{"dryRun"}, serve: h.putSubmission(k)},
+			route{pattern: "GET " + key, serve: h.getSubmission(k)},
+			route{pattern: "GET " + key + "/versions", query: pageParams, serve: h.listVersions(k)},
+			route{pattern: "GET " + key + "/versions/{version}", serve: h.getVersion(k)},
+			route{pattern: "GET " + base, query: append(k.FilterParams(), pageParams...), serve: h.listCurrent(k)},
+		)
+	}
+	return rs
+}
+
+var pageParams = []string{"limit", "cursor"}
+
+// endpoint wraps a route: authentication, the query parameters it accepts,
+// and problems for errors.
+func (h *handler) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		res, err := h.run(rt, r)
+		if err != nil {
+			res = problemResponse(r, h.log, err)
+		}
+		res.send(w)
+	})
+}
+
+func (h *handler) run(rt route, r *http.Request) (*response, error) {
+	if !rt.public {
+		var err error
+		if r, err = h.authenticate(r); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkQuery(r, rt.query); err != nil {
+		return nil, err
+	}
+	return rt.serve(r)
+}

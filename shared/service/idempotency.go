@@ -1,0 +1,173 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// Idempotency keys: at most 100 characters, scoped to the token's subject
+// and partner, kept 24 hours. A request still running holds its key for at
+// most inFlightLease; after that a crashed request's key can be taken over.
+const (
+	IdempotencyTTL    = 24 * time.Hour
+	MaxIdempotencyKey = 100
+	inFlightLease     = 2 * time.Minute
+)
+
+// IdempotentRequest identifies a request for its Idempotency-Key.
+type IdempotentRequest struct {
+	Scope       string // the partner (or, for regional tokens, the region) the token acts for
+	Subject     string
+	Key         string
+	Fingerprint string // method, path and canonical SHA-256 of the body
+}
+
+// VersionRef names the version a stored 201 answer created.
+type VersionRef struct {
+	Region    string          `json:"region"`
+	Partner   string          `json:"partner"`
+	Kind      submission.Kind `json:"kind"`
+	KeyValues [2]string       `json:"keyValues"`
+	Version   int             `json:"version"`
+}
+
+type idemRecord struct {
+	State       string            `json:"state"` // in-flight or done
+	Fingerprint string            `json:"fingerprint"`
+	StartedAt   time.Time         `json:"startedAt"`
+	Status      int               `json:"status,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	BodySHA256  string            `json:"bodySha256,omitempty"`
+	Version     *VersionRef       `json:"version,omitempty"`
+}
+
+// Claim is a request's hold on its idempotency key.
+type Claim struct {
+	pk      string
+	version int64
+	started time.Time
+	rec     idemRecord
+	done    bool
+}
+
+// Done reports whether the claim was completed inside a version's transaction.
+func (c *Claim) Done() bool { return c != nil && c.done }
+
+// Replay is a stored answer.
+type Replay struct {
+	Status  int
+	Headers map[string]string
+	Body    []byte
+	// Version, when set, is the version a 201 created: the answer is
+	// rendered again from it.
+	Version *VersionRef
+}
+
+// BeginIdempotent claims the key, or returns the stored answer to replay.
+func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Claim, *Replay, error) {
+	pk := idempotencyPK(r.Scope, r.Subject, r.Key)
+	now := s.clock()
+	it, err := s.table.Get(ctx, pk, "I")
+	cond := store.IfNotExists()
+	if err == nil {
+		rec, derr := decode[idemRecord](it)
+		if derr != nil {
+			return nil, nil, storeErr(derr, "idempotency record")
+		}
+		if live := now.Before(rec.StartedAt.Add(IdempotencyTTL)); live {
+			if replay, err := s.storedAnswer(ctx, rec, r, now); replay != nil || err != nil {
+				return nil, replay, err
+			}
+		}
+		cond = store.IfVersion(it.Version) // expired or abandoned: take it over
+	} else if !isNotFound(err) {
+		return nil, nil, storeErr(err, "get idempotency record")
+	}
+	c := &Claim{pk: pk, version: max(it.Version, 0) + 1, started: now,
+		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now}}
+	err = s.table.Transact(ctx, store.PutOp(c.item(c.rec), cond))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, nil, inFlight()
+	}
+	return c, nil, storeErr(err, "claim idempotency key")
+}
+
+// storedAnswer decides what a live record means for this request: its
+// stored answer, a reuse (422) or a request still running (409). It returns
+// nothing for an in-flight record whose lease has run out.
+func (s *Service) storedAnswer(ctx context.Context, rec idemRecord, r IdempotentRequest, now time.Time) (*Replay, error) {
+	if rec.Fingerprint != r.Fingerprint {
+		return nil, apperr.Validation(nil).WithFields(apperr.FieldError{Code: submission.RuleIdemKeyReused.Code,
+			Header: "Idempotency-Key", Message: "This key was used for a different request in the last 24 hours; use a new key."})
+	}
+	if rec.State != "done" {
+		if now.Before(rec.StartedAt.Add(inFlightLease)) {
+			return nil, inFlight()
+		}
+		return nil, nil
+	}
+	replay := &Replay{Status: rec.Status, Headers: rec.Headers, Version: rec.Version}
+	if rec.BodySHA256 != "" {
+		body, err := blob.ReadAll(ctx, s.blobs, responseBlob(rec.BodySHA256), 16<<20)
+		if err != nil {
+			return nil, storeErr(err, "read stored answer")
+		}
+		replay.Body = body
+	}
+	return replay, nil
+}
+
+func inFlight() error {
+	return apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still being processed; retry after it finishes.").
+		WithFields(apperr.FieldError{Code: "idempotency-key.in-flight", Header: "Idempotency-Key", Message: "The first request with this key has not finished."})
+}
+
+func (c *Claim) item(rec idemRecord) store.Item {
+	return store.Item{PK: c.pk, SK: "I", Version: c.version, Data: encode(rec),
+		ExpiresAt: c.started.Add(IdempotencyTTL).Unix()}
+}
+
+// completionOp is the write that stores the answer; it holds only while the
+// claim is still this request's.
+func (c *Claim) completionOp(rec idemRecord) store.Op {
+	rec.State, rec.Fingerprint, rec.StartedAt = "done", c.rec.Fingerprint, c.rec.StartedAt
+	next := *c
+	next.version++
+	return store.PutOp(next.item(rec), store.IfVersion(c.version))
+}
+
+// versionCompletion stores a 201 answer by reference to the version it created.
+func (c *Claim) versionCompletion(ref VersionRef, headers map[string]string) store.Op {
+	return c.completionOp(idemRecord{Status: 201, Headers: headers, Version: &ref})
+}
+
+// CompleteIdempotent stores an answer that created no version.
+func (s *Service) CompleteIdempotent(ctx context.Context, c *Claim, status int, headers map[string]string, body []byte) error {
+	if c == nil || c.done {
+		return nil
+	}
+	sha := submission.SHA256Hex(body)
+	if err := blob.PutBytes(ctx, s.blobs, responseBlob(sha), body, headers["Content-Type"]); err != nil {
+		return storeErr(err, "store answer")
+	}
+	err := s.table.Transact(ctx, c.completionOp(idemRecord{Status: status, Headers: headers, BodySHA256: sha}))
+	c.done = err == nil
+	return storeErr(err, "complete idempotency record")
+}
+
+// AbandonIdempotent releases the key after a failure nobody should replay
+// (5xx), so a retry runs again.
+func (s *Service) AbandonIdempotent(ctx context.Context, c *Claim) {
+	if c == nil || c.done {
+		return
+	}
+	if err := s.table.Transact(ctx, store.DeleteOp(c.pk, "I", store.IfVersion(c.version))); err != nil {
+		s.log.WarnContext(ctx, "release idempotency key", "error", err)
+	}
+}

@@ -1,0 +1,455 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// MaxDocumentBytes bounds a stored document read back (bodies are 1 MiB at most).
+const MaxDocumentBytes = 4 << 20
+
+// PutRequest is a new version's request.
+type PutRequest struct {
+	Principal *auth.Principal
+	Region    string
+	Partner   string
+	Kind      submission.Kind
+	KeyValues [2]string
+	Body      []byte
+	IfMatch   string // the raw header; "" when absent
+	DryRun    bool
+	Claim     *Claim // the request's Idempotency-Key, if any
+}
+
+// Outcome is what a PUT did.
+type Outcome int
+
+// The outcomes.
+const (
+	Created   Outcome = iota // a new version (201)
+	Unchanged                // the same canonical content as the current version (200)
+	DryRun                   // every check passed; nothing stored (200)
+)
+
+// PutResult is a PUT's answer.
+type PutResult struct {
+	Outcome  Outcome
+	Version  *Version // the new or current version (nil for a dry run)
+	Warnings []submission.Warning
+}
+
+type retryPolicy struct {
+	attempts  int
+	base, top time.Duration
+}
+
+// Concurrent writers without If-Match are retried until each lands as its own
+// version; the bound only stops a pathological storm.
+var defaultRetry = retryPolicy{attempts: 200, base: time.Millisecond, top: 50 * time.Millisecond}
+
+func (p retryPolicy) wait(ctx context.Context, attempt int) error {
+	d := p.base << min(attempt, 10)
+	if d > p.top {
+		d = p.top
+	}
+	t := time.NewTimer(rand.N(d) + time.Microsecond)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// PutSubmission validates a body and stores it as the key's next version,
+// checking in api.md's order: slice, parse, validation, lock, If-Match,
+// unchanged content, write.
+func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, error) {
+	slice, err := s.AuthorizeSlice(r.Principal, r.Region, r.Partner, WriteSlice)
+	if err != nil {
+		return nil, err
+	}
+	key, res, match, err := s.validatePut(ctx, slice, r)
+	if err != nil {
+		return nil, err
+	}
+	w := &write{s: s, r: r, slice: slice, key: key, res: res, match: match}
+	for attempt := 0; ; attempt++ {
+		out, retry, err := w.attempt(ctx)
+		if !retry {
+			return out, err
+		}
+		if attempt >= s.retry.attempts {
+			return nil, apperr.Wrap(apperr.Unavailable, err, "Too many concurrent writes to this submission; retry shortly.")
+		}
+		if err := s.retry.wait(ctx, attempt); err != nil {
+			return nil, storeErr(err, "wait to retry")
+		}
+	}
+}
+
+// validatePut runs every check that needs no knowledge of the current
+// version, reporting every failing field at once.
+func (s *Service) validatePut(ctx context.Context, slice Slice, r PutRequest) (submission.Key, *submission.Result, etagMatch, error) {
+	key, findings := submission.ParseKey(r.Kind, r.KeyValues, slice.Region, slice.Partner)
+	bad := map[string]bool{}
+	for _, f := range findings {
+		bad[f.Parameter] = true
+	}
+	vc := &submission.Context{Region: slice.Region, Partner: slice.Partner, Key: key, BadParams: bad,
+		PreviousReturn:   s.previousReturn(slice, key),
+		DocumentAccepted: s.documentAccepted(slice)}
+	res, err := submission.Validate(ctx, vc, r.Body)
+	if err != nil {
+		return key, nil, nil, err
+	}
+	fields := submission.FieldErrors(append(findings, res.Errors...))
+	match, ok := parseIfMatch(r.IfMatch)
+	if !ok {
+		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchInvalid.Code, Header: "If-Match", Message: submission.RuleIfMatchInvalid.Message})
+	}
+	if len(fields) > 0 {
+		return key, nil, nil, apperr.Validation(fields)
+	}
+	return key, res, match, nil
+}
+
+// write is one PUT's state across its attempts.
+type write struct {
+	s           *Service
+	r           PutRequest
+	slice       Slice
+	key         submission.Key
+	res         *submission.Result
+	match       etagMatch
+	blobsStored bool
+}
+
+// attempt runs the checks that depend on the store, then the transaction.
+// retry is true when another writer got in first: everything is checked again.
+func (w *write) attempt(ctx context.Context) (out *PutResult, retry bool, err error) {
+	s := w.s
+	locks, err := s.lockChecks(ctx, w.slice.Region.ID, w.key)
+	if err != nil {
+		return nil, false, err
+	}
+	cur, exists, err := s.current(ctx, w.slice, w.key)
+	if err != nil {
+		return nil, false, err
+	}
+	if w.match != nil && !w.match(cur.Version, exists) {
+		return nil, false, preconditionFailed(cur.Version, exists)
+	}
+	warnings := w.res.WarningList()
+	switch {
+	case w.r.DryRun:
+		return &PutResult{Outcome: DryRun, Warnings: warnings}, false, nil
+	case exists && cur.SHA256 == w.res.SHA256:
+		v, err := s.withDocument(ctx, cur)
+		return &PutResult{Outcome: Unchanged, Version: v, Warnings: cur.Warnings}, false, err
+	}
+	if err := w.storeBlobs(ctx); err != nil {
+		return nil, false, err
+	}
+	rec, ops := w.versionOps(ctx, cur, exists, warnings, locks)
+	err = s.table.Transact(ctx, ops...)
+	if i, failed := store.FailedOp(err); failed {
+		if w.r.Claim != nil && i == len(ops)-1 {
+			return nil, false, inFlight() // the idempotency key was taken over: this request lost it
+		}
+		return nil, true, err
+	}
+	if err != nil {
+		return nil, false, storeErr(err, "write version")
+	}
+	if w.r.Claim != nil {
+		w.r.Claim.done = true
+	}
+	return &PutResult{Outcome: Created, Version: &Version{Record: rec, Key: w.key, Document: w.res.Canonical}, Warnings: warnings}, false, nil
+}
+
+// storeBlobs writes the raw body and the canonical document, content-addressed,
+// before the transaction that references them.
+func (w *write) storeBlobs(ctx context.Context) error {
+	if w.blobsStored {
+		return nil
+	}
+	if err := blob.PutBytes(ctx, w.s.blobs, rawBlob(submission.SHA256Hex(w.r.Body)), w.r.Body, "application/json"); err != nil {
+		return storeErr(err, "store raw body")
+	}
+	if err := blob.PutBytes(ctx, w.s.blobs, documentBlob(w.res.SHA256), w.res.Canonical, "application/json"); err != nil {
+		return storeErr(err, "store document")
+	}
+	w.blobsStored = true
+	return nil
+}
+
+// versionOps is the one transaction of a new version: the version (must not
+// exist), the current pointer (must still be the version read), the period
+// locks (must still be absent), the audit records and the idempotency answer.
+func (w *write) versionOps(ctx context.Context, cur VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (VersionRecord, []store.Op) {
+	s, p := w.s, w.r.Principal
+	now := s.clock()
+	n := cur.Version + 1
+	rec := VersionRecord{
+		Region: w.slice.Region.ID, Partner: w.slice.Partner.ID, Kind: w.key.Kind, KeyValues: w.key.Values(),
+		Version: n, ReceivedAt: now, ReceivedBy: Actor{Sub: p.Subject, Name: p.Name},
+		SHA256: w.res.SHA256, RawSHA256: submission.SHA256Hex(w.r.Body), ReceiptID: newID(now),
+		Warnings: warnings, RequestID: logx.RequestID(ctx),
+	}
+	pk := partnerPK(rec.Region, rec.Partner)
+	curCond := store.IfNotExists()
+	if exists {
+		curCond = store.IfVersion(int64(cur.Version))
+	}
+	ops := []store.Op{
+		store.PutOp(store.Item{PK: pk, SK: versionSK(w.key, n), Version: 1, Data: encode(rec)}, store.IfNotExists()),
+		store.PutOp(store.Item{PK: pk, SK: currentSK(w.key), Version: int64(n), Data: encode(rec)}, curCond),
+	}
+	ops = append(ops, locks...)
+	ops = append(ops, auditOps(AuditRecord{
+		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
+		Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
+	})...)
+	if w.r.Claim != nil {
+		ops = append(ops, w.r.Claim.versionCompletion(VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: n}, nil))
+	}
+	return rec, ops
+}
+
+func targetOf(k submission.Key, version int) map[string]any {
+	t := map[string]any{"kind": k.Kind, "key": k.Fields()}
+	if version > 0 {
+		t["version"] = version
+	}
+	return t
+}
+
+func preconditionFailed(current int, exists bool) error {
+	msg := "The submission does not exist yet."
+	if exists {
+		msg = fmt.Sprintf("The current version is %d.", current)
+	}
+	return apperr.New(apperr.PreconditionFail, "If-Match does not name the current version. "+msg).
+		WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: msg})
+}
+
+// current reads a key's current version record.
+func (s *Service) current(ctx context.Context, slice Slice, key submission.Key) (VersionRecord, bool, error) {
+	it, err := s.table.Get(ctx, partnerPK(slice.Region.ID, slice.Partner.ID), currentSK(key))
+	if isNotFound(err) {
+		return VersionRecord{}, false, nil
+	}
+	if err != nil {
+		return VersionRecord{}, false, storeErr(err, "read current version")
+	}
+	rec, err := decode[VersionRecord](it)
+	return rec, err == nil, storeErr(err, "decode current version")
+}
+
+// withDocument reads a version's document from blobs.
+func (s *Service) withDocument(ctx context.Context, rec VersionRecord) (*Version, error) {
+	key, err := submission.KeyOf(rec.Kind, rec.KeyValues)
+	if err != nil {
+		return nil, storeErr(err, "stored key")
+	}
+	doc, err := blob.ReadAll(ctx, s.blobs, documentBlob(rec.SHA256), MaxDocumentBytes)
+	if err != nil {
+		return nil, storeErr(err, "read document "+rec.SHA256)
+	}
+	return &Version{Record: rec, Key: key, Document: doc}, nil
+}
+
+// previousReturn finds the partner's current return for the quarter before key's.
+func (s *Service) previousReturn(slice Slice, key submission.Key) func(context.Context) (map[string]any, error) {
+	return func(ctx context.Context) (map[string]any, error) {
+		prevQ, ok := key.Quarter.Previous()
+		if !ok {
+			return nil, nil
+		}
+		prevKey := key
+		prevKey.Quarter = prevQ
+		rec, exists, err := s.current(ctx, slice, prevKey)
+		if err != nil || !exists {
+			return nil, err
+		}
+		v, err := s.withDocument(ctx, rec)
+		if err != nil {
+			return nil, err
+		}
+		dec := json.NewDecoder(bytes.NewReader(v.Document))
+		dec.UseNumber()
+		var doc map[string]any
+		return doc, dec.Decode(&doc)
+	}
+}
+
+// documentAccepted reports whether an upload is an accepted published
+// statement of this partner.
+func (s *Service) documentAccepted(slice Slice) func(context.Context, string) (bool, error) {
+	return func(ctx context.Context, id string) (bool, error) {
+		it, err := s.table.Get(ctx, partnerPK(slice.Region.ID, slice.Partner.ID), uploadSK(id))
+		if isNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, storeErr(err, "read upload")
+		}
+		u, err := decode[UploadRecord](it)
+		return err == nil && u.Purpose == "market-position-document" && u.State == "accepted", err
+	}
+}
+
+// GetSubmission reads a key's current version.
+func (s *Service) GetSubmission(ctx context.Context, p *auth.Principal, region, partner string, kind submission.Kind, values [2]string) (*Version, error) {
+	slice, key, err := s.readKey(p, region, partner, kind, values)
+	if err != nil {
+		return nil, err
+	}
+	rec, exists, err := s.current(ctx, slice, key)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, notFound(key)
+	}
+	return s.withDocument(ctx, rec)
+}
+
+func notFound(key submission.Key) error {
+	return apperr.Newf(apperr.NotFound, "No %s has been submitted for %s.", key.Kind, key.ID())
+}
+
+func (s *Service) readKey(p *auth.Principal, region, partner string, kind submission.Kind, values [2]string) (Slice, submission.Key, error) {
+	slice, err := s.AuthorizeSlice(p, region, partner, ReadSlice)
+	if err != nil {
+		return Slice{}, submission.Key{}, err
+	}
+	key, findings := submission.ParseKey(kind, values, slice.Region, slice.Partner)
+	if len(findings) > 0 {
+		return Slice{}, key, apperr.Validation(submission.FieldErrors(findings))
+	}
+	return slice, key, nil
+}
+
+// GetVersion reads one version by number.
+func (s *Service) GetVersion(ctx context.Context, p *auth.Principal, region, partner string, kind submission.Kind, values [2]string, n int) (*Version, error) {
+	slice, key, err := s.readKey(p, region, partner, kind, values)
+	if err != nil {
+		return nil, err
+	}
+	return s.version(ctx, VersionRef{Region: slice.Region.ID, Partner: slice.Partner.ID, Kind: kind, KeyValues: key.Values(), Version: n})
+}
+
+// ReplayVersion reads the version a stored idempotent answer names, as it was
+// when created.
+func (s *Service) ReplayVersion(ctx context.Context, ref VersionRef) (*Version, error) {
+	v, err := s.version(ctx, ref)
+	if err == nil {
+		v.Record.SignOff = nil // a new version is never signed off when it is created
+	}
+	return v, err
+}
+
+func (s *Service) version(ctx context.Context, ref VersionRef) (*Version, error) {
+	key, err := submission.KeyOf(ref.Kind, ref.KeyValues)
+	if err != nil {
+		return nil, storeErr(err, "version key")
+	}
+	if ref.Version < 1 {
+		return nil, apperr.Newf(apperr.NotFound, "%s has no version %d.", key.ID(), ref.Version)
+	}
+	it, err := s.table.Get(ctx, partnerPK(ref.Region, ref.Partner), versionSK(key, ref.Version))
+	if isNotFound(err) {
+		return nil, apperr.Newf(apperr.NotFound, "%s has no version %d.", key.ID(), ref.Version)
+	}
+	if err != nil {
+		return nil, storeErr(err, "read version")
+	}
+	rec, err := decode[VersionRecord](it)
+	if err != nil {
+		return nil, storeErr(err, "decode version")
+	}
+	return s.withDocument(ctx, rec)
+}
+
+// ListPage is one page of version records.
+type ListPage struct {
+	Items      []VersionRecord
+	NextCursor string
+}
+
+// ListVersions lists a key's versions, newest first.
+func (s *Service) ListVersions(ctx context.Context, p *auth.Principal, region, partner string, kind submission.Kind, values [2]string, pg PageRequest) (*ListPage, error) {
+	slice, key, err := s.readKey(p, region, partner, kind, values)
+	if err != nil {
+		return nil, err
+	}
+	binding := cursorBinding(p, "versions", slice.Partner.ID, key.String())
+	q := store.Query{PK: partnerPK(slice.Region.ID, slice.Partner.ID), Prefix: versionPrefix(key), Reverse: true}
+	return s.listRecords(ctx, q, binding, pg, nil)
+}
+
+// ListCurrent lists the current version of each key of a kind, in key order.
+func (s *Service) ListCurrent(ctx context.Context, p *auth.Principal, region, partner string, kind submission.Kind, filters map[string]string, pg PageRequest) (*ListPage, error) {
+	slice, err := s.AuthorizeSlice(p, region, partner, ReadSlice)
+	if err != nil {
+		return nil, err
+	}
+	f, findings := submission.ParseFilter(kind, filters, slice.Region)
+	if len(findings) > 0 {
+		return nil, apperr.Validation(submission.FieldErrors(findings))
+	}
+	binding := cursorBinding(p, "current", slice.Partner.ID, f.Binding())
+	q := store.Query{PK: partnerPK(slice.Region.ID, slice.Partner.ID), Prefix: currentPrefix(kind) + f.Prefix()}
+	return s.listRecords(ctx, q, binding, pg, func(r VersionRecord) bool { return f.Match(r.KeyValues[0], r.KeyValues[1]) })
+}
+
+// listRecords reads one page of records after the cursor, keeping those that
+// match. It reads one item past the page to know whether another page exists.
+func (s *Service) listRecords(ctx context.Context, q store.Query, binding string, pg PageRequest, keep func(VersionRecord) bool) (*ListPage, error) {
+	after, err := s.decodeCursor(binding, pg.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	q.After, q.Limit = after, pg.Limit+1
+	var items []VersionRecord
+	var sks []string
+	for len(items) <= pg.Limit {
+		page, err := s.table.Query(ctx, q)
+		if err != nil {
+			return nil, storeErr(err, "list")
+		}
+		for _, it := range page.Items {
+			rec, err := decode[VersionRecord](it)
+			if err != nil {
+				return nil, storeErr(err, "decode list item")
+			}
+			if keep == nil || keep(rec) {
+				items, sks = append(items, rec), append(sks, it.SK)
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		q.After = page.Next
+	}
+	out := &ListPage{Items: items}
+	if len(items) > pg.Limit {
+		out.Items = items[:pg.Limit]
+		out.NextCursor = s.encodeCursor(binding, sks[pg.Limit-1])
+	}
+	return out, nil
+}

@@ -1,0 +1,580 @@
+package submission
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/regional-data-exchange/rdx/shared/money"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/region"
+)
+
+// check is a rule that needs more than one field (or the store) to decide.
+// fields are the catalogue's field patterns for it.
+type check struct {
+	rule   *Rule
+	fields []string
+	run    func(c *checker, doc map[string]any) error
+}
+
+type kindSpec struct {
+	schema object
+	checks []check
+}
+
+var (
+	disciplineType = enum{ruleDiscipline, region.Disciplines}
+	careCategories = []string{"residential", "nursing", "residential-dementia", "nursing-dementia", "learning-disabilities", "respite"}
+	careCategory   = enum{ruleCareCategory, careCategories}
+	ageBands       = []string{"0-17", "18-64", "65-74", "75-84", "85+"}
+	needGroups     = []string{"older-people-complex-needs", "dementia", "learning-disabilities", "carers", "young-carers",
+		"children-complex-needs", "physical-impairment", "sensory-impairment", "mental-health", "autism"}
+	idText = text{min: 1, max: 100}
+)
+
+// The data dictionary, kind by kind.
+var specs = map[Kind]kindSpec{
+	PopulationAssessments: {
+		schema: object{[]field{
+			req("areaCode", keyField{areaType{}}),
+			req("assessmentYear", keyField{assessmentYearType{}}),
+			req("population", list{min: 1, max: 2000, elem: object{[]field{
+				req("year", integerType{}),
+				req("ageBand", enum{ruleAgeBand, ageBands}),
+				req("sex", enum{ruleSex, []string{"female", "male", "all"}}),
+				req("count", countType{}),
+			}}}),
+			opt("needs", list{max: 500, elem: object{[]field{
+				req("group", enum{ruleNeedGroup, needGroups}),
+				req("year", integerType{}),
+				req("count", countType{}),
+				opt("source", text{max: 200}),
+			}}}),
+			opt("notes", text{max: 5000}),
+		}},
+		checks: []check{
+			{rulePopulationDuplicate, []string{"/population/*"}, uniqueRows("population", rulePopulationDuplicate, "year", "ageBand", "sex")},
+			{rulePopulationYear, []string{"/population/*/year"}, populationYears},
+			{ruleNeedsDuplicate, []string{"/needs/*"}, uniqueRows("needs", ruleNeedsDuplicate, "group", "year")},
+			{ruleNeedsOverPopulation, []string{"/needs/*/count"}, needsWithinPopulation},
+			{ruleSexTotal, []string{"/population/*"}, sexTotals},
+		},
+	},
+	MarketPositionStatements: {
+		schema: object{[]field{
+			req("areaCode", keyField{areaType{}}),
+			req("financialYear", keyField{financialYearType}),
+			req("careHomes", list{min: 1, max: 20, elem: object{[]field{
+				req("category", careCategory),
+				req("homes", countType{}), req("beds", countType{}),
+				req("occupiedBeds", countType{}), req("vacantBeds", countType{}),
+				req("localAuthorityFunded", countType{}), req("healthFunded", countType{}), req("selfFunded", countType{}),
+				req("averageWeeklyFee", moneyType{nonNegative}),
+				req("minWeeklyFee", moneyType{nonNegative}),
+				req("maxWeeklyFee", moneyType{nonNegative}),
+			}}}),
+			req("providers", countType{}),
+			req("closures", countType{}),
+			req("newEntrants", countType{}),
+			opt("commissioningIntentions", list{max: 50, elem: text{min: 1, max: 1000}}),
+			opt("documentUploadId", idText),
+		}},
+		checks: []check{
+			{ruleCareHomeDuplicate, []string{"/careHomes/*/category"}, uniqueRows("careHomes", ruleCareHomeDuplicate, "category")},
+			{ruleCareHomeBeds, []string{"/careHomes/*"}, careHomeRow(bedsFit)},
+			{ruleCareHomeFunding, []string{"/careHomes/*"}, careHomeRow(fundingFits)},
+			{ruleCareHomeFeeOrder, []string{"/careHomes/*/averageWeeklyFee"}, careHomeRow(feeOrder)},
+			{ruleLowOccupancy, []string{"/careHomes/*/occupiedBeds"}, careHomeRow(occupancy)},
+			{ruleFeeRange, []string{"/careHomes/*/averageWeeklyFee", "/careHomes/*/minWeeklyFee", "/careHomes/*/maxWeeklyFee"}, careHomeRow(feeRange)},
+			{ruleDocumentUpload, []string{"/documentUploadId"}, documentAccepted},
+		},
+	},
+	PoolContributions: {
+		schema: object{[]field{
+			req("fundId", keyField{idText}),
+			req("financialYear", keyField{financialYearType}),
+			req("lines", list{min: 1, max: 200, elem: object{[]field{
+				req("discipline", disciplineType),
+				req("areaCode", areaType{}),
+				req("type", enum{ruleContributionType, []string{"cash", "in-kind"}}),
+				req("amount", moneyType{positive}),
+				req("description", text{min: 1, max: 200}),
+			}}}),
+			req("approvedBy", text{min: 1, max: 200}),
+			req("approvedOn", dateType),
+		}},
+		checks: linePermissions("lines"),
+	},
+	QuarterlyReturns: {
+		schema: object{[]field{
+			req("fundId", keyField{idText}),
+			req("quarter", keyField{quarterType}),
+			req("spend", list{min: 1, max: 500, elem: object{[]field{
+				req("discipline", disciplineType),
+				req("areaCode", areaType{}),
+				req("category", careCategory),
+				req("actualToDate", moneyType{nonNegative}),
+				req("forecastOutturn", moneyType{nonNegative}),
+			}}}),
+			opt("income", list{max: 200, elem: object{[]field{
+				req("discipline", disciplineType),
+				req("areaCode", areaType{}),
+				req("source", enum{ruleIncomeSource, []string{"client-contributions", "other"}}),
+				req("actualToDate", moneyType{nonNegative}),
+				req("forecastOutturn", moneyType{nonNegative}),
+			}}}),
+			req("activity", object{[]field{
+				req("placementsAtQuarterEnd", countType{}),
+				req("newPlacements", countType{}),
+				req("endedPlacements", countType{}),
+				req("bedWeeks", countType{}),
+			}}),
+			opt("kpis", list{max: 50, elem: object{[]field{
+				req("code", kpiType{}),
+				req("value", decimalType{}),
+				req("unit", text{min: 1, max: 20}),
+			}}}),
+			req("riskRating", enum{ruleRiskRating, []string{"green", "amber", "red"}}),
+			opt("commentary", text{max: 5000}),
+			opt("final", boolType{}),
+		}},
+		checks: append(append(linePermissions("spend"), linePermissions("income")...),
+			check{ruleSpendDuplicate, []string{"/spend/*"}, uniqueRows("spend", ruleSpendDuplicate, "discipline", "areaCode", "category")},
+			check{ruleIncomeDuplicate, []string{"/income/*"}, uniqueRows("income", ruleIncomeDuplicate, "discipline", "areaCode", "source")},
+			check{ruleKPIDuplicate, []string{"/kpis/*/code"}, uniqueRows("kpis", ruleKPIDuplicate, "code")},
+			check{ruleRedCommentary, []string{"/commentary"}, redNeedsCommentary},
+			check{ruleFinalNotQ4, []string{"/final"}, finalOnlyInQ4},
+			check{ruleForecastBelow, []string{"/spend/*/forecastOutturn", "/income/*/forecastOutturn"}, forecastNotBelowActual},
+			check{ruleActualDecreased, []string{"/spend/*/actualToDate", "/income/*/actualToDate"}, actualsNotFalling},
+		),
+	},
+}
+
+// rows returns a list field's items, keeping their indexes; items that
+// failed validation entirely are nil.
+func rows(doc map[string]any, name string) []map[string]any {
+	arr, _ := doc[name].([]any)
+	out := make([]map[string]any, len(arr))
+	for i, v := range arr {
+		out[i], _ = v.(map[string]any)
+	}
+	return out
+}
+
+func str(m map[string]any, k string) (string, bool)        { v, ok := m[k].(string); return v, ok }
+func num(m map[string]any, k string) (int64, bool)         { v, ok := m[k].(int64); return v, ok }
+func pence(m map[string]any, k string) (money.Pence, bool) { v, ok := m[k].(money.Pence); return v, ok }
+
+// tuple is the values of the named fields, or false if any is missing.
+func tuple(m map[string]any, names ...string) (string, bool) {
+	key := ""
+	for _, n := range names {
+		v, ok := m[n]
+		if !ok {
+			return "", false
+		}
+		key += fmt.Sprintf("%v\x00", v)
+	}
+	return key, true
+}
+
+func at(list string, i int, field string) string {
+	p := "/" + list + "/" + strconv.Itoa(i)
+	if field != "" {
+		p += "/" + field
+	}
+	return p
+}
+
+// uniqueRows reports each row that repeats an earlier row's fields.
+func uniqueRows(list string, r *Rule, names ...string) func(*checker, map[string]any) error {
+	return func(c *checker, doc map[string]any) error {
+		first := map[string]int{}
+		for i, row := range rows(doc, list) {
+			key, ok := tuple(row, names...)
+			if row == nil || !ok {
+				continue
+			}
+			if j, dup := first[key]; dup {
+				ptr := at(list, i, "")
+				if len(names) == 1 {
+					ptr = at(list, i, names[0])
+				}
+				c.report(r, ptr, fmt.Sprintf("Repeats /%s/%d (same %s).", list, j, joinNames(names)))
+				continue
+			}
+			first[key] = i
+		}
+		return nil
+	}
+}
+
+func joinNames(names []string) string {
+	out := ""
+	for i, n := range names {
+		switch {
+		case i == 0:
+		case i == len(names)-1:
+			out += " and "
+		default:
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
+
+// linePermissions enforces "no cross-subsidy between counties, health and
+// social care kept separate" on a list of money lines.
+func linePermissions(list string) []check {
+	return []check{
+		{ruleDisciplineNotAllowed, []string{"/" + list + "/*/discipline"}, func(c *checker, doc map[string]any) error {
+			allowed := c.vc.Region.DisciplinesOf(c.vc.Partner)
+			for i, row := range rows(doc, list) {
+				if d, ok := str(row, "discipline"); ok && !slices.Contains(allowed, region.Discipline(d)) {
+					c.report(ruleDisciplineNotAllowed, at(list, i, "discipline"),
+						fmt.Sprintf("%s (%s) may fund only %v, not %s.", c.vc.Partner.ID, c.vc.Partner.Type, allowed, d))
+				}
+			}
+			return nil
+		}},
+		{ruleAreaNotServed, []string{"/" + list + "/*/areaCode"}, func(c *checker, doc map[string]any) error {
+			for i, row := range rows(doc, list) {
+				if a, ok := str(row, "areaCode"); ok && !c.vc.Partner.Serves(a) {
+					c.report(ruleAreaNotServed, at(list, i, "areaCode"), fmt.Sprintf("%s does not serve %s.", c.vc.Partner.ID, a))
+				}
+			}
+			return nil
+		}},
+	}
+}
+
+func populationYears(c *checker, doc map[string]any) error {
+	if c.vc.BadParams["assessmentYear"] {
+		return nil
+	}
+	ay := int64(c.vc.Key.AssessmentYear)
+	for i, row := range rows(doc, "population") {
+		if y, ok := num(row, "year"); ok && (y < ay-10 || y > ay+25) {
+			c.report(rulePopulationYear, at("population", i, "year"), fmt.Sprintf("%d is outside %d–%d.", y, ay-10, ay+25))
+		}
+	}
+	return nil
+}
+
+// populationTotals is each year's total: per age band, the 'all' row if
+// given, else female plus male.
+func populationTotals(doc map[string]any) map[int64]int64 {
+	type yb struct {
+		year int64
+		band string
+	}
+	bySex := map[yb]map[string]int64{}
+	for _, row := range rows(doc, "population") {
+		y, ok1 := num(row, "year")
+		b, ok2 := str(row, "ageBand")
+		s, ok3 := str(row, "sex")
+		n, ok4 := num(row, "count")
+		if ok1 && ok2 && ok3 && ok4 {
+			k := yb{y, b}
+			if bySex[k] == nil {
+				bySex[k] = map[string]int64{}
+			}
+			bySex[k][s] = n
+		}
+	}
+	totals := map[int64]int64{}
+	for k, s := range bySex {
+		if all, ok := s["all"]; ok {
+			totals[k.year] += all
+		} else {
+			totals[k.year] += s["female"] + s["male"]
+		}
+	}
+	return totals
+}
+
+func needsWithinPopulation(c *checker, doc map[string]any) error {
+	totals := populationTotals(doc)
+	for i, row := range rows(doc, "needs") {
+		y, ok1 := num(row, "year")
+		n, ok2 := num(row, "count")
+		if total, has := totals[y]; ok1 && ok2 && has && n > total {
+			c.report(ruleNeedsOverPopulation, at("needs", i, "count"), fmt.Sprintf("%d is more than the %d people given for %d.", n, total, y))
+		}
+	}
+	return nil
+}
+
+func sexTotals(c *checker, doc map[string]any) error {
+	type yb struct {
+		year int64
+		band string
+	}
+	counts := map[yb]map[string]int64{}
+	allRow := map[yb]int{}
+	for i, row := range rows(doc, "population") {
+		y, ok1 := num(row, "year")
+		b, ok2 := str(row, "ageBand")
+		s, ok3 := str(row, "sex")
+		n, ok4 := num(row, "count")
+		if !(ok1 && ok2 && ok3 && ok4) {
+			continue
+		}
+		k := yb{y, b}
+		if counts[k] == nil {
+			counts[k] = map[string]int64{}
+		}
+		if _, seen := counts[k][s]; seen {
+			continue // a duplicate row: reported by its own rule
+		}
+		counts[k][s] = n
+		if s == "all" {
+			allRow[k] = i
+		}
+	}
+	keys := make([]yb, 0, len(allRow))
+	for k := range allRow {
+		keys = append(keys, k)
+	}
+	// Report in row order, whatever order the map gives.
+	slices.SortFunc(keys, func(a, b yb) int { return allRow[a] - allRow[b] })
+	for _, k := range keys {
+		i, s := allRow[k], counts[k]
+		f, hasF := s["female"]
+		m, hasM := s["male"]
+		if hasF && hasM && s["all"] != f+m {
+			c.report(ruleSexTotal, at("population", i, ""), fmt.Sprintf("%d %s: all is %d but female + male is %d.", k.year, k.band, s["all"], f+m))
+		}
+	}
+	return nil
+}
+
+// careHomeRow runs a per-row check on every care-home row.
+func careHomeRow(fn func(c *checker, i int, row map[string]any)) func(*checker, map[string]any) error {
+	return func(c *checker, doc map[string]any) error {
+		for i, row := range rows(doc, "careHomes") {
+			if row != nil {
+				fn(c, i, row)
+			}
+		}
+		return nil
+	}
+}
+
+func bedsFit(c *checker, i int, row map[string]any) {
+	beds, ok1 := num(row, "beds")
+	occ, ok2 := num(row, "occupiedBeds")
+	vac, ok3 := num(row, "vacantBeds")
+	if ok1 && ok2 && ok3 && occ+vac > beds {
+		c.report(ruleCareHomeBeds, at("careHomes", i, ""), fmt.Sprintf("%d occupied + %d vacant is more than %d beds.", occ, vac, beds))
+	}
+}
+
+func fundingFits(c *checker, i int, row map[string]any) {
+	occ, ok := num(row, "occupiedBeds")
+	la, ok1 := num(row, "localAuthorityFunded")
+	h, ok2 := num(row, "healthFunded")
+	s, ok3 := num(row, "selfFunded")
+	if ok && ok1 && ok2 && ok3 && la+h+s > occ {
+		c.report(ruleCareHomeFunding, at("careHomes", i, ""), fmt.Sprintf("%d + %d + %d funded is more than %d occupied beds.", la, h, s, occ))
+	}
+}
+
+func feeOrder(c *checker, i int, row map[string]any) {
+	lo, ok1 := pence(row, "minWeeklyFee")
+	avg, ok2 := pence(row, "averageWeeklyFee")
+	hi, ok3 := pence(row, "maxWeeklyFee")
+	if ok1 && ok2 && ok3 && (lo > avg || avg > hi) {
+		c.report(ruleCareHomeFeeOrder, at("careHomes", i, "averageWeeklyFee"), fmt.Sprintf("Expected %s ≤ %s ≤ %s.", lo, avg, hi))
+	}
+}
+
+func occupancy(c *checker, i int, row map[string]any) {
+	beds, ok1 := num(row, "beds")
+	occ, ok2 := num(row, "occupiedBeds")
+	if ok1 && ok2 && beds > 0 && occ*2 < beds {
+		c.report(ruleLowOccupancy, at("careHomes", i, "occupiedBeds"), fmt.Sprintf("%d of %d beds occupied is below 50%%.", occ, beds))
+	}
+}
+
+const (
+	feeFloor   money.Pence = 300_00
+	feeCeiling money.Pence = 3000_00
+)
+
+func feeRange(c *checker, i int, row map[string]any) {
+	for _, name := range []string{"averageWeeklyFee", "minWeeklyFee", "maxWeeklyFee"} {
+		if fee, ok := pence(row, name); ok && (fee < feeFloor || fee > feeCeiling) {
+			c.report(ruleFeeRange, at("careHomes", i, name), fmt.Sprintf("£%s a week is outside £300–£3,000.", fee))
+		}
+	}
+}
+
+func documentAccepted(c *checker, doc map[string]any) error {
+	id, ok := str(doc, "documentUploadId")
+	if !ok {
+		return nil
+	}
+	accepted := false
+	if c.vc.DocumentAccepted != nil {
+		var err error
+		if accepted, err = c.vc.DocumentAccepted(c.ctx, id); err != nil {
+			return fmt.Errorf("look up document upload: %w", err)
+		}
+	}
+	if !accepted {
+		c.report(ruleDocumentUpload, "/documentUploadId", "No accepted market-position-document upload of this partner has this id.")
+	}
+	return nil
+}
+
+func redNeedsCommentary(c *checker, doc map[string]any) error {
+	if r, _ := str(doc, "riskRating"); r == "red" && !c.failed("/commentary") {
+		if _, has := doc["commentary"]; !has {
+			c.report(ruleRedCommentary, "/commentary", "Explain a red risk rating in the commentary.")
+		}
+	}
+	return nil
+}
+
+func finalOnlyInQ4(c *checker, doc map[string]any) error {
+	if f, _ := doc["final"].(bool); f && c.vc.Key.Quarter.N != 4 && !c.vc.BadParams["quarter"] {
+		c.report(ruleFinalNotQ4, "/final", fmt.Sprintf("%s is not a Q4 return.", c.vc.Key.Quarter))
+	} else if !f {
+		delete(doc, "final") // false means the same as absent
+	}
+	return nil
+}
+
+var lineLists = []struct{ list, kind string }{{"spend", "category"}, {"income", "source"}}
+
+func forecastNotBelowActual(c *checker, doc map[string]any) error {
+	for _, l := range lineLists {
+		for i, row := range rows(doc, l.list) {
+			a, ok1 := pence(row, "actualToDate")
+			f, ok2 := pence(row, "forecastOutturn")
+			if ok1 && ok2 && f < a {
+				c.report(ruleForecastBelow, at(l.list, i, "forecastOutturn"), fmt.Sprintf("Forecast outturn %s is below actual to date %s.", f, a))
+			}
+		}
+	}
+	return nil
+}
+
+func actualsNotFalling(c *checker, doc map[string]any) error {
+	if _, has := c.vc.Key.Quarter.Previous(); !has || c.vc.PreviousReturn == nil || c.vc.BadParams["quarter"] || c.vc.BadParams["fundId"] {
+		return nil
+	}
+	prev, err := c.vc.PreviousReturn(c.ctx)
+	if err != nil || prev == nil {
+		return err
+	}
+	for _, l := range lineLists {
+		before := map[string]money.Pence{}
+		for _, row := range rows(prev, l.list) {
+			if k, ok := tuple(row, "discipline", "areaCode", l.kind); ok {
+				before[k], _ = parsedPence(row["actualToDate"])
+			}
+		}
+		for i, row := range rows(doc, l.list) {
+			k, ok := tuple(row, "discipline", "areaCode", l.kind)
+			a, ok2 := pence(row, "actualToDate")
+			if b, had := before[k]; ok && ok2 && had && a < b {
+				c.report(ruleActualDecreased, at(l.list, i, "actualToDate"), fmt.Sprintf("%s is lower than %s in the previous quarter's return.", a, b))
+			}
+		}
+	}
+	return nil
+}
+
+// parsedPence reads money from a stored canonical document.
+func parsedPence(v any) (money.Pence, bool) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, false
+	}
+	p, err := money.Parse(s)
+	return p, err == nil
+}
+
+// ParseKey reads a kind's key from its two path values, checking them
+// against the caller's region and partner. Problems come back as parameter
+// findings (HTTP 422).
+func ParseKey(kind Kind, values [2]string, reg *region.Region, partner *region.Partner) (Key, []Finding) {
+	names := kind.KeyParams()
+	k := Key{Kind: kind}
+	var fs []Finding
+	fail := func(r *Rule, param, msg string) {
+		fs = append(fs, Finding{Rule: r, Parameter: param, Message: msg})
+	}
+	switch kind {
+	case PopulationAssessments, MarketPositionStatements:
+		k.AreaCode = values[0]
+		switch {
+		case !reg.HasArea(values[0]):
+			fail(ruleAreaUnknown, names[0], fmt.Sprintf("%q is not an area of %s.", values[0], reg.ID))
+		case !partner.Serves(values[0]):
+			fail(ruleAreaNotServed, names[0], fmt.Sprintf("%s does not serve %s.", partner.ID, values[0]))
+		}
+	default:
+		k.FundID = values[0]
+		if fund, ok := reg.Fund(values[0]); !ok {
+			fail(ruleFundUnknown, names[0], fmt.Sprintf("%q is not a pooled fund of %s.", values[0], reg.ID))
+		} else if !fund.HasMember(partner.ID) {
+			fail(ruleFundNotMember, names[0], fmt.Sprintf("%s is not a member of %s.", partner.ID, fund.ID))
+		}
+	}
+	parseSecond(&k, values[1], reg, fail)
+	return k, fs
+}
+
+func parseSecond(k *Key, v string, reg *region.Region, fail func(*Rule, string, string)) {
+	param := k.Kind.KeyParams()[1]
+	fund, _ := reg.Fund(k.FundID)
+	switch k.Kind {
+	case PopulationAssessments:
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
+			fail(ruleAssessmentYear, param, fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
+		}
+		k.AssessmentYear = y
+	case MarketPositionStatements, PoolContributions:
+		fy, err := period.ParseFinancialYear(v)
+		if err != nil {
+			fail(ruleFinancialYear, param, fmt.Sprintf("%q: %v.", v, err))
+		} else if fund != nil && !fund.HasYear(fy) {
+			fail(ruleYearOutsideFund, param, fmt.Sprintf("%s does not run in %s.", fund.ID, fy))
+		}
+		k.FinancialYear = fy
+	default:
+		q, err := period.ParseQuarter(v)
+		if err != nil {
+			fail(ruleQuarter, param, fmt.Sprintf("%q: %v.", v, err))
+		} else if fund != nil && !fund.HasYear(q.Year) {
+			fail(ruleQuarterOutsideFund, param, fmt.Sprintf("%s does not run in %s.", fund.ID, q.Year))
+		}
+		k.Quarter = q
+	}
+}
+
+// keyRules lists the rules ParseKey applies to a kind's path parameters.
+func keyRules(kind Kind) []struct {
+	rule  *Rule
+	field string
+} {
+	type pr = struct {
+		rule  *Rule
+		field string
+	}
+	switch kind {
+	case PopulationAssessments:
+		return []pr{{ruleAreaUnknown, "areaCode"}, {ruleAreaNotServed, "areaCode"}, {ruleAssessmentYear, "assessmentYear"}}
+	case MarketPositionStatements:
+		return []pr{{ruleAreaUnknown, "areaCode"}, {ruleAreaNotServed, "areaCode"}, {ruleFinancialYear, "financialYear"}}
+	case PoolContributions:
+		return []pr{{ruleFundUnknown, "fundId"}, {ruleFundNotMember, "fundId"}, {ruleFinancialYear, "financialYear"}, {ruleYearOutsideFund, "financialYear"}}
+	}
+	return []pr{{ruleFundUnknown, "fundId"}, {ruleFundNotMember, "fundId"}, {ruleQuarter, "quarter"}, {ruleQuarterOutsideFund, "quarter"}}
+}

@@ -1,0 +1,449 @@
+package submission
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
+	"github.com/regional-data-exchange/rdx/shared/money"
+	"github.com/regional-data-exchange/rdx/shared/period"
+)
+
+// A fieldType checks one decoded JSON value and returns its normalised form:
+// money as money.Pence, decimals as money.Decimal, whole numbers as int64,
+// text trimmed. A nil result means "absent" (an optional value left out).
+type fieldType interface {
+	norm(c *checker, ptr string, v any) any
+	rules() []*Rule
+}
+
+type field struct {
+	name     string
+	typ      fieldType
+	optional bool
+}
+
+func req(name string, t fieldType) field { return field{name: name, typ: t} }
+func opt(name string, t fieldType) field { return field{name: name, typ: t, optional: true} }
+
+// object is a JSON object with a fixed set of fields.
+type object struct{ fields []field }
+
+func (o object) rules() []*Rule {
+	return []*Rule{ruleWrongType, ruleUnknownField, ruleRequired, ruleDuplicateField, ruleTooDeep}
+}
+
+func (o object) norm(c *checker, ptr string, v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.wrongType(ptr, "an object", v)
+		return nil
+	}
+	out := make(map[string]any, len(o.fields))
+	known := make(map[string]bool, len(o.fields))
+	for _, f := range o.fields {
+		known[f.name] = true
+		child := ptr + "/" + f.name
+		val, present := m[f.name]
+		if kf, isKey := f.typ.(keyField); isKey {
+			kf.check(c, child, val, present)
+			out[f.name] = c.keyValue(f.name)
+			continue
+		}
+		if !present || val == nil {
+			if !f.optional {
+				c.report(ruleRequired, child, fmt.Sprintf("%s is required.", f.name))
+			}
+			continue
+		}
+		if nv := f.typ.norm(c, child, val); nv != nil {
+			out[f.name] = nv
+		}
+	}
+	var unknown []string
+	for name := range m {
+		if !known[name] {
+			unknown = append(unknown, name)
+		}
+	}
+	sort.Strings(unknown)
+	for _, name := range unknown {
+		c.report(ruleUnknownField, ptr+"/"+jsonx.EscapePointer(name), fmt.Sprintf("%q is not a field here.", name))
+	}
+	return out
+}
+
+// list is a JSON array of one element type, with bounds on its length.
+type list struct {
+	elem     fieldType
+	min, max int
+}
+
+func (l list) rules() []*Rule {
+	rs := []*Rule{ruleWrongType, ruleListLong}
+	if l.min > 0 {
+		rs = append(rs, ruleListShort)
+	}
+	return rs
+}
+
+func (l list) norm(c *checker, ptr string, v any) any {
+	arr, ok := v.([]any)
+	if !ok {
+		c.wrongType(ptr, "an array", v)
+		return nil
+	}
+	if len(arr) > l.max {
+		// Bounded work: a list over its limit is not examined item by item.
+		c.report(ruleListLong, ptr, fmt.Sprintf("At most %d items are allowed; there are %d.", l.max, len(arr)))
+		return nil
+	}
+	if len(arr) < l.min {
+		c.report(ruleListShort, ptr, fmt.Sprintf("At least %d %s required.", l.min, plural(l.min, "item is", "items are")))
+	}
+	if len(arr) == 0 {
+		return nil // an empty optional list is the same as none
+	}
+	out := make([]any, len(arr))
+	for i, e := range arr {
+		out[i] = l.elem.norm(c, ptr+"/"+strconv.Itoa(i), e)
+	}
+	return out
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// text is a trimmed UTF-8 string of bounded length (in characters).
+type text struct{ min, max int }
+
+func (t text) rules() []*Rule {
+	rs := []*Rule{ruleWrongType, ruleTextLong, ruleTextControl}
+	if t.min > 0 {
+		rs = append(rs, ruleTextEmpty)
+	}
+	return rs
+}
+
+func (t text) norm(c *checker, ptr string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		c.wrongType(ptr, "a string", v)
+		return nil
+	}
+	// Line endings from Windows systems are newlines, not control characters.
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
+	bad := false
+	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
+		c.report(ruleTextControl, ptr, "Only newline and tab are allowed among control characters.")
+		bad = true
+	}
+	if n := utf8.RuneCountInString(s); n > t.max {
+		c.report(ruleTextLong, ptr, fmt.Sprintf("At most %d characters are allowed; there are %d.", t.max, n))
+		bad = true
+	}
+	if s == "" && t.min > 0 {
+		c.report(ruleTextEmpty, ptr, "The text must not be empty.")
+		return nil
+	}
+	if bad || s == "" {
+		return nil
+	}
+	return s
+}
+
+// sign constrains an amount of money.
+type sign int
+
+const (
+	anySign sign = iota
+	nonNegative
+	positive
+)
+
+type moneyType struct{ sign sign }
+
+func (m moneyType) rules() []*Rule {
+	rs := []*Rule{ruleWrongType, ruleMoneyInvalid, ruleMoneyExponent, ruleMoneyDecimals, ruleMoneyLarge}
+	switch m.sign {
+	case nonNegative:
+		rs = append(rs, ruleMoneyNegative)
+	case positive:
+		rs = append(rs, ruleMoneyPositive)
+	}
+	return rs
+}
+
+func (m moneyType) norm(c *checker, ptr string, v any) any {
+	s, ok := numberText(v)
+	if !ok {
+		c.wrongType(ptr, "a number or a string of pounds", v)
+		return nil
+	}
+	p, err := money.Parse(s)
+	switch {
+	case errors.Is(err, money.ErrExponent):
+		c.report(ruleMoneyExponent, ptr, fmt.Sprintf("%q uses exponent notation; write the amount in full.", s))
+	case errors.Is(err, money.ErrTooPrecise):
+		c.report(ruleMoneyDecimals, ptr, fmt.Sprintf("%q has more than 2 decimal places.", s))
+	case errors.Is(err, money.ErrTooLarge):
+		c.report(ruleMoneyLarge, ptr, fmt.Sprintf("%q is larger than 99,999,999,999.99.", s))
+	case err != nil:
+		c.report(ruleMoneyInvalid, ptr, fmt.Sprintf("%q is not an amount of pounds.", s))
+	case m.sign == nonNegative && p < 0:
+		c.report(ruleMoneyNegative, ptr, fmt.Sprintf("%s must not be negative.", p))
+	case m.sign == positive && p <= 0:
+		c.report(ruleMoneyPositive, ptr, fmt.Sprintf("%s must be greater than zero.", p))
+	default:
+		return p
+	}
+	return nil
+}
+
+// numberText is the text of a JSON number, or of a string standing for one.
+func numberText(v any) (string, bool) {
+	switch x := v.(type) {
+	case json.Number:
+		return string(x), true
+	case string:
+		return x, true
+	}
+	return "", false
+}
+
+type decimalType struct{}
+
+func (decimalType) rules() []*Rule {
+	return []*Rule{ruleWrongType, ruleDecimalInvalid, ruleDecimalPlaces, ruleDecimalLarge}
+}
+
+func (decimalType) norm(c *checker, ptr string, v any) any {
+	s, ok := numberText(v)
+	if !ok {
+		c.wrongType(ptr, "a number or a string of digits", v)
+		return nil
+	}
+	d, err := money.ParseDecimal(s)
+	switch {
+	case errors.Is(err, money.ErrDecimalTooPrecise):
+		c.report(ruleDecimalPlaces, ptr, fmt.Sprintf("%q has more than 6 decimal places.", s))
+	case errors.Is(err, money.ErrDecimalTooLarge):
+		c.report(ruleDecimalLarge, ptr, fmt.Sprintf("%q has more than 15 digits before the decimal point.", s))
+	case err != nil:
+		c.report(ruleDecimalInvalid, ptr, fmt.Sprintf("%q is not a decimal number.", s))
+	default:
+		return d
+	}
+	return nil
+}
+
+// maxSafeInteger is the largest whole number every JSON reader holds exactly.
+const maxSafeInteger = 1<<53 - 1
+
+// wholeNumber reads a JSON number written as a whole number.
+func wholeNumber(v any) (int64, bool, bool) {
+	n, isNum := v.(json.Number)
+	if !isNum {
+		return 0, false, false
+	}
+	i, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil || i > maxSafeInteger || i < -maxSafeInteger {
+		return 0, true, false
+	}
+	return i, true, true
+}
+
+type countType struct{}
+
+func (countType) rules() []*Rule { return []*Rule{ruleWrongType, ruleCountInvalid} }
+
+func (countType) norm(c *checker, ptr string, v any) any {
+	i, isNum, ok := wholeNumber(v)
+	if !isNum {
+		c.wrongType(ptr, "a whole number", v)
+		return nil
+	}
+	if !ok || i < 0 {
+		c.report(ruleCountInvalid, ptr, fmt.Sprintf("%s is not a whole number from 0 to %d.", v, maxSafeInteger))
+		return nil
+	}
+	return i
+}
+
+type integerType struct{}
+
+func (integerType) rules() []*Rule { return []*Rule{ruleWrongType, ruleIntegerInvalid} }
+
+func (integerType) norm(c *checker, ptr string, v any) any {
+	i, isNum, ok := wholeNumber(v)
+	if !isNum {
+		c.wrongType(ptr, "a whole number", v)
+		return nil
+	}
+	if !ok {
+		c.report(ruleIntegerInvalid, ptr, fmt.Sprintf("%s is not a whole number.", v))
+		return nil
+	}
+	return i
+}
+
+type boolType struct{}
+
+func (boolType) rules() []*Rule { return []*Rule{ruleWrongType} }
+
+func (boolType) norm(c *checker, ptr string, v any) any {
+	b, ok := v.(bool)
+	if !ok {
+		c.wrongType(ptr, "true or false", v)
+		return nil
+	}
+	return b
+}
+
+// enum is a string from a fixed list, with its own rule code.
+type enum struct {
+	rule   *Rule
+	values []string
+}
+
+func (e enum) rules() []*Rule { return []*Rule{ruleWrongType, e.rule} }
+
+func (e enum) norm(c *checker, ptr string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		c.wrongType(ptr, "a string", v)
+		return nil
+	}
+	for _, want := range e.values {
+		if s == want {
+			return s
+		}
+	}
+	c.report(e.rule, ptr, fmt.Sprintf("%q is not one of %s.", s, strings.Join(e.values, ", ")))
+	return nil
+}
+
+// parsed is a string with a grammar (a period or a date), kept as written.
+type parsed struct {
+	rule  *Rule
+	parse func(string) error
+}
+
+func (p parsed) rules() []*Rule { return []*Rule{ruleWrongType, p.rule} }
+
+func (p parsed) norm(c *checker, ptr string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		c.wrongType(ptr, "a string", v)
+		return nil
+	}
+	if err := p.parse(s); err != nil {
+		c.report(p.rule, ptr, fmt.Sprintf("%q: %v.", s, err))
+		return nil
+	}
+	return s
+}
+
+var (
+	financialYearType = parsed{ruleFinancialYear, func(s string) error { _, err := period.ParseFinancialYear(s); return err }}
+	quarterType       = parsed{ruleQuarter, func(s string) error { _, err := period.ParseQuarter(s); return err }}
+	dateType          = parsed{ruleDate, func(s string) error { _, err := period.ParseDate(s); return err }}
+)
+
+type assessmentYearType struct{}
+
+func (assessmentYearType) rules() []*Rule { return []*Rule{ruleWrongType, ruleAssessmentYear} }
+
+func (assessmentYearType) norm(c *checker, ptr string, v any) any {
+	i, isNum, ok := wholeNumber(v)
+	if !isNum {
+		c.wrongType(ptr, "a whole number", v)
+		return nil
+	}
+	if !ok || i < 2000 || i > 2100 {
+		c.report(ruleAssessmentYear, ptr, fmt.Sprintf("%s is not a year from 2000 to 2100.", v))
+		return nil
+	}
+	return i
+}
+
+// areaType is an area code of the caller's region.
+type areaType struct{}
+
+func (areaType) rules() []*Rule { return []*Rule{ruleWrongType, ruleAreaUnknown} }
+
+func (areaType) norm(c *checker, ptr string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		c.wrongType(ptr, "a string", v)
+		return nil
+	}
+	if !c.vc.Region.HasArea(s) {
+		c.report(ruleAreaUnknown, ptr, fmt.Sprintf("%q is not an area of %s.", s, c.vc.Region.ID))
+		return nil
+	}
+	return s
+}
+
+// kpiType is a code of the region's KPI catalogue.
+type kpiType struct{}
+
+func (kpiType) rules() []*Rule { return []*Rule{ruleWrongType, ruleKPIUnknown} }
+
+func (kpiType) norm(c *checker, ptr string, v any) any {
+	s, ok := v.(string)
+	if !ok {
+		c.wrongType(ptr, "a string", v)
+		return nil
+	}
+	if !c.vc.Region.HasKPI(s) {
+		c.report(ruleKPIUnknown, ptr, fmt.Sprintf("%q is not in %s's KPI catalogue.", s, c.vc.Region.ID))
+		return nil
+	}
+	return s
+}
+
+// keyField is a key field: it comes from the path, and when the body repeats
+// it the two must agree.
+type keyField struct{ typ fieldType }
+
+func (k keyField) rules() []*Rule { return append(k.typ.rules(), ruleKeyMismatch) }
+
+func (k keyField) norm(*checker, string, any) any { panic("keyField is normalised by its object") }
+
+func (k keyField) check(c *checker, ptr string, v any, present bool) {
+	name := ptr[strings.LastIndex(ptr, "/")+1:]
+	if !present || v == nil || c.vc.BadParams[name] {
+		return
+	}
+	got := k.typ.norm(c, ptr, v)
+	if got != nil && got != c.keyValue(name) {
+		c.report(ruleKeyMismatch, ptr, fmt.Sprintf("%v in the body differs from %v in the path.", got, c.keyValue(name)))
+	}
+}
+
+// walkRules visits every (rule, field pattern) a schema can emit; array
+// indexes appear as "*".
+func walkRules(t fieldType, ptr string, visit func(*Rule, string)) {
+	for _, r := range t.rules() {
+		visit(r, ptr) // "" is the whole body (RFC 6901)
+	}
+	switch x := t.(type) {
+	case object:
+		for _, f := range x.fields {
+			walkRules(f.typ, ptr+"/"+f.name, visit)
+		}
+	case list:
+		walkRules(x.elem, ptr+"/*", visit)
+	}
+}

@@ -1,0 +1,188 @@
+package submission
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/gowebpki/jcs"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
+	"github.com/regional-data-exchange/rdx/shared/region"
+)
+
+// MaxFindings caps how many problems one answer lists: enough for any real
+// submission, bounded for a hostile one.
+const MaxFindings = 1000
+
+// Finding is one rule that fired, at a place in the body (Pointer) or the
+// path (Parameter).
+type Finding struct {
+	Rule      *Rule
+	Pointer   string
+	Parameter string
+	Message   string
+}
+
+// Warning is a finding of a warning rule as it is returned and stored.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Pointer string `json:"pointer,omitempty"`
+}
+
+// Context is what validation needs beyond the body: who is submitting and
+// what the store knows.
+type Context struct {
+	Region  *region.Region
+	Partner *region.Partner
+	Key     Key
+	// BadParams names key parameters the path got wrong: the body is not
+	// compared with them.
+	BadParams map[string]bool
+	// PreviousReturn gives the partner's current return for the quarter
+	// before Key.Quarter, in canonical form, or nil when there is none.
+	PreviousReturn func(ctx context.Context) (map[string]any, error)
+	// DocumentAccepted reports whether uploadID is an accepted
+	// market-position-document upload of this partner.
+	DocumentAccepted func(ctx context.Context, uploadID string) (bool, error)
+}
+
+// Result is a validated submission.
+type Result struct {
+	// Document is the normalised document; Canonical its RFC 8785 bytes and
+	// SHA256 their hex digest. Only set when there are no errors.
+	Document  map[string]any
+	Canonical []byte
+	SHA256    string
+	Errors    []Finding
+	Warnings  []Finding
+}
+
+// WarningList is the result's warnings as stored and returned.
+func (r *Result) WarningList() []Warning {
+	out := make([]Warning, 0, len(r.Warnings))
+	for _, f := range r.Warnings {
+		out = append(out, Warning{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer})
+	}
+	return out
+}
+
+// Validate decodes and checks a body of the key's kind. A body that is not
+// JSON is an apperr.Malformed error; rule failures are in Result.Errors.
+func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
+	raw, problems, err := jsonx.Decode(body)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Malformed, err, err.Error())
+	}
+	c := &checker{vc: vc, ctx: ctx}
+	for _, p := range problems {
+		if p.Kind == "too-deep" {
+			c.report(ruleTooDeep, p.Pointer, fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth))
+		} else {
+			c.report(ruleDuplicateField, p.Pointer, "The field appears more than once; send it once.")
+		}
+	}
+	spec := specs[vc.Key.Kind]
+	doc, _ := spec.schema.norm(c, "", raw).(map[string]any)
+	if doc != nil {
+		for _, x := range spec.checks {
+			if err := x.run(c, doc); err != nil {
+				return nil, err
+			}
+		}
+	}
+	res := &Result{Errors: c.errors, Warnings: c.warnings}
+	if len(c.errors) == 0 {
+		res.Document = doc
+		if res.Canonical, err = Canonical(doc); err != nil {
+			return nil, err
+		}
+		res.SHA256 = SHA256Hex(res.Canonical)
+	}
+	return res, nil
+}
+
+// Canonical serialises a normalised document per RFC 8785.
+func Canonical(doc map[string]any) ([]byte, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("marshal document: %w", err)
+	}
+	out, err := jcs.Transform(b)
+	if err != nil {
+		return nil, fmt.Errorf("canonicalise document: %w", err)
+	}
+	return out, nil
+}
+
+// SHA256Hex is the lower-case hex SHA-256 of b.
+func SHA256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// checker collects findings while a body is walked.
+type checker struct {
+	vc       *Context
+	ctx      context.Context
+	errors   []Finding
+	warnings []Finding
+}
+
+func (c *checker) report(r *Rule, ptr, msg string) {
+	f := Finding{Rule: r, Pointer: ptr, Message: msg}
+	if r.Severity == SevWarning {
+		if len(c.warnings) < MaxFindings {
+			c.warnings = append(c.warnings, f)
+		}
+		return
+	}
+	if len(c.errors) < MaxFindings {
+		c.errors = append(c.errors, f)
+	}
+}
+
+// failed reports whether an error was already reported at ptr.
+func (c *checker) failed(ptr string) bool {
+	for _, f := range c.errors {
+		if f.Pointer == ptr {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) wrongType(ptr, want string, v any) {
+	c.report(ruleWrongType, ptr, fmt.Sprintf("Expected %s, got %s.", want, jsonx.TypeName(v)))
+}
+
+// keyValue is a key field's value from the path, in normalised form.
+func (c *checker) keyValue(name string) any {
+	k := c.vc.Key
+	switch name {
+	case "areaCode":
+		return k.AreaCode
+	case "assessmentYear":
+		return int64(k.AssessmentYear)
+	case "fundId":
+		return k.FundID
+	case "financialYear":
+		return k.FinancialYear.String()
+	case "quarter":
+		return k.Quarter.String()
+	}
+	panic("unknown key field " + name)
+}
+
+// FieldErrors turns findings into the problem's errors.
+func FieldErrors(fs []Finding) []apperr.FieldError {
+	out := make([]apperr.FieldError, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, apperr.FieldError{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer, Parameter: f.Parameter})
+	}
+	return out
+}
