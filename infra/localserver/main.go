@@ -5,18 +5,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
+	"github.com/regional-data-exchange/rdx/infra/localrun"
 	"github.com/regional-data-exchange/rdx/shared/app"
-	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 )
 
@@ -27,71 +23,22 @@ func main() {
 	}
 }
 
-func env(name, fallback string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return fallback
-}
-
 func run() error {
-	addr, dataDir := env("ADDR", "127.0.0.1:8080"), env("DATA_DIR", ".data")
-	log := logx.New(os.Stderr, slog.LevelInfo)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	ln, err := net.Listen("tcp", addr)
+	dataDir := localrun.Env("DATA_DIR", ".data")
+	ln, base, err := localrun.Listen()
 	if err != nil {
 		return err
 	}
-	base := "http://" + ln.Addr().String()
-	local, err := app.OpenLocal(ctx, dataDir, base, app.Config{Log: log})
+	local, err := app.OpenLocal(ctx, dataDir, base, app.Config{Log: logx.New(os.Stderr, slog.LevelInfo)})
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	if err := printTokens(local); err != nil {
+	if err := localrun.PrintTokens(os.Stdout, local.DevKey, local.Regions); err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: local.Handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(shut)
-	}()
-	fmt.Printf("\nRegional Data Exchange serving %s (data in %s); Ctrl-C stops it.\n", base, dataDir)
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// printTokens prints a day's token for each partner's systems, each
-// region's collaboration unit and government.
-func printTokens(l *app.Local) error {
-	now, ttl := time.Now(), 24*time.Hour
-	mint := func(label string, spec auth.TokenSpec) error {
-		spec.TTL = ttl
-		spec.Scopes = auth.DefaultScopes(spec.Region, spec.Partner)
-		tok, err := l.DevKey.Mint(spec, now)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("%-44s %s\n", label, tok)
-		return nil
-	}
-	fmt.Println("Development tokens (valid 24 hours; mint more with go run ./infra/devtoken):")
-	for _, id := range l.Regions.IDs() {
-		reg, _ := l.Regions.Get(id)
-		for _, p := range reg.Partners {
-			if err := mint(id+"/"+p.ID+" (writer)", auth.TokenSpec{Subject: "dev-" + p.ID, Name: p.Name + " finance system", Region: id, Partner: p.ID}); err != nil {
-				return err
-			}
-		}
-		if err := mint(id+" collaboration unit (RCU)", auth.TokenSpec{Subject: "dev-rcu-" + id, Name: reg.Name + " RCU", Region: id}); err != nil {
-			return err
-		}
-	}
-	return mint("government (every region, exports)", auth.TokenSpec{Subject: "dev-government", Name: "Ministerial reporting", Region: auth.AllRegions})
+	fmt.Printf("\nRegional Data Exchange serving %s (embedded store in %s); Ctrl-C stops it.\n", base, dataDir)
+	return localrun.Serve(ctx, ln, local.Handler)
 }

@@ -217,6 +217,8 @@ func ValidateQuery(q Query) error {
 	switch {
 	case q.PK == "" || len(q.PK) > MaxKeyLength:
 		problem = "partition key empty or too long"
+	case !utf8.ValidString(q.PK + q.Prefix + q.Start + q.End + q.After):
+		problem = "keys must be valid UTF-8"
 	case q.Limit < 0 || q.Limit > MaxQueryLimit:
 		problem = fmt.Sprintf("limit %d outside 0..%d", q.Limit, MaxQueryLimit)
 	case len(q.Prefix) > MaxKeyLength || len(q.Start) > MaxKeyLength ||

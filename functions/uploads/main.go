@@ -1,0 +1,64 @@
+// Command uploads is the uploads bucket's Lambda function: S3 ObjectCreated
+// events, each object handed to the same upload processing the local server
+// runs in-process.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/service"
+)
+
+func main() {
+	svc, err := build(context.Background())
+	if err != nil {
+		slog.Error("start", "error", err)
+		os.Exit(1)
+	}
+	lambda.Start(func(ctx context.Context, e events.S3Event) error { return handle(ctx, svc, e) })
+}
+
+func build(ctx context.Context) (*service.Service, error) {
+	env, err := app.EnvFromOS()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.NewAWS(ctx, app.NewClients(cfg, env), env)
+	if err != nil {
+		return nil, err
+	}
+	return a.Service, nil
+}
+
+// uploads is what the function needs of the service.
+type uploads interface {
+	UploadArrived(ctx context.Context, bucket, key string) error
+}
+
+// handle processes each created object; an error makes Lambda retry the event.
+func handle(ctx context.Context, svc uploads, e events.S3Event) error {
+	for _, r := range e.Records {
+		// S3 event keys are URL-encoded (spaces as '+').
+		key, err := url.QueryUnescape(r.S3.Object.Key)
+		if err != nil {
+			return fmt.Errorf("object key %q: %w", r.S3.Object.Key, err)
+		}
+		if err := svc.UploadArrived(ctx, r.S3.Bucket.Name, key); err != nil {
+			return fmt.Errorf("upload %s: %w", key, err)
+		}
+	}
+	return nil
+}

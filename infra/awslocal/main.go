@@ -1,0 +1,86 @@
+// Command awslocal is `make run-aws-local`: the same API served on ADDR over
+// the AWS adapters, against DynamoDB Local and MinIO started here (from
+// .cache, installed by make tools), with their table and buckets created.
+// Ctrl-C stops the server and both stand-ins; their data is in memory only.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/regional-data-exchange/rdx/infra/localrun"
+	"github.com/regional-data-exchange/rdx/infra/standins"
+	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
+	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
+)
+
+const table = "rdx"
+
+var buckets = []string{"rdx-submissions", "rdx-uploads", "rdx-exports"}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "awslocal:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ddb, err := standins.StartDynamoDB()
+	if err != nil {
+		return err
+	}
+	defer ddb.Stop()
+	minio, err := standins.StartMinIO()
+	if err != nil {
+		return err
+	}
+	defer minio.Stop()
+	clients := app.Clients{
+		DynamoDB: dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region),
+		S3:       s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region),
+	}
+	if err := provision(ctx, clients); err != nil {
+		return err
+	}
+	key, err := auth.LoadOrCreateDevKey(localrun.Env("DATA_DIR", ".data"))
+	if err != nil {
+		return err
+	}
+	env := app.Env{Table: table, SubmissionsBucket: buckets[0], UploadsBucket: buckets[1], ExportsBucket: buckets[2],
+		Issuer: auth.DevIssuer, Audience: auth.DevAudience, JWKS: string(key.JWKS()), CursorKey: strings.Repeat("local-", 6), StandIns: true}
+	a, err := app.NewAWS(ctx, clients, env)
+	if err != nil {
+		return err
+	}
+	ln, base, err := localrun.Listen()
+	if err != nil {
+		return err
+	}
+	if err := localrun.PrintTokens(os.Stdout, key, a.Regions); err != nil {
+		return err
+	}
+	fmt.Printf("\nRegional Data Exchange serving %s on DynamoDB Local (%s) and MinIO (%s); Ctrl-C stops all three.\n", base, ddb.Endpoint, minio.Endpoint)
+	return localrun.Serve(ctx, ln, a.Handler)
+}
+
+// provision creates the table and buckets as template.yaml declares them.
+func provision(ctx context.Context, c app.Clients) error {
+	if err := dynamostore.CreateTable(ctx, c.DynamoDB, table); err != nil {
+		return fmt.Errorf("create table: %w", err)
+	}
+	for _, b := range buckets {
+		if err := s3blob.CreateBucket(ctx, c.S3, b); err != nil {
+			return fmt.Errorf("create bucket %s: %w", b, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
+)
+
+// Env is a deployed function's configuration, from its environment.
+type Env struct {
+	Table             string // TABLE_NAME
+	SubmissionsBucket string // SUBMISSIONS_BUCKET: raw bodies, documents, stored answers
+	UploadsBucket     string // UPLOADS_BUCKET
+	ExportsBucket     string // EXPORTS_BUCKET
+	Issuer            string // JWT_ISSUER
+	Audience          string // JWT_AUDIENCE
+	JWKSURL           string // JWKS_URL: the issuer's published JWK set, or
+	JWKS              string // JWKS_JSON: the JWK set itself
+	CursorKey         string // CURSOR_KEY: at least 32 characters, shared by every instance
+	StandIns          bool   // AWS_STANDINS=true: DynamoDB Local and MinIO (path-style S3, no CRC32 on responses)
+	LogLevel          slog.Level
+}
+
+// EnvFromOS reads the environment, naming everything missing at once.
+func EnvFromOS() (Env, error) {
+	e := Env{
+		Table: os.Getenv("TABLE_NAME"), SubmissionsBucket: os.Getenv("SUBMISSIONS_BUCKET"),
+		UploadsBucket: os.Getenv("UPLOADS_BUCKET"), ExportsBucket: os.Getenv("EXPORTS_BUCKET"),
+		Issuer: os.Getenv("JWT_ISSUER"), Audience: os.Getenv("JWT_AUDIENCE"),
+		JWKSURL: os.Getenv("JWKS_URL"), JWKS: os.Getenv("JWKS_JSON"), CursorKey: os.Getenv("CURSOR_KEY"),
+		StandIns: os.Getenv("AWS_STANDINS") == "true",
+	}
+	if err := e.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "INFO"))); err != nil {
+		return e, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	var missing []string
+	for name, v := range map[string]string{"TABLE_NAME": e.Table, "SUBMISSIONS_BUCKET": e.SubmissionsBucket,
+		"JWT_ISSUER": e.Issuer, "JWT_AUDIENCE": e.Audience, "JWKS_URL or JWKS_JSON": e.JWKSURL + e.JWKS} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return e, fmt.Errorf("missing configuration: %s", strings.Join(missing, ", "))
+	}
+	if len(e.CursorKey) < 32 {
+		return e, errors.New("CURSOR_KEY must be at least 32 characters")
+	}
+	// Development keys are for the local run only; a deployed stack never trusts them.
+	if e.Issuer == auth.DevIssuer && os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return e, errors.New("the development issuer is refused on Lambda")
+	}
+	return e, nil
+}
+
+func envOr(name, fallback string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return fallback
+}
+
+// Clients are the AWS clients a process makes once, at start.
+type Clients struct {
+	DynamoDB *dynamodb.Client
+	S3       *s3.Client
+}
+
+// NewClients makes the clients from the loaded AWS configuration.
+func NewClients(cfg aws.Config, e Env) Clients {
+	return Clients{
+		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+			o.DisableValidateResponseChecksum = e.StandIns
+		}),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.UsePathStyle = e.StandIns
+			// Puts carry their own SHA-256; no extra CRC is computed.
+			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		}),
+	}
+}
+
+// NewAWS builds the service on DynamoDB and S3.
+func NewAWS(ctx context.Context, c Clients, e Env) (*App, error) {
+	keys, err := keySource(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	blobs := s3blob.New(c.S3, s3.NewPresignClient(c.S3), e.SubmissionsBucket)
+	return Build(Config{
+		Issuer: e.Issuer, Audience: e.Audience, Keys: keys, CursorKey: []byte(e.CursorKey),
+		Log: logx.New(os.Stderr, e.LogLevel),
+	}, dynamostore.New(c.DynamoDB, e.Table), blobs, nil)
+}
+
+func keySource(ctx context.Context, e Env) (auth.KeySource, error) {
+	if e.JWKS != "" {
+		return auth.StaticKeys([]byte(e.JWKS))
+	}
+	return auth.RemoteKeys(ctx, e.JWKSURL)
+}
