@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 )
 
 func main() {
@@ -26,7 +26,7 @@ func main() {
 
 // build makes the handler once per process (cold start), never per request.
 func build(ctx context.Context) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
-	env, err := app.EnvFromOS()
+	env, err := awsapp.EnvFromOS()
 	if err != nil {
 		return nil, err
 	}
@@ -34,7 +34,7 @@ func build(ctx context.Context) (func(context.Context, events.APIGatewayV2HTTPRe
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.NewAWS(ctx, app.NewClients(cfg, env), env)
+	a, err := awsapp.New(ctx, awsapp.NewClients(cfg, env), env)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 
-	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 	"github.com/regional-data-exchange/rdx/shared/service"
 )
 
@@ -28,7 +28,7 @@ func main() {
 }
 
 func build(ctx context.Context) (*service.Service, error) {
-	env, err := app.EnvFromOS()
+	env, err := awsapp.EnvFromOS()
 	if err != nil {
 		return nil, err
 	}
@@ -36,7 +36,7 @@ func build(ctx context.Context) (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.NewAWS(ctx, app.NewClients(cfg, env), env)
+	a, err := awsapp.New(ctx, awsapp.NewClients(cfg, env), env)
 	if err != nil {
 		return nil, err
 	}

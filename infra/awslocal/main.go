@@ -14,7 +14,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/infra/localrun"
 	"github.com/regional-data-exchange/rdx/infra/standins"
-	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
@@ -44,7 +44,7 @@ func run() error {
 		return err
 	}
 	defer minio.Stop()
-	clients := app.Clients{
+	clients := awsapp.Clients{
 		DynamoDB: dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region),
 		S3:       s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region),
 	}
@@ -55,9 +55,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	env := app.Env{Table: table, SubmissionsBucket: buckets[0], UploadsBucket: buckets[1], ExportsBucket: buckets[2],
+	env := awsapp.Env{Table: table, SubmissionsBucket: buckets[0], UploadsBucket: buckets[1], ExportsBucket: buckets[2],
 		Issuer: auth.DevIssuer, Audience: auth.DevAudience, JWKS: string(key.JWKS()), CursorKey: strings.Repeat("local-", 6), StandIns: true}
-	a, err := app.NewAWS(ctx, clients, env)
+	a, err := awsapp.New(ctx, clients, env)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func run() error {
 }
 
 // provision creates the table and buckets as template.yaml declares them.
-func provision(ctx context.Context, c app.Clients) error {
+func provision(ctx context.Context, c awsapp.Clients) error {
 	if err := dynamostore.CreateTable(ctx, c.DynamoDB, table); err != nil {
 		return fmt.Errorf("create table: %w", err)
 	}

@@ -35,6 +35,16 @@ func (h *handler) routes() []route {
 		{pattern: "GET /v1/rules", serve: h.rules},
 		{pattern: "GET /v1/regions/{region}", serve: h.region},
 	}
+	rs = append(rs,
+		route{pattern: "PUT /v1/regions/{region}/funds/{fundId}/periods/{period}/lock", serve: h.lockPeriod},
+		route{pattern: "DELETE /v1/regions/{region}/funds/{fundId}/periods/{period}/lock", serve: h.unlockPeriod},
+		route{pattern: "POST " + slicePrefix + "quarterly-returns/{fundId}/{quarter}/signoff", serve: h.signOff},
+		route{pattern: "PUT " + slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent", serve: h.giveConsent},
+		route{pattern: "DELETE " + slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent", serve: h.withdrawConsent},
+		route{pattern: "GET " + slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent", serve: h.getConsent},
+		route{pattern: "GET " + slicePrefix + "obligations", query: []string{"status", "from", "to"}, serve: h.obligations},
+		route{pattern: "GET /v1/regions/{region}/audit", query: append([]string{"from", "to", "partner"}, pageParams...), serve: h.audit},
+	)
 	for _, k := range submission.Kinds {
 		base := slicePrefix + string(k)
 		key := base + "/" + keyPaths[k]

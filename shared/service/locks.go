@@ -54,7 +54,7 @@ func (s *Service) lockChecks(ctx context.Context, region string, key submission.
 	return ops, nil
 }
 
-func lockedError(l LockRecord) error {
+func lockedError(l LockRecord) *apperr.Error {
 	by := l.LockedBy.Name
 	if by == "" {
 		by = l.LockedBy.Sub
@@ -76,23 +76,9 @@ func (s *Service) Region(ctx context.Context, p *auth.Principal, id string) (*Re
 	if err != nil {
 		return nil, err
 	}
-	view := &RegionView{Region: reg, Locks: []LockRecord{}}
-	q := store.Query{PK: regionPK(reg.ID), Prefix: "LOCK#"}
-	for {
-		page, err := s.table.Query(ctx, q)
-		if err != nil {
-			return nil, storeErr(err, "list locks")
-		}
-		for _, it := range page.Items {
-			l, err := decode[LockRecord](it)
-			if err != nil {
-				return nil, storeErr(err, "decode lock")
-			}
-			view.Locks = append(view.Locks, l)
-		}
-		if page.Next == "" {
-			return view, nil
-		}
-		q.After = page.Next
+	locks, err := decodeAll[LockRecord](ctx, s, store.Query{PK: regionPK(reg.ID), Prefix: "LOCK#"})
+	if locks == nil {
+		locks = []LockRecord{}
 	}
+	return &RegionView{Region: reg, Locks: locks}, err
 }

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,10 @@ type VersionRecord struct {
 	Warnings   []submission.Warning `json:"warnings"`
 	SignOff    *SignOff             `json:"signOff,omitempty"`
 	RequestID  string               `json:"requestId,omitempty"`
+	// FirstReceivedAt is when the key's first version arrived (obligations' receivedLate).
+	FirstReceivedAt time.Time `json:"firstReceivedAt"`
+	// Summary holds a fund submission's figures per cell, for the position.
+	Summary *submission.Summary `json:"summary,omitempty"`
 }
 
 // Version is one version with its canonical document.
@@ -82,4 +87,37 @@ func storeErr(err error, what string) error {
 		return err
 	}
 	return apperr.Wrap(apperr.Internal, fmt.Errorf("%s: %w", what, err), "internal error")
+}
+
+// queryAll reads every item of a partition range, page by page.
+func (s *Service) queryAll(ctx context.Context, q store.Query, each func(store.Item) error) error {
+	for {
+		page, err := s.table.Query(ctx, q)
+		if err != nil {
+			return storeErr(err, "query "+q.PK)
+		}
+		for _, it := range page.Items {
+			if err := each(it); err != nil {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q.After = page.Next
+	}
+}
+
+// decodeAll reads every record of a partition range.
+func decodeAll[T any](ctx context.Context, s *Service, q store.Query) ([]T, error) {
+	var out []T
+	err := s.queryAll(ctx, q, func(it store.Item) error {
+		v, err := decode[T](it)
+		if err != nil {
+			return storeErr(err, "decode")
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
 }

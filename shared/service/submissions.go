@@ -85,7 +85,11 @@ func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, 
 	if err != nil {
 		return nil, err
 	}
-	w := &write{s: s, r: r, slice: slice, key: key, res: res, match: match}
+	summary, err := submission.Summarize(key.Kind, res.Document)
+	if err != nil {
+		return nil, apperr.Wrap(apperr.Invalid, err, "The figures overflow when added up.")
+	}
+	w := &write{s: s, r: r, slice: slice, key: key, res: res, match: match, summary: summary}
 	for attempt := 0; ; attempt++ {
 		out, retry, err := w.attempt(ctx)
 		if !retry {
@@ -134,6 +138,7 @@ type write struct {
 	key         submission.Key
 	res         *submission.Result
 	match       etagMatch
+	summary     *submission.Summary
 	blobsStored bool
 }
 
@@ -207,7 +212,10 @@ func (w *write) versionOps(ctx context.Context, cur VersionRecord, exists bool, 
 		Region: w.slice.Region.ID, Partner: w.slice.Partner.ID, Kind: w.key.Kind, KeyValues: w.key.Values(),
 		Version: n, ReceivedAt: now, ReceivedBy: Actor{Sub: p.Subject, Name: p.Name},
 		SHA256: w.res.SHA256, RawSHA256: submission.SHA256Hex(w.r.Body), ReceiptID: newID(now),
-		Warnings: warnings, RequestID: logx.RequestID(ctx),
+		Warnings: warnings, RequestID: logx.RequestID(ctx), Summary: w.summary, FirstReceivedAt: now,
+	}
+	if exists {
+		rec.FirstReceivedAt = cur.FirstReceivedAt
 	}
 	pk := partnerPK(rec.Region, rec.Partner)
 	curCond := store.IfNotExists()

@@ -299,14 +299,21 @@ var warningCodes = map[string]bool{
 // headers and query parameters around the document, so neither ParseKey,
 // ParseFilter nor Validate can produce them. Each names where it is made.
 var producedOutsideValidator = map[string]string{
-	"if-match.invalid":        "shared/service (submissions.go: validatePut parses If-Match)",
-	"idempotency-key.invalid": "shared/httpapi (idempotency.go: the Idempotency-Key header's form)",
-	"idempotency-key.reused":  "shared/service (idempotency.go: a key replayed with another request)",
-	"cursor.invalid":          "shared/service (cursor.go: decodeCursor binds a cursor to caller and filters)",
-	"limit.invalid":           "shared/httpapi (request.go: pageRequest)",
-	"query.unknown-parameter": "shared/httpapi (request.go: checkQuery)",
-	"query.invalid":           "shared/httpapi (request.go: checkQuery repeats, boolParam)",
-	"version.invalid":         "shared/httpapi (submissions.go: the {n} of /versions/{n})",
+	"if-match.invalid":          "shared/service (submissions.go: validatePut parses If-Match)",
+	"idempotency-key.invalid":   "shared/httpapi (idempotency.go: the Idempotency-Key header's form)",
+	"idempotency-key.reused":    "shared/service (idempotency.go: a key replayed with another request)",
+	"cursor.invalid":            "shared/service (cursor.go: decodeCursor binds a cursor to caller and filters)",
+	"limit.invalid":             "shared/httpapi (request.go: pageRequest)",
+	"query.unknown-parameter":   "shared/httpapi (request.go: checkQuery)",
+	"query.invalid":             "shared/httpapi (request.go: checkQuery repeats, boolParam)",
+	"version.invalid":           "shared/httpapi (submissions.go: the {n} of /versions/{n})",
+	"query.required":            "shared/httpapi (regionview.go: financialYear of the position and market aggregate)",
+	"period.invalid":            "shared/service (region_access.go: parsePeriod of a lock)",
+	"period.outside-fund-years": "shared/service (region_access.go: parsePeriod of a lock)",
+	"if-match.required":         "shared/service (signoff.go: a sign-off names its version)",
+	"reason.required":           "shared/httpapi (regionview.go: unlockReason)",
+	"status.invalid":            "shared/service (obligations.go: the status filter)",
+	"time.invalid":              "shared/service (obligations.go ParseDay, audit_query.go auditBound)",
 }
 
 type ruleCase struct {

@@ -79,13 +79,7 @@ func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
 		return nil, apperr.Wrap(apperr.Malformed, err, err.Error())
 	}
 	c := &checker{vc: vc, ctx: ctx}
-	for _, p := range problems {
-		if p.Kind == "too-deep" {
-			c.report(ruleTooDeep, p.Pointer, fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth))
-		} else {
-			c.report(ruleDuplicateField, p.Pointer, "The field appears more than once; send it once.")
-		}
-	}
+	c.decodeProblems(problems)
 	spec := specs[vc.Key.Kind]
 	doc, _ := spec.schema.norm(c, "", raw).(map[string]any)
 	if doc != nil {
@@ -143,6 +137,17 @@ func (c *checker) report(r *Rule, ptr, msg string) {
 	}
 	if len(c.errors) < MaxFindings {
 		c.errors = append(c.errors, f)
+	}
+}
+
+// decodeProblems reports what the decoder refused in a well-formed body.
+func (c *checker) decodeProblems(problems []jsonx.Problem) {
+	for _, p := range problems {
+		if p.Kind == "too-deep" {
+			c.report(ruleTooDeep, p.Pointer, fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth))
+		} else {
+			c.report(ruleDuplicateField, p.Pointer, "The field appears more than once; send it once.")
+		}
 	}
 }
 

@@ -1,4 +1,4 @@
-package app_test
+package awsapp_test
 
 import (
 	"crypto/rand"

@@ -1,4 +1,7 @@
-package app
+// Package awsapp composes the service on AWS: DynamoDB and S3 from clients
+// built once per process, configuration from the environment. It is apart
+// from package app so the local run never compiles the AWS SDK.
+package awsapp
 
 import (
 	"context"
@@ -12,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
@@ -92,14 +96,14 @@ func NewClients(cfg aws.Config, e Env) Clients {
 	}
 }
 
-// NewAWS builds the service on DynamoDB and S3.
-func NewAWS(ctx context.Context, c Clients, e Env) (*App, error) {
+// New builds the service on DynamoDB and S3.
+func New(ctx context.Context, c Clients, e Env) (*app.App, error) {
 	keys, err := keySource(ctx, e)
 	if err != nil {
 		return nil, err
 	}
 	blobs := s3blob.New(c.S3, s3.NewPresignClient(c.S3), e.SubmissionsBucket)
-	return Build(Config{
+	return app.Build(app.Config{
 		Issuer: e.Issuer, Audience: e.Audience, Keys: keys, CursorKey: []byte(e.CursorKey),
 		Log: logx.New(os.Stderr, e.LogLevel),
 	}, dynamostore.New(c.DynamoDB, e.Table), blobs, nil)

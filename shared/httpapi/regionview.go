@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+func (h *handler) lockPeriod(r *http.Request) (*response, error) {
+	return h.idempotent(r, nil, false, func(*service.Claim) (*response, error) {
+		rec, created, err := h.svc.LockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"))
+		if err != nil {
+			return nil, err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		return jsonResponse(status, rec), nil
+	})
+}
+
+func (h *handler) unlockPeriod(r *http.Request) (*response, error) {
+	reason, err := unlockReason(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.svc.UnlockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"), reason); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent, header: http.Header{}}, nil
+}
+
+// unlockReason comes from a JSON body {"reason": ...} or the Reason header.
+func unlockReason(r *http.Request) (string, error) {
+	if r.ContentLength != 0 && r.Header.Get("Content-Type") != "" {
+		body, err := readJSONBody(r)
+		if err != nil {
+			return "", err
+		}
+		form, err := submission.UnlockForm.Validate(body)
+		if err != nil {
+			return "", err
+		}
+		return form["reason"], nil
+	}
+	if reason := strings.TrimSpace(r.Header.Get("Reason")); reason != "" {
+		return reason, nil
+	}
+	return "", apperr.Validation([]apperr.FieldError{{Code: submission.RuleReasonRequired.Code, Header: "Reason", Message: submission.RuleReasonRequired.Message}})
+}
+
+func (h *handler) signOff(r *http.Request) (*response, error) {
+	p := principal(r.Context())
+	region, partner := r.PathValue("region"), r.PathValue("partner")
+	if _, err := h.svc.AuthorizeSlice(p, region, partner, service.SignoffSlice); err != nil {
+		return nil, err
+	}
+	body, err := readJSONBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
+		v, err := h.svc.SignOff(r.Context(), service.SignOffRequest{Principal: p, Region: region, Partner: partner,
+			KeyValues: keyValues(r, submission.QuarterlyReturns), IfMatch: r.Header.Get("If-Match"), Body: body})
+		if err != nil {
+			return nil, err
+		}
+		return versionResponse(http.StatusOK, v), nil
+	})
+}
+
+func consentValues(r *http.Request) [2]string {
+	return [2]string{r.PathValue("fundId"), r.PathValue("financialYear")}
+}
+
+func (h *handler) giveConsent(r *http.Request) (*response, error) {
+	p := principal(r.Context())
+	region, partner := r.PathValue("region"), r.PathValue("partner")
+	if _, err := h.svc.AuthorizeSlice(p, region, partner, service.SignoffSlice); err != nil {
+		return nil, err
+	}
+	body, err := readJSONBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
+		rec, created, err := h.svc.GiveConsent(r.Context(), p, region, partner, consentValues(r), body)
+		if err != nil {
+			return nil, err
+		}
+		status := http.StatusOK
+		if created {
+			status = http.StatusCreated
+		}
+		return jsonResponse(status, rec), nil
+	})
+}
+
+func (h *handler) withdrawConsent(r *http.Request) (*response, error) {
+	if err := h.svc.WithdrawConsent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r)); err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusNoContent, header: http.Header{}}, nil
+}
+
+func (h *handler) getConsent(r *http.Request) (*response, error) {
+	rec, err := h.svc.Consent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r))
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, rec), nil
+}
+
+func (h *handler) obligations(r *http.Request) (*response, error) {
+	q := r.URL.Query()
+	from, err := service.ParseDay("from", q.Get("from"))
+	if err != nil {
+		return nil, err
+	}
+	to, err := service.ParseDay("to", q.Get("to"))
+	if err != nil {
+		return nil, err
+	}
+	obs, err := h.svc.Obligations(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"),
+		service.ObligationFilter{Status: q.Get("status"), From: from, To: to})
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, map[string]any{"items": nonNil(obs)}), nil
+}
+
+func (h *handler) audit(r *http.Request) (*response, error) {
+	pg, err := pageRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	q := r.URL.Query()
+	page, err := h.svc.Audit(r.Context(), principal(r.Context()), r.PathValue("region"),
+		service.AuditFilter{Partner: q.Get("partner"), From: q.Get("from"), To: q.Get("to")}, pg)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, pageOf(page.Items, page.NextCursor)), nil
+}

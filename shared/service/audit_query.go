@@ -1,0 +1,119 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// AuditFilter selects audit records: a partner's own, and a time range.
+type AuditFilter struct {
+	Partner  string
+	From, To string // RFC 3339 times or YYYY-MM-DD dates (region time)
+}
+
+// AuditPage is one page of the trail, newest first.
+type AuditPage struct {
+	Items      []AuditRecord
+	NextCursor string
+}
+
+// Audit reads the region's trail (region:read) or a partner's own
+// (submissions:read, its own partner only), newest first.
+func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string, f AuditFilter, pg PageRequest) (*AuditPage, error) {
+	reg, pk, err := s.auditScope(p, regionID, f.Partner)
+	if err != nil {
+		return nil, err
+	}
+	from, err := auditBound(reg, "from", f.From, false)
+	if err != nil {
+		return nil, err
+	}
+	to, err := auditBound(reg, "to", f.To, true)
+	if err != nil {
+		return nil, err
+	}
+	if from != "" && to != "" && from > to {
+		return nil, paramError(submission.RuleTimeInvalid, "to", "to is before from.")
+	}
+	binding := cursorBinding(p, "audit", pk, from, to)
+	after, err := s.decodeCursor(binding, pg.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	q := store.Query{PK: pk, Start: from, End: to, Reverse: true, After: after, Limit: pg.Limit + 1}
+	page, err := s.table.Query(ctx, q)
+	if err != nil {
+		return nil, storeErr(err, "read audit")
+	}
+	out := &AuditPage{}
+	for i, it := range page.Items {
+		if i == pg.Limit {
+			out.NextCursor = s.encodeCursor(binding, page.Items[i-1].SK)
+			break
+		}
+		rec, err := decode[AuditRecord](it)
+		if err != nil {
+			return nil, storeErr(err, "decode audit")
+		}
+		out.Items = append(out.Items, rec)
+	}
+	return out, nil
+}
+
+// auditScope picks the partition the caller may read.
+func (s *Service) auditScope(p *auth.Principal, regionID, partner string) (*region.Region, string, error) {
+	if p.IsPartner() {
+		if partner == "" {
+			partner = p.Partner
+		}
+		slice, err := s.AuthorizeSlice(p, regionID, partner, ReadSlice)
+		if err != nil {
+			return nil, "", err
+		}
+		return slice.Region, partnerAuditPK(regionID, partner), nil
+	}
+	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
+	if err != nil {
+		return nil, "", err
+	}
+	if partner == "" {
+		return reg, auditPK(regionID), nil
+	}
+	if _, ok := reg.Partner(partner); !ok {
+		return nil, "", paramError(submission.RuleParameterInvalid, "partner", fmt.Sprintf("%s has no partner %q.", reg.ID, partner))
+	}
+	return reg, partnerAuditPK(regionID, partner), nil
+}
+
+// auditBound turns a from/to parameter into a sort-key bound: a date means
+// the start (from) or the end (to) of that day in the region's time zone.
+func auditBound(reg *region.Region, param, v string, end bool) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		d, derr := period.ParseDate(v)
+		if derr != nil {
+			return "", apperr.Validation([]apperr.FieldError{{Code: submission.RuleTimeInvalid.Code, Parameter: param,
+				Message: fmt.Sprintf("%q is neither an RFC 3339 time nor a date.", v)}})
+		}
+		t = d.Time(reg.Location())
+		if end {
+			t = d.EndOfDay(reg.Location())
+		}
+	}
+	sk := auditSK(t, "")
+	if end {
+		sk += store.MaxRune // every record of that millisecond
+	}
+	return sk, nil
+}

@@ -1,0 +1,162 @@
+package service
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// Obligation statuses.
+const (
+	StatusOpen      = "open"       // not received, not yet due
+	StatusLate      = "late"       // not received, due date passed
+	StatusReceived  = "received"   // received (a return not yet signed off)
+	StatusSignedOff = "signed-off" // a return whose current version is signed off
+)
+
+// ObligationStatuses lists them.
+var ObligationStatuses = []string{StatusOpen, StatusLate, StatusReceived, StatusSignedOff}
+
+// Obligation is one return a partner owes.
+type Obligation struct {
+	FundID       string          `json:"fundId"`
+	Kind         submission.Kind `json:"kind"`
+	Period       string          `json:"period"`
+	DueDate      string          `json:"dueDate"`
+	DueAt        time.Time       `json:"dueAt"`
+	Status       string          `json:"status"`
+	ReceivedLate bool            `json:"receivedLate"`
+	Locked       bool            `json:"locked"`
+	Version      *int            `json:"version"`
+	ReceivedAt   *time.Time      `json:"receivedAt"`
+}
+
+// ObligationFilter selects obligations by status and due date (inclusive).
+type ObligationFilter struct {
+	Status   string
+	From, To *period.Date
+}
+
+// Obligations lists every return the partner owes across its funds' years,
+// in due-date order: what it owes, by when, and the state of each.
+func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, partnerID string, f ObligationFilter) ([]Obligation, error) {
+	slice, err := s.AuthorizeSlice(p, regionID, partnerID, ReadSlice)
+	if err != nil {
+		return nil, err
+	}
+	if f.Status != "" && !slices.Contains(ObligationStatuses, f.Status) {
+		return nil, paramError(submission.RuleStatusInvalid, "status", fmt.Sprintf("%q is not one of %v.", f.Status, ObligationStatuses))
+	}
+	held, err := s.currentByKey(ctx, slice, submission.PoolContributions, submission.QuarterlyReturns)
+	if err != nil {
+		return nil, err
+	}
+	locks, err := decodeAll[LockRecord](ctx, s, store.Query{PK: regionPK(slice.Region.ID), Prefix: "LOCK#"})
+	if err != nil {
+		return nil, err
+	}
+	locked := map[string]bool{}
+	for _, l := range locks {
+		locked[l.Fund+"#"+l.Period] = true
+	}
+	now := s.now()
+	var out []Obligation
+	for _, due := range dueReturns(slice.Region, slice.Partner) {
+		o := due.status(held[string(due.kind)+"#"+due.fund+"#"+due.period], now)
+		o.Locked = locked[due.fund+"#"+due.year] || locked[due.fund+"#"+due.period]
+		if f.keeps(o) {
+			out = append(out, o)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Obligation) int { return a.DueAt.Compare(b.DueAt) })
+	return out, nil
+}
+
+func (f ObligationFilter) keeps(o Obligation) bool {
+	d, _ := period.ParseDate(o.DueDate)
+	return (f.Status == "" || o.Status == f.Status) && (f.From == nil || !d.Before(*f.From)) && (f.To == nil || !f.To.Before(d))
+}
+
+// dueReturn is a return a member owes for one period of one fund.
+type dueReturn struct {
+	fund, period, year string
+	kind               submission.Kind
+	dueDate            period.Date
+	dueAt              time.Time
+}
+
+// dueReturns lists every contribution and quarterly return the partner owes,
+// with due dates from the region's configuration (end of day, region time).
+func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
+	var out []dueReturn
+	add := func(f, per, year string, k submission.Kind, d period.Date) {
+		out = append(out, dueReturn{fund: f, period: per, year: year, kind: k, dueDate: d, dueAt: d.EndOfDay(reg.Location())})
+	}
+	for _, f := range reg.Funds {
+		if !f.HasMember(partner.ID) {
+			continue
+		}
+		for _, y := range f.Years() {
+			add(f.ID, y.String(), y.String(), submission.PoolContributions, y.FirstDay().AddDays(-reg.DueDates.PoolContributionDaysBeforeYearStart))
+			for _, q := range y.Quarters() {
+				add(f.ID, q.String(), y.String(), submission.QuarterlyReturns, q.LastDay().AddDays(reg.DueDates.QuarterlyReturnDaysAfterQuarterEnd))
+			}
+		}
+	}
+	return out
+}
+
+// status judges a due return against what is held and the time now.
+func (d dueReturn) status(rec *VersionRecord, now time.Time) Obligation {
+	o := Obligation{FundID: d.fund, Kind: d.kind, Period: d.period, DueDate: d.dueDate.String(), DueAt: d.dueAt}
+	switch {
+	case rec == nil && now.After(d.dueAt):
+		o.Status = StatusLate
+	case rec == nil:
+		o.Status = StatusOpen
+	default:
+		o.Status = StatusReceived
+		if rec.SignOff != nil {
+			o.Status = StatusSignedOff
+		}
+		o.Version, o.ReceivedAt = &rec.Version, &rec.FirstReceivedAt
+		o.ReceivedLate = rec.FirstReceivedAt.After(d.dueAt)
+	}
+	return o
+}
+
+// currentByKey reads a partner's current records of some kinds, keyed
+// "kind#a#b": one partition range read per kind.
+func (s *Service) currentByKey(ctx context.Context, slice Slice, kinds ...submission.Kind) (map[string]*VersionRecord, error) {
+	out := map[string]*VersionRecord{}
+	for _, k := range kinds {
+		recs, err := decodeAll[VersionRecord](ctx, s, store.Query{PK: partnerPK(slice.Region.ID, slice.Partner.ID), Prefix: currentPrefix(k)})
+		if err != nil {
+			return nil, err
+		}
+		for i := range recs {
+			out[string(k)+"#"+recs[i].KeyValues[0]+"#"+recs[i].KeyValues[1]] = &recs[i]
+		}
+	}
+	return out, nil
+}
+
+// ParseDay reads a YYYY-MM-DD query parameter.
+func ParseDay(param, v string) (*period.Date, error) {
+	if v == "" {
+		return nil, nil
+	}
+	d, err := period.ParseDate(v)
+	if err != nil {
+		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleTimeInvalid.Code, Parameter: param, Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD).", v)}})
+	}
+	return &d, nil
+}

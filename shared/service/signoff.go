@@ -1,0 +1,93 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// SignOffRequest signs off the current version of a quarterly return.
+type SignOffRequest struct {
+	Principal *auth.Principal
+	Region    string
+	Partner   string
+	KeyValues [2]string
+	IfMatch   string
+	Body      []byte
+}
+
+// SignOff records the signatory's sign-off of the version If-Match names,
+// which must be current; a later version clears it.
+func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, error) {
+	slice, err := s.AuthorizeSlice(r.Principal, r.Region, r.Partner, SignoffSlice)
+	if err != nil {
+		return nil, err
+	}
+	key, findings := submission.ParseKey(submission.QuarterlyReturns, r.KeyValues, slice.Region, slice.Partner)
+	form, err := submission.SignOffForm.Validate(r.Body)
+	if err != nil && !apperr.Is(err, apperr.Invalid) {
+		return nil, err // malformed: 400 comes before validation
+	}
+	fields := submission.FieldErrors(findings)
+	if err != nil {
+		fields = append(fields, apperr.As(err).Fields...)
+	}
+	match, ok := parseIfMatch(r.IfMatch)
+	if !ok || match == nil {
+		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchRequired.Code, Header: "If-Match", Message: submission.RuleIfMatchRequired.Message})
+	}
+	if len(fields) > 0 {
+		return nil, apperr.Validation(fields)
+	}
+	for attempt := 0; ; attempt++ {
+		v, retry, err := s.signOffOnce(ctx, r.Principal, slice, key, match, form)
+		if !retry || attempt >= s.retry.attempts {
+			return v, err
+		}
+	}
+}
+
+func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slice, key submission.Key, match etagMatch, form map[string]string) (*Version, bool, error) {
+	locks, err := s.lockChecks(ctx, slice.Region.ID, key)
+	if err != nil {
+		return nil, false, err
+	}
+	cur, exists, err := s.current(ctx, slice, key)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case !exists:
+		return nil, false, notFound(key)
+	case !match(cur.Version, exists):
+		return nil, false, preconditionFailed(cur.Version, exists)
+	case cur.SignOff != nil:
+		return nil, false, apperr.Newf(apperr.Conflict, "Version %d was already signed off by %s on %s.", cur.Version, cur.SignOff.Signatory, cur.SignOff.At.Format("2 January 2006"))
+	}
+	now := s.clock()
+	actor := Actor{Sub: p.Subject, Name: p.Name}
+	cur.SignOff = &SignOff{Signatory: form["signatory"], Role: form["role"], At: now, By: actor}
+	pk := partnerPK(slice.Region.ID, slice.Partner.ID)
+	ops := []store.Op{
+		store.PutOp(store.Item{PK: pk, SK: currentSK(key), Version: int64(cur.Version), Data: encode(cur)}, store.IfVersion(int64(cur.Version))),
+		// The version itself records its sign-off; it had never been signed (item version 1).
+		store.PutOp(store.Item{PK: pk, SK: versionSK(key, cur.Version), Version: 2, Data: encode(cur)}, store.IfVersion(1)),
+	}
+	ops = append(ops, locks...)
+	ops = append(ops, auditOps(AuditRecord{ID: newID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
+		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,
+		Details: map[string]string{"signatory": form["signatory"], "role": form["role"]}, RequestID: logx.RequestID(ctx)})...)
+	err = s.table.Transact(ctx, ops...)
+	if errors.Is(err, store.ErrConditionFailed) {
+		return nil, true, err // a new version, a lock or another sign-off got in first: check again
+	}
+	if err != nil {
+		return nil, false, storeErr(err, "sign off")
+	}
+	v, err := s.withDocument(ctx, cur)
+	return v, false, err
+}
