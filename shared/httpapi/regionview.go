@@ -146,3 +146,53 @@ func (h *handler) audit(r *http.Request) (*response, error) {
 	}
 	return jsonResponse(http.StatusOK, pageOf(page.Items, page.NextCursor)), nil
 }
+
+func (h *handler) fundPosition(r *http.Request) (*response, error) {
+	q := r.URL.Query()
+	year, err := service.ParseYearParam(q.Get("financialYear"))
+	if err != nil {
+		return nil, err
+	}
+	asAt, err := service.ParseQuarterParam("asAt", q.Get("asAt"))
+	if err != nil {
+		return nil, err
+	}
+	pos, err := h.svc.FundPosition(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), year, asAt)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, pos), nil
+}
+
+func (h *handler) populationAggregate(r *http.Request) (*response, error) {
+	q := r.URL.Query()
+	var pq service.PopulationQuery
+	var err error
+	if pq.AssessmentYear, err = service.ParseAssessmentYearParam(q.Get("assessmentYear")); err != nil {
+		return nil, err
+	}
+	if v := q.Get("financialYear"); v != "" {
+		y, err := service.ParseYearParam(v)
+		if err != nil {
+			return nil, err
+		}
+		pq.FinancialYear = &y
+	}
+	agg, err := h.svc.PopulationAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), pq)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, agg), nil
+}
+
+func (h *handler) marketAggregate(r *http.Request) (*response, error) {
+	year, err := service.ParseYearParam(r.URL.Query().Get("financialYear"))
+	if err != nil {
+		return nil, err
+	}
+	agg, err := h.svc.MarketAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), year)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, agg), nil
+}

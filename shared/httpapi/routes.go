@@ -44,6 +44,9 @@ func (h *handler) routes() []route {
 		route{pattern: "GET " + slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent", serve: h.getConsent},
 		route{pattern: "GET " + slicePrefix + "obligations", query: []string{"status", "from", "to"}, serve: h.obligations},
 		route{pattern: "GET /v1/regions/{region}/audit", query: append([]string{"from", "to", "partner"}, pageParams...), serve: h.audit},
+		route{pattern: "GET /v1/regions/{region}/funds/{fundId}/position", query: []string{"financialYear", "asAt"}, serve: h.fundPosition},
+		route{pattern: "GET /v1/regions/{region}/aggregates/population", query: []string{"assessmentYear", "financialYear"}, serve: h.populationAggregate},
+		route{pattern: "GET /v1/regions/{region}/aggregates/market", query: []string{"financialYear"}, serve: h.marketAggregate},
 	)
 	for _, k := range submission.Kinds {
 		base := slicePrefix + string(k)

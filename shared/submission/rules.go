@@ -199,3 +199,10 @@ var (
 	RuleTimeInvalid      = requestRule("time.invalid", "query", "A time is RFC 3339 (2026-11-22T09:00:00Z) or a date (2026-11-22).")
 	RuleStatusInvalid    = requestRule("status.invalid", "status", "An obligation status is open, late, received or signed-off.")
 )
+
+// Rules the region's views reuse for their query parameters.
+var (
+	RuleFinancialYear  = ruleFinancialYear
+	RuleQuarter        = ruleQuarter
+	RuleAssessmentYear = ruleAssessmentYear
+)

@@ -1,0 +1,139 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/position"
+	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// FundPosition computes the pooled fund position of a fund-year as at a
+// quarter (nil: the latest with any return). It reads, per member, one
+// contribution record and one range of at most four return records, plus the
+// consents: a bounded number of store calls however many versions exist.
+func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
+	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
+	if err != nil {
+		return nil, err
+	}
+	f, err := fund(reg, fundID)
+	if err != nil {
+		return nil, err
+	}
+	if !f.HasYear(year) {
+		return nil, paramError(submission.RuleParameterInvalid, "financialYear", fmt.Sprintf("%s does not run in %s.", f.ID, year))
+	}
+	in, err := s.positionInput(ctx, reg, f, year)
+	if err != nil {
+		return nil, err
+	}
+	in.AsAt = asAt
+	pos, err := position.Compute(in)
+	if errors.Is(err, position.ErrOutsideYear) {
+		return nil, paramError(submission.RuleParameterInvalid, "asAt", fmt.Sprintf("%s is not a quarter of %s.", asAt, year))
+	}
+	return pos, storeErr(err, "compute position")
+}
+
+// positionInput gathers the members' current contributions, returns and consents.
+func (s *Service) positionInput(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (position.Input, error) {
+	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: map[string]bool{}}
+	for _, m := range f.Members {
+		pk := partnerPK(reg.ID, m)
+		it, err := s.table.Get(ctx, pk, "CUR#"+string(submission.PoolContributions)+"#"+f.ID+"#"+year.String())
+		switch {
+		case err == nil:
+			rec, err := decode[VersionRecord](it)
+			if err != nil {
+				return in, storeErr(err, "decode contribution")
+			}
+			in.Contributions = append(in.Contributions, contributionOf(rec))
+		case !isNotFound(err):
+			return in, storeErr(err, "read contribution")
+		}
+		returns, err := decodeAll[VersionRecord](ctx, s, store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + f.ID + "#" + year.String() + "-Q"})
+		if err != nil {
+			return in, err
+		}
+		for _, r := range returns {
+			ret, err := returnOf(r)
+			if err != nil {
+				return in, storeErr(err, "stored return")
+			}
+			in.Returns = append(in.Returns, ret)
+		}
+	}
+	consents, err := s.consents(ctx, reg.ID, f.ID, year.String())
+	for partner := range consents {
+		in.Consents[partner] = true
+	}
+	return in, err
+}
+
+func contributionOf(r VersionRecord) position.Contribution {
+	c := position.Contribution{Partner: r.Partner, Version: r.Version}
+	for _, cell := range summaryCells(r) {
+		c.Lines = append(c.Lines, position.Line{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Amount: cell.Amount})
+	}
+	return c
+}
+
+func returnOf(r VersionRecord) (position.Return, error) {
+	q, err := period.ParseQuarter(r.KeyValues[1])
+	ret := position.Return{Partner: r.Partner, Quarter: q, Version: r.Version, SignedOff: r.SignOff != nil,
+		Final: r.Summary != nil && r.Summary.Final}
+	for _, cell := range summaryCells(r) {
+		ret.Lines = append(ret.Lines, position.ReturnLine{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Actual: cell.Actual, Forecast: cell.Forecast})
+	}
+	return ret, err
+}
+
+func summaryCells(r VersionRecord) []submission.SummaryCell {
+	if r.Summary == nil {
+		return nil
+	}
+	return r.Summary.Cells
+}
+
+// ParseYearParam reads a required financialYear query parameter.
+func ParseYearParam(v string) (period.FinancialYear, error) {
+	if v == "" {
+		return period.FinancialYear{}, paramError(submission.RuleParamRequired, "financialYear", "financialYear is required, e.g. 2019-20.")
+	}
+	y, err := period.ParseFinancialYear(v)
+	if err != nil {
+		return y, paramError(submission.RuleFinancialYear, "financialYear", fmt.Sprintf("%q: %v.", v, err))
+	}
+	return y, nil
+}
+
+// ParseQuarterParam reads an optional quarter query parameter.
+func ParseQuarterParam(name, v string) (*period.Quarter, error) {
+	if v == "" {
+		return nil, nil
+	}
+	q, err := period.ParseQuarter(v)
+	if err != nil {
+		return nil, paramError(submission.RuleQuarter, name, fmt.Sprintf("%q: %v.", v, err))
+	}
+	return &q, nil
+}
+
+// ParseAssessmentYearParam reads an optional assessmentYear query parameter.
+func ParseAssessmentYearParam(v string) (*int, error) {
+	if v == "" {
+		return nil, nil
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
+		return nil, paramError(submission.RuleAssessmentYear, "assessmentYear", fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
+	}
+	return &y, nil
+}
