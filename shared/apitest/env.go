@@ -6,6 +6,7 @@ package apitest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,7 +49,9 @@ type Env struct {
 	Key     *auth.DevKey
 	Backend Backend
 	Logs    *syncBuffer
-	cfg     app.Config
+	// Calls counts the store operations the API makes.
+	Calls *CountingTable
+	cfg   app.Config
 }
 
 // RepoRoot is the repository's top folder.
@@ -81,7 +85,8 @@ func NewEnv(t *testing.T, b Backend) *Env {
 }
 
 func (e *Env) build(b Backend) {
-	a, err := app.Build(e.cfg, b.Table, b.Blobs, b.Extra)
+	e.Calls = &CountingTable{Table: b.Table}
+	a, err := app.Build(e.cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs}, b.Extra)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -251,3 +256,30 @@ func (s *syncBuffer) Lines(substr string) []string {
 	}
 	return out
 }
+
+// CountingTable counts the operations made on a table.
+type CountingTable struct {
+	store.Table
+	gets, queries, txns atomic.Int64
+}
+
+// Get counts and delegates.
+func (c *CountingTable) Get(ctx context.Context, pk, sk string) (store.Item, error) {
+	c.gets.Add(1)
+	return c.Table.Get(ctx, pk, sk)
+}
+
+// Query counts and delegates.
+func (c *CountingTable) Query(ctx context.Context, q store.Query) (store.Page, error) {
+	c.queries.Add(1)
+	return c.Table.Query(ctx, q)
+}
+
+// Transact counts and delegates.
+func (c *CountingTable) Transact(ctx context.Context, ops ...store.Op) error {
+	c.txns.Add(1)
+	return c.Table.Transact(ctx, ops...)
+}
+
+// Reads is how many reads (gets and queries) were made so far.
+func (c *CountingTable) Reads() int64 { return c.gets.Load() + c.queries.Load() }

@@ -27,6 +27,15 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"a second region works in configuration alone", testSecondRegion},
 		{"meta routes", testMetaRoutes},
 		{"request ids appear in problems and logs", testRequestIDs},
+		{"the pooled fund position of a worked fund-year", testPosition},
+		{"position reads are bounded whatever the versions", testPositionReadsAreBounded},
+		{"periods lock and unlock", testLocks},
+		{"quarterly returns are signed off", testSignOff},
+		{"members give and withdraw consent to pool underspends", testConsentRoutes},
+		{"obligations say what is owed and when", testObligations},
+		{"the audit trail", testAuditTrail},
+		{"population and market aggregates", testAggregates},
+		{"the region's view is the region's own", testRegionViewIsolation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

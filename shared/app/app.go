@@ -80,8 +80,16 @@ func LoadRegions(cfg Config) (*region.Registry, error) {
 	return region.NewRegistry(rs...)
 }
 
-// Build wires the service over a table and blob store.
-func Build(cfg Config, table store.Table, blobs blob.Store, extra map[string]http.Handler) (*App, error) {
+// Stores are the adapters the service runs on.
+type Stores struct {
+	Table store.Table
+	// Blobs keeps raw bodies, documents and stored answers; Uploads and
+	// Exports (nil: Blobs) partners' files and government's exports.
+	Blobs, Uploads, Exports blob.Store
+}
+
+// Build wires the service over its stores; extra mounts handlers outside /v1.
+func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 	reg, err := LoadRegions(cfg)
 	if err != nil {
 		return nil, err
@@ -96,7 +104,8 @@ func Build(cfg Config, table store.Table, blobs blob.Store, extra map[string]htt
 	if log == nil {
 		log = slog.Default()
 	}
-	svc := service.New(service.Deps{Regions: reg, Table: table, Blobs: blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: log})
+	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
+		CursorKey: cfg.CursorKey, Now: cfg.Now, Log: log})
 	h := httpapi.NewHandler(httpapi.Deps{
 		Service: svc, Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, reg), Log: log, Extra: extra,
 	})
@@ -146,12 +155,24 @@ func OpenLocal(ctx context.Context, dataDir, baseURL string, cfg Config) (*Local
 		return nil, err
 	}
 	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey = auth.DevIssuer, auth.DevAudience, keys, cursorKey
-	a, err := Build(cfg, table, blobs, map[string]http.Handler{LocalBlobPrefix: blobs.Handler()})
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	a, err := Build(cfg, Stores{Table: table, Blobs: blobs}, map[string]http.Handler{LocalBlobPrefix: blobs.Handler()})
 	if err != nil {
 		table.Close()
 		return nil, err
 	}
 	a.closers = append(a.closers, table.Close)
+	// As S3 sends ObjectCreated, the local blob server reports each presigned
+	// PUT; validation runs in-process, off the upload's request.
+	blobs.OnPut(func(key string) {
+		go func() {
+			if err := a.Service.UploadArrived(context.WithoutCancel(ctx), "local", key); err != nil {
+				cfg.Log.Error("validate upload", "key", key, "error", err)
+			}
+		}()
+	})
 	return &Local{App: a, DevKey: dev}, nil
 }
 

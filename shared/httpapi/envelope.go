@@ -33,14 +33,19 @@ type envelope struct {
 	Document   json.RawMessage      `json:"document,omitempty"`
 }
 
+// keyFields is a stored key as the JSON object the API shows.
+func keyFields(kind submission.Kind, values [2]string) map[string]any {
+	key, _ := submission.KeyOf(kind, values) // stored keys always parse
+	return key.Fields()
+}
+
 func envelopeOf(rec service.VersionRecord, doc json.RawMessage) envelope {
-	key, _ := submission.KeyOf(rec.Kind, rec.KeyValues) // stored keys always parse
 	warnings := rec.Warnings
 	if warnings == nil {
 		warnings = []submission.Warning{}
 	}
 	return envelope{
-		Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, Key: key.Fields(), Version: rec.Version,
+		Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, Key: keyFields(rec.Kind, rec.KeyValues), Version: rec.Version,
 		ReceivedAt: rec.ReceivedAt, ReceivedBy: rec.ReceivedBy, SHA256: rec.SHA256, Warnings: warnings,
 		SignOff: rec.SignOff, Receipt: receipt{ReceiptID: rec.ReceiptID, ReceivedAt: rec.ReceivedAt, SHA256: rec.SHA256},
 		Document: doc,

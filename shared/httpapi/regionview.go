@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -24,6 +25,9 @@ func (h *handler) lockPeriod(r *http.Request) (*response, error) {
 }
 
 func (h *handler) unlockPeriod(r *http.Request) (*response, error) {
+	if _, err := h.svc.AuthorizeRegional(principal(r.Context()), r.PathValue("region"), auth.PeriodsManage); err != nil {
+		return nil, err
+	}
 	reason, err := unlockReason(r)
 	if err != nil {
 		return nil, err
@@ -45,7 +49,7 @@ func unlockReason(r *http.Request) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		return form["reason"], nil
+		return form.Text("reason"), nil
 	}
 	if reason := strings.TrimSpace(r.Header.Get("Reason")); reason != "" {
 		return reason, nil
@@ -116,6 +120,9 @@ func (h *handler) getConsent(r *http.Request) (*response, error) {
 }
 
 func (h *handler) obligations(r *http.Request) (*response, error) {
+	if _, err := h.svc.AuthorizeSlice(principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), service.ReadSlice); err != nil {
+		return nil, err
+	}
 	q := r.URL.Query()
 	from, err := service.ParseDay("from", q.Get("from"))
 	if err != nil {
@@ -148,6 +155,9 @@ func (h *handler) audit(r *http.Request) (*response, error) {
 }
 
 func (h *handler) fundPosition(r *http.Request) (*response, error) {
+	if _, err := h.svc.AuthorizeRegional(principal(r.Context()), r.PathValue("region"), auth.RegionRead); err != nil {
+		return nil, err
+	}
 	q := r.URL.Query()
 	year, err := service.ParseYearParam(q.Get("financialYear"))
 	if err != nil {
@@ -165,6 +175,9 @@ func (h *handler) fundPosition(r *http.Request) (*response, error) {
 }
 
 func (h *handler) populationAggregate(r *http.Request) (*response, error) {
+	if _, err := h.svc.AuthorizeRegional(principal(r.Context()), r.PathValue("region"), auth.RegionRead); err != nil {
+		return nil, err
+	}
 	q := r.URL.Query()
 	var pq service.PopulationQuery
 	var err error
@@ -186,6 +199,9 @@ func (h *handler) populationAggregate(r *http.Request) (*response, error) {
 }
 
 func (h *handler) marketAggregate(r *http.Request) (*response, error) {
+	if _, err := h.svc.AuthorizeRegional(principal(r.Context()), r.PathValue("region"), auth.RegionRead); err != nil {
+		return nil, err
+	}
 	year, err := service.ParseYearParam(r.URL.Query().Get("financialYear"))
 	if err != nil {
 		return nil, err

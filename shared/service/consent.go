@@ -63,7 +63,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	}
 	now := s.clock()
 	rec := ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
-		Signatory: form["signatory"], Role: form["role"], Reference: form["reference"], At: now, By: Actor{Sub: p.Subject, Name: p.Name}}
+		Signatory: form.Text("signatory"), Role: form.Text("role"), Reference: form.Text("reference"), At: now, By: Actor{Sub: p.Subject, Name: p.Name}}
 	ops := append([]store.Op{store.PutOp(store.Item{PK: regionPK(slice.Region.ID), SK: sk, Version: 1, Data: encode(rec)}, store.Condition{})}, locks...)
 	ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.given")...)
 	if err := s.table.Transact(ctx, ops...); err != nil {

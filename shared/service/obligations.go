@@ -98,7 +98,8 @@ type dueReturn struct {
 func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 	var out []dueReturn
 	add := func(f, per, year string, k submission.Kind, d period.Date) {
-		out = append(out, dueReturn{fund: f, period: per, year: year, kind: k, dueDate: d, dueAt: d.EndOfDay(reg.Location())})
+		// The last millisecond of the due day in the region's time zone, written in UTC.
+		out = append(out, dueReturn{fund: f, period: per, year: year, kind: k, dueDate: d, dueAt: d.EndOfDay(reg.Location()).UTC().Truncate(time.Millisecond)})
 	}
 	for _, f := range reg.Funds {
 		if !f.HasMember(partner.ID) {

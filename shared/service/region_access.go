@@ -10,6 +10,13 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
+// AuthorizeRegional checks a regional (no partner) scope on the token's own
+// region; handlers call it before reading a body or parameters, so a caller
+// without the right gets 403 before anything else.
+func (s *Service) AuthorizeRegional(p *auth.Principal, regionID string, scope auth.Scope) (*region.Region, error) {
+	return s.authorizeRegional(p, regionID, scope)
+}
+
 // authorizeRegional checks a regional (no partner) scope on the token's own region.
 func (s *Service) authorizeRegional(p *auth.Principal, regionID string, scope auth.Scope) (*region.Region, error) {
 	if p.Region != regionID || p.IsPartner() || !p.Has(scope) {

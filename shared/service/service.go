@@ -21,6 +21,9 @@ type Deps struct {
 	Regions *region.Registry
 	Table   store.Table
 	Blobs   blob.Store
+	// Uploads and Exports hold partners' files and the exports (their own
+	// buckets in AWS); nil means Blobs.
+	Uploads, Exports blob.Store
 	// CursorKey signs pagination cursors; every instance of a deployment
 	// must share it.
 	CursorKey []byte
@@ -33,6 +36,8 @@ type Service struct {
 	regions   *region.Registry
 	table     store.Table
 	blobs     blob.Store
+	uploads   blob.Store
+	exports   blob.Store
 	cursorKey []byte
 	now       func() time.Time
 	log       *slog.Logger
@@ -50,7 +55,15 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{regions: d.Regions, table: d.Table, blobs: d.Blobs, cursorKey: d.CursorKey, now: now, log: log, retry: defaultRetry}
+	s := &Service{regions: d.Regions, table: d.Table, blobs: d.Blobs, uploads: d.Uploads, exports: d.Exports,
+		cursorKey: d.CursorKey, now: now, log: log, retry: defaultRetry}
+	if s.uploads == nil {
+		s.uploads = d.Blobs
+	}
+	if s.exports == nil {
+		s.exports = d.Blobs
+	}
+	return s
 }
 
 // Regions is the registry the service serves.

@@ -1,43 +1,350 @@
 package service
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
 )
+
+// Upload purposes and what each becomes.
+const (
+	PurposePopulationCSV = "population-assessment-csv"
+	PurposeReturnCSV     = "quarterly-return-csv"
+	PurposeDocument      = "market-position-document"
+)
+
+// Upload states.
+const (
+	UploadPending    = "pending"
+	UploadValidating = "validating"
+	UploadAccepted   = "accepted"
+	UploadRejected   = "rejected"
+)
+
+// Limits of uploads: presigned URLs live a quarter of an hour; a CSV is at
+// most 16 MiB, a published statement (PDF) 20 MiB; a validation that has not
+// finished in validatingLease is taken over by the next attempt.
+const (
+	UploadURLLifetime = 15 * time.Minute
+	MaxCSVBytes       = 16 << 20
+	MaxDocumentUpload = 20 << 20
+	validatingLease   = 10 * time.Minute
+	maxUploadErrors   = 500
+)
+
+var purposeKinds = map[string]submission.Kind{
+	PurposePopulationCSV: submission.PopulationAssessments,
+	PurposeReturnCSV:     submission.QuarterlyReturns,
+	PurposeDocument:      submission.MarketPositionStatements,
+}
+
+// UploadError is one problem of a rejected file, at its row and column.
+type UploadError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
 
 // UploadRecord is a file a partner uploads through a presigned URL.
 type UploadRecord struct {
-	ID        string    `json:"id"`
-	Purpose   string    `json:"purpose"`
-	State     string    `json:"state"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID        string          `json:"uploadId"`
+	Purpose   string          `json:"purpose"`
+	State     string          `json:"state"`
+	Region    string          `json:"region"`
+	Partner   string          `json:"partner"`
+	Kind      submission.Kind `json:"kind"`
+	KeyValues [2]string       `json:"keyValues"`
+	SizeBytes int64           `json:"sizeBytes"`
+	SHA256    string          `json:"sha256"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+	CreatedBy Actor           `json:"createdBy"`
+	Errors    []UploadError   `json:"errors"`
+	Version   *VersionRef     `json:"version,omitempty"`
 }
 
 func uploadSK(id string) string { return "UPLOAD#" + id }
 
-// UploadArrived is told that an object landed in the uploads bucket (S3
-// ObjectCreated in AWS, the local server's presigned PUT locally). An object
-// no upload was started for is logged and left alone.
-func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
-	region, partner, id, ok := parseUploadKey(key)
-	if !ok {
-		s.log.WarnContext(ctx, "object is not an upload", "bucket", bucket, "key", key)
-		return nil
-	}
-	_, err := s.table.Get(ctx, partnerPK(region, partner), uploadSK(id))
-	if isNotFound(err) {
-		s.log.WarnContext(ctx, "object for an unknown upload", "bucket", bucket, "key", key)
-		return nil
-	}
-	return storeErr(err, "read upload")
+// uploadKey is where an upload's object lives: uploads/{region}/{partner}/{id}.
+func uploadKey(region, partner, id string) string {
+	return "uploads/" + region + "/" + partner + "/" + id
 }
 
-// parseUploadKey reads an upload's object key: uploads/{region}/{partner}/{id}.
+// parseUploadKey reads an upload's object key.
 func parseUploadKey(key string) (region, partner, id string, ok bool) {
 	parts := strings.Split(key, "/")
 	if len(parts) != 4 || parts[0] != "uploads" || parts[1] == "" || parts[2] == "" || parts[3] == "" {
 		return "", "", "", false
 	}
 	return parts[1], parts[2], parts[3], true
+}
+
+// StartUpload is a started upload: where to PUT the file.
+type StartUpload struct {
+	Record    UploadRecord
+	Presigned blob.Presigned
+}
+
+// BeginUpload records a pending upload and presigns a PUT that accepts only
+// the declared file (its size and SHA-256).
+func (s *Service) BeginUpload(ctx context.Context, p *auth.Principal, regionID, partnerID string, body []byte) (*StartUpload, error) {
+	slice, err := s.AuthorizeSlice(p, regionID, partnerID, WriteSlice)
+	if err != nil {
+		return nil, err
+	}
+	rec, sum, err := s.uploadRequest(slice, body)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	rec.ID, rec.State, rec.Region, rec.Partner = newID(now), UploadPending, slice.Region.ID, slice.Partner.ID
+	rec.CreatedAt, rec.UpdatedAt, rec.CreatedBy, rec.Errors = now, now, Actor{Sub: p.Subject, Name: p.Name}, []UploadError{}
+	pre, err := s.uploads.PresignPut(ctx, uploadKey(rec.Region, rec.Partner, rec.ID), blob.PresignPutOptions{
+		Size: rec.SizeBytes, SHA256: sum, ContentType: contentTypeOf(rec.Purpose), Expires: UploadURLLifetime})
+	if err != nil {
+		return nil, storeErr(err, "presign upload")
+	}
+	ops := append([]store.Op{store.PutOp(store.Item{PK: partnerPK(rec.Region, rec.Partner), SK: uploadSK(rec.ID), Version: 1, Data: encode(rec)}, store.IfNotExists())},
+		auditOps(AuditRecord{ID: newID(now), At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy, Action: "upload.started",
+			Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256, RequestID: logx.RequestID(ctx)})...)
+	if err := s.table.Transact(ctx, ops...); err != nil {
+		return nil, storeErr(err, "record upload")
+	}
+	return &StartUpload{Record: rec, Presigned: pre}, nil
+}
+
+func contentTypeOf(purpose string) string {
+	if purpose == PurposeDocument {
+		return "application/pdf"
+	}
+	return "text/csv"
+}
+
+// uploadRequest checks {purpose, key fields, sizeBytes, sha256}.
+func (s *Service) uploadRequest(slice Slice, body []byte) (UploadRecord, []byte, error) {
+	form, err := submission.UploadForm.Validate(body)
+	if err != nil {
+		return UploadRecord{}, nil, err
+	}
+	rec := UploadRecord{Purpose: form.Text("purpose"), SHA256: strings.ToLower(form.Text("sha256")), SizeBytes: form.Int("sizeBytes")}
+	kind := purposeKinds[rec.Purpose]
+	names := kind.KeyParams()
+	values := [2]string{form.Text(names[0]), form.Text(names[1])}
+	key, findings := submission.ParseKey(kind, values, slice.Region, slice.Partner)
+	var fields []apperr.FieldError
+	for _, f := range submission.FieldErrors(findings) {
+		f.Pointer, f.Parameter = "/"+f.Parameter, ""
+		if values[0] == "" && f.Pointer == "/"+names[0] || values[1] == "" && f.Pointer == "/"+names[1] {
+			f.Code, f.Message = "field.required", fmt.Sprintf("%s is required for %s.", strings.TrimPrefix(f.Pointer, "/"), rec.Purpose)
+		}
+		fields = append(fields, f)
+	}
+	sum, herr := hex.DecodeString(rec.SHA256)
+	if herr != nil || len(sum) != 32 {
+		fields = append(fields, apperr.FieldError{Code: "upload.sha256-invalid", Pointer: "/sha256", Message: "sha256 is the file's SHA-256 in 64 hex digits."})
+	}
+	if limit := uploadLimit(rec.Purpose); rec.SizeBytes < 1 || rec.SizeBytes > limit {
+		fields = append(fields, apperr.FieldError{Code: "upload.size-invalid", Pointer: "/sizeBytes", Message: fmt.Sprintf("A %s is 1 to %d bytes.", rec.Purpose, limit)})
+	}
+	if len(fields) > 0 {
+		return rec, nil, apperr.Validation(fields)
+	}
+	rec.Kind, rec.KeyValues = kind, key.Values()
+	return rec, sum, nil
+}
+
+func uploadLimit(purpose string) int64 {
+	if purpose == PurposeDocument {
+		return MaxDocumentUpload
+	}
+	return MaxCSVBytes
+}
+
+// GetUpload reads an upload of the partner; another partner's is the same 404.
+func (s *Service) GetUpload(ctx context.Context, p *auth.Principal, regionID, partnerID, id string) (UploadRecord, error) {
+	slice, err := s.AuthorizeSlice(p, regionID, partnerID, ReadSlice)
+	if err != nil {
+		return UploadRecord{}, err
+	}
+	rec, _, err := s.upload(ctx, slice.Region.ID, slice.Partner.ID, id)
+	return rec, err
+}
+
+func (s *Service) upload(ctx context.Context, region, partner, id string) (UploadRecord, int64, error) {
+	it, err := s.table.Get(ctx, partnerPK(region, partner), uploadSK(id))
+	if isNotFound(err) {
+		return UploadRecord{}, 0, apperr.Newf(apperr.NotFound, "No upload %q.", id)
+	}
+	if err != nil {
+		return UploadRecord{}, 0, storeErr(err, "read upload")
+	}
+	rec, err := decode[UploadRecord](it)
+	return rec, it.Version, storeErr(err, "decode upload")
+}
+
+// UploadArrived validates an object that landed in the uploads bucket (S3
+// ObjectCreated in AWS, the local server's presigned PUT locally), once: an
+// accepted CSV becomes a version through exactly the path a JSON PUT takes.
+// An object no upload was started for is logged and left alone.
+func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
+	region, partner, id, ok := parseUploadKey(key)
+	if !ok {
+		s.log.WarnContext(ctx, "object is not an upload", "bucket", bucket, "key", key)
+		return nil
+	}
+	rec, ver, err := s.upload(ctx, region, partner, id)
+	if apperr.Is(err, apperr.NotFound) {
+		s.log.WarnContext(ctx, "object for an unknown upload", "bucket", bucket, "key", key)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !s.claimValidation(rec) {
+		return nil // already validated, or another attempt is at it
+	}
+	rec.State, rec.UpdatedAt = UploadValidating, s.clock()
+	if err := s.putUpload(ctx, rec, ver); err != nil {
+		return err
+	}
+	out, err := s.validateUpload(ctx, rec)
+	if err != nil {
+		rec.State = UploadPending // let a retry of the event start again
+		if perr := s.putUpload(ctx, rec, ver+1); perr != nil {
+			s.log.WarnContext(ctx, "release upload", "error", perr)
+		}
+		return err
+	}
+	return s.finishUpload(ctx, out, ver+1)
+}
+
+func (s *Service) claimValidation(rec UploadRecord) bool {
+	return rec.State == UploadPending || (rec.State == UploadValidating && s.clock().Sub(rec.UpdatedAt) > validatingLease)
+}
+
+func (s *Service) putUpload(ctx context.Context, rec UploadRecord, version int64) error {
+	err := s.table.Transact(ctx, store.PutOp(store.Item{PK: partnerPK(rec.Region, rec.Partner), SK: uploadSK(rec.ID), Version: version + 1, Data: encode(rec)}, store.IfVersion(version)))
+	if errors.Is(err, store.ErrConditionFailed) {
+		return apperr.New(apperr.Conflict, "The upload changed meanwhile.")
+	}
+	return storeErr(err, "update upload")
+}
+
+// finishUpload records the outcome with its audit record.
+func (s *Service) finishUpload(ctx context.Context, rec UploadRecord, version int64) error {
+	rec.UpdatedAt = s.clock()
+	if len(rec.Errors) > maxUploadErrors {
+		rec.Errors = rec.Errors[:maxUploadErrors]
+	}
+	ops := append([]store.Op{store.PutOp(store.Item{PK: partnerPK(rec.Region, rec.Partner), SK: uploadSK(rec.ID), Version: version + 1, Data: encode(rec)}, store.IfVersion(version))},
+		auditOps(AuditRecord{ID: newID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
+			Action: "upload." + rec.State, Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256})...)
+	return storeErr(s.table.Transact(ctx, ops...), "finish upload")
+}
+
+// validateUpload checks the stored object and decides accepted or rejected;
+// an error is a failure to decide (retry later).
+func (s *Service) validateUpload(ctx context.Context, rec UploadRecord) (UploadRecord, error) {
+	reject := func(errs ...UploadError) (UploadRecord, error) {
+		rec.State, rec.Errors = UploadRejected, errs
+		return rec, nil
+	}
+	info, err := s.uploads.Stat(ctx, uploadKey(rec.Region, rec.Partner, rec.ID))
+	if err != nil {
+		return rec, storeErr(err, "stat upload")
+	}
+	if info.Size != rec.SizeBytes || (info.SHA256 != nil && hex.EncodeToString(info.SHA256) != rec.SHA256) {
+		return reject(UploadError{Code: "upload.mismatch", Message: "The stored file is not the one declared (size or SHA-256)."})
+	}
+	rc, err := s.uploads.Get(ctx, uploadKey(rec.Region, rec.Partner, rec.ID))
+	if err != nil {
+		return rec, storeErr(err, "read upload")
+	}
+	defer rc.Close()
+	if rec.Purpose == PurposeDocument {
+		if perr := checkPDF(rc, rec.SizeBytes); perr != nil {
+			return reject(*perr)
+		}
+		rec.State = UploadAccepted
+		return rec, nil
+	}
+	return s.ingestCSV(ctx, rec, rc)
+}
+
+// ingestCSV turns a CSV into the JSON body and submits it as the uploader,
+// through the same PUT as a JSON submission.
+func (s *Service) ingestCSV(ctx context.Context, rec UploadRecord, r io.Reader) (UploadRecord, error) {
+	purpose, _ := csvin.ParsePurpose(rec.Purpose)
+	res, err := csvin.Convert(purpose, r, csvin.DefaultLimits(purpose))
+	if err != nil {
+		return rec, fmt.Errorf("read csv: %w", err)
+	}
+	if len(res.Errors) > 0 {
+		rec.State, rec.Errors = UploadRejected, cellErrors(res.Errors)
+		return rec, nil
+	}
+	uploader := &auth.Principal{Subject: rec.CreatedBy.Sub, Name: rec.CreatedBy.Name, Region: rec.Region, Partner: rec.Partner, Scopes: []auth.Scope{auth.SubmissionsWrite}}
+	out, err := s.PutSubmission(ctx, PutRequest{Principal: uploader, Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Body: res.Body})
+	if err != nil {
+		return s.refused(rec, err, res.Locate)
+	}
+	rec.State = UploadAccepted
+	rec.Version = &VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: out.Version.Record.Version}
+	return rec, nil
+}
+
+// refused turns the PUT's refusal into the file's errors (a rule's JSON
+// pointer becomes the row and column it came from), or passes on a failure.
+func (s *Service) refused(rec UploadRecord, err error, locate func(string) (int, string, bool)) (UploadRecord, error) {
+	e := apperr.As(err)
+	switch e.Code {
+	case apperr.Invalid, apperr.Locked, apperr.Conflict, apperr.PreconditionFail:
+	default:
+		return rec, err
+	}
+	rec.State, rec.Errors = UploadRejected, nil
+	for _, f := range e.Fields {
+		row, col, _ := locate(f.Pointer)
+		rec.Errors = append(rec.Errors, UploadError{Row: row, Column: col, Code: f.Code, Message: f.Message})
+	}
+	if len(rec.Errors) == 0 {
+		rec.Errors = []UploadError{{Code: string(e.Code), Message: e.Detail}}
+	}
+	return rec, nil
+}
+
+func cellErrors(cs []csvin.CellError) []UploadError {
+	out := make([]UploadError, len(cs))
+	for i, c := range cs {
+		out[i] = UploadError{Row: c.Row, Column: c.Column, Code: c.Code, Message: c.Message}
+	}
+	return out
+}
+
+// checkPDF checks a published statement by its content: a PDF header at the
+// start and an end-of-file marker near the end.
+func checkPDF(r io.Reader, size int64) *UploadError {
+	data, err := io.ReadAll(io.LimitReader(r, MaxDocumentUpload+1))
+	if err != nil || int64(len(data)) != size {
+		return &UploadError{Code: "upload.unreadable", Message: "The file could not be read whole."}
+	}
+	tail := data[max(0, len(data)-1024):]
+	if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.Contains(tail, []byte("%%EOF")) {
+		return &UploadError{Code: "upload.not-pdf", Message: "A market position document must be a PDF file."}
+	}
+	return nil
 }

@@ -73,6 +73,7 @@ var (
 	ruleContributionType = rule(SevError, "contribution-type.invalid", "A contribution type is cash or in-kind.")
 	ruleIncomeSource     = rule(SevError, "income-source.invalid", "An income source is client-contributions or other.")
 	ruleRiskRating       = rule(SevError, "risk-rating.invalid", "A risk rating is green, amber or red.")
+	ruleUploadPurpose    = requestRule("upload.purpose-invalid", "purpose", "An upload purpose is population-assessment-csv, quarterly-return-csv or market-position-document.")
 )
 
 // Region, partner and fund rules.

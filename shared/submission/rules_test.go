@@ -314,6 +314,7 @@ var producedOutsideValidator = map[string]string{
 	"reason.required":           "shared/httpapi (regionview.go: unlockReason)",
 	"status.invalid":            "shared/service (obligations.go: the status filter)",
 	"time.invalid":              "shared/service (obligations.go ParseDay, audit_query.go auditBound)",
+	"upload.purpose-invalid":    "shared/submission (forms.go: UploadForm, the body of POST .../uploads)",
 }
 
 type ruleCase struct {

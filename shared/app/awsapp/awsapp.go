@@ -17,6 +17,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
@@ -102,11 +103,18 @@ func New(ctx context.Context, c Clients, e Env) (*app.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	blobs := s3blob.New(c.S3, s3.NewPresignClient(c.S3), e.SubmissionsBucket)
+	presign := s3.NewPresignClient(c.S3)
+	bucket := func(name string) blob.Store {
+		if name == "" {
+			name = e.SubmissionsBucket
+		}
+		return s3blob.New(c.S3, presign, name)
+	}
 	return app.Build(app.Config{
 		Issuer: e.Issuer, Audience: e.Audience, Keys: keys, CursorKey: []byte(e.CursorKey),
 		Log: logx.New(os.Stderr, e.LogLevel),
-	}, dynamostore.New(c.DynamoDB, e.Table), blobs, nil)
+	}, app.Stores{Table: dynamostore.New(c.DynamoDB, e.Table), Blobs: bucket(e.SubmissionsBucket),
+		Uploads: bucket(e.UploadsBucket), Exports: bucket(e.ExportsBucket)}, nil)
 }
 
 func keySource(ctx context.Context, e Env) (auth.KeySource, error) {

@@ -1,0 +1,159 @@
+package csvin
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// row checks one data row and, if it passes, adds it to the document.
+func (c *converter) row(n int, cells []string) {
+	if blank(cells) {
+		return // spreadsheets save trailing rows of empty cells
+	}
+	if !c.readable(n, cells) {
+		c.doc.unsure = true
+		return
+	}
+	name, rec := c.record(n, cells[c.recordAt])
+	if rec == nil {
+		c.doc.unsure = true
+		return
+	}
+	c.doc.rows[name]++
+	vals, ok := c.cells(n, name, rec, cells)
+	if !ok {
+		c.doc.broken[name] = true
+		return
+	}
+	rec.add(c.doc, row{n: n, record: name, rec: rec, vals: vals})
+}
+
+func blank(cells []string) bool {
+	for _, s := range cells {
+		if strings.TrimSpace(s) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// readable checks what must hold before a cell's text can be looked at:
+// its size and its encoding.
+func (c *converter) readable(n int, cells []string) bool {
+	ok := true
+	for i, s := range cells {
+		switch {
+		case len(s) > c.limits.MaxCellBytes:
+			c.errs.add(n, c.column(i), codeCellTooLong, fmt.Sprintf("The cell has %d bytes; at most %d are allowed.", len(s), c.limits.MaxCellBytes))
+		case !utf8.ValidString(s):
+			c.errs.add(n, c.column(i), codeEncoding, "The cell is not valid UTF-8; save the file as CSV UTF-8.")
+		default:
+			continue
+		}
+		ok = false
+	}
+	return ok
+}
+
+func (c *converter) fits(s string) bool {
+	return len(s) <= c.limits.MaxCellBytes && utf8.ValidString(s)
+}
+
+// column names position i once the header is known.
+func (c *converter) column(i int) string {
+	if i < len(c.cols) {
+		return c.cols[i]
+	}
+	return ""
+}
+
+// record reads the record cell: nil if it names no record type.
+func (c *converter) record(n int, raw string) (string, *record) {
+	name := strings.ToLower(strings.TrimSpace(raw))
+	rec := c.form.records[name]
+	switch {
+	case name == "":
+		c.errs.add(n, "record", codeCellRequired, fmt.Sprintf("Every row needs a record type: one of %s.", c.recordNames()))
+	case formulaLike(raw):
+		c.errs.add(n, "record", codeFormula, formulaMessage(raw))
+	case rec == nil:
+		c.errs.add(n, "record", codeUnknownRecord, fmt.Sprintf("%q is not a record type of this form; use one of %s.", clip(name), c.recordNames()))
+	default:
+		return name, rec
+	}
+	return name, nil
+}
+
+func (c *converter) recordNames() string {
+	names := make([]string, 0, len(c.form.records))
+	for _, row := range c.form.example {
+		if !slices.Contains(names, row["record"]) {
+			names = append(names, row["record"])
+		}
+	}
+	var rest []string // records the example leaves out (final)
+	for name := range c.form.records {
+		if !slices.Contains(names, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	return strings.Join(append(names, rest...), ", ")
+}
+
+// cells checks a row's cells against its record type and converts them.
+func (c *converter) cells(n int, name string, rec *record, cells []string) (map[string]any, bool) {
+	vals := make(map[string]any, len(rec.cols))
+	ok := true
+	for i, raw := range cells {
+		if i == c.recordAt {
+			continue
+		}
+		spec, belongs := rec.col(c.cols[i])
+		v, p := convert(raw, spec, belongs, where{c.cols[i], name})
+		if p != nil {
+			c.errs.add(n, c.cols[i], p.code, p.msg)
+			ok = false
+		} else if v != nil {
+			vals[c.cols[i]] = v
+		}
+	}
+	return vals, ok
+}
+
+// where is a cell's column and its row's record type, for messages.
+type where struct{ column, record string }
+
+type problem struct{ code, msg string }
+
+// convert turns one cell into its JSON value (nil: left out).
+func convert(raw string, spec col, belongs bool, w where) (any, *problem) {
+	s := strings.TrimSpace(raw)
+	switch {
+	case s == "" && belongs && !spec.optional:
+		return nil, &problem{codeCellRequired, fmt.Sprintf("A %s row needs %s.", w.record, w.column)}
+	case s == "":
+		return nil, nil
+	case !belongs:
+		return nil, &problem{codeCellNotAllowed, fmt.Sprintf("A %s row leaves %s empty.", w.record, w.column)}
+	case formulaLike(raw) && !(spec.kind.number() && numberLike(s)):
+		return nil, &problem{codeFormula, formulaMessage(raw)}
+	}
+	switch spec.kind {
+	case integer:
+		if v, ok := wholeNumber(s); ok {
+			return v, nil
+		}
+		return nil, &problem{codeNotANumber, fmt.Sprintf("%s must be a whole number (digits only); got %q.", w.column, clip(s))}
+	case money, decimal:
+		return ungroup(s), nil // the validator parses the text exactly
+	case flag:
+		if strings.EqualFold(s, "true") { // spreadsheets write TRUE
+			return true, nil
+		}
+		return nil, &problem{codeFinalValue, fmt.Sprintf("A %s row's %s must be true; leave the row out when the return is not final.", w.record, w.column)}
+	}
+	return s, nil
+}

@@ -1,0 +1,142 @@
+package export
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/regional-data-exchange/rdx/shared/money"
+)
+
+// fileSink is the open file of the current table for the one-file-per-table
+// formats; the bufio.Writer keeps memory flat however many rows pass.
+type fileSink struct {
+	dir  string
+	file *os.File
+	buf  *bufio.Writer
+}
+
+func (s *fileSink) open(name string) error {
+	f, err := createFile(filepath.Join(s.dir, name))
+	if err != nil {
+		return err
+	}
+	s.file = f
+	if s.buf == nil {
+		s.buf = bufio.NewWriterSize(f, 64<<10)
+	} else {
+		s.buf.Reset(f)
+	}
+	return nil
+}
+
+func (s *fileSink) closeFile() error {
+	f := s.file
+	s.file = nil
+	err := s.buf.Flush()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (s *fileSink) close() error { return nil } // every file is closed at End
+
+func (s *fileSink) abort() {
+	if s.file != nil {
+		_ = s.file.Close()
+		s.file = nil
+	}
+}
+
+// csvSink writes RFC 4180 CSV: UTF-8 without BOM, a header row, CRLF line
+// ends, fields quoted only when they must be.
+type csvSink struct {
+	fileSink
+	line []byte // reused between rows
+}
+
+func newCSVSink(dir string) *csvSink { return &csvSink{fileSink: fileSink{dir: dir}} }
+
+func (s *csvSink) begin(t Table) error {
+	if err := s.open(t.Name + ".csv"); err != nil {
+		return err
+	}
+	s.line = s.line[:0]
+	for i, c := range t.Columns {
+		s.line = appendSep(s.line, i)
+		s.line = appendCSVField(s.line, neutralise(c.Name))
+	}
+	return s.flushLine()
+}
+
+func (s *csvSink) row(cells []Cell) error {
+	s.line = s.line[:0]
+	for i, c := range cells {
+		s.line = appendSep(s.line, i)
+		s.line = appendCSVCell(s.line, c)
+	}
+	return s.flushLine()
+}
+
+func (s *csvSink) end() error { return s.closeFile() }
+
+func (s *csvSink) flushLine() error {
+	s.line = append(s.line, '\r', '\n')
+	_, err := s.buf.Write(s.line)
+	return err
+}
+
+func appendSep(b []byte, i int) []byte {
+	if i > 0 {
+		return append(b, ',')
+	}
+	return b
+}
+
+// appendCSVCell writes numbers plain, so "-1234.50" stays a negative number
+// a spreadsheet can sum; only text, which a user or a partner typed, can
+// carry a formula and is neutralised.
+func appendCSVCell(b []byte, c Cell) []byte {
+	switch c.kind {
+	case Text:
+		return appendCSVField(b, neutralise(c.s))
+	case Int:
+		return strconv.AppendInt(b, c.i, 10)
+	case Money:
+		return append(b, money.Pence(c.i).String()...)
+	case Decimal, Date:
+		return append(b, c.s...)
+	case Bool:
+		return strconv.AppendBool(b, c.b)
+	}
+	return b // null: an empty field
+}
+
+// neutralise defuses CSV injection (OWASP): text a spreadsheet would read as
+// a formula gets a leading single quote, which spreadsheets show as text.
+func neutralise(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// appendCSVField quotes only fields holding a comma, quote, CR or LF (RFC
+// 4180); encoding/csv is not used because it also quotes leading spaces and
+// rewrites LF inside fields as CRLF, changing the data.
+func appendCSVField(b []byte, s string) []byte {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, s[i])
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,234 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Writer streams the rows of several tables into one export's files. Call
+// Begin, Row for each row, End for each table in turn, then Close. After any
+// error the files are incomplete and the directory should be discarded;
+// Close still releases everything. A Writer is not safe for concurrent use.
+type Writer interface {
+	Begin(t Table) error
+	Row(cells []Cell) error
+	End() error
+	Close() error
+}
+
+// Option adjusts a Writer.
+type Option func(*options)
+
+type options struct {
+	asAt time.Time
+}
+
+// defaultAsAt stands in when no as-at time is given: a constant, because a
+// clock reading would make two runs differ.
+var defaultAsAt = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// AsAt sets the time recorded inside files that carry one (the XLSX document
+// properties). Pass the data's as-at point, never the clock, so a rerun on
+// the same data gives the same bytes.
+func AsAt(t time.Time) Option { return func(o *options) { o.asAt = t.UTC() } }
+
+// sink is one format's file writing; the format-independent checks live in
+// checkedWriter so every format accepts and refuses the same input.
+type sink interface {
+	begin(t Table) error
+	row(cells []Cell) error
+	end() error
+	close() error // finish the export
+	abort()       // release everything after an error
+}
+
+// NewWriter writes an export in format f into dir, which must exist. CSV and
+// JSON give one file per table, "<name>.csv" or "<name>.json"; XLSX gives one
+// workbook "export.xlsx" with one sheet per table, written at Close.
+func NewWriter(f Format, dir string, opts ...Option) (Writer, error) {
+	o := options{asAt: defaultAsAt}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if fi, err := os.Stat(dir); err != nil {
+		return nil, err
+	} else if !fi.IsDir() {
+		return nil, fmt.Errorf("export: %s is not a directory", dir)
+	}
+	var s sink
+	var err error
+	switch f {
+	case CSV:
+		s = newCSVSink(dir)
+	case JSON:
+		s = newJSONSink(dir)
+	case XLSX:
+		s, err = newXLSXSink(dir, o)
+	default:
+		return nil, fmt.Errorf("export: unknown format %q", f)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &checkedWriter{sink: s, names: map[string]bool{}}, nil
+}
+
+// checkedWriter enforces the call order and the cells' kinds, and makes the
+// first error sticky so a half-written export is never finished.
+type checkedWriter struct {
+	sink   sink
+	names  map[string]bool // lower-cased table names already begun
+	table  *Table
+	rows   int
+	err    error
+	closed bool
+}
+
+var errClosed = errors.New("export: writer closed")
+
+func (w *checkedWriter) fail(err error) error {
+	if w.err == nil {
+		w.err = err
+	}
+	return err
+}
+
+func (w *checkedWriter) Begin(t Table) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.table != nil {
+		return w.fail(fmt.Errorf("export: Begin(%q) before End of %q", t.Name, w.table.Name))
+	}
+	if err := w.checkTable(t); err != nil {
+		return w.fail(err)
+	}
+	t.Columns = append([]Column(nil), t.Columns...) // the caller may reuse its slice
+	w.names[strings.ToLower(t.Name)] = true
+	w.table, w.rows = &t, 0
+	return w.wrap(w.sink.begin(t))
+}
+
+func (w *checkedWriter) Row(cells []Cell) error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.table == nil {
+		return w.fail(errors.New("export: Row outside a table"))
+	}
+	w.rows++
+	if err := w.checkRow(cells); err != nil {
+		return w.fail(err)
+	}
+	return w.wrap(w.sink.row(cells))
+}
+
+func (w *checkedWriter) End() error {
+	if err := w.usable(); err != nil {
+		return err
+	}
+	if w.table == nil {
+		return w.fail(errors.New("export: End outside a table"))
+	}
+	w.table = nil
+	return w.wrap(w.sink.end())
+}
+
+// Close finishes the export, or after an error only releases what is open.
+func (w *checkedWriter) Close() error {
+	if w.closed {
+		return errClosed
+	}
+	w.closed = true
+	if w.err == nil && w.table != nil {
+		w.err = fmt.Errorf("export: Close before End of %q", w.table.Name)
+	}
+	if w.err != nil {
+		w.sink.abort()
+		return w.err
+	}
+	if err := w.sink.close(); err != nil {
+		w.sink.abort()
+		return err
+	}
+	return nil
+}
+
+func (w *checkedWriter) usable() error {
+	if w.closed {
+		return errClosed
+	}
+	return w.err
+}
+
+func (w *checkedWriter) wrap(err error) error {
+	if err != nil {
+		return w.fail(fmt.Errorf("export: %w", err))
+	}
+	return nil
+}
+
+func (w *checkedWriter) checkRow(cells []Cell) error {
+	t := w.table
+	if len(cells) != len(t.Columns) {
+		return fmt.Errorf("export: table %q row %d has %d cells, want %d", t.Name, w.rows, len(cells), len(t.Columns))
+	}
+	for i, c := range cells {
+		if err := c.check(t.Columns[i]); err != nil {
+			return fmt.Errorf("export: table %q row %d: %w", t.Name, w.rows, err)
+		}
+	}
+	return nil
+}
+
+// maxNameLen keeps "<name>.json" well inside every file system's limit.
+const maxNameLen = 100
+
+// checkTable refuses names that are not safe file names on every system
+// (they become "<name>.csv"), duplicates (case-insensitively, as Windows and
+// spreadsheets compare them) and columns JSON could not key uniquely.
+func (w *checkedWriter) checkTable(t Table) error {
+	if !safeName(t.Name) {
+		return fmt.Errorf("export: table name %q: want letters, digits, '-', '_' or '.', not leading '.', at most %d", t.Name, maxNameLen)
+	}
+	if w.names[strings.ToLower(t.Name)] {
+		return fmt.Errorf("export: table %q written twice", t.Name)
+	}
+	if len(t.Columns) == 0 {
+		return fmt.Errorf("export: table %q has no columns", t.Name)
+	}
+	seen := make(map[string]bool, len(t.Columns))
+	for _, c := range t.Columns {
+		if c.Name == "" || !utf8.ValidString(c.Name) || seen[c.Name] {
+			return fmt.Errorf("export: table %q: column name %q empty, invalid or repeated", t.Name, c.Name)
+		}
+		if c.Kind < Text || c.Kind > Bool {
+			return fmt.Errorf("export: table %q column %q: unknown kind %v", t.Name, c.Name, c.Kind)
+		}
+		seen[c.Name] = true
+	}
+	return nil
+}
+
+func safeName(s string) bool {
+	if s == "" || len(s) > maxNameLen || s[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// createFile refuses to overwrite: an export's files are written once.
+func createFile(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
