@@ -16,10 +16,10 @@ GO_TEST      ?= go test -race -count=1
 
 export GOFLAGS := -mod=readonly
 
-FUNCTIONS    := api uploads
+FUNCTIONS    := api uploads exports
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help run run-aws-local test test-go lint tools fmt-check vet spectral build cfn-lint
+.PHONY: help run run-aws-local test bench test-go lint tools fmt-check vet spectral build cfn-lint
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ spectral: $(SPECTRAL) ## lint openapi/ with Spectral's OAS rules
 cfn-lint: ## lint template.yaml (AWS SAM) with cfn-lint
 	cfn-lint template.yaml
 
+bench: ## measure the service on this machine and write BENCHMARKS.md
+	go run ./infra/bench
+
 build: ## cross-compile each Lambda function (linux/arm64) as bootstrap in dist/<name>.zip
 	@for fn in $(FUNCTIONS); do \
 	  mkdir -p dist/$$fn && $(LAMBDA_BUILD) -o dist/$$fn/bootstrap ./functions/$$fn && \
@@ -62,6 +65,8 @@ build-ApiFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/api
 build-UploadsFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/uploads
+build-ExportsFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/exports
 
 tools: $(SPECTRAL) $(DYNAMO_STAMP) $(MINIO_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, Spectral)
 	go mod download

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -283,3 +284,39 @@ func (c *CountingTable) Transact(ctx context.Context, ops ...store.Op) error {
 
 // Reads is how many reads (gets and queries) were made so far.
 func (c *CountingTable) Reads() int64 { return c.gets.Load() + c.queries.Load() }
+
+// SendPresigned sends a request to a presigned URL: the local blob server's
+// in-process, an S3 stand-in's over the network.
+func (e *Env) SendPresigned(method, rawURL string, header map[string]string, body []byte) (int, []byte) {
+	e.T.Helper()
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if strings.HasPrefix(u.Path, "/local-blobs/") {
+		req := httptest.NewRequest(method, u.RequestURI(), bytes.NewReader(body))
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		req.ContentLength = int64(len(body))
+		rec := httptest.NewRecorder()
+		e.App.Handler.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.Bytes()
+	}
+	req, err := http.NewRequestWithContext(e.T.Context(), method, rawURL, bytes.NewReader(body))
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	for k, v := range header {
+		if !strings.EqualFold(k, "Content-Length") {
+			req.Header.Set(k, v)
+		}
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, out
+}

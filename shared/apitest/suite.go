@@ -36,6 +36,9 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"the audit trail", testAuditTrail},
 		{"population and market aggregates", testAggregates},
 		{"the region's view is the region's own", testRegionViewIsolation},
+		{"uploads: template, CSV, presigned PUT, accepted version", testUploadsEndToEnd},
+		{"bad uploads get clear results", testBadUploads},
+		{"exports are reproducible", testExports},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

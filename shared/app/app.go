@@ -35,8 +35,10 @@ type Config struct {
 	Issuer, Audience string
 	Keys             auth.KeySource
 	CursorKey        []byte
-	Now              func() time.Time
-	Log              *slog.Logger
+	// QueueExports hands export builds to the exports function (AWS).
+	QueueExports bool
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // App is a built service.
@@ -105,7 +107,7 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 		log = slog.Default()
 	}
 	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
-		CursorKey: cfg.CursorKey, Now: cfg.Now, Log: log})
+		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, Now: cfg.Now, Log: log})
 	h := httpapi.NewHandler(httpapi.Deps{
 		Service: svc, Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, reg), Log: log, Extra: extra,
 	})

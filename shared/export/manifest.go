@@ -26,6 +26,11 @@ type Manifest struct {
 	Generator     string       `json:"generator,omitempty"`
 	Files         []FileInfo   `json:"files"`
 	Versions      []VersionRef `json:"versions"`
+	// VersionsFile, when set, is the file listing every version included
+	// (its SHA-256 is in Files): a long list is streamed there rather than
+	// held in the manifest. VersionCount is its number of rows.
+	VersionsFile string `json:"versionsFile,omitempty"`
+	VersionCount int    `json:"versionCount,omitempty"`
 }
 
 // VersionRef is one stored record version the export includes.

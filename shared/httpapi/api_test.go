@@ -27,7 +27,7 @@ func openEmbedded(t *testing.T, dir string) apitest.Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	blobs, err := fileblob.New(filepath.Join(dir, "blobs"), "http://127.0.0.1", bytes.Repeat([]byte("b"), 32))
+	blobs, err := fileblob.New(filepath.Join(dir, "blobs"), "http://rdx.local", bytes.Repeat([]byte("b"), 32))
 	if err != nil {
 		t.Fatal(err)
 	}

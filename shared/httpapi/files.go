@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
 	"github.com/regional-data-exchange/rdx/shared/service"
 )
@@ -93,4 +94,47 @@ func (h *handler) template(r *http.Request) (*response, error) {
 	res.header.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	res.body = body
 	return res, nil
+}
+
+// exportView is an export as the API shows it.
+type exportView struct {
+	*service.ExportRecord
+	Downloads []service.Download `json:"downloads"`
+}
+
+func (h *handler) createExport(r *http.Request) (*response, error) {
+	p := principal(r.Context())
+	if !p.Has(auth.ExportsWrite) {
+		return nil, apperr.New(apperr.Forbidden, "This token may not do this here.")
+	}
+	body, err := readJSONBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
+		rec, err := h.svc.CreateExport(r.Context(), p, body)
+		if err != nil {
+			return nil, err
+		}
+		status := http.StatusCreated
+		if rec.State == service.ExportBuilding {
+			status = http.StatusAccepted
+		}
+		downloads, err := h.svc.ExportDownloads(r.Context(), rec)
+		return exportResponse(status, rec, downloads), err
+	})
+}
+
+func (h *handler) getExport(r *http.Request) (*response, error) {
+	rec, downloads, err := h.svc.GetExport(r.Context(), principal(r.Context()), r.PathValue("exportId"))
+	if err != nil {
+		return nil, err
+	}
+	return exportResponse(http.StatusOK, rec, downloads), nil
+}
+
+func exportResponse(status int, rec *service.ExportRecord, downloads []service.Download) *response {
+	res := jsonResponse(status, exportView{ExportRecord: rec, Downloads: downloads})
+	res.header.Set("Location", "/v1/exports/"+rec.ID)
+	return res
 }

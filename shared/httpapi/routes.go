@@ -47,6 +47,8 @@ func (h *handler) routes() []route {
 		route{pattern: "POST " + slicePrefix + "uploads", serve: h.startUpload},
 		route{pattern: "GET " + slicePrefix + "uploads/{uploadId}", serve: h.getUpload},
 		route{pattern: "GET /v1/templates/{file}", serve: h.template},
+		route{pattern: "POST /v1/exports", serve: h.createExport},
+		route{pattern: "GET /v1/exports/{exportId}", serve: h.getExport},
 		route{pattern: "GET /v1/regions/{region}/funds/{fundId}/position", query: []string{"financialYear", "asAt"}, serve: h.fundPosition},
 		route{pattern: "GET /v1/regions/{region}/aggregates/population", query: []string{"assessmentYear", "financialYear"}, serve: h.populationAggregate},
 		route{pattern: "GET /v1/regions/{region}/aggregates/market", query: []string{"financialYear"}, serve: h.marketAggregate},

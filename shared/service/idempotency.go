@@ -103,8 +103,8 @@ func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Cl
 // nothing for an in-flight record whose lease has run out.
 func (s *Service) storedAnswer(ctx context.Context, rec idemRecord, r IdempotentRequest, now time.Time) (*Replay, error) {
 	if rec.Fingerprint != r.Fingerprint {
-		return nil, apperr.Validation(nil).WithFields(apperr.FieldError{Code: submission.RuleIdemKeyReused.Code,
-			Header: "Idempotency-Key", Message: "This key was used for a different request in the last 24 hours; use a new key."})
+		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleIdemKeyReused.Code,
+			Header: "Idempotency-Key", Message: "This key was used for a different request in the last 24 hours; use a new key."}})
 	}
 	if rec.State != "done" {
 		if now.Before(rec.StartedAt.Add(inFlightLease)) {

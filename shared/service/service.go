@@ -24,6 +24,9 @@ type Deps struct {
 	// Uploads and Exports hold partners' files and the exports (their own
 	// buckets in AWS); nil means Blobs.
 	Uploads, Exports blob.Store
+	// QueueExports builds exports in the exports function (AWS: a job object
+	// in the exports bucket) instead of inside the request.
+	QueueExports bool
 	// CursorKey signs pagination cursors; every instance of a deployment
 	// must share it.
 	CursorKey []byte
@@ -33,14 +36,16 @@ type Deps struct {
 
 // Service is the product's use cases.
 type Service struct {
-	regions   *region.Registry
-	table     store.Table
-	blobs     blob.Store
-	uploads   blob.Store
-	exports   blob.Store
-	cursorKey []byte
-	now       func() time.Time
-	log       *slog.Logger
+	regions *region.Registry
+	table   store.Table
+	blobs   blob.Store
+	uploads blob.Store
+	exports blob.Store
+	// queueExports: see Deps.QueueExports.
+	queueExports bool
+	cursorKey    []byte
+	now          func() time.Time
+	log          *slog.Logger
 	// retry bounds the server-side retries of a write that raced another.
 	retry retryPolicy
 }
@@ -55,7 +60,7 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Service{regions: d.Regions, table: d.Table, blobs: d.Blobs, uploads: d.Uploads, exports: d.Exports,
+	s := &Service{regions: d.Regions, table: d.Table, blobs: d.Blobs, uploads: d.Uploads, exports: d.Exports, queueExports: d.QueueExports,
 		cursorKey: d.CursorKey, now: now, log: log, retry: defaultRetry}
 	if s.uploads == nil {
 		s.uploads = d.Blobs

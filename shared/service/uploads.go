@@ -124,6 +124,7 @@ func (s *Service) BeginUpload(ctx context.Context, p *auth.Principal, regionID, 
 	if err := s.table.Transact(ctx, ops...); err != nil {
 		return nil, storeErr(err, "record upload")
 	}
+	pre.ExpiresAt = pre.ExpiresAt.UTC()
 	return &StartUpload{Record: rec, Presigned: pre}, nil
 }
 

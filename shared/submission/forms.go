@@ -20,6 +20,9 @@ var (
 	ConsentForm = Form{object{[]field{req("signatory", signatory), req("role", signatory), req("reference", signatory)}}}
 	// UnlockForm is {reason}.
 	UnlockForm = Form{object{[]field{req("reason", text{min: 1, max: 1000})}}}
+	// ExportForm requests an export: {region, financialYear, format}.
+	ExportForm = Form{object{[]field{req("region", idText), req("financialYear", financialYearType),
+		req("format", enum{ruleExportFormat, []string{"csv", "xlsx", "json"}})}}}
 	// UploadForm starts an upload: {purpose, the purpose's key fields, sizeBytes, sha256}.
 	UploadForm = Form{object{[]field{
 		req("purpose", enum{ruleUploadPurpose, []string{"population-assessment-csv", "quarterly-return-csv", "market-position-document"}}),

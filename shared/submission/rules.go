@@ -73,6 +73,8 @@ var (
 	ruleContributionType = rule(SevError, "contribution-type.invalid", "A contribution type is cash or in-kind.")
 	ruleIncomeSource     = rule(SevError, "income-source.invalid", "An income source is client-contributions or other.")
 	ruleRiskRating       = rule(SevError, "risk-rating.invalid", "A risk rating is green, amber or red.")
+	RuleRegionUnknown    = requestRule("region.unknown", "region", "No region of that id is served here.")
+	ruleExportFormat     = requestRule("export.format-invalid", "format", "An export format is csv, xlsx or json.")
 	ruleUploadPurpose    = requestRule("upload.purpose-invalid", "purpose", "An upload purpose is population-assessment-csv, quarterly-return-csv or market-position-document.")
 )
 

@@ -315,6 +315,8 @@ var producedOutsideValidator = map[string]string{
 	"status.invalid":            "shared/service (obligations.go: the status filter)",
 	"time.invalid":              "shared/service (obligations.go ParseDay, audit_query.go auditBound)",
 	"upload.purpose-invalid":    "shared/submission (forms.go: UploadForm, the body of POST .../uploads)",
+	"export.format-invalid":     "shared/submission (forms.go: ExportForm, the body of POST /v1/exports)",
+	"region.unknown":            "shared/service (exports.go: exportRequest, the region of an export)",
 }
 
 type ruleCase struct {

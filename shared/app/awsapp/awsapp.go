@@ -34,6 +34,7 @@ type Env struct {
 	JWKSURL           string // JWKS_URL: the issuer's published JWK set, or
 	JWKS              string // JWKS_JSON: the JWK set itself
 	CursorKey         string // CURSOR_KEY: at least 32 characters, shared by every instance
+	QueueExports      bool   // EXPORTS_QUEUED=true: exports are built by the exports function
 	StandIns          bool   // AWS_STANDINS=true: DynamoDB Local and MinIO (path-style S3, no CRC32 on responses)
 	LogLevel          slog.Level
 }
@@ -45,7 +46,7 @@ func EnvFromOS() (Env, error) {
 		UploadsBucket: os.Getenv("UPLOADS_BUCKET"), ExportsBucket: os.Getenv("EXPORTS_BUCKET"),
 		Issuer: os.Getenv("JWT_ISSUER"), Audience: os.Getenv("JWT_AUDIENCE"),
 		JWKSURL: os.Getenv("JWKS_URL"), JWKS: os.Getenv("JWKS_JSON"), CursorKey: os.Getenv("CURSOR_KEY"),
-		StandIns: os.Getenv("AWS_STANDINS") == "true",
+		StandIns: os.Getenv("AWS_STANDINS") == "true", QueueExports: os.Getenv("EXPORTS_QUEUED") == "true",
 	}
 	if err := e.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "INFO"))); err != nil {
 		return e, fmt.Errorf("LOG_LEVEL: %w", err)
@@ -112,7 +113,7 @@ func New(ctx context.Context, c Clients, e Env) (*app.App, error) {
 	}
 	return app.Build(app.Config{
 		Issuer: e.Issuer, Audience: e.Audience, Keys: keys, CursorKey: []byte(e.CursorKey),
-		Log: logx.New(os.Stderr, e.LogLevel),
+		Log: logx.New(os.Stderr, e.LogLevel), QueueExports: e.QueueExports,
 	}, app.Stores{Table: dynamostore.New(c.DynamoDB, e.Table), Blobs: bucket(e.SubmissionsBucket),
 		Uploads: bucket(e.UploadsBucket), Exports: bucket(e.ExportsBucket)}, nil)
 }

@@ -1,0 +1,281 @@
+package apitest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+type started struct {
+	UploadID, URL, Method string
+	Headers               map[string]string
+}
+
+type uploadState struct {
+	State   string
+	Version *struct {
+		Version int
+		Href    string
+	}
+	Errors []struct {
+		Row          int
+		Column, Code string
+	}
+}
+
+// upload starts an upload, PUTs the file to its presigned URL, delivers the
+// ObjectCreated event as S3 (or the local blob server) would, and returns
+// the upload's state.
+func upload(t *testing.T, e *Env, partner string, fields map[string]any, file []byte) uploadState {
+	t.Helper()
+	sum := sha256.Sum256(file)
+	fields["sizeBytes"], fields["sha256"] = len(file), hex.EncodeToString(sum[:])
+	body, _ := json.Marshal(fields)
+	tok := e.PartnerToken(WW, partner)
+	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, partner) + "/uploads", Token: tok, Body: body})
+	expectStatus(t, r, 201)
+	var s started
+	json.Unmarshal(r.Body, &s)
+	if status, out := e.SendPresigned(s.Method, s.URL, s.Headers, file); status/100 != 2 {
+		t.Fatalf("presigned %s: %d %s", s.Method, status, out)
+	}
+	if err := e.App.Service.UploadArrived(t.Context(), "uploads", "uploads/"+WW+"/"+partner+"/"+s.UploadID); err != nil {
+		t.Fatalf("validate upload: %v", err)
+	}
+	got := e.Get(SlicePath(WW, partner)+"/uploads/"+s.UploadID, tok)
+	expectStatus(t, got, 200)
+	var st uploadState
+	json.Unmarshal(got.Body, &st)
+	return st
+}
+
+func returnUpload(quarter string) map[string]any {
+	return map[string]any{"purpose": "quarterly-return-csv", "fundId": Fund, "quarter": quarter}
+}
+
+// testUploadsEndToEnd: template, filled CSV, presigned PUT, an accepted
+// version identical to the same figures posted as JSON.
+func testUploadsEndToEnd(t *testing.T, e *Env) {
+	tok := e.PartnerToken(WW, Carm)
+	tmpl := e.Get("/v1/templates/quarterly-return-csv.csv", tok)
+	expectStatus(t, tmpl, 200)
+	st := upload(t, e, Carm, returnUpload("2018-19-Q2"), tmpl.Body)
+	if st.State != "accepted" || st.Version == nil || st.Version.Version != 1 {
+		t.Fatalf("upload: %+v", st)
+	}
+	// The same figures as JSON are the same content: no new version.
+	same := e.Put(QRPath, tok, Example(t, "quarterly-return.json"))
+	expectStatus(t, same, 200)
+	if v := versionsOf(t, e, QRPath, tok); len(v) != 1 {
+		t.Errorf("versions %v: the CSV and the JSON differ", v)
+	}
+	if audit := string(e.Get("/v1/regions/west-wales/audit", tok).Body); !strings.Contains(audit, "upload.accepted") || !strings.Contains(audit, "submission.version-created") {
+		t.Errorf("the upload is not audited like a PUT: %s", audit)
+	}
+	xlsx := e.Get("/v1/templates/population-assessment-csv.xlsx", tok)
+	expectStatus(t, xlsx, 200)
+	if _, err := excelize.OpenReader(bytes.NewReader(xlsx.Body)); err != nil {
+		t.Errorf("the XLSX template does not open: %v", err)
+	}
+	expectStatus(t, e.Get("/v1/templates/market-position-document.csv", tok), 404)
+	pop := upload(t, e, Cere, map[string]any{"purpose": "population-assessment-csv", "areaCode": "W06000008", "assessmentYear": 2022},
+		e.Get("/v1/templates/population-assessment-csv.csv", tok).Body)
+	if pop.State != "accepted" {
+		t.Errorf("population upload: %+v", pop)
+	}
+	// Another partner's upload is the same 404 as none at all.
+	expectStatus(t, e.Get(SlicePath(WW, Cere)+"/uploads/nothing", e.PartnerToken(WW, Cere)), 404)
+}
+
+// testBadUploads: each bad file gets a clear result, never a crash or a hang.
+func testBadUploads(t *testing.T, e *Env) {
+	tmpl := string(e.Get("/v1/templates/quarterly-return-csv.csv", e.PartnerToken(WW, Carm)).Body)
+	lines := strings.Split(strings.TrimRight(tmpl, "\r\n"), "\r\n")
+	header := lines[0]
+	cases := []struct {
+		name  string
+		file  []byte
+		state string
+		code  string
+	}{
+		{"a UTF-8 BOM is accepted", append([]byte("\ufeff"), tmpl...), "accepted", ""},
+		{"UTF-16", append([]byte{0xff, 0xfe}, []byte("r\x00e\x00")...), "rejected", "csv.utf16"},
+		{"not UTF-8", []byte(header + "\r\ncommentary,,,,,,caf\xe9,,,\r\n"), "rejected", "csv.encoding"},
+		{"a ragged row", []byte(header + "\r\nrating,,,\r\n"), "rejected", "csv.ragged-row"},
+		{"formula injection", []byte(strings.Replace(tmpl, "Nursing placements", "=1+2", 1)), "rejected", "csv.formula"},
+		{"too many rows", []byte(header + "\r\n" + strings.Repeat("kpi,,,,,avg-weekly-fee,1,GBP,,\r\n", 50000)), "rejected", "csv.too-many-rows"},
+		{"a rule of the data dictionary, at its row and column", []byte(strings.Replace(tmpl, "residential-dementia", "palace", 1)), "rejected", "care-category.invalid"},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := upload(t, e, Carm, returnUpload(fmt.Sprintf("2019-20-Q%d", i%4+1)), c.file)
+			if st.State != c.state {
+				t.Fatalf("state %s, want %s: %+v", st.State, c.state, st)
+			}
+			if c.code != "" && (len(st.Errors) == 0 || st.Errors[0].Code != c.code) {
+				t.Errorf("errors %+v, want %s first", st.Errors, c.code)
+			}
+			if c.code == "care-category.invalid" && (st.Errors[0].Row == 0 || st.Errors[0].Column != "category") {
+				t.Errorf("the rule's error is not at its row and column: %+v", st.Errors[0])
+			}
+		})
+	}
+	// An empty file, or one over the limit, is refused before any upload.
+	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, Carm) + "/uploads", Token: e.PartnerToken(WW, Carm),
+		Body: []byte(`{"purpose":"quarterly-return-csv","fundId":"care-homes-older-people","quarter":"2019-20-Q1","sizeBytes":0,"sha256":"` + strings.Repeat("0", 64) + `"}`)})
+	expectError(t, r, "upload.size-invalid", "/sizeBytes")
+	// A PDF statement, once accepted, can be named by a market position statement.
+	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+	doc := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, pdf)
+	notPDF := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, []byte("<html>not a pdf</html>"))
+	if doc.State != "accepted" || notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
+		t.Fatalf("documents: %+v %+v", doc, notPDF)
+	}
+}
+
+type exportDoc struct {
+	ExportID, State string
+	Manifest        struct {
+		AsAt  string
+		Files []struct {
+			Name, SHA256 string
+			Bytes        int
+		}
+	}
+	Downloads []struct{ Name, URL, SHA256 string }
+}
+
+func requestExport(t *testing.T, e *Env, token, region, format string) exportDoc {
+	t.Helper()
+	r := e.Do(Req{Method: "POST", Path: "/v1/exports", Token: token, Body: []byte(`{"region":"` + region + `","financialYear":"2019-20","format":"` + format + `"}`)})
+	if r.Status != 201 {
+		t.Fatalf("export: %d %s", r.Status, r.Body)
+	}
+	var d exportDoc
+	json.Unmarshal(r.Body, &d)
+	return d
+}
+
+// fileHashes maps each file of an export to its SHA-256, checking the
+// downloaded bytes match the manifest.
+func fileHashes(t *testing.T, e *Env, d exportDoc) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, dl := range d.Downloads {
+		status, body := e.SendPresigned("GET", dl.URL, nil, nil)
+		if status != 200 {
+			t.Fatalf("download %s: %d", dl.Name, status)
+		}
+		sum := sha256.Sum256(body)
+		if dl.Name != "manifest.json" && hex.EncodeToString(sum[:]) != dl.SHA256 {
+			t.Errorf("%s: downloaded bytes differ from the manifest", dl.Name)
+		}
+		out[dl.Name] = hex.EncodeToString(sum[:])
+	}
+	return out
+}
+
+func download(t *testing.T, e *Env, d exportDoc, name string) []byte {
+	t.Helper()
+	for _, dl := range d.Downloads {
+		if dl.Name == name {
+			_, body := e.SendPresigned("GET", dl.URL, nil, nil)
+			return body
+		}
+	}
+	t.Fatalf("no %s in the export", name)
+	return nil
+}
+
+// testExports: reproducible files, a changed figure changing exactly the
+// files that hold it, and XLSX cells equal to the JSON.
+func testExports(t *testing.T, e *Env) {
+	seedFundYear(t, e)
+	gov := e.GovToken()
+	first := requestExport(t, e, gov, WW, "csv")
+	if first.State != "ready" || len(first.Manifest.Files) < 10 {
+		t.Fatalf("export: %+v", first)
+	}
+	a := fileHashes(t, e, first)
+	b := fileHashes(t, e, requestExport(t, e, gov, WW, "csv"))
+	for name, h := range a {
+		if b[name] != h {
+			t.Errorf("%s differs between two exports of the same data", name)
+		}
+	}
+	// Carmarthenshire revises its Q2 actual: only the files holding it change.
+	expectStatus(t, e.Put(fundPath(Carm, "quarterly-returns", "2019-20-Q2"), e.PartnerToken(WW, Carm), returnBody(t, Fund, "2019-20-Q2",
+		[]line{{"social-care", "W06000010", "residential", "710000.00", "1300000.00"}},
+		[]line{{"social-care", "W06000010", "client-contributions", "50000.00", "60000.00"}})), 201)
+	c := fileHashes(t, e, requestExport(t, e, gov, WW, "csv"))
+	var changed []string
+	for name, h := range a {
+		if c[name] != h {
+			changed = append(changed, name)
+		}
+	}
+	want := "fund_position.csv fund_position_partners.csv manifest.json quarterly_return_lines.csv quarterly_returns.csv versions.csv"
+	if got := strings.Join(sorted(changed), " "); got != want {
+		t.Errorf("changed files: %s\nwant: %s", got, want)
+	}
+	lines := string(download(t, e, requestExport(t, e, gov, WW, "csv"), "quarterly_return_lines.csv"))
+	if !strings.Contains(lines, "710000.00") || strings.Contains(lines, "710,000") {
+		t.Errorf("money in CSV: %s", lines)
+	}
+	// The workbook's cells equal the JSON export's.
+	jsonCells := download(t, e, requestExport(t, e, gov, WW, "json"), "fund_position.json")
+	book, err := excelize.OpenReader(bytes.NewReader(download(t, e, requestExport(t, e, gov, WW, "xlsx"), "export.xlsx")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []map[string]any
+	json.Unmarshal(jsonCells, &rows)
+	got, _ := book.GetRows("fund_position", excelize.Options{RawCellValue: true})
+	if len(got) != len(rows)+1 {
+		t.Fatalf("fund_position: %d sheet rows, %d JSON rows", len(got), len(rows))
+	}
+	for i, row := range rows {
+		if fmt.Sprint(row["partner"]) != got[i+1][2] || !sameMoney(row["contribution"], got[i+1][5]) {
+			t.Errorf("row %d: sheet %v, JSON %v", i, got[i+1], row)
+		}
+	}
+	// The RCU exports its own region only; another region's export is not found.
+	own := requestExport(t, e, e.RCUToken(WW), WW, "json")
+	r := e.Do(Req{Method: "POST", Path: "/v1/exports", Token: e.RCUToken(WW), Body: []byte(`{"region":"cheshire-west","financialYear":"2019-20","format":"csv"}`)})
+	expectStatus(t, r, 403)
+	expectStatus(t, e.Get("/v1/exports/"+own.ExportID, e.RCUToken("cheshire-west")), 404)
+	expectStatus(t, e.Get("/v1/exports/"+own.ExportID, gov), 200)
+	expectStatus(t, e.Get("/v1/exports/"+own.ExportID, e.PartnerToken(WW, Carm)), 403)
+	expectError(t, e.Do(Req{Method: "POST", Path: "/v1/exports", Token: gov, Body: []byte(`{"region":"west-wales","financialYear":"2019-20","format":"pdf"}`)}), "export.format-invalid", "/format")
+}
+
+// sameMoney compares a JSON money string ("1200000.00") with a workbook's
+// raw number ("1200000"), as decimals.
+func sameMoney(j any, cell string) bool {
+	s, _ := j.(string)
+	norm := func(v string) string {
+		if strings.Contains(v, ".") {
+			v = strings.TrimRight(strings.TrimRight(v, "0"), ".")
+		}
+		return v
+	}
+	return norm(s) == norm(cell)
+}
+
+func sorted(s []string) []string {
+	out := append([]string{}, s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,378 @@
+package service
+
+import (
+	"context"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/aggregate"
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/money"
+	"github.com/regional-data-exchange/rdx/shared/position"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+func hexDecode(s string) ([]byte, error) { return hex.DecodeString(s) }
+
+// Column builders.
+func text(n string) export.Column    { return export.Column{Name: n, Kind: export.Text} }
+func integer(n string) export.Column { return export.Column{Name: n, Kind: export.Int} }
+func pounds(n string) export.Column  { return export.Column{Name: n, Kind: export.Money} }
+func boolean(n string) export.Column { return export.Column{Name: n, Kind: export.Bool} }
+func decimal(n string) export.Column { return export.Column{Name: n, Kind: export.Decimal} }
+
+func t(s string) export.Cell      { return export.TextCell(s) }
+func n(i int64) export.Cell       { return export.IntCell(i) }
+func m(p money.Pence) export.Cell { return export.MoneyCell(int64(p)) }
+func optM(p *money.Pence) export.Cell {
+	if p == nil {
+		return export.NullCell()
+	}
+	return m(*p)
+}
+func optT(s *string) export.Cell {
+	if s == nil {
+		return export.NullCell()
+	}
+	return t(*s)
+}
+
+// emit writes one row.
+type emit func(cells ...export.Cell) error
+
+// exportTable is one table and how its rows are produced, in a fixed order.
+type exportTable struct {
+	table export.Table
+	rows  func(ctx context.Context, e emit) error
+}
+
+// keyCols are the columns every submission table starts with.
+var keyCols = map[submission.Kind][]export.Column{
+	submission.PoolContributions:        {text("partner"), text("fund_id"), text("financial_year"), integer("version")},
+	submission.QuarterlyReturns:         {text("partner"), text("fund_id"), text("quarter"), integer("version")},
+	submission.MarketPositionStatements: {text("partner"), text("area_code"), text("financial_year"), integer("version")},
+	submission.PopulationAssessments:    {text("partner"), text("area_code"), text("assessment_year"), integer("version")},
+}
+
+func keyCells(r VersionRecord) []export.Cell {
+	return []export.Cell{t(r.Partner), t(r.KeyValues[0]), t(r.KeyValues[1]), n(int64(r.Version))}
+}
+
+func cols(kind submission.Kind, more ...export.Column) []export.Column {
+	return append(append([]export.Column{}, keyCols[kind]...), more...)
+}
+
+// inYear keeps the current versions an export of the year includes: that
+// year's contributions, returns and statements, and per partner and area the
+// population assessment with the latest assessment year not after the year's start.
+func (x *exportSource) each(ctx context.Context, kind submission.Kind, fn func(VersionRecord) error) error {
+	fy := x.year.String()
+	for _, p := range x.reg.Partners {
+		var latest []VersionRecord // population: the last kept per area, in key order
+		err := x.s.queryAll(ctx, store.Query{PK: partnerPK(x.reg.ID, p.ID), Prefix: currentPrefix(kind)}, func(it store.Item) error {
+			r, err := decode[VersionRecord](it)
+			if err != nil {
+				return storeErr(err, "decode")
+			}
+			switch kind {
+			case submission.PopulationAssessments:
+				if y, _ := strconv.Atoi(r.KeyValues[1]); y <= x.year.Start {
+					if n := len(latest); n > 0 && latest[n-1].KeyValues[0] == r.KeyValues[0] {
+						latest[n-1] = r
+					} else {
+						latest = append(latest, r)
+					}
+				}
+				return nil
+			case submission.QuarterlyReturns:
+				if !strings.HasPrefix(r.KeyValues[1], fy+"-Q") {
+					return nil
+				}
+			default:
+				if r.KeyValues[1] != fy {
+					return nil
+				}
+			}
+			return fn(r)
+		})
+		if err != nil {
+			return err
+		}
+		for _, r := range latest {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// asAt is the newest moment of the data: a version received or signed off.
+func (x *exportSource) asAt(ctx context.Context) (time.Time, error) {
+	at := x.year.FirstDay().Time(x.reg.Location()).UTC()
+	for _, k := range submission.Kinds {
+		err := x.each(ctx, k, func(r VersionRecord) error {
+			if r.ReceivedAt.After(at) {
+				at = r.ReceivedAt
+			}
+			if r.SignOff != nil && r.SignOff.At.After(at) {
+				at = r.SignOff.At
+			}
+			return nil
+		})
+		if err != nil {
+			return at, err
+		}
+	}
+	return at, nil
+}
+
+// document reads a version's canonical document as T.
+func document[T any](ctx context.Context, x *exportSource, r VersionRecord) (T, error) {
+	var zero T
+	data, err := blob.ReadAll(ctx, x.s.blobs, documentBlob(r.SHA256), MaxDocumentBytes)
+	if err != nil {
+		return zero, storeErr(err, "read document")
+	}
+	return submission.ReadDocument[T](data)
+}
+
+// docRows makes a table of rows drawn from each included version's document.
+func docRows[T any](x *exportSource, kind submission.Kind, rows func(r VersionRecord, d T, e emit) error) func(context.Context, emit) error {
+	return func(ctx context.Context, e emit) error {
+		return x.each(ctx, kind, func(r VersionRecord) error {
+			d, err := document[T](ctx, x, r)
+			if err != nil {
+				return err
+			}
+			return rows(r, d, func(cells ...export.Cell) error { return e(append(keyCells(r), cells...)...) })
+		})
+	}
+}
+
+// writeTables writes every table in a fixed order and returns how many
+// versions the export includes.
+func (x *exportSource) writeTables(ctx context.Context, w export.Writer) (int, error) {
+	count := 0
+	tables := append(x.submissionTables(&count), x.viewTables()...)
+	for _, tb := range tables {
+		if err := w.Begin(tb.table); err != nil {
+			return 0, err
+		}
+		if err := tb.rows(ctx, func(cells ...export.Cell) error { return w.Row(cells) }); err != nil {
+			return 0, err
+		}
+		if err := w.End(); err != nil {
+			return 0, err
+		}
+	}
+	return count, nil
+}
+
+func (x *exportSource) submissionTables(count *int) []exportTable {
+	return []exportTable{
+		{export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at")}},
+			func(ctx context.Context, e emit) error {
+				for _, k := range submission.Kinds {
+					err := x.each(ctx, k, func(r VersionRecord) error {
+						*count++
+						signed := export.NullCell()
+						if r.SignOff != nil {
+							signed = t(r.SignOff.At.Format(time.RFC3339Nano))
+						}
+						return e(t(r.Partner), t(string(k)), t(r.KeyValues[0]+"/"+r.KeyValues[1]), n(int64(r.Version)), t(r.SHA256), t(r.ReceivedAt.Format(time.RFC3339Nano)), signed)
+					})
+					if err != nil {
+						return err
+					}
+				}
+				return nil
+			}},
+		{export.Table{Name: "pool_contributions", Columns: cols(submission.PoolContributions, text("discipline"), text("area_code"), text("type"), pounds("amount"), text("description"), text("approved_by"), text("approved_on"))},
+			docRows(x, submission.PoolContributions, func(_ VersionRecord, d submission.ContributionDoc, e emit) error {
+				for _, l := range d.Lines {
+					if err := e(t(l.Discipline), t(l.AreaCode), t(l.Type), m(l.Amount), t(l.Description), t(d.ApprovedBy), t(d.ApprovedOn)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "quarterly_returns", Columns: cols(submission.QuarterlyReturns, text("risk_rating"), text("commentary"), boolean("final"),
+			integer("placements_at_quarter_end"), integer("new_placements"), integer("ended_placements"), integer("bed_weeks"), text("signed_off_by"), text("signed_off_role"))},
+			docRows(x, submission.QuarterlyReturns, func(r VersionRecord, d submission.ReturnDoc, e emit) error {
+				by, role := export.NullCell(), export.NullCell()
+				if r.SignOff != nil {
+					by, role = t(r.SignOff.Signatory), t(r.SignOff.Role)
+				}
+				a := d.Activity
+				return e(t(d.RiskRating), t(d.Commentary), export.BoolCell(d.Final), n(a.PlacementsAtQuarterEnd), n(a.NewPlacements), n(a.EndedPlacements), n(a.BedWeeks), by, role)
+			})},
+		{export.Table{Name: "quarterly_return_lines", Columns: cols(submission.QuarterlyReturns, text("record"), text("discipline"), text("area_code"), text("category"), text("source"), pounds("actual_to_date"), pounds("forecast_outturn"))},
+			docRows(x, submission.QuarterlyReturns, func(_ VersionRecord, d submission.ReturnDoc, e emit) error {
+				for _, l := range d.Spend {
+					if err := e(t("spend"), t(l.Discipline), t(l.AreaCode), t(l.Category), export.NullCell(), m(l.ActualToDate), m(l.ForecastOutturn)); err != nil {
+						return err
+					}
+				}
+				for _, l := range d.Income {
+					if err := e(t("income"), t(l.Discipline), t(l.AreaCode), export.NullCell(), t(l.Source), m(l.ActualToDate), m(l.ForecastOutturn)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "quarterly_return_kpis", Columns: cols(submission.QuarterlyReturns, text("code"), decimal("value"), text("unit"))},
+			docRows(x, submission.QuarterlyReturns, func(_ VersionRecord, d submission.ReturnDoc, e emit) error {
+				for _, k := range d.KPIs {
+					if err := e(t(k.Code), export.DecimalCell(k.Value.String()), t(k.Unit)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "market_position_statements", Columns: cols(submission.MarketPositionStatements, integer("providers"), integer("closures"), integer("new_entrants"))},
+			docRows(x, submission.MarketPositionStatements, func(_ VersionRecord, d submission.MarketDoc, e emit) error {
+				return e(n(d.Providers), n(d.Closures), n(d.NewEntrants))
+			})},
+		{export.Table{Name: "market_care_homes", Columns: cols(submission.MarketPositionStatements, text("category"), integer("homes"), integer("beds"), integer("occupied_beds"),
+			integer("vacant_beds"), integer("local_authority_funded"), integer("health_funded"), integer("self_funded"), pounds("average_weekly_fee"), pounds("min_weekly_fee"), pounds("max_weekly_fee"))},
+			docRows(x, submission.MarketPositionStatements, func(_ VersionRecord, d submission.MarketDoc, e emit) error {
+				for _, c := range d.CareHomes {
+					if err := e(t(c.Category), n(c.Homes), n(c.Beds), n(c.OccupiedBeds), n(c.VacantBeds), n(c.LocalAuthorityFunded), n(c.HealthFunded), n(c.SelfFunded),
+						m(c.AverageWeeklyFee), m(c.MinWeeklyFee), m(c.MaxWeeklyFee)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "population", Columns: cols(submission.PopulationAssessments, integer("year"), text("age_band"), text("sex"), integer("count"))},
+			docRows(x, submission.PopulationAssessments, func(_ VersionRecord, d submission.PopulationDoc, e emit) error {
+				for _, p := range d.Population {
+					if err := e(n(int64(p.Year)), t(p.AgeBand), t(p.Sex), n(p.Count)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "needs", Columns: cols(submission.PopulationAssessments, text("group"), integer("year"), integer("count"), text("source"))},
+			docRows(x, submission.PopulationAssessments, func(_ VersionRecord, d submission.PopulationDoc, e emit) error {
+				for _, nd := range d.Needs {
+					if err := e(t(nd.Group), n(int64(nd.Year)), n(nd.Count), t(nd.Source)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+	}
+}
+
+var totalsCols = []export.Column{pounds("contribution"), pounds("actual_to_date"), pounds("forecast_outturn"), pounds("variance"),
+	pounds("overspend"), pounds("underspend"), pounds("reimbursed"), pounds("pooled")}
+
+func totalsCells(t position.Totals) []export.Cell {
+	return []export.Cell{m(t.Contribution), m(t.ActualToDate), m(t.ForecastOutturn), m(t.Variance), m(t.Overspend), m(t.Underspend), m(t.Reimbursed), m(t.Pooled)}
+}
+
+// viewTables are the region's view of the year: each fund's position and the aggregates.
+func (x *exportSource) viewTables() []exportTable {
+	return []exportTable{
+		{export.Table{Name: "fund_position", Columns: []export.Column{text("fund_id"), text("as_at"), text("partner"), text("discipline"), text("area_code"), pounds("contribution"),
+			pounds("actual_to_date"), pounds("forecast_outturn"), pounds("variance"), pounds("overspend"), pounds("underspend"), boolean("unfunded"), text("underspend_to")}},
+			x.positions(func(p *position.Position, e emit) error {
+				for _, c := range p.Cells {
+					to := export.NullCell()
+					if c.UnderspendTo != nil {
+						to = t(string(*c.UnderspendTo))
+					}
+					if err := e(t(p.Fund), optT(p.AsAt), t(c.Partner), t(c.Discipline), t(c.AreaCode), m(c.Contribution), optM(c.ActualToDate), optM(c.ForecastOutturn),
+						optM(c.Variance), m(c.Overspend), m(c.Underspend), export.BoolCell(c.Unfunded), to); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "fund_position_partners", Columns: append([]export.Column{text("fund_id"), text("partner"), text("as_at_quarter"), boolean("missing")}, totalsCols...)},
+			x.positions(func(p *position.Position, e emit) error {
+				for _, pp := range p.Partners {
+					if err := e(append([]export.Cell{t(p.Fund), t(pp.Partner), optT(pp.AsAtQuarter), export.BoolCell(pp.Missing)}, totalsCells(pp.Totals)...)...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "aggregate_population", Columns: []export.Column{integer("year"), text("age_band"), text("sex"), integer("count"), text("sources")}},
+			func(ctx context.Context, e emit) error {
+				agg, err := x.population(ctx)
+				if err != nil {
+					return err
+				}
+				for _, r := range agg.Totals.Population {
+					if err := e(n(int64(r.Year)), t(r.AgeBand), t(r.Sex), n(r.Count), t(strings.Join(r.Sources, " "))); err != nil {
+						return err
+					}
+				}
+				return nil
+			}},
+		{export.Table{Name: "aggregate_market", Columns: []export.Column{text("category"), integer("homes"), integer("beds"), integer("occupied_beds"), integer("vacant_beds"),
+			decimal("occupancy"), pounds("average_weekly_fee"), pounds("min_weekly_fee"), pounds("max_weekly_fee"), text("sources")}},
+			func(ctx context.Context, e emit) error {
+				chosen, err := x.s.chooseSources(ctx, x.reg, submission.MarketPositionStatements, func(r VersionRecord) bool { return r.KeyValues[1] == x.year.String() })
+				if err != nil {
+					return err
+				}
+				agg, err := aggregate.Market(x.year.String(), areaCodes(x.reg), chosen)
+				if err != nil {
+					return err
+				}
+				for _, c := range agg.Totals {
+					occ := export.NullCell()
+					if c.Occupancy != nil {
+						occ = export.DecimalCell(*c.Occupancy)
+					}
+					if err := e(t(c.Category), n(c.Homes), n(c.Beds), n(c.OccupiedBeds), n(c.VacantBeds), occ, optM(c.AverageWeeklyFee), m(c.MinWeeklyFee), m(c.MaxWeeklyFee), t(strings.Join(c.Sources, " "))); err != nil {
+						return err
+					}
+				}
+				return nil
+			}},
+	}
+}
+
+// positions computes each fund's position for the year (as at its latest quarter).
+func (x *exportSource) positions(rows func(*position.Position, emit) error) func(context.Context, emit) error {
+	return func(ctx context.Context, e emit) error {
+		for i := range x.reg.Funds {
+			f := &x.reg.Funds[i]
+			if !f.HasYear(x.year) {
+				continue
+			}
+			in, err := x.s.positionInput(ctx, x.reg, f, x.year)
+			if err != nil {
+				return err
+			}
+			p, err := position.Compute(in)
+			if err != nil {
+				return err
+			}
+			if err := rows(p, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func (x *exportSource) population(ctx context.Context) (*aggregate.PopulationAggregate, error) {
+	chosen, err := x.s.chooseSources(ctx, x.reg, submission.PopulationAssessments, func(r VersionRecord) bool {
+		y, _ := strconv.Atoi(r.KeyValues[1])
+		return y <= x.year.Start
+	})
+	if err != nil {
+		return nil, err
+	}
+	return aggregate.Population(nil, areaCodes(x.reg), chosen)
+}

@@ -1,0 +1,282 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// Export states.
+const (
+	ExportBuilding = "building"
+	ExportReady    = "ready"
+	ExportFailed   = "failed"
+)
+
+// DownloadURLLifetime is how long an export's presigned download URLs work.
+const DownloadURLLifetime = 15 * time.Minute
+
+// ExportRecord is one export request and, once built, its manifest.
+type ExportRecord struct {
+	ID            string           `json:"exportId"`
+	Region        string           `json:"region"`
+	FinancialYear string           `json:"financialYear"`
+	Format        string           `json:"format"`
+	State         string           `json:"state"`
+	CreatedAt     time.Time        `json:"createdAt"`
+	CreatedBy     Actor            `json:"createdBy"`
+	CompletedAt   *time.Time       `json:"completedAt,omitempty"`
+	Manifest      *export.Manifest `json:"manifest,omitempty"`
+	Failure       string           `json:"failure,omitempty"`
+}
+
+// Download is a presigned URL for one file of an export.
+type Download struct {
+	export.FileInfo
+	URL       string    `json:"url"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+func exportPK(id string) string             { return "X#" + id }
+func exportBlob(id, name string) string     { return "exports/" + id + "/" + name }
+func exportJobKey(id string) string         { return "jobs/" + id }
+func exportJobID(key string) (string, bool) { return strings.CutPrefix(key, "jobs/") }
+
+// CreateExport records an export of a region's financial year and builds it:
+// at once (201), or, where exports are queued (AWS), by the exports function
+// (202 with state building).
+func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []byte) (*ExportRecord, error) {
+	if !p.Has(auth.ExportsWrite) {
+		return nil, forbidden()
+	}
+	rec, err := s.exportRequest(p, body)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	rec.ID, rec.State, rec.CreatedAt, rec.CreatedBy = newID(now), ExportBuilding, now, Actor{Sub: p.Subject, Name: p.Name}
+	ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: encode(rec)}, store.IfNotExists())},
+		auditOps(AuditRecord{ID: newID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
+			Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)})...)
+	if err := s.table.Transact(ctx, ops...); err != nil {
+		return nil, storeErr(err, "record export")
+	}
+	if s.queueExports {
+		err := blob.PutBytes(ctx, s.exports, exportJobKey(rec.ID), []byte(rec.ID), "text/plain")
+		return &rec, storeErr(err, "queue export")
+	}
+	return s.buildAndRecord(ctx, rec, 1)
+}
+
+// exportRequest checks {region, financialYear, format}: the region must be
+// the token's own unless the token is government's ("*").
+func (s *Service) exportRequest(p *auth.Principal, body []byte) (ExportRecord, error) {
+	form, err := submission.ExportForm.Validate(body)
+	if err != nil {
+		return ExportRecord{}, err
+	}
+	rec := ExportRecord{Region: form.Text("region"), FinancialYear: form.Text("financialYear"), Format: form.Text("format")}
+	if !p.InRegion(rec.Region) {
+		return rec, forbidden()
+	}
+	if _, ok := s.regions.Get(rec.Region); !ok {
+		return rec, apperr.Validation([]apperr.FieldError{{Code: submission.RuleRegionUnknown.Code, Pointer: "/region", Message: fmt.Sprintf("No region %q is served here.", rec.Region)}})
+	}
+	return rec, nil
+}
+
+// RunExport builds a queued export (the exports function, on its job object).
+func (s *Service) RunExport(ctx context.Context, jobKey string) error {
+	id, ok := exportJobID(jobKey)
+	if !ok {
+		return nil
+	}
+	rec, ver, err := s.exportRecord(ctx, id)
+	if err != nil || rec.State != ExportBuilding {
+		return err
+	}
+	_, err = s.buildAndRecord(ctx, rec, ver)
+	return err
+}
+
+func (s *Service) exportRecord(ctx context.Context, id string) (ExportRecord, int64, error) {
+	it, err := s.table.Get(ctx, exportPK(id), "EXPORT")
+	if isNotFound(err) {
+		return ExportRecord{}, 0, apperr.Newf(apperr.NotFound, "No export %q.", id)
+	}
+	if err != nil {
+		return ExportRecord{}, 0, storeErr(err, "read export")
+	}
+	rec, err := decode[ExportRecord](it)
+	return rec, it.Version, storeErr(err, "decode export")
+}
+
+// buildAndRecord builds the files and records the outcome; a failure to
+// build is recorded as the export's state, a failure to record is returned.
+func (s *Service) buildAndRecord(ctx context.Context, rec ExportRecord, version int64) (*ExportRecord, error) {
+	m, err := s.buildExport(ctx, rec)
+	done := s.clock()
+	rec.CompletedAt = &done
+	if err != nil {
+		s.log.ErrorContext(ctx, "build export", "export", rec.ID, "error", err)
+		if apperr.Is(err, apperr.Unavailable) {
+			return nil, err // leave it building: the job is retried
+		}
+		rec.State, rec.Failure = ExportFailed, "The export could not be built; request it again."
+	} else {
+		rec.State, rec.Manifest = ExportReady, m
+	}
+	err = s.table.Transact(ctx, store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: version + 1, Data: encode(rec)}, store.IfVersion(version)))
+	if errors.Is(err, store.ErrConditionFailed) {
+		cur, _, err := s.exportRecord(ctx, rec.ID) // another attempt finished first
+		return &cur, err
+	}
+	return &rec, storeErr(err, "record export")
+}
+
+// GetExport reads an export of the caller's region (government: any), with
+// download URLs once it is ready. Another region's export is not found.
+func (s *Service) GetExport(ctx context.Context, p *auth.Principal, id string) (*ExportRecord, []Download, error) {
+	if !p.Has(auth.ExportsRead) {
+		return nil, nil, forbidden()
+	}
+	rec, _, err := s.exportRecord(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.InRegion(rec.Region) {
+		return nil, nil, apperr.Newf(apperr.NotFound, "No export %q.", id)
+	}
+	downloads, err := s.downloads(ctx, &rec)
+	return &rec, downloads, err
+}
+
+// ExportDownloads presigns an export's files (for the answer to its creation).
+func (s *Service) ExportDownloads(ctx context.Context, rec *ExportRecord) ([]Download, error) {
+	return s.downloads(ctx, rec)
+}
+
+// downloads presigns the manifest and every file of a built export.
+func (s *Service) downloads(ctx context.Context, rec *ExportRecord) ([]Download, error) {
+	if rec.Manifest == nil {
+		return []Download{}, nil
+	}
+	var manifest bytes.Buffer
+	if err := export.WriteManifest(&manifest, *rec.Manifest); err != nil {
+		return nil, err
+	}
+	names := append([]string{"manifest.json"}, fileNames(rec.Manifest.Files)...)
+	downloads := make([]Download, 0, len(names))
+	for i, name := range names {
+		pre, err := s.exports.PresignGet(ctx, exportBlob(rec.ID, name), DownloadURLLifetime)
+		if err != nil {
+			return nil, storeErr(err, "presign download")
+		}
+		d := Download{URL: pre.URL, ExpiresAt: pre.ExpiresAt.UTC()}
+		if i > 0 {
+			d.FileInfo = rec.Manifest.Files[i-1]
+		} else {
+			d.FileInfo = export.FileInfo{Name: name, ContentType: "application/json", Bytes: int64(manifest.Len()), SHA256: submission.SHA256Hex(manifest.Bytes())}
+		}
+		downloads = append(downloads, d)
+	}
+	return downloads, nil
+}
+
+func fileNames(fs []export.FileInfo) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// buildExport writes every table into a scratch folder, stores the files and
+// the manifest. The data's as-at time (the newest version included) is found
+// first, so no file carries the clock: the same data gives the same bytes.
+func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Manifest, error) {
+	reg, _ := s.regions.Get(rec.Region)
+	year, _ := period.ParseFinancialYear(rec.FinancialYear)
+	format, _ := export.ParseFormat(rec.Format)
+	src := &exportSource{s: s, reg: reg, year: year}
+	asAt, err := src.asAt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "rdx-export-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	w, err := export.NewWriter(format, dir, export.AsAt(asAt))
+	if err != nil {
+		return nil, err
+	}
+	count, err := src.writeTables(ctx, w)
+	if cerr := w.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("write export: %w", err)
+	}
+	files, err := export.Files(dir)
+	if err != nil {
+		return nil, err
+	}
+	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: asAt.Format(time.RFC3339Nano),
+		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count}
+	return m, s.storeExport(ctx, rec.ID, dir, m)
+}
+
+func versionsFileName(f export.Format) string {
+	if f == export.XLSX {
+		return export.XLSXFile
+	}
+	return "versions." + string(f)
+}
+
+// storeExport puts each file and the manifest into the exports store.
+func (s *Service) storeExport(ctx context.Context, id, dir string, m *export.Manifest) error {
+	for _, f := range m.Files {
+		if err := putFile(ctx, s.exports, exportBlob(id, f.Name), filepath.Join(dir, f.Name), f); err != nil {
+			return err
+		}
+	}
+	var buf bytes.Buffer
+	if err := export.WriteManifest(&buf, *m); err != nil {
+		return err
+	}
+	return storeErr(blob.PutBytes(ctx, s.exports, exportBlob(id, "manifest.json"), buf.Bytes(), "application/json"), "store manifest")
+}
+
+func putFile(ctx context.Context, b blob.Store, key, path string, f export.FileInfo) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	sum, _ := hexDecode(f.SHA256)
+	return storeErr(b.Put(ctx, key, file, f.Bytes, blob.PutOptions{ContentType: f.ContentType, SHA256: sum}), "store export file")
+}
+
+// regionOf is the region an export is of (for the tables).
+type exportSource struct {
+	s    *Service
+	reg  *region.Region
+	year period.FinancialYear
+}
