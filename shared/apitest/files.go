@@ -253,6 +253,34 @@ func testExports(t *testing.T, e *Env) {
 	expectStatus(t, e.Get("/v1/exports/"+own.ExportID, gov), 200)
 	expectStatus(t, e.Get("/v1/exports/"+own.ExportID, e.PartnerToken(WW, Carm)), 403)
 	expectError(t, e.Do(Req{Method: "POST", Path: "/v1/exports", Token: gov, Body: []byte(`{"region":"west-wales","financialYear":"2019-20","format":"pdf"}`)}), "export.format-invalid", "/format")
+	testQueuedExport(t, e, a)
+}
+
+// testQueuedExport: deployed, the API answers 202 and the exports function
+// builds the export from its job object, to the same bytes.
+func testQueuedExport(t *testing.T, e *Env, want map[string]string) {
+	q := NewEnv(t, e.Backend)
+	q.cfg.QueueExports = true
+	q.build(e.Backend)
+	r := q.Do(Req{Method: "POST", Path: "/v1/exports", Token: q.GovToken(), Body: []byte(`{"region":"west-wales","financialYear":"2019-20","format":"csv"}`)})
+	expectStatus(t, r, 202)
+	var d exportDoc
+	json.Unmarshal(r.Body, &d)
+	if d.State != "building" || len(d.Downloads) != 0 {
+		t.Fatalf("queued export: %s", r.Body)
+	}
+	if err := q.App.Service.RunExport(t.Context(), "jobs/"+d.ExportID); err != nil {
+		t.Fatal(err)
+	}
+	got := q.Get("/v1/exports/"+d.ExportID, q.GovToken())
+	expectStatus(t, got, 200)
+	json.Unmarshal(got.Body, &d)
+	if d.State != "ready" {
+		t.Fatalf("after its job: %s", got.Body)
+	}
+	if h := fileHashes(t, q, d); h["pool_contributions.csv"] != want["pool_contributions.csv"] {
+		t.Errorf("the queued export's files differ from the one built in place")
+	}
 }
 
 // sameMoney compares a JSON money string ("1200000.00") with a workbook's
