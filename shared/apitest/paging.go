@@ -139,10 +139,10 @@ func testRestart(t *testing.T, e *Env) {
 	}
 }
 
-// testConcurrentWriters: 50 PUTs of different bodies to one key, at once,
-// without If-Match, all land as versions 1..50, none lost.
+// testConcurrentWriters: 100 PUTs of different bodies to one key, at once,
+// without If-Match, all land as versions 1..100, contiguous, none lost.
 func testConcurrentWriters(t *testing.T, e *Env) {
-	const n = 50
+	const n = 100
 	tok := e.PartnerToken(WW, Carm)
 	var wg sync.WaitGroup
 	statuses := make([]int, n)

@@ -24,6 +24,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"lists page with opaque cursors", testPagination},
 		{"data survives a restart", testRestart},
 		{"concurrent writers all land as consecutive versions", testConcurrentWriters},
+		{"concurrent If-Match writers: exactly one wins", testConcurrentIfMatch},
+		{"concurrent lock and writes: none lands in the locked period", testConcurrentLockAndWrite},
 		{"a second region works in configuration alone", testSecondRegion},
 		{"meta routes", testMetaRoutes},
 		{"request ids appear in problems and logs", testRequestIDs},

@@ -72,7 +72,12 @@ func versionURL(rec service.VersionRecord) string {
 // versionResponse is a version's envelope with its ETag (and Location for a
 // new one).
 func versionResponse(status int, v *service.Version) *response {
-	res := jsonResponse(status, envelopeOf(v.Record, v.Document))
+	res := jsonResponse(status, envelopeOf(v.Record, nil))
+	// The stored canonical document is valid JSON already: splice it in
+	// rather than have encoding/json check and copy it again.
+	body := make([]byte, 0, len(res.body)+len(v.Document)+16)
+	body = append(append(body, res.body[:len(res.body)-1]...), `,"document":`...)
+	res.body = append(append(body, v.Document...), '}')
 	res.header.Set("ETag", service.ETag(v.Record.Version))
 	if status == http.StatusCreated {
 		res.header.Set("Location", versionURL(v.Record))

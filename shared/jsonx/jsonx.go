@@ -12,6 +12,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -31,121 +32,262 @@ type Problem struct {
 
 // Decode parses data. Objects become map[string]any, arrays []any, numbers
 // json.Number. Problems are well-formed but refused structures.
+//
+// The syntax is checked first by encoding/json's validator (iterative, so
+// any nesting is safe); the value is then built by a small parser that can
+// trust the syntax, which is several times faster than a token stream.
 func Decode(data []byte) (any, []Problem, error) {
 	if !utf8.Valid(data) {
 		return nil, nil, &SyntaxError{Msg: "the body is not valid UTF-8"}
 	}
-	d := &decoder{dec: json.NewDecoder(bytes.NewReader(data))}
-	d.dec.UseNumber()
-	v, err := d.value("", 0)
-	if err != nil {
-		return nil, nil, err
+	if !json.Valid(data) && !validDeep(data) {
+		return nil, nil, syntaxError(data)
 	}
-	if _, err := d.dec.Token(); err != io.EOF {
-		return nil, nil, &SyntaxError{Msg: fmt.Sprintf("unexpected data after the JSON value at offset %d", d.dec.InputOffset())}
-	}
-	return v, d.problems, nil
+	p := &parser{data: data}
+	v := p.value("", 0)
+	return v, p.problems, nil
 }
 
-type decoder struct {
-	dec      *json.Decoder
+// validDeep checks, by a token stream that has no depth limit, a body
+// encoding/json's validator refused only for nesting beyond 10,000 levels;
+// such a body is well-formed and refused later as too deep (422).
+func validDeep(data []byte) bool {
+	var v any
+	var se *json.SyntaxError
+	if err := json.Unmarshal(data, &v); !errors.As(err, &se) || !strings.Contains(se.Error(), "exceeded max depth") {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	depth, values := 0, 0
+	for {
+		t, err := dec.Token()
+		switch {
+		case err == io.EOF:
+			return values == 1
+		case err != nil:
+			return false
+		}
+		if d, ok := t.(json.Delim); ok && (d == '{' || d == '[') {
+			depth++
+		} else if ok {
+			depth--
+		}
+		if depth == 0 {
+			values++ // a top-level value ended: exactly one is allowed
+		}
+	}
+}
+
+// syntaxError explains why data is not one JSON value, with the offset.
+func syntaxError(data []byte) error {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
+		return &SyntaxError{Msg: fmt.Sprintf("unexpected data after the JSON value at offset %d", se.Offset)}
+	case errors.As(err, &se) && se.Offset >= int64(len(data)):
+		return &SyntaxError{Msg: "the body ended before the JSON value was complete"}
+	case errors.As(err, &se):
+		return &SyntaxError{Msg: fmt.Sprintf("malformed JSON at offset %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))}
+	case err != nil:
+		return &SyntaxError{Msg: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	}
+	return &SyntaxError{Msg: "malformed JSON"}
+}
+
+// parser builds values from syntactically valid JSON.
+type parser struct {
+	data     []byte
+	pos      int
 	problems []Problem
 }
 
-func (d *decoder) token() (json.Token, error) {
-	t, err := d.dec.Token()
-	if err == io.EOF {
-		return nil, &SyntaxError{Msg: "the body ended before the JSON value was complete"}
+func (p *parser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
 	}
-	if err != nil {
-		return nil, &SyntaxError{Msg: syntaxMessage(err, d.dec.InputOffset())}
-	}
-	return t, nil
 }
 
-func syntaxMessage(err error, offset int64) string {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		offset = se.Offset
+func (p *parser) value(ptr string, depth int) any {
+	p.skipSpace()
+	switch c := p.data[p.pos]; {
+	case c == '{' || c == '[':
+		if depth >= MaxDepth {
+			p.problems = append(p.problems, Problem{Pointer: ptr, Kind: "too-deep"})
+			p.skipContainer()
+			return nil
+		}
+		if c == '{' {
+			return p.object(ptr, depth)
+		}
+		return p.array(ptr, depth)
+	case c == '"':
+		return p.str()
+	case c == 't':
+		p.pos += 4
+		return true
+	case c == 'f':
+		p.pos += 5
+		return false
+	case c == 'n':
+		p.pos += 4
+		return nil
+	default:
+		return p.number()
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	return fmt.Sprintf("malformed JSON at offset %d: %s", offset, msg)
 }
 
-func (d *decoder) value(ptr string, depth int) (any, error) {
-	t, err := d.token()
-	if err != nil {
-		return nil, err
-	}
-	delim, ok := t.(json.Delim)
-	if !ok {
-		return t, nil
-	}
-	if depth >= MaxDepth {
-		d.problems = append(d.problems, Problem{Pointer: ptr, Kind: "too-deep"})
-		return nil, d.skip()
-	}
-	switch delim {
-	case '{':
-		return d.object(ptr, depth)
-	case '[':
-		return d.array(ptr, depth)
-	}
-	return nil, &SyntaxError{Msg: fmt.Sprintf("unexpected %q at offset %d", delim, d.dec.InputOffset())}
-}
-
-func (d *decoder) object(ptr string, depth int) (any, error) {
+func (p *parser) object(ptr string, depth int) any {
 	obj := map[string]any{}
-	for d.dec.More() {
-		t, err := d.token()
-		if err != nil {
-			return nil, err
+	p.pos++ // {
+	for {
+		p.skipSpace()
+		if p.data[p.pos] == '}' {
+			p.pos++
+			return obj
 		}
-		name, _ := t.(string) // the decoder guarantees object keys are strings
+		if p.data[p.pos] == ',' {
+			p.pos++
+			p.skipSpace()
+		}
+		name := p.str()
+		p.skipSpace()
+		p.pos++ // :
 		child := ptr + "/" + EscapePointer(name)
-		v, err := d.value(child, depth+1)
-		if err != nil {
-			return nil, err
-		}
+		v := p.value(child, depth+1)
 		if _, dup := obj[name]; dup {
-			d.problems = append(d.problems, Problem{Pointer: child, Kind: "duplicate-field"})
+			p.problems = append(p.problems, Problem{Pointer: child, Kind: "duplicate-field"})
 			continue
 		}
 		obj[name] = v
 	}
-	_, err := d.token() // '}'
-	return obj, err
 }
 
-func (d *decoder) array(ptr string, depth int) (any, error) {
+func (p *parser) array(ptr string, depth int) any {
 	arr := []any{}
-	for i := 0; d.dec.More(); i++ {
-		v, err := d.value(ptr+"/"+strconv.Itoa(i), depth+1)
-		if err != nil {
-			return nil, err
+	p.pos++ // [
+	for i := 0; ; i++ {
+		p.skipSpace()
+		if p.data[p.pos] == ']' {
+			p.pos++
+			return arr
 		}
-		arr = append(arr, v)
+		if p.data[p.pos] == ',' {
+			p.pos++
+		}
+		arr = append(arr, p.value(ptr+"/"+strconv.Itoa(i), depth+1))
 	}
-	_, err := d.token() // ']'
-	return arr, err
 }
 
-// skip consumes the rest of a container already opened, still checking syntax.
-func (d *decoder) skip() error {
-	for open := 1; open > 0; {
-		t, err := d.token()
-		if err != nil {
-			return err
+// skipContainer passes over a whole object or array without building it.
+func (p *parser) skipContainer() {
+	open := 0
+	for {
+		switch p.data[p.pos] {
+		case '"':
+			p.str()
+			continue
+		case '{', '[':
+			open++
+		case '}', ']':
+			open--
 		}
-		if delim, ok := t.(json.Delim); ok {
-			if delim == '{' || delim == '[' {
-				open++
-			} else {
-				open--
+		p.pos++
+		if open == 0 {
+			return
+		}
+	}
+}
+
+func (p *parser) number() json.Number {
+	start := p.pos
+	for p.pos < len(p.data) {
+		switch c := p.data[p.pos]; {
+		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
+			p.pos++
+		default:
+			return json.Number(p.data[start:p.pos])
+		}
+	}
+	return json.Number(p.data[start:p.pos])
+}
+
+// str reads a string at p.pos (its opening quote), decoding escapes as
+// encoding/json does (a lone surrogate becomes U+FFFD).
+func (p *parser) str() string {
+	p.pos++ // "
+	start := p.pos
+	for p.data[p.pos] != '"' {
+		if p.data[p.pos] == '\\' {
+			return p.escaped(start)
+		}
+		p.pos++
+	}
+	s := string(p.data[start:p.pos])
+	p.pos++
+	return s
+}
+
+func (p *parser) escaped(start int) string {
+	b := append([]byte(nil), p.data[start:p.pos]...)
+	for {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			return string(b)
+		case c != '\\':
+			b = append(b, c)
+			p.pos++
+			continue
+		}
+		p.pos++ // the backslash
+		switch e := p.data[p.pos]; e {
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			b = utf8.AppendRune(b, p.unicode())
+			continue
+		default: // " \ /
+			b = append(b, e)
+		}
+		p.pos++
+	}
+}
+
+// unicode reads \uXXXX (p.pos at the u), pairing surrogates.
+func (p *parser) unicode() rune {
+	r := hex4(p.data[p.pos+1 : p.pos+5])
+	p.pos += 5
+	if utf16.IsSurrogate(r) {
+		if p.pos+6 <= len(p.data) && p.data[p.pos] == '\\' && p.data[p.pos+1] == 'u' {
+			if pair := utf16.DecodeRune(r, hex4(p.data[p.pos+2:p.pos+6])); pair != utf8.RuneError {
+				p.pos += 6
+				return pair
 			}
 		}
+		return utf8.RuneError
 	}
-	return nil
+	return r
+}
+
+func hex4(b []byte) rune {
+	v, _ := strconv.ParseUint(string(b), 16, 32)
+	return rune(v)
 }
 
 // EscapePointer escapes one reference token of a JSON Pointer (RFC 6901).

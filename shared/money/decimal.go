@@ -53,8 +53,8 @@ func (d Decimal) String() string {
 	return d.text
 }
 
-// MarshalJSON writes the decimal as a string.
-func (d Decimal) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }
+// MarshalText writes the decimal's text (a JSON string).
+func (d Decimal) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
 // UnmarshalJSON reads a JSON number or string.
 func (d *Decimal) UnmarshalJSON(b []byte) error {

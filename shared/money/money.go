@@ -104,9 +104,10 @@ func twoDigits(n uint64) string {
 	return strconv.FormatUint(n, 10)
 }
 
-// MarshalJSON writes the amount as a two-decimal string.
-func (p Pence) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + p.String() + `"`), nil
+// MarshalText writes the amount as two-decimal text, so JSON carries it as
+// a string ("1250000.50"): never a number a reader could take as a float.
+func (p Pence) MarshalText() ([]byte, error) {
+	return []byte(p.String()), nil
 }
 
 // UnmarshalJSON reads a JSON number or string of pounds.

@@ -71,11 +71,11 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	now := s.clock()
 	actor := Actor{Sub: p.Subject, Name: p.Name}
 	cur.SignOff = &SignOff{Signatory: form.Text("signatory"), Role: form.Text("role"), At: now, By: actor}
-	pk := partnerPK(slice.Region.ID, slice.Partner.ID)
+	pk, data := partnerPK(slice.Region.ID, slice.Partner.ID), encode(cur)
 	ops := []store.Op{
-		store.PutOp(store.Item{PK: pk, SK: currentSK(key), Version: int64(cur.Version), Data: encode(cur)}, store.IfVersion(int64(cur.Version))),
+		store.PutOp(store.Item{PK: pk, SK: currentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
 		// The version itself records its sign-off; it had never been signed (item version 1).
-		store.PutOp(store.Item{PK: pk, SK: versionSK(key, cur.Version), Version: 2, Data: encode(cur)}, store.IfVersion(1)),
+		store.PutOp(store.Item{PK: pk, SK: versionSK(key, cur.Version), Version: 2, Data: data}, store.IfVersion(1)),
 	}
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{ID: newID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,

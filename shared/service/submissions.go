@@ -1,9 +1,7 @@
 package service
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"time"
@@ -217,14 +215,14 @@ func (w *write) versionOps(ctx context.Context, cur VersionRecord, exists bool, 
 	if exists {
 		rec.FirstReceivedAt = cur.FirstReceivedAt
 	}
-	pk := partnerPK(rec.Region, rec.Partner)
+	pk, data := partnerPK(rec.Region, rec.Partner), encode(rec)
 	curCond := store.IfNotExists()
 	if exists {
 		curCond = store.IfVersion(int64(cur.Version))
 	}
 	ops := []store.Op{
-		store.PutOp(store.Item{PK: pk, SK: versionSK(w.key, n), Version: 1, Data: encode(rec)}, store.IfNotExists()),
-		store.PutOp(store.Item{PK: pk, SK: currentSK(w.key), Version: int64(n), Data: encode(rec)}, curCond),
+		store.PutOp(store.Item{PK: pk, SK: versionSK(w.key, n), Version: 1, Data: data}, store.IfNotExists()),
+		store.PutOp(store.Item{PK: pk, SK: currentSK(w.key), Version: int64(n), Data: data}, curCond),
 	}
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{
@@ -280,9 +278,10 @@ func (s *Service) withDocument(ctx context.Context, rec VersionRecord) (*Version
 	return &Version{Record: rec, Key: key, Document: doc}, nil
 }
 
-// previousReturn finds the partner's current return for the quarter before key's.
-func (s *Service) previousReturn(slice Slice, key submission.Key) func(context.Context) (map[string]any, error) {
-	return func(ctx context.Context) (map[string]any, error) {
+// previousReturn finds the summary of the partner's current return for the
+// quarter before key's: one record read, no document.
+func (s *Service) previousReturn(slice Slice, key submission.Key) func(context.Context) (*submission.Summary, error) {
+	return func(ctx context.Context) (*submission.Summary, error) {
 		prevQ, ok := key.Quarter.Previous()
 		if !ok {
 			return nil, nil
@@ -293,14 +292,7 @@ func (s *Service) previousReturn(slice Slice, key submission.Key) func(context.C
 		if err != nil || !exists {
 			return nil, err
 		}
-		v, err := s.withDocument(ctx, rec)
-		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(v.Document))
-		dec.UseNumber()
-		var doc map[string]any
-		return doc, dec.Decode(&doc)
+		return rec.Summary, nil
 	}
 }
 

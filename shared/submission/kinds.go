@@ -472,31 +472,15 @@ func actualsNotFalling(c *checker, doc map[string]any) error {
 		return err
 	}
 	for _, l := range lineLists {
-		before := map[string]money.Pence{}
-		for _, row := range rows(prev, l.list) {
-			if k, ok := tuple(row, "discipline", "areaCode", l.kind); ok {
-				before[k], _ = parsedPence(row["actualToDate"])
-			}
-		}
 		for i, row := range rows(doc, l.list) {
-			k, ok := tuple(row, "discipline", "areaCode", l.kind)
+			k, ok := lineKey(l.list, row, l.kind)
 			a, ok2 := pence(row, "actualToDate")
-			if b, had := before[k]; ok && ok2 && had && a < b {
+			if b, had := prev.Actuals[k]; ok && ok2 && had && a < b {
 				c.report(ruleActualDecreased, at(l.list, i, "actualToDate"), fmt.Sprintf("%s is lower than %s in the previous quarter's return.", a, b))
 			}
 		}
 	}
 	return nil
-}
-
-// parsedPence reads money from a stored canonical document.
-func parsedPence(v any) (money.Pence, bool) {
-	s, ok := v.(string)
-	if !ok {
-		return 0, false
-	}
-	p, err := money.Parse(s)
-	return p, err == nil
 }
 
 // ParseKey reads a kind's key from its two path values, checking them

@@ -638,18 +638,24 @@ type result struct {
 	res         *submission.Result
 }
 
-func canonicalDoc(t *testing.T, regs map[string]*region.Region, fixtureName string) map[string]any {
+// previousSummary is the stored summary of a fixture accepted as the
+// previous quarter's return.
+func previousSummary(t *testing.T, regs map[string]*region.Region, fixtureName string) *submission.Summary {
 	t.Helper()
 	fx := fixtures[fixtureName]
 	r := runRequest(t, regs, fx, fx.key, fixtureDoc(t, fixtureName).encode(), nil, nil)
 	if len(r.keyFindings) > 0 || len(r.res.Errors) > 0 {
 		t.Fatalf("fixture %s is not valid: %v %v", fixtureName, r.keyFindings, codes(r.res.Errors))
 	}
-	return decodeDoc(t, r.res.Canonical).root
+	sum, err := submission.Summarize(fx.kind, r.res.Document)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
 }
 
 func runRequest(t *testing.T, regs map[string]*region.Region, fx fixture, keyValues [2]string, body []byte,
-	prev map[string]any, accepted map[string]bool) result {
+	prev *submission.Summary, accepted map[string]bool) result {
 	t.Helper()
 	reg := regs[fx.region]
 	if reg == nil {
@@ -665,7 +671,7 @@ func runRequest(t *testing.T, regs map[string]*region.Region, fx fixture, keyVal
 		bad[f.Parameter] = true
 	}
 	vc := &submission.Context{Region: reg, Partner: p, Key: key, BadParams: bad,
-		PreviousReturn: func(context.Context) (map[string]any, error) { return prev, nil },
+		PreviousReturn: func(context.Context) (*submission.Summary, error) { return prev, nil },
 		DocumentAccepted: func(_ context.Context, id string) (bool, error) {
 			return accepted[id], nil
 		},
@@ -776,9 +782,9 @@ func TestRuleCases(t *testing.T) {
 			if c.key != nil {
 				keyValues = *c.key
 			}
-			var prev map[string]any
+			var prev *submission.Summary
 			if c.prev != "" {
-				prev = canonicalDoc(t, regs, c.prev)
+				prev = previousSummary(t, regs, c.prev)
 			}
 			r := runRequest(t, regs, fx, keyValues, body, prev, c.accepted)
 
@@ -1023,9 +1029,9 @@ func TestAcceptedVariants(t *testing.T) {
 			fx := fixtures[c.fixture]
 			d := fixtureDoc(t, c.fixture)
 			c.mutate(d)
-			var prev map[string]any
+			var prev *submission.Summary
 			if c.prev != "" {
-				prev = canonicalDoc(t, regs, c.prev)
+				prev = previousSummary(t, regs, c.prev)
 			}
 			r := runRequest(t, regs, fx, fx.key, d.encode(), prev, c.accepted)
 			if len(r.keyFindings)+len(r.res.Errors)+len(r.res.Warnings) > 0 {

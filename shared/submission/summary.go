@@ -13,6 +13,16 @@ import (
 type Summary struct {
 	Cells []SummaryCell `json:"cells,omitempty"`
 	Final bool          `json:"final,omitempty"`
+	// Actuals are a return's actual to date per line ("spend|discipline|area|category"
+	// or "income|...|source"): the next quarter's check that cumulative
+	// figures do not fall reads them here, not from the document.
+	Actuals map[string]money.Pence `json:"actuals,omitempty"`
+}
+
+// lineKey names a return line for Summary.Actuals.
+func lineKey(list string, row map[string]any, kindField string) (string, bool) {
+	k, ok := tuple(row, "discipline", "areaCode", kindField)
+	return list + "|" + k, ok
 }
 
 // SummaryCell is one (discipline, area): a contribution's Amount, or a
@@ -28,6 +38,11 @@ type SummaryCell struct {
 // Summarize derives the summary of a valid, normalised document (nil for the
 // kinds that have none).
 func Summarize(kind Kind, doc map[string]any) (*Summary, error) {
+	if kind != PoolContributions && kind != QuarterlyReturns {
+		return nil, nil
+	}
+	s := &Summary{}
+	s.Final, _ = doc["final"].(bool)
 	cells := map[[2]string]*SummaryCell{}
 	cell := func(row map[string]any) *SummaryCell {
 		d, _ := str(row, "discipline")
@@ -38,33 +53,30 @@ func Summarize(kind Kind, doc map[string]any) (*Summary, error) {
 		}
 		return cells[k]
 	}
-	add := func(dst *money.Pence, v any, sign money.Pence) error {
-		p, _ := v.(money.Pence)
-		sum, err := money.Add(*dst, sign*p)
-		*dst = sum
-		return err
-	}
 	var err error
-	switch kind {
-	case PoolContributions:
+	if kind == PoolContributions {
 		for _, row := range rows(doc, "lines") {
-			err = firstErr(err, add(&cell(row).Amount, row["amount"], 1))
+			err = firstErr(err, addPence(&cell(row).Amount, row["amount"], 1))
 		}
-	case QuarterlyReturns:
-		for list, sign := range map[string]money.Pence{"spend": 1, "income": -1} {
-			for _, row := range rows(doc, list) {
+	} else {
+		s.Actuals = map[string]money.Pence{}
+		for _, l := range lineLists {
+			sign := money.Pence(1)
+			if l.list == "income" {
+				sign = -1 // income reduces net spend
+			}
+			for _, row := range rows(doc, l.list) {
 				c := cell(row)
-				err = firstErr(err, add(&c.Actual, row["actualToDate"], sign), add(&c.Forecast, row["forecastOutturn"], sign))
+				err = firstErr(err, addPence(&c.Actual, row["actualToDate"], sign), addPence(&c.Forecast, row["forecastOutturn"], sign))
+				if k, ok := lineKey(l.list, row, l.kind); ok {
+					s.Actuals[k], _ = row["actualToDate"].(money.Pence)
+				}
 			}
 		}
-	default:
-		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	s := &Summary{}
-	s.Final, _ = doc["final"].(bool)
 	for _, c := range cells {
 		s.Cells = append(s.Cells, *c)
 	}
@@ -75,6 +87,14 @@ func Summarize(kind Kind, doc map[string]any) (*Summary, error) {
 		return s.Cells[i].AreaCode < s.Cells[j].AreaCode
 	})
 	return s, nil
+}
+
+// addPence adds sign × v (a money value of the document) to *dst, overflow-checked.
+func addPence(dst *money.Pence, v any, sign money.Pence) error {
+	p, _ := v.(money.Pence)
+	sum, err := money.Add(*dst, sign*p)
+	*dst = sum
+	return err
 }
 
 func firstErr(errs ...error) error {

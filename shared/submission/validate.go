@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-
-	"github.com/gowebpki/jcs"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
@@ -43,9 +40,9 @@ type Context struct {
 	// BadParams names key parameters the path got wrong: the body is not
 	// compared with them.
 	BadParams map[string]bool
-	// PreviousReturn gives the partner's current return for the quarter
-	// before Key.Quarter, in canonical form, or nil when there is none.
-	PreviousReturn func(ctx context.Context) (map[string]any, error)
+	// PreviousReturn gives the summary of the partner's current return for
+	// the quarter before Key.Quarter, or nil when there is none.
+	PreviousReturn func(ctx context.Context) (*Summary, error)
 	// DocumentAccepted reports whether uploadID is an accepted
 	// market-position-document upload of this partner.
 	DocumentAccepted func(ctx context.Context, uploadID string) (bool, error)
@@ -98,19 +95,6 @@ func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
 		res.SHA256 = SHA256Hex(res.Canonical)
 	}
 	return res, nil
-}
-
-// Canonical serialises a normalised document per RFC 8785.
-func Canonical(doc map[string]any) ([]byte, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return nil, fmt.Errorf("marshal document: %w", err)
-	}
-	out, err := jcs.Transform(b)
-	if err != nil {
-		return nil, fmt.Errorf("canonicalise document: %w", err)
-	}
-	return out, nil
 }
 
 // SHA256Hex is the lower-case hex SHA-256 of b.

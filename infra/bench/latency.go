@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/store"
+)
+
+func errorsIsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// target is one kind of request measured against its floor.
+type target struct {
+	name   string
+	method string
+	path   func(worker int) string
+	body   func(n int64) []byte
+}
+
+// stats are one load run's figures.
+type stats struct {
+	p50, p99 time.Duration
+	rps      float64
+	errors   int64
+}
+
+// load sends count requests from conc workers and measures them.
+func load(client *http.Client, base, token string, tg target, conc, count int) stats {
+	var next, errs atomic.Int64
+	lat := make([]time.Duration, count)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(count) {
+					return
+				}
+				var body io.Reader
+				if tg.body != nil {
+					body = bytes.NewReader(tg.body(i))
+				}
+				req, _ := http.NewRequest(tg.method, base+tg.path(w), body)
+				req.Header.Set("Authorization", "Bearer "+token)
+				if body != nil {
+					req.Header.Set("Content-Type", "application/json")
+				}
+				t0 := time.Now()
+				res, err := client.Do(req)
+				if err == nil {
+					io.Copy(io.Discard, res.Body)
+					res.Body.Close()
+					if res.StatusCode >= 300 {
+						errs.Add(1)
+					}
+				} else {
+					errs.Add(1)
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return stats{p50: lat[count/2], p99: lat[count*99/100], rps: float64(count) / elapsed.Seconds(), errors: errs.Load()}
+}
+
+// floor is the minimal handler for one request kind: verify the token, make
+// the same store and blob operations the service made, write the same bytes.
+func floor(v *auth.Verifier, rec *recorder, ops []op, status int, contentType string, body []byte) http.Handler {
+	var n atomic.Int64
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if _, err := v.Verify(r.Context(), tok); err != nil {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		io.Copy(io.Discard, r.Body)
+		if err := replay(r.Context(), rec.Table, rec.blobs, ops, n.Add(1)); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		w.Write(body)
+	})
+}
+
+// compare measures each target on the service and on its floor, and returns
+// the table rows.
+func compare(ctx context.Context, a *app.App, rec *recorder, v *auth.Verifier, token string, targets []target) ([]string, error) {
+	srv := httptest.NewServer(a.Handler)
+	defer srv.Close()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	var rows []string
+	for _, tg := range targets {
+		var status int
+		var contentType string
+		var body []byte
+		ops := rec.capture(func() {
+			req, _ := http.NewRequest(tg.method, srv.URL+tg.path(0), bodyOf(tg))
+			req.Header.Set("Authorization", "Bearer "+token)
+			req.Header.Set("Content-Type", "application/json")
+			res, err := client.Do(req)
+			if err != nil {
+				return
+			}
+			defer res.Body.Close()
+			body, _ = io.ReadAll(res.Body)
+			status, contentType = res.StatusCode, res.Header.Get("Content-Type")
+		})
+		if status == 0 || status >= 300 {
+			return nil, fmt.Errorf("%s: status %d: %s", tg.name, status, body)
+		}
+		fl := httptest.NewServer(floor(v, rec, ops, status, contentType, body))
+		const conc, warm, count = 4, 300, 3000
+		load(client, srv.URL, token, tg, conc, warm)
+		load(client, fl.URL, token, tg, conc, warm)
+		ours := load(client, srv.URL, token, tg, conc, count)
+		base := load(client, fl.URL, token, tg, conc, count)
+		fl.Close()
+		if ours.errors+base.errors > 0 {
+			return nil, fmt.Errorf("%s: %d errors (ours), %d (floor)", tg.name, ours.errors, base.errors)
+		}
+		rows = append(rows, fmt.Sprintf("| %s | %d ops | %s | %s | **%.2f×** | %s | %s | **%.2f×** | %.0f | %.0f | **%.2f×** |",
+			tg.name, len(ops), us(ours.p50), us(base.p50), ratio(ours.p50, base.p50), us(ours.p99), us(base.p99), ratio(ours.p99, base.p99),
+			ours.rps, base.rps, base.rps/ours.rps))
+	}
+	return rows, nil
+}
+
+func bodyOf(tg target) io.Reader {
+	if tg.body == nil {
+		return nil
+	}
+	return bytes.NewReader(tg.body(-1))
+}
+
+func us(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
+
+const latencyHeader = `| request | store/blob ops | p50 ours | p50 floor | ratio | p99 ours | p99 floor | ratio | req/s ours | req/s floor | ratio (floor/ours) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |`
