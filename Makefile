@@ -19,7 +19,7 @@ export GOFLAGS := -mod=readonly
 FUNCTIONS    := api uploads exports
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help run run-aws-local test bench test-go lint tools fmt-check vet spectral build cfn-lint
+.PHONY: help run run-aws-local test bench test-go lint tools fmt-check vet spectral build cfn-lint fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,27 @@ cfn-lint: ## lint template.yaml (AWS SAM) with cfn-lint
 
 bench: ## measure the service on this machine and write BENCHMARKS.md
 	go run ./infra/bench
+
+FUZZTIME         ?= 20s
+FUZZMINIMIZETIME ?= 5s
+# package:target, in the order `make fuzz` runs them.
+FUZZ_TARGETS     := shared/money:FuzzParse shared/period:FuzzParseQuarter shared/jsonx:FuzzDecode shared/csvin:FuzzConvert \
+	shared/auth:FuzzVerify shared/submission:FuzzValidatePopulationAssessments \
+	shared/submission:FuzzValidateMarketPositionStatements shared/submission:FuzzValidatePoolContributions \
+	shared/submission:FuzzValidateQuarterlyReturns shared/httpapi:FuzzHandlerPUT
+
+fuzz: ## run each fuzz target for $(FUZZTIME) (default 20s), one after the other
+	@log=$$(mktemp); failed=""; summary=""; \
+	for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; fn=$${t##*:}; \
+	  echo "== $$fn (./$$pkg, $(FUZZTIME))"; \
+	  if go test -run='^$$' -fuzz="^$$fn\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) ./$$pkg/ 2>&1 | tee $$log; \
+	  then res=ok; else res=FAIL; failed="$$failed $$fn"; fi; \
+	  execs=$$(grep -o 'execs: [0-9]*' $$log | tail -n 1 | cut -d' ' -f2 || true); \
+	  summary="$$summary$$(printf '\n  %-40s %-4s %s execs' "$$fn" "$$res" "$${execs:-?}")"; \
+	done; rm -f $$log; \
+	echo "make fuzz, $(FUZZTIME) each:$$summary"; \
+	if [ -n "$$failed" ]; then echo "failed:$$failed (the failing inputs are under each package's testdata/fuzz)"; exit 1; fi
 
 build: ## cross-compile each Lambda function (linux/arm64) as bootstrap in dist/<name>.zip
 	@for fn in $(FUNCTIONS); do \

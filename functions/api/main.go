@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
@@ -30,7 +29,7 @@ func build(ctx context.Context) (func(context.Context, events.APIGatewayV2HTTPRe
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsapp.LoadConfig()
 	if err != nil {
 		return nil, err
 	}

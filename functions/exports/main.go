@@ -6,13 +6,13 @@ package main
 import (
 	"context"
 	"fmt"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 	"log/slog"
 	"net/url"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 )
@@ -36,7 +36,7 @@ func build(ctx context.Context) (builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsapp.LoadConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 	"github.com/regional-data-exchange/rdx/shared/service"
@@ -32,7 +31,7 @@ func build(ctx context.Context) (*service.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsapp.LoadConfig()
 	if err != nil {
 		return nil, err
 	}

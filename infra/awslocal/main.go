@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 	"os"
 	"os/signal"
 	"strings"

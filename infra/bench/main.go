@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,12 +17,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+
+	"github.com/regional-data-exchange/rdx/infra/standins"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
+	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/export"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
+	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
 func main() {
@@ -54,7 +60,16 @@ func (r *report) add(title, body string) {
 
 func run(out string, partners, funds int) error {
 	rep := &report{}
+	if err := coldStartScenario(rep); err != nil {
+		return err
+	}
 	if err := embeddedLatency(rep); err != nil {
+		return err
+	}
+	if err := awsLatency(rep); err != nil {
+		return err
+	}
+	if err := growthScenario(rep); err != nil {
 		return err
 	}
 	if err := exportScenario(rep, partners, funds); err != nil {
@@ -88,6 +103,44 @@ func embeddedLatency(rep *report) error {
 		return err
 	}
 	rep.add("Request latency: local server, embedded store (bbolt and files)", latencyIntro+"\n\n"+body)
+	return nil
+}
+
+// awsLatency measures the same requests over the AWS adapters, against
+// DynamoDB Local and MinIO started here.
+func awsLatency(rep *report) error {
+	ddb, err := standins.StartDynamoDB()
+	if err != nil {
+		return fmt.Errorf("DynamoDB Local (make tools installs it): %w", err)
+	}
+	defer ddb.Stop()
+	minio, err := standins.StartMinIO()
+	if err != nil {
+		return fmt.Errorf("MinIO (make tools installs it): %w", err)
+	}
+	defer minio.Stop()
+	ctx := context.Background()
+	dc := dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
+	sc := s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
+	if err := dynamostore.CreateTable(ctx, dc, "rdx-bench"); err != nil {
+		return err
+	}
+	if err := s3blob.CreateBucket(ctx, sc, "rdx-bench"); err != nil {
+		return err
+	}
+	s, err := serve(dynamostore.New(dc, "rdx-bench"), s3blob.New(sc, s3.NewPresignClient(sc), "rdx-bench"))
+	if err != nil {
+		return err
+	}
+	body, err := latencyScenario(ctx, "aws", s)
+	if err != nil {
+		return err
+	}
+	rep.add("Request latency: the AWS adapters, on DynamoDB Local and MinIO", `The same requests and floor as above, over the DynamoDB and S3 adapters against the official
+DynamoDB Local (Java, in memory) and MinIO on this machine's loopback: both stand-ins share the two
+cores with the service, the floor and the load generator.
+
+`+body)
 	return nil
 }
 

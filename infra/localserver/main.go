@@ -13,6 +13,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/infra/localrun"
 	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/app/local"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 )
 
@@ -31,7 +32,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	local, err := app.OpenLocal(ctx, dataDir, base, app.Config{Log: logx.New(os.Stderr, slog.LevelInfo)})
+	local, err := local.Open(ctx, dataDir, base, app.Config{Log: logx.New(os.Stderr, slog.LevelInfo)})
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,12 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"uploads: template, CSV, presigned PUT, accepted version", testUploadsEndToEnd},
 		{"bad uploads get clear results", testBadUploads},
 		{"exports are reproducible", testExports},
+		{"faults at each step of a PUT: a clear answer, all or nothing, one version on retry", testFaultsDuringPut},
+		{"faults during sign-off leave all or nothing", testFaultsDuringSignOff},
+		{"faults while locking a period leave all or nothing", testFaultsDuringLock},
+		{"faults during consent changes leave all or nothing", testFaultsDuringConsent},
+		{"races at the write are answered as the new state says", testRacesAtTheWrite},
+		{"every route refuses every caller it should", testAccessMatrix},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -54,6 +54,9 @@ func NewVerifier(keys KeySource, issuer, audience string, regions *region.Regist
 			jwt.WithIssuedAt(),
 			jwt.WithLeeway(Leeway),
 			jwt.WithJSONNumber(),
+			// Unused trailing bits of a segment must be zero, so that one
+			// token has one spelling.
+			jwt.WithStrictDecoding(),
 		),
 	}
 }
@@ -63,11 +66,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	if len(token) > MaxTokenBytes {
 		return nil, unauthenticated("the token is too large", nil)
 	}
+	if !compactJWS(token) {
+		return nil, unauthenticated("the token is malformed", nil)
+	}
 	var c Claims
 	keyfunc := v.keys(ctx)
 	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		if kid, ok := t.Header["kid"].(string); !ok || kid == "" {
 			return nil, errors.New("the token has no key id (kid)")
+		}
+		// RFC 7515 §4.1.11: a JWS whose crit names extensions the recipient
+		// does not understand is invalid; this service understands none.
+		if _, ok := t.Header["crit"]; ok {
+			return nil, errors.New("the token has critical header parameters (crit)")
 		}
 		return keyfunc(t)
 	})
@@ -75,6 +86,19 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 		return nil, unauthenticated(reason(err), err)
 	}
 	return v.principal(&c)
+}
+
+// compactJWS reports whether token has only base64url characters and dots
+// (RFC 7515 §7.1). The base64 decoder skips CR and LF, which would let one
+// token be written many ways.
+func compactJWS(token string) bool {
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func (v *Verifier) principal(c *Claims) (*Principal, error) {

@@ -2,6 +2,12 @@
 // JSON files, and the manifest that lists them. It is pure: it streams rows
 // handed to it into files of one directory and never reads the store, the
 // clock or a random source, so the same rows always give the same bytes.
+//
+// CSV and JSON are built in. The XLSX writer lives in package
+// shared/export/xlsx, which registers itself when imported, so that a
+// program which never writes a workbook does not link or initialise the
+// spreadsheet library: a program that builds exports imports it for its
+// side effect (import _ ".../shared/export/xlsx").
 package export
 
 import (
@@ -107,6 +113,17 @@ func (c Cell) Kind() Kind { return c.kind }
 
 // IsNull reports a missing value.
 func (c Cell) IsNull() bool { return c.kind == 0 }
+
+// Text is the text of a Text cell, the exact decimal text of a Decimal cell
+// ("612.40", as given) and the YYYY-MM-DD of a Date cell; "" for the others.
+func (c Cell) Text() string { return c.s }
+
+// Int is the number of an Int cell, the pence of a Money cell and the days
+// from 1970-01-01 of a Date cell (negative before it); 0 for the others.
+func (c Cell) Int() int64 { return c.i }
+
+// Bool is the value of a Bool cell; false for the others.
+func (c Cell) Bool() bool { return c.b }
 
 // Date bounds: spreadsheets count days from 1900 and mis-date the first two
 // months of 1900 (the 1900 leap-year bug), so the same date could not be

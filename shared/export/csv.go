@@ -42,9 +42,9 @@ func (s *fileSink) closeFile() error {
 	return err
 }
 
-func (s *fileSink) close() error { return nil } // every file is closed at End
+func (s *fileSink) Close() error { return nil } // every file is closed at End
 
-func (s *fileSink) abort() {
+func (s *fileSink) Abort() {
 	if s.file != nil {
 		_ = s.file.Close()
 		s.file = nil
@@ -60,7 +60,7 @@ type csvSink struct {
 
 func newCSVSink(dir string) *csvSink { return &csvSink{fileSink: fileSink{dir: dir}} }
 
-func (s *csvSink) begin(t Table) error {
+func (s *csvSink) Begin(t Table) error {
 	if err := s.open(t.Name + ".csv"); err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *csvSink) begin(t Table) error {
 	return s.flushLine()
 }
 
-func (s *csvSink) row(cells []Cell) error {
+func (s *csvSink) Row(cells []Cell) error {
 	s.line = s.line[:0]
 	for i, c := range cells {
 		s.line = appendSep(s.line, i)
@@ -81,7 +81,7 @@ func (s *csvSink) row(cells []Cell) error {
 	return s.flushLine()
 }
 
-func (s *csvSink) end() error { return s.closeFile() }
+func (s *csvSink) End() error { return s.closeFile() }
 
 func (s *csvSink) flushLine() error {
 	s.line = append(s.line, '\r', '\n')

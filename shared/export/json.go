@@ -18,7 +18,7 @@ type jsonSink struct {
 
 func newJSONSink(dir string) *jsonSink { return &jsonSink{fileSink: fileSink{dir: dir}} }
 
-func (s *jsonSink) begin(t Table) error {
+func (s *jsonSink) Begin(t Table) error {
 	if err := s.open(t.Name + ".json"); err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *jsonSink) begin(t Table) error {
 	return err
 }
 
-func (s *jsonSink) row(cells []Cell) error {
+func (s *jsonSink) Row(cells []Cell) error {
 	s.line = s.line[:0]
 	if s.rows > 0 {
 		s.line = append(s.line, ',')
@@ -50,7 +50,7 @@ func (s *jsonSink) row(cells []Cell) error {
 	return err
 }
 
-func (s *jsonSink) end() error {
+func (s *jsonSink) End() error {
 	tail := "\n]\n"
 	if s.rows == 0 {
 		tail = "]\n"

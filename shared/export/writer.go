@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -21,10 +22,14 @@ type Writer interface {
 }
 
 // Option adjusts a Writer.
-type Option func(*options)
+type Option func(*Options)
 
-type options struct {
-	asAt time.Time
+// Options are what a format's Sink is given besides its directory.
+type Options struct {
+	// AsAt is the time recorded inside files that carry one (the XLSX
+	// document properties), in UTC: the AsAt option's time, or
+	// 1980-01-01T00:00:00Z when none was given, never the clock.
+	AsAt time.Time
 }
 
 // defaultAsAt stands in when no as-at time is given: a constant, because a
@@ -34,23 +39,90 @@ var defaultAsAt = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 // AsAt sets the time recorded inside files that carry one (the XLSX document
 // properties). Pass the data's as-at point, never the clock, so a rerun on
 // the same data gives the same bytes.
-func AsAt(t time.Time) Option { return func(o *options) { o.asAt = t.UTC() } }
+func AsAt(t time.Time) Option { return func(o *Options) { o.AsAt = t.UTC() } }
 
-// sink is one format's file writing; the format-independent checks live in
-// checkedWriter so every format accepts and refuses the same input.
-type sink interface {
-	begin(t Table) error
-	row(cells []Cell) error
-	end() error
-	close() error // finish the export
-	abort()       // release everything after an error
+// Sink is one format's file writing, for a writer registered with Register.
+// The format-independent checks live in the Writer that NewWriter returns,
+// so every format accepts and refuses the same input: a Sink sees only
+// tables whose names are safe file names ([A-Za-z0-9._-], not leading '.',
+// at most 100 bytes) and unique without regard to case, with at least one
+// column, column names non-empty, valid UTF-8 and unique, and column kinds
+// Text to Bool; and only rows with one cell per column, each null or of its
+// column's kind, Text valid UTF-8, Decimal [-]digits[.digits] and Date within
+// 1900-03-01..9999-12-31. The Table's Columns are the Sink's to keep; the
+// cells slice is the caller's and may be reused once Row returns.
+//
+// Calls come in order: Begin, Row for each row, End, for each table, then
+// Close. When the Writer is closed after an error Abort is called instead of
+// Close, and when Close fails Abort follows it; Abort must release
+// everything, even after the Sink has already released some of it itself.
+// A Sink is used by one goroutine at a time.
+type Sink interface {
+	Begin(t Table) error
+	Row(cells []Cell) error
+	End() error
+	Close() error // finish the export
+	Abort()       // release everything after an error
 }
+
+// newSinkFunc makes a format's Sink writing into dir, which exists.
+type newSinkFunc = func(dir string, o Options) (Sink, error)
+
+// sinks are the formats NewWriter can write: CSV and JSON built in, others
+// added by Register from the init of the package that writes them, so that
+// a program which never writes a workbook does not link (or initialise) the
+// spreadsheet library.
+var sinks = struct {
+	sync.RWMutex
+	m map[Format]newSinkFunc
+}{m: map[Format]newSinkFunc{
+	CSV:  func(dir string, _ Options) (Sink, error) { return newCSVSink(dir), nil },
+	JSON: func(dir string, _ Options) (Sink, error) { return newJSONSink(dir), nil },
+}}
+
+// Register makes format f writable by NewWriter, through the Sinks newSink
+// makes in an existing directory dir with the Writer's Options. It is meant to be called from the init function of the package
+// that implements the format (shared/export/xlsx registers XLSX) and is safe
+// for concurrent use. It panics if f is not a format ParseFormat accepts, if
+// newSink is nil or if f already has a writer.
+func Register(f Format, newSink func(dir string, o Options) (Sink, error)) {
+	if _, ok := ParseFormat(string(f)); !ok {
+		panic(fmt.Sprintf("export: Register of unknown format %q", f))
+	}
+	if newSink == nil {
+		panic(fmt.Sprintf("export: Register of a nil %s writer", f))
+	}
+	sinks.Lock()
+	defer sinks.Unlock()
+	if sinks.m[f] != nil {
+		panic(fmt.Sprintf("export: Register called twice for %s", f))
+	}
+	sinks.m[f] = newSink
+}
+
+func lookupSink(f Format) (newSinkFunc, error) {
+	if _, ok := ParseFormat(string(f)); !ok {
+		return nil, fmt.Errorf("export: unknown format %q", f)
+	}
+	sinks.RLock()
+	newSink := sinks.m[f]
+	sinks.RUnlock()
+	if newSink == nil {
+		return nil, fmt.Errorf("export: %s writer not linked; import shared/export/%s", f, f)
+	}
+	return newSink, nil
+}
+
+// XLSXFile is the one workbook of an XLSX export.
+const XLSXFile = "export.xlsx"
 
 // NewWriter writes an export in format f into dir, which must exist. CSV and
 // JSON give one file per table, "<name>.csv" or "<name>.json"; XLSX gives one
-// workbook "export.xlsx" with one sheet per table, written at Close.
+// workbook "export.xlsx" (XLSXFile) with one sheet per table, written at
+// Close, and only in a program that imports shared/export/xlsx: without it
+// NewWriter(XLSX, ...) returns an error.
 func NewWriter(f Format, dir string, opts ...Option) (Writer, error) {
-	o := options{asAt: defaultAsAt}
+	o := Options{AsAt: defaultAsAt}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -59,18 +131,11 @@ func NewWriter(f Format, dir string, opts ...Option) (Writer, error) {
 	} else if !fi.IsDir() {
 		return nil, fmt.Errorf("export: %s is not a directory", dir)
 	}
-	var s sink
-	var err error
-	switch f {
-	case CSV:
-		s = newCSVSink(dir)
-	case JSON:
-		s = newJSONSink(dir)
-	case XLSX:
-		s, err = newXLSXSink(dir, o)
-	default:
-		return nil, fmt.Errorf("export: unknown format %q", f)
+	newSink, err := lookupSink(f)
+	if err != nil {
+		return nil, err
 	}
+	s, err := newSink(dir, o)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +145,7 @@ func NewWriter(f Format, dir string, opts ...Option) (Writer, error) {
 // checkedWriter enforces the call order and the cells' kinds, and makes the
 // first error sticky so a half-written export is never finished.
 type checkedWriter struct {
-	sink   sink
+	sink   Sink
 	names  map[string]bool // lower-cased table names already begun
 	table  *Table
 	rows   int
@@ -110,7 +175,7 @@ func (w *checkedWriter) Begin(t Table) error {
 	t.Columns = append([]Column(nil), t.Columns...) // the caller may reuse its slice
 	w.names[strings.ToLower(t.Name)] = true
 	w.table, w.rows = &t, 0
-	return w.wrap(w.sink.begin(t))
+	return w.wrap(w.sink.Begin(t))
 }
 
 func (w *checkedWriter) Row(cells []Cell) error {
@@ -124,7 +189,7 @@ func (w *checkedWriter) Row(cells []Cell) error {
 	if err := w.checkRow(cells); err != nil {
 		return w.fail(err)
 	}
-	return w.wrap(w.sink.row(cells))
+	return w.wrap(w.sink.Row(cells))
 }
 
 func (w *checkedWriter) End() error {
@@ -135,7 +200,7 @@ func (w *checkedWriter) End() error {
 		return w.fail(errors.New("export: End outside a table"))
 	}
 	w.table = nil
-	return w.wrap(w.sink.end())
+	return w.wrap(w.sink.End())
 }
 
 // Close finishes the export, or after an error only releases what is open.
@@ -148,11 +213,11 @@ func (w *checkedWriter) Close() error {
 		w.err = fmt.Errorf("export: Close before End of %q", w.table.Name)
 	}
 	if w.err != nil {
-		w.sink.abort()
+		w.sink.Abort()
 		return w.err
 	}
-	if err := w.sink.close(); err != nil {
-		w.sink.abort()
+	if err := w.sink.Close(); err != nil {
+		w.sink.Abort()
 		return err
 	}
 	return nil

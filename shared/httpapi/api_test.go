@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/regional-data-exchange/rdx/shared/apitest"
-	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/app/local"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
@@ -39,7 +39,7 @@ func openEmbedded(t *testing.T, dir string) apitest.Backend {
 	})
 	return apitest.Backend{
 		Table: table, Blobs: blobs,
-		Extra: map[string]http.Handler{app.LocalBlobPrefix: blobs.Handler()},
+		Extra: map[string]http.Handler{local.BlobPrefix: blobs.Handler()},
 		Reopen: func(t *testing.T) apitest.Backend {
 			closed = true
 			if err := table.Close(); err != nil {

@@ -12,7 +12,8 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
-// idempotent runs a write under its Idempotency-Key: the first request runs
+// idempotent runs a write under its Idempotency-Key (callers authorise
+// first, so a stored answer is only replayed to a caller allowed to ask): the first request runs
 // and its answer (2xx or 4xx) is kept 24 hours; a retry of the same request
 // gets that answer again; the key on another request is 422; a key whose
 // first request is still running is 409. skip (a dry run) ignores the key.
@@ -49,6 +50,9 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 	default:
 		if err := h.svc.CompleteIdempotent(r.Context(), claim, res.status, res.headerMap(), res.body); err != nil {
 			h.log.WarnContext(r.Context(), "store idempotent answer", "error", err)
+			// Release the key, or a retry would wait out the in-flight lease
+			// for an answer that was never kept.
+			h.svc.AbandonIdempotent(r.Context(), claim)
 		}
 	}
 	return res, nil

@@ -11,6 +11,11 @@ import (
 )
 
 func (h *handler) lockPeriod(r *http.Request) (*response, error) {
+	// Authorise before the Idempotency-Key: a stored answer is replayed only
+	// to a caller who may make the request.
+	if _, err := h.svc.AuthorizeRegional(principal(r.Context()), r.PathValue("region"), auth.PeriodsManage); err != nil {
+		return nil, err
+	}
 	return h.idempotent(r, nil, false, func(*service.Claim) (*response, error) {
 		rec, created, err := h.svc.LockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"))
 		if err != nil {
@@ -141,6 +146,9 @@ func (h *handler) obligations(r *http.Request) (*response, error) {
 }
 
 func (h *handler) audit(r *http.Request) (*response, error) {
+	if err := h.authorizeAudit(r); err != nil {
+		return nil, err
+	}
 	pg, err := pageRequest(r)
 	if err != nil {
 		return nil, err
@@ -211,4 +219,20 @@ func (h *handler) marketAggregate(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return jsonResponse(http.StatusOK, agg), nil
+}
+
+// authorizeAudit refuses a caller who may not read the trail asked for,
+// before its parameters are read: a partner its own, the RCU its region's.
+func (h *handler) authorizeAudit(r *http.Request) error {
+	p := principal(r.Context())
+	if p.IsPartner() {
+		partner := r.URL.Query().Get("partner")
+		if partner == "" {
+			partner = p.Partner
+		}
+		_, err := h.svc.AuthorizeSlice(p, r.PathValue("region"), partner, service.ReadSlice)
+		return err
+	}
+	_, err := h.svc.AuthorizeRegional(p, r.PathValue("region"), auth.RegionRead)
+	return err
 }

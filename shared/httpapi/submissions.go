@@ -88,6 +88,9 @@ func (h *handler) getVersion(kind submission.Kind) serveFunc {
 
 func (h *handler) listVersions(kind submission.Kind) serveFunc {
 	return func(r *http.Request) (*response, error) {
+		if _, err := h.svc.AuthorizeSlice(principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), service.ReadSlice); err != nil {
+			return nil, err
+		}
 		pg, err := pageRequest(r)
 		if err != nil {
 			return nil, err

@@ -24,7 +24,7 @@ type cached struct {
 }
 
 func newRecordCache(max int) *recordCache {
-	return &recordCache{max: max, order: list.New(), byKey: make(map[string]*list.Element, max)}
+	return &recordCache{max: max, order: list.New(), byKey: map[string]*list.Element{}}
 }
 
 func (c *recordCache) get(data []byte) (VersionRecord, bool) {

@@ -45,6 +45,9 @@ type idemRecord struct {
 	Headers     map[string]string `json:"headers,omitempty"`
 	BodySHA256  string            `json:"bodySha256,omitempty"`
 	Version     *VersionRef       `json:"version,omitempty"`
+	// Claimant tells this claim from any other, to read back a claim whose
+	// write gave no definite answer.
+	Claimant string `json:"claimant,omitempty"`
 }
 
 // Claim is a request's hold on its idempotency key.
@@ -90,12 +93,28 @@ func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Cl
 		return nil, nil, storeErr(err, "get idempotency record")
 	}
 	c := &Claim{pk: pk, version: max(it.Version, 0) + 1, started: now,
-		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now}}
+		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now, Claimant: newID(now)}}
 	err = s.table.Transact(ctx, store.PutOp(c.item(c.rec), cond))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, nil, inFlight()
 	}
+	if err != nil && s.claimLanded(ctx, c) {
+		err = nil // the claim landed but its answer was lost: it is this request's
+	}
 	return c, nil, storeErr(err, "claim idempotency key")
+}
+
+// claimLanded reads the key back after a claim that failed without a
+// definite answer (DynamoDB can apply a write and lose the answer): left
+// unresolved, the claim would hold the key for its lease and the client's
+// retry would be refused as in flight.
+func (s *Service) claimLanded(ctx context.Context, c *Claim) bool {
+	it, err := s.table.Get(ctx, c.pk, "I")
+	if err != nil || it.Version != c.version {
+		return false
+	}
+	rec, err := decode[idemRecord](it)
+	return err == nil && rec.State == "in-flight" && rec.Claimant == c.rec.Claimant
 }
 
 // storedAnswer decides what a live record means for this request: its

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -92,7 +93,8 @@ func storeErr(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrUnavailable):
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, blob.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		// Throttled, unreachable or too slow to answer: worth a retry.
 		e := apperr.Wrap(apperr.Unavailable, err, "The store is busy; retry shortly.")
 		e.RetryAfter = time.Second
 		return e

@@ -68,6 +68,12 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	case cur.SignOff != nil:
 		return nil, false, apperr.Newf(apperr.Conflict, "Version %d was already signed off by %s on %s.", cur.Version, cur.SignOff.Signatory, cur.SignOff.At.Format("2 January 2006"))
 	}
+	// The answer's document is read before the write, so that failing to
+	// read it cannot leave a stored sign-off behind a 5xx.
+	v, err := s.withDocument(ctx, cur)
+	if err != nil {
+		return nil, false, err
+	}
 	now := s.clock()
 	actor := Actor{Sub: p.Subject, Name: p.Name}
 	cur.SignOff = &SignOff{Signatory: form.Text("signatory"), Role: form.Text("role"), At: now, By: actor}
@@ -88,6 +94,6 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	if err != nil {
 		return nil, false, storeErr(err, "sign off")
 	}
-	v, err := s.withDocument(ctx, cur)
-	return v, false, err
+	v.Record = cur
+	return v, false, nil
 }

@@ -1,4 +1,14 @@
-package export
+// Package xlsx is the XLSX writer of package export: one workbook,
+// export.XLSXFile, with one sheet per table. It registers itself with
+// export.Register when imported, so a program that builds exports imports it
+// for that side effect alone:
+//
+//	import _ "github.com/regional-data-exchange/rdx/shared/export/xlsx"
+//
+// It lives apart from package export because excelize, and the text
+// encodings it pulls in, cost every cold start of a program that links them
+// even if it never writes a workbook.
+package xlsx
 
 import (
 	"errors"
@@ -10,10 +20,11 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/regional-data-exchange/rdx/shared/export"
 )
 
-// XLSXFile is the one workbook of an XLSX export.
-const XLSXFile = "export.xlsx"
+func init() { export.Register(export.XLSX, newSink) }
 
 // excelEpochOffset is the spreadsheet serial of 1970-01-01 (serials count
 // days from 1899-12-30).
@@ -35,14 +46,15 @@ type xlsxSink struct {
 	sw     *excelize.StreamWriter
 	styles xlsxStyles
 	sheets map[string]bool // lower-cased sheet names in use
-	cols   []Column
+	cols   []export.Column
 	n      int // last row number written on the current sheet
 	vals   []any
 }
 
 type xlsxStyles struct{ header, money, date int }
 
-func newXLSXSink(dir string, o options) (*xlsxSink, error) {
+// newSink starts a workbook to be written into dir at Close.
+func newSink(dir string, o export.Options) (export.Sink, error) {
 	tmp, err := os.MkdirTemp("", "rdx-export-xlsx-")
 	if err != nil {
 		return nil, err
@@ -50,7 +62,7 @@ func newXLSXSink(dir string, o options) (*xlsxSink, error) {
 	s := &xlsxSink{dir: dir, tmp: tmp, sheets: map[string]bool{}}
 	s.f = excelize.NewFile(excelize.Options{TmpDir: tmp})
 	if err := s.setup(o); err != nil {
-		s.abort()
+		s.Abort()
 		return nil, err
 	}
 	return s, nil
@@ -59,8 +71,8 @@ func newXLSXSink(dir string, o options) (*xlsxSink, error) {
 // setup fixes everything that is not row data: document properties from the
 // caller's as-at time rather than the clock, and the styles, always created
 // in the same order so their ids never change.
-func (s *xlsxSink) setup(o options) error {
-	at := o.asAt.UTC().Format(time.RFC3339)
+func (s *xlsxSink) setup(o export.Options) error {
+	at := o.AsAt.UTC().Format(time.RFC3339)
 	err := s.f.SetDocProps(&excelize.DocProperties{
 		Creator: "Regional Data Exchange", LastModifiedBy: "Regional Data Exchange",
 		Created: at, Modified: at,
@@ -80,7 +92,7 @@ func (s *xlsxSink) setup(o options) error {
 	return err
 }
 
-func (s *xlsxSink) begin(t Table) error {
+func (s *xlsxSink) Begin(t export.Table) error {
 	name := s.sheetName(t.Name)
 	var err error
 	if len(s.sheets) == 0 {
@@ -123,15 +135,15 @@ func (s *xlsxSink) header() error {
 	return s.setRow(vals)
 }
 
-func columnWidth(c Column) float64 {
+func columnWidth(c export.Column) float64 {
 	w := float64(len([]rune(c.Name)) + 2)
-	if c.Kind == Money && w < 16 {
+	if c.Kind == export.Money && w < 16 {
 		w = 16
 	}
 	return min(max(w, 10), 60)
 }
 
-func (s *xlsxSink) row(cells []Cell) error {
+func (s *xlsxSink) Row(cells []export.Cell) error {
 	if cap(s.vals) < len(cells) {
 		s.vals = make([]any, len(cells))
 	}
@@ -154,15 +166,15 @@ func (s *xlsxSink) setRow(vals []any) error {
 	return s.sw.SetRow("A"+strconv.Itoa(s.n), vals)
 }
 
-func (s *xlsxSink) end() error {
+func (s *xlsxSink) End() error {
 	err := s.sw.Flush()
 	s.sw = nil
 	return err
 }
 
-// close writes the workbook, then rewrites it into its deterministic form.
-func (s *xlsxSink) close() error {
-	defer s.abort()
+// Close writes the workbook, then rewrites it into its deterministic form.
+func (s *xlsxSink) Close() error {
+	defer s.Abort()
 	if len(s.sheets) == 0 {
 		return errors.New("xlsx export without tables")
 	}
@@ -170,7 +182,7 @@ func (s *xlsxSink) close() error {
 	if err := s.writeStaging(staging); err != nil {
 		return err
 	}
-	final := filepath.Join(s.dir, XLSXFile)
+	final := filepath.Join(s.dir, export.XLSXFile)
 	if err := canonicalZip(staging, final); err != nil {
 		_ = os.Remove(final)
 		return err
@@ -178,7 +190,9 @@ func (s *xlsxSink) close() error {
 	return nil
 }
 
-func (s *xlsxSink) abort() {
+// Abort releases the workbook and the temporary directory; it may be called
+// again after Close.
+func (s *xlsxSink) Abort() {
 	if s.f != nil {
 		_ = s.f.Close()
 		s.f = nil

@@ -1,4 +1,4 @@
-package export
+package xlsx
 
 import (
 	"errors"
@@ -7,8 +7,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/regional-data-exchange/rdx/shared/money"
 	"github.com/xuri/excelize/v2"
+
+	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
 // maxExactPence bounds the amounts written as numbers: below it the amount
@@ -24,26 +26,27 @@ var errXLSXText = errors.New("text holds characters XML cannot carry or exceeds 
 // plain string (excelize writes formulas only from Cell.Formula, never from
 // a value), so "=SUM(A1)" is shown, never run. Numbers beyond 15 significant
 // digits, which a spreadsheet cannot hold exactly, are kept exact as text.
-func (s *xlsxSink) value(c Cell) (any, error) {
-	switch c.kind {
-	case Text:
-		if !xlsxText(c.s) {
+func (s *xlsxSink) value(c export.Cell) (any, error) {
+	switch c.Kind() {
+	case export.Text:
+		if !xlsxText(c.Text()) {
 			return nil, errXLSXText
 		}
-		return c.s, nil
-	case Int:
-		return c.i, nil
-	case Money:
-		if c.i <= -maxExactPence || c.i >= maxExactPence {
-			return money.Pence(c.i).String(), nil
+		return c.Text(), nil
+	case export.Int:
+		return c.Int(), nil
+	case export.Money:
+		pence := c.Int()
+		if pence <= -maxExactPence || pence >= maxExactPence {
+			return money.Pence(pence).String(), nil
 		}
-		return excelize.Cell{StyleID: s.styles.money, Value: float64(c.i) / 100}, nil
-	case Decimal:
-		return decimalValue(c.s)
-	case Date:
-		return excelize.Cell{StyleID: s.styles.date, Value: c.i + excelEpochOffset}, nil
-	case Bool:
-		return c.b, nil
+		return excelize.Cell{StyleID: s.styles.money, Value: float64(pence) / 100}, nil
+	case export.Decimal:
+		return decimalValue(c.Text())
+	case export.Date:
+		return excelize.Cell{StyleID: s.styles.date, Value: c.Int() + excelEpochOffset}, nil
+	case export.Bool:
+		return c.Bool(), nil
 	}
 	return nil, nil // null: no cell
 }

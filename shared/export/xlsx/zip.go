@@ -1,4 +1,4 @@
-package export
+package xlsx
 
 import (
 	"archive/zip"
@@ -44,7 +44,8 @@ func canonicalZip(src, dst string) error {
 	defer r.Close()
 	files := slices.Clone(r.File)
 	slices.SortFunc(files, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
-	out, err := createFile(dst)
+	// Refuse to overwrite, as every export file is written once.
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package export
+package xlsx
 
 import (
 	"strconv"

@@ -1,4 +1,4 @@
-package app_test
+package local_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/app/local"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 )
 
@@ -23,7 +24,7 @@ func TestLocalRunValidatesUploadsOnArrival(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	local, err := app.OpenLocal(t.Context(), t.TempDir(), base, app.Config{})
+	local, err := local.Open(t.Context(), t.TempDir(), base, app.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

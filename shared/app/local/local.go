@@ -1,0 +1,105 @@
+// Package local is the embedded run (make run): bbolt and files under a
+// data folder, development tokens signed by a key kept there, uploads
+// validated in-process as their presigned PUTs land.
+package local
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/regional-data-exchange/rdx/shared/app"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
+	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
+)
+
+// Local is the embedded run: bbolt and files under dataDir, development
+// tokens signed by a key kept there.
+type Local struct {
+	*app.App
+	DevKey *auth.DevKey
+}
+
+// BlobPrefix is where the local server serves presigned blob URLs.
+const BlobPrefix = "/local-blobs/"
+
+// Open builds the embedded run. baseURL is where the server listens, for
+// presigned URLs.
+func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, err
+	}
+	dev, err := auth.LoadOrCreateDevKey(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	cursorKey, err := localSecret(dataDir, "cursor-key")
+	if err != nil {
+		return nil, err
+	}
+	blobKey, err := localSecret(dataDir, "blob-url-key")
+	if err != nil {
+		return nil, err
+	}
+	table, err := boltstore.Open(filepath.Join(dataDir, "rdx.db"))
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	blobs, err := fileblob.New(filepath.Join(dataDir, "blobs"), baseURL, blobKey)
+	if err != nil {
+		table.Close()
+		return nil, fmt.Errorf("open blobs: %w", err)
+	}
+	keys, err := auth.StaticKeys(dev.JWKS())
+	if err != nil {
+		table.Close()
+		return nil, err
+	}
+	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey = auth.DevIssuer, auth.DevAudience, keys, cursorKey
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
+	if err != nil {
+		table.Close()
+		return nil, err
+	}
+	a.OnClose(table.Close)
+	// As S3 sends ObjectCreated, the local blob server reports each presigned
+	// PUT; validation runs in-process, off the upload's request.
+	blobs.OnPut(func(key string) {
+		go func() {
+			if err := a.Service.UploadArrived(context.WithoutCancel(ctx), "local", key); err != nil {
+				cfg.Log.Error("validate upload", "key", key, "error", err)
+			}
+		}()
+	})
+	return &Local{App: a, DevKey: dev}, nil
+}
+
+// localSecret reads a random 32-byte secret from dataDir, creating it once.
+func localSecret(dataDir, name string) ([]byte, error) {
+	path := filepath.Join(dataDir, name)
+	if b, err := os.ReadFile(path); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	os.Remove(tmp)
+	return os.ReadFile(path)
+}
