@@ -25,15 +25,7 @@ func main() {
 
 // build makes the handler once per process (cold start), never per request.
 func build(ctx context.Context) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
-	env, err := awsapp.EnvFromOS()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsapp.LoadConfig()
-	if err != nil {
-		return nil, err
-	}
-	a, err := awsapp.New(ctx, awsapp.NewClients(cfg, env), env)
+	a, err := awsapp.FromEnv(ctx)
 	if err != nil {
 		return nil, err
 	}

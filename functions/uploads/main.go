@@ -27,15 +27,7 @@ func main() {
 }
 
 func build(ctx context.Context) (*service.Service, error) {
-	env, err := awsapp.EnvFromOS()
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := awsapp.LoadConfig()
-	if err != nil {
-		return nil, err
-	}
-	a, err := awsapp.New(ctx, awsapp.NewClients(cfg, env), env)
+	a, err := awsapp.FromEnv(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -42,12 +42,8 @@ func uploadViewOf(u service.UploadRecord) uploadView {
 }
 
 func (h *handler) startUpload(r *http.Request) (*response, error) {
-	p := principal(r.Context())
-	region, partner := r.PathValue("region"), r.PathValue("partner")
-	if _, err := h.svc.AuthorizeSlice(p, region, partner, service.WriteSlice); err != nil {
-		return nil, err
-	}
-	body, err := readJSONBody(r)
+	p, region, partner := principal(r.Context()), r.PathValue("region"), r.PathValue("partner")
+	body, err := h.sliceBody(r, service.WriteSlice)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -46,13 +47,13 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 	switch {
 	case claim.Done():
 	case res.status >= 500:
-		h.svc.AbandonIdempotent(r.Context(), claim)
+		h.svc.AbandonIdempotent(context.WithoutCancel(r.Context()), claim) // release even if the caller left
 	default:
 		if err := h.svc.CompleteIdempotent(r.Context(), claim, res.status, res.headerMap(), res.body); err != nil {
 			h.log.WarnContext(r.Context(), "store idempotent answer", "error", err)
 			// Release the key, or a retry would wait out the in-flight lease
 			// for an answer that was never kept.
-			h.svc.AbandonIdempotent(r.Context(), claim)
+			h.svc.AbandonIdempotent(context.WithoutCancel(r.Context()), claim) // release even if the caller left
 		}
 	}
 	return res, nil

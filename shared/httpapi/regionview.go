@@ -63,12 +63,8 @@ func unlockReason(r *http.Request) (string, error) {
 }
 
 func (h *handler) signOff(r *http.Request) (*response, error) {
-	p := principal(r.Context())
-	region, partner := r.PathValue("region"), r.PathValue("partner")
-	if _, err := h.svc.AuthorizeSlice(p, region, partner, service.SignoffSlice); err != nil {
-		return nil, err
-	}
-	body, err := readJSONBody(r)
+	p, region, partner := principal(r.Context()), r.PathValue("region"), r.PathValue("partner")
+	body, err := h.sliceBody(r, service.SignoffSlice)
 	if err != nil {
 		return nil, err
 	}
@@ -87,12 +83,8 @@ func consentValues(r *http.Request) [2]string {
 }
 
 func (h *handler) giveConsent(r *http.Request) (*response, error) {
-	p := principal(r.Context())
-	region, partner := r.PathValue("region"), r.PathValue("partner")
-	if _, err := h.svc.AuthorizeSlice(p, region, partner, service.SignoffSlice); err != nil {
-		return nil, err
-	}
-	body, err := readJSONBody(r)
+	p, region, partner := principal(r.Context()), r.PathValue("region"), r.PathValue("partner")
+	body, err := h.sliceBody(r, service.SignoffSlice)
 	if err != nil {
 		return nil, err
 	}

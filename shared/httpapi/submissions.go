@@ -17,12 +17,8 @@ func keyValues(r *http.Request, k submission.Kind) [2]string {
 
 func (h *handler) putSubmission(kind submission.Kind) serveFunc {
 	return func(r *http.Request) (*response, error) {
-		p := principal(r.Context())
-		region, partner := r.PathValue("region"), r.PathValue("partner")
-		if _, err := h.svc.AuthorizeSlice(p, region, partner, service.WriteSlice); err != nil {
-			return nil, err
-		}
-		body, err := readJSONBody(r)
+		p, region, partner := principal(r.Context()), r.PathValue("region"), r.PathValue("partner")
+		body, err := h.sliceBody(r, service.WriteSlice)
 		if err != nil {
 			return nil, err
 		}
@@ -130,4 +126,13 @@ func (h *handler) listCurrent(kind submission.Kind) serveFunc {
 		}
 		return jsonResponse(http.StatusOK, pageOf(items, lp.NextCursor)), nil
 	}
+}
+
+// sliceBody authorises a write to the path's partner slice, then reads its
+// JSON body: 403 comes before anything about the body.
+func (h *handler) sliceBody(r *http.Request, a service.Access) ([]byte, error) {
+	if _, err := h.svc.AuthorizeSlice(principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), a); err != nil {
+		return nil, err
+	}
+	return readJSONBody(r)
 }

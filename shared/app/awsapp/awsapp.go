@@ -153,3 +153,17 @@ func keySource(ctx context.Context, e Env) (auth.KeySource, error) {
 	}
 	return auth.RemoteKeys(ctx, e.JWKSURL)
 }
+
+// FromEnv is a Lambda function's start: its environment, its AWS
+// configuration and clients, the service. Every function calls it once.
+func FromEnv(ctx context.Context) (*app.App, error) {
+	env, err := EnvFromOS()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := LoadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return New(ctx, NewClients(cfg, env), env)
+}
