@@ -2,6 +2,7 @@ package submission
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 
@@ -287,12 +288,22 @@ func populationTotals(doc map[string]any) map[int64]int64 {
 	totals := map[int64]int64{}
 	for k, s := range bySex {
 		if all, ok := s["all"]; ok {
-			totals[k.year] += all
+			totals[k.year] = saturatingAdd(totals[k.year], all)
 		} else {
-			totals[k.year] += s["female"] + s["male"]
+			totals[k.year] = saturatingAdd(totals[k.year], saturatingAdd(s["female"], s["male"]))
 		}
 	}
 	return totals
+}
+
+// saturatingAdd adds counts (each at most 2^53) without wrapping: 2000 rows
+// of the largest count would overflow int64, and a total that large is
+// simply "more than any needs count".
+func saturatingAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
 }
 
 func needsWithinPopulation(c *checker, doc map[string]any) error {
