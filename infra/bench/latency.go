@@ -81,6 +81,47 @@ func load(client *http.Client, base, token string, tg target, conc, count int) s
 	return stats{p50: lat[count/2], p99: lat[count*99/100], rps: float64(count) / elapsed.Seconds(), errors: errs.Load()}
 }
 
+// Rounds of load: the service and its floor alternate, so that whatever else
+// the machine does weighs on both alike; the figures are the medians over
+// the rounds.
+const (
+	conc       = 4
+	warmup     = 300
+	rounds     = 7
+	roundCount = 500
+)
+
+func alternate(client *http.Client, ours, floor, token string, tg target) (stats, stats) {
+	load(client, ours, token, tg, conc, warmup)
+	load(client, floor, token, tg, conc, warmup)
+	var a, b []stats
+	for range rounds {
+		a = append(a, load(client, ours, token, tg, conc, roundCount))
+		b = append(b, load(client, floor, token, tg, conc, roundCount))
+	}
+	return medianStats(a), medianStats(b)
+}
+
+func medianStats(ss []stats) stats {
+	pick := func(get func(stats) float64) float64 {
+		v := make([]float64, len(ss))
+		for i, s := range ss {
+			v[i] = get(s)
+		}
+		sort.Float64s(v)
+		return v[len(v)/2]
+	}
+	out := stats{
+		p50: time.Duration(pick(func(s stats) float64 { return float64(s.p50) })),
+		p99: time.Duration(pick(func(s stats) float64 { return float64(s.p99) })),
+		rps: pick(func(s stats) float64 { return s.rps }),
+	}
+	for _, s := range ss {
+		out.errors += s.errors
+	}
+	return out
+}
+
 // floor is the minimal handler for one request kind: verify the token, make
 // the same store and blob operations the service made, write the same bytes.
 func floor(v *auth.Verifier, rec *recorder, ops []op, status int, contentType string, body []byte) http.Handler {
@@ -129,11 +170,7 @@ func compare(ctx context.Context, a *app.App, rec *recorder, v *auth.Verifier, t
 			return nil, fmt.Errorf("%s: status %d: %s", tg.name, status, body)
 		}
 		fl := httptest.NewServer(floor(v, rec, ops, status, contentType, body))
-		const conc, warm, count = 4, 300, 3000
-		load(client, srv.URL, token, tg, conc, warm)
-		load(client, fl.URL, token, tg, conc, warm)
-		ours := load(client, srv.URL, token, tg, conc, count)
-		base := load(client, fl.URL, token, tg, conc, count)
+		ours, base := alternate(client, srv.URL, fl.URL, token, tg)
 		fl.Close()
 		if ours.errors+base.errors > 0 {
 			return nil, fmt.Errorf("%s: %d errors (ours), %d (floor)", tg.name, ours.errors, base.errors)

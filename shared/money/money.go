@@ -84,24 +84,19 @@ func digits(s string) bool {
 }
 
 // String writes pounds with exactly two decimals: "1250000.50", "-0.05".
-func (p Pence) String() string {
+func (p Pence) String() string { return string(p.Append(make([]byte, 0, 24))) }
+
+// Append writes the amount as String does, onto b (no allocation of its own).
+func (p Pence) Append(b []byte) []byte {
 	v := int64(p)
-	sign := ""
-	if v < 0 {
-		sign = "-"
-	}
 	u := uint64(v)
 	if v < 0 {
+		b = append(b, '-')
 		u = uint64(-(v + 1)) + 1 // safe for MinInt64
 	}
-	return sign + strconv.FormatUint(u/100, 10) + "." + twoDigits(u%100)
-}
-
-func twoDigits(n uint64) string {
-	if n < 10 {
-		return "0" + strconv.FormatUint(n, 10)
-	}
-	return strconv.FormatUint(n, 10)
+	b = strconv.AppendUint(b, u/100, 10)
+	cents := u % 100
+	return append(b, '.', byte('0'+cents/10), byte('0'+cents%10))
 }
 
 // MarshalText writes the amount as two-decimal text, so JSON carries it as

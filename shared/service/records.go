@@ -65,23 +65,16 @@ func encode(v any) []byte {
 	return b
 }
 
-// records caches decoded version records for every service in the process.
-var records = newRecordCache(8192)
-
 func decode[T any](it store.Item) (T, error) {
 	var v T
-	rec, isRecord := any(&v).(*VersionRecord)
-	if isRecord {
-		if hit, ok := records.get(it.Data); ok {
-			*rec = hit
-			return v, nil
-		}
+	var err error
+	if rec, isRecord := any(&v).(*VersionRecord); isRecord {
+		*rec, err = decodeRecord(it.Data)
+	} else {
+		err = json.Unmarshal(it.Data, &v)
 	}
-	if err := json.Unmarshal(it.Data, &v); err != nil {
+	if err != nil {
 		return v, fmt.Errorf("decode %s/%s: %w", it.PK, it.SK, err)
-	}
-	if isRecord {
-		records.put(it.Data, *rec)
 	}
 	return v, nil
 }

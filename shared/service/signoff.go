@@ -77,7 +77,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	now := s.clock()
 	actor := Actor{Sub: p.Subject, Name: p.Name}
 	cur.SignOff = &SignOff{Signatory: form.Text("signatory"), Role: form.Text("role"), At: now, By: actor}
-	pk, data := partnerPK(slice.Region.ID, slice.Partner.ID), encode(cur)
+	pk, data := partnerPK(slice.Region.ID, slice.Partner.ID), encodeRecord(cur)
 	ops := []store.Op{
 		store.PutOp(store.Item{PK: pk, SK: currentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
 		// The version itself records its sign-off; it had never been signed (item version 1).

@@ -215,7 +215,7 @@ func (w *write) versionOps(ctx context.Context, cur VersionRecord, exists bool, 
 	if exists {
 		rec.FirstReceivedAt = cur.FirstReceivedAt
 	}
-	pk, data := partnerPK(rec.Region, rec.Partner), encode(rec)
+	pk, data := partnerPK(rec.Region, rec.Partner), encodeRecord(rec)
 	curCond := store.IfNotExists()
 	if exists {
 		curCond = store.IfVersion(int64(cur.Version))
