@@ -2,8 +2,8 @@ package position
 
 import (
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
@@ -14,9 +14,9 @@ import (
 func (p *Position) MarshalJSON() ([]byte, error) {
 	b := make([]byte, 0, 1024+512*len(p.Cells))
 	b = append(b, `{"fund":`...)
-	b = appendString(b, p.Fund)
+	b = jsonx.AppendString(b, p.Fund)
 	b = append(b, `,"financialYear":`...)
-	b = appendString(b, p.FinancialYear)
+	b = jsonx.AppendString(b, p.FinancialYear)
 	b = append(b, `,"asAt":`...)
 	b = appendOptString(b, p.AsAt)
 	b = append(b, `,"pooling":{"unanimous":`...)
@@ -25,7 +25,7 @@ func (p *Position) MarshalJSON() ([]byte, error) {
 	for i, c := range p.Pooling.Consents {
 		b = comma(b, i)
 		b = append(b, `{"partner":`...)
-		b = appendString(b, c.Partner)
+		b = jsonx.AppendString(b, c.Partner)
 		b = append(b, `,"consented":`...)
 		b = append(strconv.AppendBool(b, c.Consented), '}')
 	}
@@ -40,12 +40,12 @@ func (p *Position) MarshalJSON() ([]byte, error) {
 	b = append(b, `],"totals":{"byDiscipline":[`...)
 	for i, d := range p.Totals.ByDiscipline {
 		b = append(comma(b, i), `{"discipline":`...)
-		b = appendTotals(appendString(b, d.Discipline), &d.Totals)
+		b = appendTotals(jsonx.AppendString(b, d.Discipline), &d.Totals)
 	}
 	b = append(b, `],"byArea":[`...)
 	for i, a := range p.Totals.ByArea {
 		b = append(comma(b, i), `{"areaCode":`...)
-		b = appendTotals(appendString(b, a.AreaCode), &a.Totals)
+		b = appendTotals(jsonx.AppendString(b, a.AreaCode), &a.Totals)
 	}
 	b = append(b, `],"fund":{`...)
 	b = appendTotalsFields(b, &p.Totals.Fund)
@@ -56,7 +56,7 @@ func (p *Position) MarshalJSON() ([]byte, error) {
 
 func appendPartner(b []byte, pp *PartnerPosition) []byte {
 	b = append(b, `{"partner":`...)
-	b = appendString(b, pp.Partner)
+	b = jsonx.AppendString(b, pp.Partner)
 	b = append(b, `,"asAtQuarter":`...)
 	b = appendOptString(b, pp.AsAtQuarter)
 	b = append(b, `,"returnVersion":`...)
@@ -78,11 +78,11 @@ func appendPartner(b []byte, pp *PartnerPosition) []byte {
 
 func appendCell(b []byte, c *Cell) []byte {
 	b = append(b, `{"partner":`...)
-	b = appendString(b, c.Partner)
+	b = jsonx.AppendString(b, c.Partner)
 	b = append(b, `,"discipline":`...)
-	b = appendString(b, c.Discipline)
+	b = jsonx.AppendString(b, c.Discipline)
 	b = append(b, `,"areaCode":`...)
-	b = appendString(b, c.AreaCode)
+	b = jsonx.AppendString(b, c.AreaCode)
 	b = append(b, `,"contribution":`...)
 	b = appendMoney(b, c.Contribution)
 	b = append(b, `,"actualToDate":`...)
@@ -101,7 +101,7 @@ func appendCell(b []byte, c *Cell) []byte {
 	if c.UnderspendTo == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, string(*c.UnderspendTo))
+		b = jsonx.AppendString(b, string(*c.UnderspendTo))
 	}
 	return append(b, '}')
 }
@@ -147,7 +147,7 @@ func appendOptString(b []byte, s *string) []byte {
 	if s == nil {
 		return append(b, "null"...)
 	}
-	return appendString(b, *s)
+	return jsonx.AppendString(b, *s)
 }
 
 func appendOptInt(b []byte, n *int) []byte {
@@ -163,39 +163,7 @@ func appendStrings(b []byte, ss []string) []byte {
 	}
 	b = append(b, '[')
 	for i, s := range ss {
-		b = appendString(comma(b, i), s)
+		b = jsonx.AppendString(comma(b, i), s)
 	}
 	return append(b, ']')
-}
-
-// appendString quotes s as JSON (control characters, quote and backslash
-// escaped; the rest as UTF-8, invalid bytes as U+FFFD as encoding/json does).
-func appendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			b = utf8.AppendRune(b, r)
-			i += size
-			continue
-		}
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-		i++
-	}
-	return append(b, '"')
 }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"unicode/utf8"
 
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
@@ -36,15 +36,15 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 		}
 		return append(b, ']'), nil
 	case string:
-		return appendJCSString(b, x), nil
+		return jsonx.AppendString(b, x), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case money.Pence:
-		return appendJCSString(b, x.String()), nil
+		return jsonx.AppendString(b, x.String()), nil
 	case money.Decimal:
-		return appendJCSString(b, x.String()), nil
+		return jsonx.AppendString(b, x.String()), nil
 	case nil:
 		return append(b, "null"...), nil
 	}
@@ -62,7 +62,7 @@ func appendObject(b []byte, m map[string]any) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJCSString(b, k)
+		b = jsonx.AppendString(b, k)
 		b = append(b, ':')
 		var err error
 		if b, err = appendCanonical(b, m[k]); err != nil {
@@ -70,41 +70,4 @@ func appendObject(b []byte, m map[string]any) ([]byte, error) {
 		}
 	}
 	return append(b, '}'), nil
-}
-
-// appendJCSString quotes s as RFC 8785 does (ECMAScript JSON.stringify):
-// only ", \ and control characters are escaped; \b \f \n \r \t by name,
-// the rest as \u00XX in lower case; everything else as UTF-8.
-func appendJCSString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			b = utf8.AppendRune(b, r)
-			i += size
-			continue
-		}
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\b':
-			b = append(b, '\\', 'b')
-		case c == '\f':
-			b = append(b, '\\', 'f')
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-		i++
-	}
-	return append(b, '"')
 }
