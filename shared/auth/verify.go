@@ -2,9 +2,7 @@ package auth
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -149,28 +147,4 @@ func unauthenticated(detail string, cause error) error {
 	e := apperr.New(apperr.Unauthenticated, detail)
 	e.Err = cause
 	return e
-}
-
-// StaticKeys serves keys from a JWK set document (RFC 7517).
-func StaticKeys(jwks []byte) (KeySource, error) {
-	kf, err := keyfuncFromJSON(jwks)
-	if err != nil {
-		return nil, fmt.Errorf("jwk set: %w", err)
-	}
-	return func(context.Context) jwt.Keyfunc { return kf }, nil
-}
-
-// keyfuncFromJSON parses a JWK set, refusing one with no usable key.
-func keyfuncFromJSON(jwks []byte) (jwt.Keyfunc, error) {
-	var probe struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(jwks, &probe); err != nil || len(probe.Keys) == 0 {
-		return nil, errors.New("not a JWK set with at least one key")
-	}
-	kf, err := newJWKSetKeyfunc(jwks)
-	if err != nil {
-		return nil, err
-	}
-	return kf, nil
 }

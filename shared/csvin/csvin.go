@@ -27,7 +27,7 @@ func Purposes() []Purpose { return []Purpose{PopulationAssessmentCSV, QuarterlyR
 // ParsePurpose recognises a CSV purpose by its exact name.
 func ParsePurpose(s string) (Purpose, bool) {
 	p := Purpose(s)
-	_, ok := forms[p]
+	_, ok := forms()[p]
 	return p, ok
 }
 
@@ -90,7 +90,7 @@ type CellError struct {
 // are in Result.Errors; the error is only for an unknown purpose or a
 // failing reader.
 func Convert(p Purpose, r io.Reader, limits Limits) (*Result, error) {
-	f, ok := forms[p]
+	f, ok := forms()[p]
 	if !ok {
 		return nil, fmt.Errorf("csvin: unknown purpose %q", p)
 	}

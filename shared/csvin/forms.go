@@ -1,5 +1,7 @@
 package csvin
 
+import "sync"
+
 // kind is how a cell's text becomes a JSON value.
 type kind uint8
 
@@ -52,10 +54,13 @@ type form struct {
 	example []map[string]string // the template's rows: the shared example's figures
 }
 
-var forms = map[Purpose]*form{
-	PopulationAssessmentCSV: populationForm,
-	QuarterlyReturnCSV:      returnForm,
-}
+// forms are the CSV forms, built on first use (only uploads need them).
+var forms = sync.OnceValue(func() map[Purpose]*form {
+	return map[Purpose]*form{
+		PopulationAssessmentCSV: populationForm,
+		QuarterlyReturnCSV:      returnForm,
+	}
+})
 
 var populationForm = &form{
 	columns: []string{"record", "year", "age_band", "sex", "group", "count", "source"},

@@ -11,7 +11,7 @@ import (
 // with the shared example's figures (RFC 4180, CRLF line ends, as
 // spreadsheets write). Nil for an unknown purpose.
 func TemplateCSV(p Purpose) []byte {
-	f, ok := forms[p]
+	f, ok := forms()[p]
 	if !ok {
 		return nil
 	}
@@ -51,7 +51,7 @@ func (f *form) kindAt(record, column string) kind {
 // TemplateRows are the purpose's template as rows: the header, then the
 // example rows in column order.
 func TemplateRows(p Purpose) ([][]string, bool) {
-	f, ok := forms[p]
+	f, ok := forms()[p]
 	if !ok {
 		return nil, false
 	}
@@ -61,7 +61,7 @@ func TemplateRows(p Purpose) ([][]string, bool) {
 // CellType says how a template cell is typed, by its row's record type and
 // its column: a number (written as a number) and money (shown as #,##0.00).
 func CellType(p Purpose, record, column string) (number, isMoney bool) {
-	f, ok := forms[p]
+	f, ok := forms()[p]
 	if !ok {
 		return false, false
 	}
@@ -79,7 +79,7 @@ var xlsxTemplates embed.FS
 // TemplateXLSX is the same form as a workbook: a bold, frozen header row,
 // the example rows, figures typed as numbers and money shown as #,##0.00.
 func TemplateXLSX(p Purpose) ([]byte, error) {
-	if _, ok := forms[p]; !ok {
+	if _, ok := forms()[p]; !ok {
 		return nil, fmt.Errorf("csvin: unknown purpose %q", p)
 	}
 	return xlsxTemplates.ReadFile("templates/" + string(p) + ".xlsx")

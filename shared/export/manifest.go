@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/gowebpki/jcs"
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
 )
 
 // Generator names the writers' output layout. Byte-identical files are
@@ -64,7 +64,8 @@ func WriteManifest(w io.Writer, m Manifest) error {
 	if err != nil {
 		return err
 	}
-	canon, err := jcs.Transform(raw)
+	tree, _, err := jsonx.Decode(raw)
+	canon := jsonx.Canonical(tree)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,8 @@ import (
 	"encoding/hex"
 	"net/http"
 
-	"github.com/gowebpki/jcs"
-
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -94,9 +93,9 @@ func validIdempotencyKey(k string) bool {
 // Fingerprint identifies a request for its key: method, path and the SHA-256
 // of the body's canonical JSON, so formatting differences do not matter.
 func Fingerprint(method, path string, body []byte) string {
-	canon, err := jcs.Transform(body)
-	if err != nil {
-		canon = body // not JSON: the request will be refused; its bytes identify it
+	canon := body // not JSON: the request will be refused; its bytes identify it
+	if v, _, err := jsonx.Decode(body); err == nil {
+		canon = jsonx.Canonical(v)
 	}
 	sum := sha256.Sum256(canon)
 	return method + " " + path + " " + hex.EncodeToString(sum[:])

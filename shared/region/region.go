@@ -4,7 +4,6 @@
 package region
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -185,17 +184,6 @@ func (g *Registry) Get(id string) (*Region, bool) {
 
 // IDs lists the regions in id order.
 func (g *Registry) IDs() []string { return g.ids }
-
-// Parse reads one region's JSON, refusing unknown fields.
-func Parse(data []byte) (*Region, error) {
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	var r Region
-	if err := dec.Decode(&r); err != nil {
-		return nil, err
-	}
-	return &r, nil
-}
 
 // LoadFS reads every *.json file at the top of fsys as a region.
 func LoadFS(fsys fs.FS) ([]*Region, error) {

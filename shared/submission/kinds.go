@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/money"
 	"github.com/regional-data-exchange/rdx/shared/period"
@@ -34,123 +35,127 @@ var (
 	idText = text{min: 1, max: 100}
 )
 
-// The data dictionary, kind by kind.
-var specs = map[Kind]kindSpec{
-	PopulationAssessments: {
-		schema: object{[]field{
-			req("areaCode", keyField{areaType{}}),
-			req("assessmentYear", keyField{assessmentYearType{}}),
-			req("population", list{min: 1, max: 2000, elem: object{[]field{
-				req("year", integerType{}),
-				req("ageBand", enum{ruleAgeBand, ageBands}),
-				req("sex", enum{ruleSex, []string{"female", "male", "all"}}),
-				req("count", countType{}),
-			}}}),
-			opt("needs", list{max: 500, elem: object{[]field{
-				req("group", enum{ruleNeedGroup, needGroups}),
-				req("year", integerType{}),
-				req("count", countType{}),
-				opt("source", text{max: 200}),
-			}}}),
-			opt("notes", text{max: 5000}),
-		}},
-		checks: []check{
-			{rulePopulationDuplicate, []string{"/population/*"}, uniqueRows("population", rulePopulationDuplicate, "year", "ageBand", "sex")},
-			{rulePopulationYear, []string{"/population/*/year"}, populationYears},
-			{ruleNeedsDuplicate, []string{"/needs/*"}, uniqueRows("needs", ruleNeedsDuplicate, "group", "year")},
-			{ruleNeedsOverPopulation, []string{"/needs/*/count"}, needsWithinPopulation},
-			{ruleSexTotal, []string{"/population/*"}, sexTotals},
+// specs is the data dictionary, kind by kind, built on first use: most
+// requests (reads) never validate, and a Lambda cold start pays for every
+// package-level value it builds.
+var specs = sync.OnceValue(func() map[Kind]kindSpec {
+	return map[Kind]kindSpec{
+		PopulationAssessments: {
+			schema: object{[]field{
+				req("areaCode", keyField{areaType{}}),
+				req("assessmentYear", keyField{assessmentYearType{}}),
+				req("population", list{min: 1, max: 2000, elem: object{[]field{
+					req("year", integerType{}),
+					req("ageBand", enum{ruleAgeBand, ageBands}),
+					req("sex", enum{ruleSex, []string{"female", "male", "all"}}),
+					req("count", countType{}),
+				}}}),
+				opt("needs", list{max: 500, elem: object{[]field{
+					req("group", enum{ruleNeedGroup, needGroups}),
+					req("year", integerType{}),
+					req("count", countType{}),
+					opt("source", text{max: 200}),
+				}}}),
+				opt("notes", text{max: 5000}),
+			}},
+			checks: []check{
+				{rulePopulationDuplicate, []string{"/population/*"}, uniqueRows("population", rulePopulationDuplicate, "year", "ageBand", "sex")},
+				{rulePopulationYear, []string{"/population/*/year"}, populationYears},
+				{ruleNeedsDuplicate, []string{"/needs/*"}, uniqueRows("needs", ruleNeedsDuplicate, "group", "year")},
+				{ruleNeedsOverPopulation, []string{"/needs/*/count"}, needsWithinPopulation},
+				{ruleSexTotal, []string{"/population/*"}, sexTotals},
+			},
 		},
-	},
-	MarketPositionStatements: {
-		schema: object{[]field{
-			req("areaCode", keyField{areaType{}}),
-			req("financialYear", keyField{financialYearType}),
-			req("careHomes", list{min: 1, max: 20, elem: object{[]field{
-				req("category", careCategory),
-				req("homes", countType{}), req("beds", countType{}),
-				req("occupiedBeds", countType{}), req("vacantBeds", countType{}),
-				req("localAuthorityFunded", countType{}), req("healthFunded", countType{}), req("selfFunded", countType{}),
-				req("averageWeeklyFee", moneyType{nonNegative}),
-				req("minWeeklyFee", moneyType{nonNegative}),
-				req("maxWeeklyFee", moneyType{nonNegative}),
-			}}}),
-			req("providers", countType{}),
-			req("closures", countType{}),
-			req("newEntrants", countType{}),
-			opt("commissioningIntentions", list{max: 50, elem: text{min: 1, max: 1000}}),
-			opt("documentUploadId", idText),
-		}},
-		checks: []check{
-			{ruleCareHomeDuplicate, []string{"/careHomes/*/category"}, uniqueRows("careHomes", ruleCareHomeDuplicate, "category")},
-			{ruleCareHomeBeds, []string{"/careHomes/*"}, careHomeRow(bedsFit)},
-			{ruleCareHomeFunding, []string{"/careHomes/*"}, careHomeRow(fundingFits)},
-			{ruleCareHomeFeeOrder, []string{"/careHomes/*/averageWeeklyFee"}, careHomeRow(feeOrder)},
-			{ruleLowOccupancy, []string{"/careHomes/*/occupiedBeds"}, careHomeRow(occupancy)},
-			{ruleFeeRange, []string{"/careHomes/*/averageWeeklyFee", "/careHomes/*/minWeeklyFee", "/careHomes/*/maxWeeklyFee"}, careHomeRow(feeRange)},
-			{ruleDocumentUpload, []string{"/documentUploadId"}, documentAccepted},
+		MarketPositionStatements: {
+			schema: object{[]field{
+				req("areaCode", keyField{areaType{}}),
+				req("financialYear", keyField{financialYearType}),
+				req("careHomes", list{min: 1, max: 20, elem: object{[]field{
+					req("category", careCategory),
+					req("homes", countType{}), req("beds", countType{}),
+					req("occupiedBeds", countType{}), req("vacantBeds", countType{}),
+					req("localAuthorityFunded", countType{}), req("healthFunded", countType{}), req("selfFunded", countType{}),
+					req("averageWeeklyFee", moneyType{nonNegative}),
+					req("minWeeklyFee", moneyType{nonNegative}),
+					req("maxWeeklyFee", moneyType{nonNegative}),
+				}}}),
+				req("providers", countType{}),
+				req("closures", countType{}),
+				req("newEntrants", countType{}),
+				opt("commissioningIntentions", list{max: 50, elem: text{min: 1, max: 1000}}),
+				opt("documentUploadId", idText),
+			}},
+			checks: []check{
+				{ruleCareHomeDuplicate, []string{"/careHomes/*/category"}, uniqueRows("careHomes", ruleCareHomeDuplicate, "category")},
+				{ruleCareHomeBeds, []string{"/careHomes/*"}, careHomeRow(bedsFit)},
+				{ruleCareHomeFunding, []string{"/careHomes/*"}, careHomeRow(fundingFits)},
+				{ruleCareHomeFeeOrder, []string{"/careHomes/*/averageWeeklyFee"}, careHomeRow(feeOrder)},
+				{ruleLowOccupancy, []string{"/careHomes/*/occupiedBeds"}, careHomeRow(occupancy)},
+				{ruleFeeRange, []string{"/careHomes/*/averageWeeklyFee", "/careHomes/*/minWeeklyFee", "/careHomes/*/maxWeeklyFee"}, careHomeRow(feeRange)},
+				{ruleDocumentUpload, []string{"/documentUploadId"}, documentAccepted},
+			},
 		},
-	},
-	PoolContributions: {
-		schema: object{[]field{
-			req("fundId", keyField{idText}),
-			req("financialYear", keyField{financialYearType}),
-			req("lines", list{min: 1, max: 200, elem: object{[]field{
-				req("discipline", disciplineType),
-				req("areaCode", areaType{}),
-				req("type", enum{ruleContributionType, []string{"cash", "in-kind"}}),
-				req("amount", moneyType{positive}),
-				req("description", text{min: 1, max: 200}),
-			}}}),
-			req("approvedBy", text{min: 1, max: 200}),
-			req("approvedOn", dateType),
-		}},
-		checks: linePermissions("lines"),
-	},
-	QuarterlyReturns: {
-		schema: object{[]field{
-			req("fundId", keyField{idText}),
-			req("quarter", keyField{quarterType}),
-			req("spend", list{min: 1, max: 500, elem: object{[]field{
-				req("discipline", disciplineType),
-				req("areaCode", areaType{}),
-				req("category", careCategory),
-				req("actualToDate", moneyType{nonNegative}),
-				req("forecastOutturn", moneyType{nonNegative}),
-			}}}),
-			opt("income", list{max: 200, elem: object{[]field{
-				req("discipline", disciplineType),
-				req("areaCode", areaType{}),
-				req("source", enum{ruleIncomeSource, []string{"client-contributions", "other"}}),
-				req("actualToDate", moneyType{nonNegative}),
-				req("forecastOutturn", moneyType{nonNegative}),
-			}}}),
-			req("activity", object{[]field{
-				req("placementsAtQuarterEnd", countType{}),
-				req("newPlacements", countType{}),
-				req("endedPlacements", countType{}),
-				req("bedWeeks", countType{}),
-			}}),
-			opt("kpis", list{max: 50, elem: object{[]field{
-				req("code", kpiType{}),
-				req("value", decimalType{}),
-				req("unit", text{min: 1, max: 20}),
-			}}}),
-			req("riskRating", enum{ruleRiskRating, []string{"green", "amber", "red"}}),
-			opt("commentary", text{max: 5000}),
-			opt("final", boolType{}),
-		}},
-		checks: append(append(linePermissions("spend"), linePermissions("income")...),
-			check{ruleSpendDuplicate, []string{"/spend/*"}, uniqueRows("spend", ruleSpendDuplicate, "discipline", "areaCode", "category")},
-			check{ruleIncomeDuplicate, []string{"/income/*"}, uniqueRows("income", ruleIncomeDuplicate, "discipline", "areaCode", "source")},
-			check{ruleKPIDuplicate, []string{"/kpis/*/code"}, uniqueRows("kpis", ruleKPIDuplicate, "code")},
-			check{ruleRedCommentary, []string{"/commentary"}, redNeedsCommentary},
-			check{ruleFinalNotQ4, []string{"/final"}, finalOnlyInQ4},
-			check{ruleForecastBelow, []string{"/spend/*/forecastOutturn", "/income/*/forecastOutturn"}, forecastNotBelowActual},
-			check{ruleActualDecreased, []string{"/spend/*/actualToDate", "/income/*/actualToDate"}, actualsNotFalling},
-		),
-	},
-}
+		PoolContributions: {
+			schema: object{[]field{
+				req("fundId", keyField{idText}),
+				req("financialYear", keyField{financialYearType}),
+				req("lines", list{min: 1, max: 200, elem: object{[]field{
+					req("discipline", disciplineType),
+					req("areaCode", areaType{}),
+					req("type", enum{ruleContributionType, []string{"cash", "in-kind"}}),
+					req("amount", moneyType{positive}),
+					req("description", text{min: 1, max: 200}),
+				}}}),
+				req("approvedBy", text{min: 1, max: 200}),
+				req("approvedOn", dateType),
+			}},
+			checks: linePermissions("lines"),
+		},
+		QuarterlyReturns: {
+			schema: object{[]field{
+				req("fundId", keyField{idText}),
+				req("quarter", keyField{quarterType}),
+				req("spend", list{min: 1, max: 500, elem: object{[]field{
+					req("discipline", disciplineType),
+					req("areaCode", areaType{}),
+					req("category", careCategory),
+					req("actualToDate", moneyType{nonNegative}),
+					req("forecastOutturn", moneyType{nonNegative}),
+				}}}),
+				opt("income", list{max: 200, elem: object{[]field{
+					req("discipline", disciplineType),
+					req("areaCode", areaType{}),
+					req("source", enum{ruleIncomeSource, []string{"client-contributions", "other"}}),
+					req("actualToDate", moneyType{nonNegative}),
+					req("forecastOutturn", moneyType{nonNegative}),
+				}}}),
+				req("activity", object{[]field{
+					req("placementsAtQuarterEnd", countType{}),
+					req("newPlacements", countType{}),
+					req("endedPlacements", countType{}),
+					req("bedWeeks", countType{}),
+				}}),
+				opt("kpis", list{max: 50, elem: object{[]field{
+					req("code", kpiType{}),
+					req("value", decimalType{}),
+					req("unit", text{min: 1, max: 20}),
+				}}}),
+				req("riskRating", enum{ruleRiskRating, []string{"green", "amber", "red"}}),
+				opt("commentary", text{max: 5000}),
+				opt("final", boolType{}),
+			}},
+			checks: append(append(linePermissions("spend"), linePermissions("income")...),
+				check{ruleSpendDuplicate, []string{"/spend/*"}, uniqueRows("spend", ruleSpendDuplicate, "discipline", "areaCode", "category")},
+				check{ruleIncomeDuplicate, []string{"/income/*"}, uniqueRows("income", ruleIncomeDuplicate, "discipline", "areaCode", "source")},
+				check{ruleKPIDuplicate, []string{"/kpis/*/code"}, uniqueRows("kpis", ruleKPIDuplicate, "code")},
+				check{ruleRedCommentary, []string{"/commentary"}, redNeedsCommentary},
+				check{ruleFinalNotQ4, []string{"/final"}, finalOnlyInQ4},
+				check{ruleForecastBelow, []string{"/spend/*/forecastOutturn", "/income/*/forecastOutturn"}, forecastNotBelowActual},
+				check{ruleActualDecreased, []string{"/spend/*/actualToDate", "/income/*/actualToDate"}, actualsNotFalling},
+			),
+		},
+	}
+})
 
 // rows returns a list field's items, keeping their indexes; items that
 // failed validation entirely are nil.

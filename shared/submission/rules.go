@@ -140,7 +140,7 @@ func Catalogue() []CatalogueEntry {
 		}
 	}
 	for _, k := range Kinds {
-		spec := specs[k]
+		spec := specs()[k]
 		walkRules(spec.schema, "", func(r *Rule, field string) { add(r, k, field) })
 		for _, x := range spec.checks {
 			for _, f := range x.fields {

@@ -77,7 +77,7 @@ func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
 	}
 	c := &checker{vc: vc, ctx: ctx}
 	c.decodeProblems(problems)
-	spec := specs[vc.Key.Kind]
+	spec := specs()[vc.Key.Kind]
 	doc, _ := spec.schema.norm(c, "", raw).(map[string]any)
 	if doc != nil {
 		for _, x := range spec.checks {
