@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Canonical writes a decoded value (Decode's tree) per RFC 8785: members
@@ -52,15 +53,22 @@ func appendCanonical(b []byte, v any) []byte {
 }
 
 // utf16Less orders strings by their UTF-16 code units, as RFC 8785 sorts
-// member names (it differs from byte order only beyond the BMP).
+// member names (it differs from byte order only beyond the BMP). Two runes
+// with the same first code unit (same lead surrogate) are ordered by their
+// second, which follows code point order.
 func utf16Less(a, b string) bool {
-	ra, rb := []rune(a), []rune(b)
-	for i := 0; i < len(ra) && i < len(rb); i++ {
-		if ra[i] != rb[i] {
-			return utf16Key(ra[i]) < utf16Key(rb[i])
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			if ka, kb := utf16Key(ra), utf16Key(rb); ka != kb {
+				return ka < kb
+			}
+			return ra < rb
 		}
+		a, b = a[na:], b[nb:]
 	}
-	return len(ra) < len(rb)
+	return len(a) < len(b)
 }
 
 // utf16Key is a rune's first UTF-16 code unit, as a sort key.

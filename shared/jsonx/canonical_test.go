@@ -40,3 +40,23 @@ func TestCanonicalAgreesWithJCS(t *testing.T) {
 		}
 	}
 }
+
+// Member names beyond the BMP that share a lead surrogate (U+1F600 and
+// U+1F601 both start with 0xD83D) still have one order, whatever order the
+// map yields them in: fingerprints of the same content must not vary.
+func TestCanonicalOrdersNamesSharingALeadSurrogate(t *testing.T) {
+	doc := []byte(`{"😁":1,"😀":2,"a😀":3,"a😁":4,"ｚ":5}`)
+	want, err := jcs.Transform(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 100 {
+		v, _, err := jsonx.Decode(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jsonx.Canonical(v); string(got) != string(want) {
+			t.Fatalf("got %s\nwant %s", got, want)
+		}
+	}
+}
