@@ -13,13 +13,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
+	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
@@ -98,19 +98,19 @@ func LoadConfig() (aws.Config, error) {
 
 // Clients are the AWS clients a process makes once, at start.
 type Clients struct {
-	DynamoDB *dynamodb.Client
+	DynamoDB *dynamoapi.Client
 	S3       *s3.Client
 }
 
 // NewClients makes the clients from the loaded AWS configuration.
 func NewClients(cfg aws.Config, e Env) Clients {
 	return Clients{
-		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-			o.DisableValidateResponseChecksum = e.StandIns
-			o.BaseEndpoint = endpoint("DYNAMODB")
-		}),
+		DynamoDB: dynamoapi.New(dynamoapi.Options{Region: cfg.Region, Credentials: cfg.Credentials,
+			Endpoint: endpoint("DYNAMODB"), SkipResponseCRC: e.StandIns}),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
-			o.BaseEndpoint = endpoint("S3")
+			if e := endpoint("S3"); e != "" {
+				o.BaseEndpoint = &e
+			}
 			o.UsePathStyle = e.StandIns
 			// Puts carry their own SHA-256; no extra CRC is computed.
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
@@ -119,12 +119,9 @@ func NewClients(cfg aws.Config, e Env) Clients {
 }
 
 // endpoint is a service's endpoint override (AWS_ENDPOINT_URL_<SERVICE> or
-// AWS_ENDPOINT_URL), as the SDK's own configuration would read it; nil for AWS's.
-func endpoint(service string) *string {
-	if v := envOr("AWS_ENDPOINT_URL_"+service, os.Getenv("AWS_ENDPOINT_URL")); v != "" {
-		return &v
-	}
-	return nil
+// AWS_ENDPOINT_URL), as the SDK's own configuration would read it; "" for AWS's.
+func endpoint(service string) string {
+	return envOr("AWS_ENDPOINT_URL_"+service, os.Getenv("AWS_ENDPOINT_URL"))
 }
 
 // New builds the service on DynamoDB and S3.

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,9 +13,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/regional-data-exchange/rdx/infra/standins"
+	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 	"github.com/regional-data-exchange/rdx/shared/storetest"
@@ -25,7 +23,7 @@ import (
 func TestMain(m *testing.M) { standins.Main(m) }
 
 // localTable creates a fresh table on DynamoDB Local.
-func localTable(t *testing.T) (*dynamostore.Table, *dynamodb.Client, string) {
+func localTable(t *testing.T) (*dynamostore.Table, *dynamoapi.Client, string) {
 	t.Helper()
 	srv := standins.DynamoDB(t)
 	client := dynamostore.NewLocalClient(srv.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
@@ -49,24 +47,22 @@ func TestCreateTable(t *testing.T) {
 	if err := dynamostore.CreateTable(t.Context(), client, name); err != nil {
 		t.Fatalf("second CreateTable: %v", err)
 	}
-	d, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &name})
+	tb, err := dynamostore.DescribeTable(t.Context(), client, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb := d.Table
-	if len(tb.KeySchema) != 2 || *tb.KeySchema[0].AttributeName != dynamostore.AttrPK || *tb.KeySchema[1].AttributeName != dynamostore.AttrSK {
+	if len(tb.KeySchema) != 2 || tb.KeySchema[0].AttributeName != dynamostore.AttrPK || tb.KeySchema[1].AttributeName != dynamostore.AttrSK {
 		t.Errorf("key schema %+v", tb.KeySchema)
 	}
 	if tb.BillingModeSummary == nil || tb.BillingModeSummary.BillingMode != "PAY_PER_REQUEST" {
 		t.Errorf("billing %+v, want PAY_PER_REQUEST", tb.BillingModeSummary)
 	}
-	ttl, err := client.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: &name})
+	ttl, err := dynamostore.DescribeTTL(t.Context(), client, name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := ttl.TimeToLiveDescription; s == nil || s.AttributeName == nil || *s.AttributeName != dynamostore.AttrTTL ||
-		s.TimeToLiveStatus != "ENABLED" {
-		t.Errorf("TTL %+v, want enabled on %s", ttl.TimeToLiveDescription, dynamostore.AttrTTL)
+	if ttl.AttributeName != dynamostore.AttrTTL || ttl.TimeToLiveStatus != "ENABLED" {
+		t.Errorf("TTL %+v, want enabled on %s", ttl, dynamostore.AttrTTL)
 	}
 }
 
@@ -86,26 +82,14 @@ func TestItemShape(t *testing.T) {
 		"plain":   `{"PK":{"S":"p"},"SK":{"S":"plain"},"v":{"N":"1"}}`,
 	}
 	for sk, w := range want {
-		out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &name,
-			Key: map[string]types.AttributeValue{dynamostore.AttrPK: &types.AttributeValueMemberS{Value: "p"},
-				dynamostore.AttrSK: &types.AttributeValueMemberS{Value: sk}}})
+		// The item as DynamoDB answers it, every attribute of every kind.
+		var out struct{ Item map[string]any }
+		err := client.Call(t.Context(), "GetItem", map[string]any{"TableName": name,
+			"Key": map[string]any{dynamostore.AttrPK: map[string]string{"S": "p"}, dynamostore.AttrSK: map[string]string{"S": sk}}}, &out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := map[string]any{}
-		for k, v := range out.Item {
-			switch v := v.(type) {
-			case *types.AttributeValueMemberS:
-				got[k] = map[string]string{"S": v.Value}
-			case *types.AttributeValueMemberN:
-				got[k] = map[string]string{"N": v.Value}
-			case *types.AttributeValueMemberB:
-				got[k] = map[string][]byte{"B": v.Value}
-			default:
-				got[k] = fmt.Sprintf("%T", v)
-			}
-		}
-		if g := canonical(got); g != canonical(json.RawMessage(w)) {
+		if g := canonical(out.Item); g != canonical(json.RawMessage(w)) {
 			t.Errorf("item %s stored as %s, want %s", sk, g, w)
 		}
 	}
@@ -246,9 +230,9 @@ func TestQueryRefusesInvalidUTF8(t *testing.T) {
 
 // noRetries returns a client for a fake DynamoDB that tries each request
 // once, so every call is one request and an error comes back at once.
-func noRetries(endpoint string) *dynamodb.Client {
+func noRetries(endpoint string) *dynamoapi.Client {
 	return dynamostore.NewLocalClient(endpoint, "key", "secret", "eu-west-2",
-		func(o *dynamodb.Options) { o.RetryMaxAttempts = 1 })
+		func(o *dynamoapi.Options) { o.MaxAttempts = 1 })
 }
 
 // fakeTable serves the adapter from handle, which answers as DynamoDB would.
@@ -426,7 +410,7 @@ func TestConflictRetried(t *testing.T) {
 }
 
 // TestCancelDuringRequest cancels while the request is in flight, so the
-// error comes from the SDK rather than the adapter's check before sending.
+// error comes from the client rather than the adapter's check before sending.
 func TestCancelDuringRequest(t *testing.T) {
 	t.Parallel()
 	calls := map[string]call{"Get": get, "Query": query, "Transact": txn(put1)}

@@ -5,40 +5,35 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
-	smithyhttp "github.com/aws/smithy-go/transport/http"
+	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
-// unavailable lists the error codes, of whole requests and of transaction
-// cancellation reasons, that mean DynamoDB is shedding load: the request was
-// not applied and may be tried again later.
-var unavailable = map[string]bool{
-	"ProvisionedThroughputExceededException": true,
-	"ProvisionedThroughputExceeded":          true, // cancellation reason
-	"RequestLimitExceeded":                   true,
-	"ThrottlingException":                    true,
-	"Throttling":                             true,
-	"ThrottlingError":                        true, // cancellation reason
-	"TransactionInProgressException":         true, // a retry overlapping its own first attempt
-	"InternalServerError":                    true,
-	"ServiceUnavailable":                     true,
+// unavailable reports the error codes, of whole requests and of transaction
+// cancellation reasons, that mean DynamoDB is shedding load or failing: the
+// request was not applied and may be tried again later.
+func unavailable(code string) bool {
+	switch code {
+	case "ProvisionedThroughputExceeded", "ThrottlingError", // cancellation reasons
+		"InternalServerError", "ServiceUnavailable":
+		return true
+	}
+	return dynamoapi.IsThrottled(code) // TransactionInProgressException among them: a retry overlapping its own first attempt
 }
 
 // opError maps a failed request to the port's errors. A cancelled context
-// wins over whatever the SDK made of it, so the caller always sees ctx.Err().
+// wins over whatever the client made of it, so the caller always sees ctx.Err().
 func opError(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("dynamostore: %s: %w (%v)", op, ctx.Err(), err)
 	}
-	var api smithy.APIError
-	if errors.As(err, &api) && (unavailable[api.ErrorCode()] || api.ErrorFault() == smithy.FaultServer) {
+	var api *dynamoapi.Error
+	if errors.As(err, &api) && (unavailable(api.Code) || api.ServerFault()) {
 		return fmt.Errorf("%w: dynamostore: %s: %v", store.ErrUnavailable, op, err)
 	}
-	// The SDK has already retried a request it could not send (refused
+	// The client has already retried a request that got no answer (refused
 	// connection, reset, timeout); the backend cannot answer now.
-	var send *smithyhttp.RequestSendError
+	var send *dynamoapi.SendError
 	if errors.As(err, &send) {
 		return fmt.Errorf("%w: dynamostore: %s: %v", store.ErrUnavailable, op, err)
 	}
@@ -48,8 +43,8 @@ func opError(ctx context.Context, op string, err error) error {
 // txnError maps a failed TransactWriteItems. index[i] is the caller's
 // position of request item i.
 func txnError(ctx context.Context, err error, index []int) error {
-	var tc *types.TransactionCanceledException
-	if errors.As(err, &tc) {
+	var tc *dynamoapi.Error
+	if errors.As(err, &tc) && tc.Code == "TransactionCanceledException" {
 		if mapped := cancellation(tc.CancellationReasons, index); mapped != nil {
 			return mapped
 		}
@@ -68,12 +63,10 @@ func txnError(ctx context.Context, err error, index []int) error {
 // ErrUnavailable would send the caller away to retry later, for contention
 // that a fresh read usually resolves at once. Throttling of any item means
 // the whole transaction may be tried again later.
-func cancellation(reasons []types.CancellationReason, index []int) error {
+func cancellation(reasons []dynamoapi.CancellationReason, index []int) error {
 	codes := make([]string, len(reasons))
 	for i, r := range reasons {
-		if r.Code != nil {
-			codes[i] = *r.Code
-		}
+		codes[i] = r.Code
 	}
 	for i, c := range codes {
 		if c == "ConditionalCheckFailed" {
@@ -86,7 +79,7 @@ func cancellation(reasons []types.CancellationReason, index []int) error {
 		}
 	}
 	for _, c := range codes {
-		if unavailable[c] {
+		if unavailable(c) {
 			return fmt.Errorf("%w: dynamostore: transaction cancelled: %v", store.ErrUnavailable, codes)
 		}
 	}
