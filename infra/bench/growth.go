@@ -41,7 +41,8 @@ func growthScenario(rep *report) error {
 	rep.add("How cost grows with the data", `At 10×, 100× and 1000× the West Wales fund-year (4 members, each with a contribution and four
 quarterly returns: 20 submissions). Cost per submission staying level means cost grows linearly.
 
-The fund position grows with its fund's members: one fund of 4× members, mean of 20 reads.
+The fund position grows with its fund's members: one fund of 4× members, mean of 20 reads, each
+read and computed (the service here keeps no computed positions).
 
 | scale | members | submissions | position | per submission | vs 10× |
 | --- | ---: | ---: | ---: | ---: | ---: |

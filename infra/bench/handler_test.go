@@ -34,7 +34,7 @@ func BenchmarkHandlers(b *testing.B) {
 	if err := seedWestWales(context.Background(), s); err != nil {
 		b.Fatal(err)
 	}
-	tokens := []string{s.token("west-wales", "carmarthenshire"), s.token("west-wales", "carmarthenshire"), s.token("west-wales", "")}
+	tokens := []string{s.token("west-wales", "carmarthenshire"), s.token("west-wales", "carmarthenshire"), s.token("west-wales", ""), s.token("west-wales", "")}
 	for i, tg := range latencyTargets() {
 		send := func(n int64) *httptest.ResponseRecorder {
 			var body []byte
@@ -45,7 +45,7 @@ func BenchmarkHandlers(b *testing.B) {
 			r.Header.Set("Authorization", "Bearer "+tokens[i])
 			r.Header.Set("Content-Type", "application/json")
 			w := httptest.NewRecorder()
-			s.app.Handler.ServeHTTP(w, r)
+			s.instance(tg).Handler.ServeHTTP(w, r)
 			return w
 		}
 		var first *httptest.ResponseRecorder

@@ -240,6 +240,51 @@ func testPositionReadsAreBounded(t *testing.T, e *Env) {
 	}
 }
 
+// testPositionFollowsEveryChange: a position read straight after a sign-off,
+// a new version or a consent shows it, however often the unchanged position
+// was read before; reads of unchanged data give the same bytes.
+func testPositionFollowsEveryChange(t *testing.T, e *Env) {
+	seedFundYear(t, e)
+	path := "/v1/regions/west-wales/funds/care-homes-older-people/position?financialYear=2019-20"
+	first := e.Get(path, e.RCUToken(WW))
+	expectStatus(t, first, 200)
+	for range 3 {
+		if again := e.Get(path, e.RCUToken(WW)); string(again.Body) != string(first.Body) {
+			t.Fatalf("an unchanged position read differently:\n%s\n%s", first.Body, again.Body)
+		}
+	}
+	partner := func(p positionDoc, name string) string {
+		for _, pp := range p.Partners {
+			if pp.Partner == name {
+				return fmt.Sprintf("unsigned %v overspend %s", pp.Completeness.Unsigned, pp.Totals["overspend"])
+			}
+		}
+		return "absent"
+	}
+	carm := e.PartnerToken(WW, Carm)
+	q2 := fundPath(Carm, "quarterly-returns", "2019-20-Q2")
+	sign := e.Do(Req{Method: "POST", Path: q2 + "/signoff", Token: carm, Body: []byte(`{"signatory":"Jane Jones","role":"S151"}`),
+		Header: map[string]string{"If-Match": e.Get(q2, carm).Header.Get("ETag")}})
+	expectStatus(t, sign, 200)
+	if got := partner(getPosition(t, e, ""), Carm); got != "unsigned [] overspend 40000.00" {
+		t.Errorf("after the sign-off: %s", got)
+	}
+	// Actual 710,000 − 50,000 income against forecast 1,300,000 − 60,000: variance +40,000 still;
+	// a forecast of 1,310,000 makes it +50,000, and the new version is not signed off.
+	body := returnBody(t, Fund, "2019-20-Q2", []line{{"social-care", "W06000010", "residential", "710000.00", "1310000.00"}},
+		[]line{{"social-care", "W06000010", "client-contributions", "50000.00", "60000.00"}})
+	expectStatus(t, e.Put(q2, carm, body), 201)
+	if got := partner(getPosition(t, e, ""), Carm); got != "unsigned [2019-20-Q2] overspend 50000.00" {
+		t.Errorf("after a new version: %s", got)
+	}
+	for _, m := range []string{Carm, Cere, Pemb, HywelDda} {
+		consent(t, e, m, "PUT")
+	}
+	if p := getPosition(t, e, ""); !p.Pooling.Unanimous || p.PooledUnderspend != "100000.00" {
+		t.Errorf("after every consent: unanimous %v pooled %s", p.Pooling.Unanimous, p.PooledUnderspend)
+	}
+}
+
 func testLocks(t *testing.T, e *Env) {
 	rcu, carm := e.RCUToken(WW), e.PartnerToken(WW, Carm)
 	q2 := fundPath(Carm, "quarterly-returns", "2019-20-Q2")

@@ -31,6 +31,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"request ids appear in problems and logs", testRequestIDs},
 		{"the pooled fund position of a worked fund-year", testPosition},
 		{"position reads are bounded whatever the versions", testPositionReadsAreBounded},
+		{"the position follows every change to its records", testPositionFollowsEveryChange},
 		{"periods lock and unlock", testLocks},
 		{"quarterly returns are signed off", testSignOff},
 		{"members give and withdraw consent to pool underspends", testConsentRoutes},

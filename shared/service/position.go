@@ -2,6 +2,8 @@ package service
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -18,6 +20,9 @@ import (
 // quarter (nil: the latest with any return). It reads, per member, one
 // contribution record and one range of at most four return records, plus the
 // consents: a bounded number of store calls however many versions exist.
+// The position is computed again only when those records differ from the
+// last computation's (see positionCache); the one returned is shared, and
+// callers must not change it.
 func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
 	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
@@ -30,7 +35,15 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if !f.HasYear(year) {
 		return nil, paramError(submission.RuleParameterInvalid, "financialYear", fmt.Sprintf("%s does not run in %s.", f.ID, year))
 	}
-	in, err := s.positionInput(ctx, reg, f, year)
+	items, err := s.readPositionItems(ctx, reg, f, year)
+	if err != nil {
+		return nil, err
+	}
+	key, sum := positionKey(reg.ID, f.ID, year, asAt), items.fingerprint()
+	if pos := s.positions.get(key, sum); pos != nil {
+		return pos, nil
+	}
+	in, err := items.input(f, year)
 	if err != nil {
 		return nil, err
 	}
@@ -39,43 +52,103 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if errors.Is(err, position.ErrOutsideYear) {
 		return nil, paramError(submission.RuleParameterInvalid, "asAt", fmt.Sprintf("%s is not a quarter of %s.", asAt, year))
 	}
-	return pos, storeErr(err, "compute position")
+	if err != nil {
+		return nil, storeErr(err, "compute position")
+	}
+	s.positions.put(key, sum, pos)
+	return pos, nil
 }
 
 // positionInput gathers the members' current contributions, returns and consents.
 func (s *Service) positionInput(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (position.Input, error) {
-	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: map[string]bool{}}
+	items, err := s.readPositionItems(ctx, reg, f, year)
+	if err != nil {
+		return position.Input{}, err
+	}
+	return items.input(f, year)
+}
+
+// positionItems are the stored records a fund-year's position is computed
+// from, as read: the members' current contributions and returns, in member
+// order, and the consents.
+type positionItems struct {
+	contributions, returns, consents []store.Item
+}
+
+func (s *Service) readPositionItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (positionItems, error) {
+	var items positionItems
+	collect := func(into *[]store.Item) func(store.Item) error {
+		return func(it store.Item) error { *into = append(*into, it); return nil }
+	}
 	for _, m := range f.Members {
 		pk := partnerPK(reg.ID, m)
 		it, err := s.table.Get(ctx, pk, "CUR#"+string(submission.PoolContributions)+"#"+f.ID+"#"+year.String())
 		switch {
 		case err == nil:
-			rec, err := decodePositionRecord(it.Data)
-			if err != nil {
-				return in, storeErr(err, "decode contribution")
-			}
-			in.Contributions = append(in.Contributions, contributionOf(rec))
+			items.contributions = append(items.contributions, it)
 		case !isNotFound(err):
-			return in, storeErr(err, "read contribution")
+			return items, storeErr(err, "read contribution")
 		}
-		err = s.queryAll(ctx, store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + f.ID + "#" + year.String() + "-Q"}, func(it store.Item) error {
-			rec, err := decodePositionRecord(it.Data)
-			if err != nil {
-				return storeErr(err, "decode return")
-			}
-			ret, err := returnOf(rec)
-			in.Returns = append(in.Returns, ret)
-			return storeErr(err, "stored return")
-		})
+		q := store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + f.ID + "#" + year.String() + "-Q"}
+		if err := s.queryAll(ctx, q, collect(&items.returns)); err != nil {
+			return items, err
+		}
+	}
+	err := s.queryAll(ctx, store.Query{PK: regionPK(reg.ID), Prefix: consentPrefix(f.ID, year.String())}, collect(&items.consents))
+	return items, err
+}
+
+// fingerprint is a SHA-256 of every record's key and bytes, each group and
+// field length-prefixed: equal fingerprints mean the same records.
+func (items positionItems) fingerprint() [sha256.Size]byte {
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	field := func(b []byte) {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
+		h.Write(b)
+	}
+	for _, group := range [][]store.Item{items.contributions, items.returns, items.consents} {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(group)))])
+		for _, it := range group {
+			field([]byte(it.PK))
+			field([]byte(it.SK))
+			field(it.Data)
+		}
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
+}
+
+// input decodes the records into the position's input.
+func (items positionItems) input(f *region.Fund, year period.FinancialYear) (position.Input, error) {
+	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: map[string]bool{}}
+	for _, it := range items.contributions {
+		rec, err := decodePositionRecord(it.Data)
 		if err != nil {
-			return in, err
+			return in, storeErr(err, "decode contribution")
 		}
+		in.Contributions = append(in.Contributions, contributionOf(rec))
 	}
-	consents, err := s.consents(ctx, reg.ID, f.ID, year.String())
-	for partner := range consents {
-		in.Consents[partner] = true
+	for _, it := range items.returns {
+		rec, err := decodePositionRecord(it.Data)
+		if err != nil {
+			return in, storeErr(err, "decode return")
+		}
+		ret, err := returnOf(rec)
+		if err != nil {
+			return in, storeErr(err, "stored return")
+		}
+		in.Returns = append(in.Returns, ret)
 	}
-	return in, err
+	for _, it := range items.consents {
+		c, err := decode[ConsentRecord](it)
+		if err != nil {
+			return in, storeErr(err, "decode consent")
+		}
+		in.Consents[c.Partner] = true
+	}
+	return in, nil
 }
 
 func contributionOf(r positionRecord) position.Contribution {

@@ -1,0 +1,71 @@
+package service
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/position"
+)
+
+// positionCache keeps each fund-year's last computed position beside the
+// fingerprint of the records it was computed from. The position is a pure
+// function of those records (and of the region's configuration, fixed for
+// the process), and it is read far more often than they change: a read
+// whose records have the same fingerprint is given the computed position
+// instead of decoding and computing it again. The records are still read
+// every time, so a change made through any instance is seen at once.
+type positionCache struct {
+	mu      sync.Mutex
+	size    int // most entries; 0 keeps none
+	entries map[string]positionEntry
+}
+
+type positionEntry struct {
+	sum [sha256.Size]byte
+	pos *position.Position
+}
+
+// newPositionCache keeps up to size views of a fund-year (0: 256;
+// negative: none).
+func newPositionCache(size int) *positionCache {
+	switch {
+	case size == 0:
+		size = 256
+	case size < 0:
+		size = 0
+	}
+	return &positionCache{size: size, entries: make(map[string]positionEntry)}
+}
+
+func positionKey(regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) string {
+	k := regionID + "\x00" + fundID + "\x00" + year.String() + "\x00"
+	if asAt != nil {
+		k += asAt.String()
+	}
+	return k
+}
+
+func (c *positionCache) get(key string, sum [sha256.Size]byte) *position.Position {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[key]; ok && e.sum == sum {
+		return e.pos
+	}
+	return nil
+}
+
+func (c *positionCache) put(key string, sum [sha256.Size]byte, pos *position.Position) {
+	if c.size == 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok && len(c.entries) >= c.size {
+		for k := range c.entries { // full: make room by dropping any one view
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[key] = positionEntry{sum: sum, pos: pos}
+}
