@@ -153,17 +153,9 @@ func mustJSON(t *testing.T, v any) []byte {
 
 func westWales(t *testing.T) *region.Region {
 	t.Helper()
-	rs, err := region.LoadFS(regions.FS)
+	r, err := regions.Load("west-wales")
 	if err != nil {
 		t.Fatal(err)
-	}
-	reg, err := region.NewRegistry(rs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, ok := reg.Get("west-wales")
-	if !ok {
-		t.Fatal("west-wales not loaded")
 	}
 	return r
 }

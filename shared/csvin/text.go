@@ -5,23 +5,17 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/regional-data-exchange/rdx/shared/formula"
 )
 
-// formulaStarts are the first characters that make a spreadsheet run a
-// cell as a formula (CSV injection), with the full-width forms some
-// spreadsheets also accept. The file's figures come back to partners and
-// the region in exports, so such text is refused at the door.
-const formulaStarts = "=+-@\t\r＝＋－＠"
-
-// formulaLike reports a cell that would start a formula: spreadsheets skip
-// leading spaces (and line breaks) before looking.
-func formulaLike(raw string) bool {
-	r, size := utf8.DecodeRuneInString(strings.TrimLeft(raw, " \n"))
-	return size > 0 && strings.ContainsRune(formulaStarts, r)
-}
+// formulaLike reports a cell a spreadsheet would run as a formula. The
+// file's figures come back to partners and the region in exports, so such
+// text is refused at the door.
+func formulaLike(raw string) bool { return formula.Like(raw) }
 
 func formulaMessage(raw string) string {
-	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(raw, " \n"))
+	r, _ := formula.First(raw)
 	return fmt.Sprintf("The cell starts with %q, which a spreadsheet would run as a formula; remove it or reword the text.", r)
 }
 

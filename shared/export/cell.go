@@ -111,9 +111,6 @@ func NullCell() Cell { return Cell{} }
 // Kind is the cell's kind; 0 for a null cell.
 func (c Cell) Kind() Kind { return c.kind }
 
-// IsNull reports a missing value.
-func (c Cell) IsNull() bool { return c.kind == 0 }
-
 // Text is the text of a Text cell, the exact decimal text of a Decimal cell
 // ("612.40", as given) and the YYYY-MM-DD of a Date cell; "" for the others.
 func (c Cell) Text() string { return c.s }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/regional-data-exchange/rdx/shared/formula"
 	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
@@ -106,7 +107,7 @@ func appendCSVCell(b []byte, c Cell) []byte {
 	case Int:
 		return strconv.AppendInt(b, c.i, 10)
 	case Money:
-		return append(b, money.Pence(c.i).String()...)
+		return money.Pence(c.i).Append(b)
 	case Decimal, Date:
 		return append(b, c.s...)
 	case Bool:
@@ -116,9 +117,10 @@ func appendCSVCell(b []byte, c Cell) []byte {
 }
 
 // neutralise defuses CSV injection (OWASP): text a spreadsheet would read as
-// a formula gets a leading single quote, which spreadsheets show as text.
+// a formula (by the rule uploads are refused by) gets a leading single
+// quote, which spreadsheets show as text.
 func neutralise(s string) string {
-	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+	if formula.Like(s) {
 		return "'" + s
 	}
 	return s

@@ -112,6 +112,8 @@ func TestCSVCells(t *testing.T) {
 		{TextCell("\tx"), "'\tx"},
 		{TextCell("\rx"), "\"'\rx\""},
 		{TextCell("=1,2"), "\"'=1,2\""},
+		{TextCell("  =1+1"), "'  =1+1"},     // spreadsheets skip the spaces
+		{TextCell("＝SUM(A1)"), "'＝SUM(A1)"}, // and read full-width signs
 		{TextCell("a,b"), `"a,b"`},
 		{TextCell(`say "hi"`), `"say ""hi"""`},
 		{TextCell("line1\nline2"), "\"line1\nline2\""},

@@ -71,7 +71,7 @@ func appendJSONCell(b []byte, c Cell) []byte {
 	case Int:
 		return strconv.AppendInt(b, c.i, 10)
 	case Money:
-		return appendJSONString(b, money.Pence(c.i).String())
+		return append(money.Pence(c.i).Append(append(b, '"')), '"') // digits, sign and point: nothing to escape
 	case Bool:
 		return strconv.AppendBool(b, c.b)
 	}
@@ -82,7 +82,9 @@ const hexDigits = "0123456789abcdef"
 
 // appendJSONString escapes like encoding/json without its HTML escaping
 // (files are not embedded in pages) and without allocating per value. The
-// text is valid UTF-8: cells are checked before they reach a sink.
+// text is valid UTF-8: cells are checked before they reach a sink. It is not
+// jsonx.AppendString, which writes RFC 8785's canonical form: an export may
+// be pasted into a script, so U+2028 and U+2029 are escaped here, never there.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); i++ {

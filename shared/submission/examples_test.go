@@ -11,19 +11,11 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
-func westWales(t *testing.T) *region.Region {
-	t.Helper()
-	rs, err := region.LoadFS(regions.FS)
+func westWales(tb testing.TB) *region.Region {
+	tb.Helper()
+	r, err := regions.Load("west-wales")
 	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := region.NewRegistry(rs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, ok := reg.Get("west-wales")
-	if !ok {
-		t.Fatal("west-wales not loaded")
+		tb.Fatal(err)
 	}
 	return r
 }

@@ -15,10 +15,8 @@ import (
 
 	"github.com/gowebpki/jcs"
 
-	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
-	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -69,23 +67,6 @@ func FuzzValidatePoolContributions(f *testing.F) {
 
 func FuzzValidateQuarterlyReturns(f *testing.F) {
 	fuzzValidate(f, fuzzKinds[submission.QuarterlyReturns])
-}
-
-func fuzzWestWales(tb testing.TB) *region.Region {
-	tb.Helper()
-	rs, err := region.LoadFS(regions.FS)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	reg, err := region.NewRegistry(rs...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r, ok := reg.Get("west-wales")
-	if !ok {
-		tb.Fatal("west-wales not loaded")
-	}
-	return r
 }
 
 func fuzzExample(tb testing.TB, name string) []byte {
@@ -150,7 +131,7 @@ func fuzzSeeds(example []byte) [][]byte {
 }
 
 func fuzzValidate(f *testing.F, fk fuzzKind) {
-	reg := fuzzWestWales(f)
+	reg := westWales(f)
 	partner, ok := reg.Partner(fk.partner)
 	if !ok {
 		f.Fatalf("west-wales has no partner %s", fk.partner)

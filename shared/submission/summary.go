@@ -13,8 +13,9 @@ import (
 type Summary struct {
 	Cells []SummaryCell `json:"cells,omitempty"`
 	Final bool          `json:"final,omitempty"`
-	// Actuals are a return's actual to date per line ("spend|discipline|area|category"
-	// or "income|...|source"): the next quarter's check that cumulative
+	// Actuals are a return's actual to date per line, keyed by lineKey
+	// ("spend|" or "income|", then discipline, area and category or source,
+	// each followed by NUL): the next quarter's check that cumulative
 	// figures do not fall reads them here, not from the document.
 	Actuals map[string]money.Pence `json:"actuals,omitempty"`
 }
