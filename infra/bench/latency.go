@@ -91,11 +91,15 @@ const (
 	warmup     = 300
 	rounds     = 7
 	roundCount = 500
+	// warmupJVM is the warm-up against the Java stand-in (DynamoDB Local),
+	// whose just-in-time compiler otherwise still speeds it up during the
+	// first request kinds' rounds, adding noise to their ratios.
+	warmupJVM = 1500
 )
 
-func alternate(client *http.Client, ours, floor, token string, tg target) (stats, stats) {
-	load(client, ours, token, tg, conc, warmup)
-	load(client, floor, token, tg, conc, warmup)
+func alternate(client *http.Client, ours, floor, token string, tg target, warm int) (stats, stats) {
+	load(client, ours, token, tg, conc, warm)
+	load(client, floor, token, tg, conc, warm)
 	var a, b []stats
 	for range rounds {
 		a = append(a, load(client, ours, token, tg, conc, roundCount))
@@ -147,7 +151,7 @@ func floor(v *auth.Verifier, rec *recorder, ops []op, status int, contentType st
 
 // compare measures each target on the service and on its floor, and returns
 // the table rows.
-func compare(ctx context.Context, a *app.App, rec *recorder, v *auth.Verifier, token string, targets []target) ([]string, error) {
+func compare(ctx context.Context, a *app.App, rec *recorder, v *auth.Verifier, token string, targets []target, warm int) ([]string, error) {
 	srv := httptest.NewServer(a.Handler)
 	defer srv.Close()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
@@ -172,7 +176,7 @@ func compare(ctx context.Context, a *app.App, rec *recorder, v *auth.Verifier, t
 			return nil, fmt.Errorf("%s: status %d: %s", tg.name, status, body)
 		}
 		fl := httptest.NewServer(floor(v, rec, ops, status, contentType, body))
-		ours, base := alternate(client, srv.URL, fl.URL, token, tg)
+		ours, base := alternate(client, srv.URL, fl.URL, token, tg, warm)
 		fl.Close()
 		if ours.errors+base.errors > 0 {
 			return nil, fmt.Errorf("%s: %d errors (ours), %d (floor)", tg.name, ours.errors, base.errors)

@@ -109,7 +109,7 @@ func embeddedLatency(rep *report) error {
 	if err != nil {
 		return err
 	}
-	body, err := latencyScenario(context.Background(), "embedded", s)
+	body, err := latencyScenario(context.Background(), "embedded", s, warmup)
 	if err != nil {
 		return err
 	}
@@ -143,15 +143,16 @@ func awsLatency(rep *report) error {
 	if err != nil {
 		return err
 	}
-	body, err := latencyScenario(ctx, "aws", s)
+	body, err := latencyScenario(ctx, "aws", s, warmupJVM)
 	if err != nil {
 		return err
 	}
-	rep.add("Request latency: the AWS adapters, on DynamoDB Local and MinIO", `The same requests and floor as above, over the DynamoDB and S3 adapters against the official
+	rep.add("Request latency: the AWS adapters, on DynamoDB Local and MinIO", fmt.Sprintf(`The same requests and floor as above, over the DynamoDB and S3 adapters against the official
 DynamoDB Local (Java, in memory) and MinIO on this machine's loopback: both stand-ins share the two
-cores with the service, the floor and the load generator.
+cores with the service, the floor and the load generator. Each request kind warms up with %d
+requests to each side rather than %d, so that the Java stand-in's compiler has settled.
 
-`+body)
+`, warmupJVM, warmup)+body)
 	return nil
 }
 

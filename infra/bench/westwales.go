@@ -155,7 +155,7 @@ func latencyTargets() []target {
 }
 
 // latencyScenario measures the targets on one backend.
-func latencyScenario(ctx context.Context, title string, s *served) (string, error) {
+func latencyScenario(ctx context.Context, title string, s *served, warm int) (string, error) {
 	if err := seedWestWales(ctx, s); err != nil {
 		return "", err
 	}
@@ -167,7 +167,7 @@ func latencyScenario(ctx context.Context, title string, s *served) (string, erro
 		if i >= 2 {
 			tok = rcu
 		}
-		r, err := compare(ctx, s.instance(tg), s.rec, s.v, tok, []target{tg})
+		r, err := compare(ctx, s.instance(tg), s.rec, s.v, tok, []target{tg}, warm)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", title, err)
 		}
