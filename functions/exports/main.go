@@ -5,16 +5,14 @@ package main
 
 import (
 	"context"
-	"fmt"
-	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 	"log/slog"
-	"net/url"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 )
 
 // builder is what the function needs of the service.
@@ -41,14 +39,5 @@ func build(ctx context.Context) (builder, error) {
 
 // handle builds each export whose job arrived; an error makes Lambda retry.
 func handle(ctx context.Context, svc builder, e events.S3Event) error {
-	for _, r := range e.Records {
-		key, err := url.QueryUnescape(r.S3.Object.Key)
-		if err != nil {
-			return fmt.Errorf("object key %q: %w", r.S3.Object.Key, err)
-		}
-		if err := svc.RunExport(ctx, key); err != nil {
-			return fmt.Errorf("export job %s: %w", key, err)
-		}
-	}
-	return nil
+	return awsapp.EachObject(ctx, e, func(ctx context.Context, _, key string) error { return svc.RunExport(ctx, key) })
 }

@@ -5,9 +5,7 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -41,15 +39,5 @@ type uploads interface {
 
 // handle processes each created object; an error makes Lambda retry the event.
 func handle(ctx context.Context, svc uploads, e events.S3Event) error {
-	for _, r := range e.Records {
-		// S3 event keys are URL-encoded (spaces as '+').
-		key, err := url.QueryUnescape(r.S3.Object.Key)
-		if err != nil {
-			return fmt.Errorf("object key %q: %w", r.S3.Object.Key, err)
-		}
-		if err := svc.UploadArrived(ctx, r.S3.Bucket.Name, key); err != nil {
-			return fmt.Errorf("upload %s: %w", key, err)
-		}
-	}
-	return nil
+	return awsapp.EachObject(ctx, e, svc.UploadArrived)
 }

@@ -17,15 +17,7 @@ func (h *handler) lockPeriod(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return h.idempotent(r, nil, false, func(*service.Claim) (*response, error) {
-		rec, created, err := h.svc.LockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"))
-		if err != nil {
-			return nil, err
-		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		return jsonResponse(status, rec), nil
+		return createdOrOK(h.svc.LockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period")))
 	})
 }
 
@@ -89,15 +81,7 @@ func (h *handler) giveConsent(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
-		rec, created, err := h.svc.GiveConsent(r.Context(), p, region, partner, consentValues(r), body)
-		if err != nil {
-			return nil, err
-		}
-		status := http.StatusOK
-		if created {
-			status = http.StatusCreated
-		}
-		return jsonResponse(status, rec), nil
+		return createdOrOK(h.svc.GiveConsent(r.Context(), p, region, partner, consentValues(r), body))
 	})
 }
 

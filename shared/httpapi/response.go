@@ -30,6 +30,18 @@ func jsonResponse(status int, v any) *response {
 	return &response{status: status, header: http.Header{"Content-Type": {"application/json"}}, body: body}
 }
 
+// createdOrOK answers a put-like operation: 201 when it made the record,
+// 200 when the record was already there.
+func createdOrOK[T any](rec T, created bool, err error) (*response, error) {
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		return jsonResponse(http.StatusCreated, rec), nil
+	}
+	return jsonResponse(http.StatusOK, rec), nil
+}
+
 func (res *response) send(w http.ResponseWriter) {
 	h := w.Header()
 	for k, vs := range res.header {
