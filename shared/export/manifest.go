@@ -65,7 +65,10 @@ func WriteManifest(w io.Writer, m Manifest) error {
 		return err
 	}
 	tree, _, err := jsonx.Decode(raw)
-	canon := jsonx.Canonical(tree)
+	if err != nil {
+		return err
+	}
+	canon, err := jsonx.Canonical(tree)
 	if err != nil {
 		return err
 	}

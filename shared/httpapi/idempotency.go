@@ -95,7 +95,9 @@ func validIdempotencyKey(k string) bool {
 func Fingerprint(method, path string, body []byte) string {
 	canon := body // not JSON: the request will be refused; its bytes identify it
 	if v, _, err := jsonx.Decode(body); err == nil {
-		canon = jsonx.Canonical(v)
+		if c, err := jsonx.Canonical(v); err == nil { // a decoded tree always has a canonical form
+			canon = c
+		}
 	}
 	sum := sha256.Sum256(canon)
 	return method + " " + path + " " + hex.EncodeToString(sum[:])

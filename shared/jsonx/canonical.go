@@ -1,7 +1,9 @@
 package jsonx
 
 import (
+	"encoding"
 	"encoding/json"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -9,14 +11,20 @@ import (
 	"unicode/utf8"
 )
 
-// Canonical writes a decoded value (Decode's tree) per RFC 8785: members
-// sorted by name in UTF-16 order, strings as JCS escapes them, numbers as
-// ECMAScript writes the IEEE 754 double they denote. It stands in for a JCS
-// library on the request path (idempotency fingerprints) because that one
-// compiles a regular expression at start, which a Lambda cold start pays for.
-func Canonical(v any) []byte { return appendCanonical(make([]byte, 0, 256), v) }
+// Canonical writes v per RFC 8785: members sorted by name in UTF-16 order,
+// strings as JCS escapes them, numbers as ECMAScript writes the IEEE 754
+// double they denote. v is a tree of map[string]any, []any, string,
+// json.Number, bool and nil, as Decode makes it; it may also hold int64
+// (written as an integer: the caller keeps it within ±2^53) and
+// encoding.TextMarshaler values such as money amounts, written as strings.
+// Anything else is an error rather than a guess. It stands in for a JCS
+// library on the request path (idempotency fingerprints, receipts) because
+// that one compiles a regular expression at start, which a Lambda cold
+// start pays for.
+func Canonical(v any) ([]byte, error) { return appendCanonical(make([]byte, 0, 1024), v) }
 
-func appendCanonical(b []byte, v any) []byte {
+func appendCanonical(b []byte, v any) ([]byte, error) {
+	var err error
 	switch x := v.(type) {
 	case map[string]any:
 		keys := make([]string, 0, len(x))
@@ -30,26 +38,40 @@ func appendCanonical(b []byte, v any) []byte {
 				b = append(b, ',')
 			}
 			b = append(AppendString(b, k), ':')
-			b = appendCanonical(b, x[k])
+			if b, err = appendCanonical(b, x[k]); err != nil {
+				return nil, err
+			}
 		}
-		return append(b, '}')
+		return append(b, '}'), nil
 	case []any:
 		b = append(b, '[')
 		for i, e := range x {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendCanonical(b, e)
+			if b, err = appendCanonical(b, e); err != nil {
+				return nil, err
+			}
 		}
-		return append(b, ']')
+		return append(b, ']'), nil
 	case string:
-		return AppendString(b, x)
+		return AppendString(b, x), nil
 	case json.Number:
-		return appendES6Number(b, string(x))
+		return appendES6Number(b, string(x)), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
 	case bool:
-		return strconv.AppendBool(b, x)
+		return strconv.AppendBool(b, x), nil
+	case nil:
+		return append(b, "null"...), nil
+	case encoding.TextMarshaler:
+		text, err := x.MarshalText()
+		if err != nil {
+			return nil, err
+		}
+		return AppendString(b, string(text)), nil
 	}
-	return append(b, "null"...)
+	return nil, fmt.Errorf("canonical JSON: unexpected %T", v)
 }
 
 // utf16Less orders strings by their UTF-16 code units, as RFC 8785 sorts

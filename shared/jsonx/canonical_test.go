@@ -35,8 +35,8 @@ func TestCanonicalAgreesWithJCS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := jsonx.Canonical(v); string(got) != string(want) {
-			t.Fatalf("%s:\n got %s\nwant %s", n, got, want)
+		if got, err := jsonx.Canonical(v); err != nil || string(got) != string(want) {
+			t.Fatalf("%s:\n got %s (%v)\nwant %s", n, got, err, want)
 		}
 	}
 }
@@ -55,8 +55,17 @@ func TestCanonicalOrdersNamesSharingALeadSurrogate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := jsonx.Canonical(v); string(got) != string(want) {
-			t.Fatalf("got %s\nwant %s", got, want)
+		if got, err := jsonx.Canonical(v); err != nil || string(got) != string(want) {
+			t.Fatalf("got %s (%v)\nwant %s", got, err, want)
+		}
+	}
+}
+
+// Values of no JSON type are refused, never written as a guess.
+func TestCanonicalRefusesOtherTypes(t *testing.T) {
+	for _, v := range []any{3.5, 7, struct{}{}, map[string]int{"a": 1}, []string{"x"}} {
+		if got, err := jsonx.Canonical(map[string]any{"v": v}); err == nil {
+			t.Errorf("%T accepted as %s", v, got)
 		}
 	}
 }

@@ -8,10 +8,11 @@ import (
 
 	"github.com/gowebpki/jcs"
 
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
-// The direct canonical writer agrees byte for byte with an independent RFC
+// The canonical writer (jsonx) agrees byte for byte with an independent RFC
 // 8785 implementation (marshal, then jcs.Transform) on random documents.
 func TestCanonicalAgreesWithJCS(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -49,7 +50,7 @@ func TestCanonicalAgreesWithJCS(t *testing.T) {
 	}
 	for i := range 2000 {
 		doc := map[string]any{"root": gen(0), "n": int64(i)}
-		got, err := Canonical(doc)
+		got, err := jsonx.Canonical(doc)
 		if err != nil {
 			t.Fatal(err)
 		}

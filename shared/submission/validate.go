@@ -89,7 +89,7 @@ func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
 	res := &Result{Errors: c.errors, Warnings: c.warnings}
 	if len(c.errors) == 0 {
 		res.Document = doc
-		if res.Canonical, err = Canonical(doc); err != nil {
+		if res.Canonical, err = jsonx.Canonical(doc); err != nil {
 			return nil, err
 		}
 		res.SHA256 = SHA256Hex(res.Canonical)
