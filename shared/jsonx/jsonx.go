@@ -40,23 +40,29 @@ func Decode(data []byte) (any, []Problem, error) {
 	if !utf8.Valid(data) {
 		return nil, nil, &SyntaxError{Msg: "the body is not valid UTF-8"}
 	}
-	if !json.Valid(data) && !validDeep(data) {
-		return nil, nil, syntaxError(data)
+	if !json.Valid(data) {
+		// One full parse says why, or that only the depth was refused.
+		var v any
+		if err := json.Unmarshal(data, &v); !tooDeep(err) || !validDeep(data) {
+			return nil, nil, syntaxError(data, err)
+		}
 	}
 	p := &parser{data: data}
 	v := p.value("", 0)
 	return v, p.problems, nil
 }
 
-// validDeep checks, by a token stream that has no depth limit, a body
-// encoding/json's validator refused only for nesting beyond 10,000 levels;
-// such a body is well-formed and refused later as too deep (422).
-func validDeep(data []byte) bool {
-	var v any
+// tooDeep reports encoding/json refusing a body for nesting beyond 10,000
+// levels, which is not a syntax error.
+func tooDeep(err error) bool {
 	var se *json.SyntaxError
-	if err := json.Unmarshal(data, &v); !errors.As(err, &se) || !strings.Contains(se.Error(), "exceeded max depth") {
-		return false
-	}
+	return errors.As(err, &se) && strings.Contains(se.Error(), "exceeded max depth")
+}
+
+// validDeep checks, by a token stream that has no depth limit, a body
+// encoding/json refused only for its depth; such a body is well-formed and
+// refused later as too deep (422).
+func validDeep(data []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	depth, values := 0, 0
 	for {
@@ -78,10 +84,9 @@ func validDeep(data []byte) bool {
 	}
 }
 
-// syntaxError explains why data is not one JSON value, with the offset.
-func syntaxError(data []byte) error {
-	var v any
-	err := json.Unmarshal(data, &v)
+// syntaxError explains, from encoding/json's err, why data is not one JSON
+// value, with the offset.
+func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
