@@ -12,7 +12,8 @@ import (
 // bytes mean exactly what encoding/json would write for the struct tags
 // (json_test.go compares the two).
 func (p *Position) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 1024+512*len(p.Cells))
+	// About 700 bytes a cell and 500 a partner: one allocation, no regrowth.
+	b := make([]byte, 0, 1024+768*len(p.Cells)+512*len(p.Partners))
 	b = append(b, `{"fund":`...)
 	b = jsonx.AppendString(b, p.Fund)
 	b = append(b, `,"financialYear":`...)

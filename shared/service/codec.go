@@ -97,16 +97,8 @@ func decodeRecord(data []byte) (VersionRecord, error) {
 }
 
 func (d *recordReader) summary() *submission.Summary {
-	s := &submission.Summary{Cells: make([]submission.SummaryCell, d.count())}
-	for i := range s.Cells {
-		c := &s.Cells[i]
-		d.str(&c.Discipline, &c.AreaCode)
-		c.Amount, c.Actual, c.Forecast = money.Pence(d.int()), money.Pence(d.int()), money.Pence(d.int())
-	}
-	if len(s.Cells) == 0 {
-		s.Cells = nil
-	}
-	s.Final = d.flag()
+	s := &submission.Summary{}
+	s.Cells, s.Final = d.cells()
 	if n := d.count(); n > 0 {
 		s.Actuals = make(map[string]money.Pence, n)
 		for range n {
@@ -147,6 +139,21 @@ func (w *recordWriter) flag(b bool) {
 type recordReader struct {
 	buf []byte
 	err error
+}
+
+// cells reads a summary's cells and its final flag, which come before its
+// actuals.
+func (d *recordReader) cells() ([]submission.SummaryCell, bool) {
+	cells := make([]submission.SummaryCell, d.count())
+	for i := range cells {
+		c := &cells[i]
+		d.str(&c.Discipline, &c.AreaCode)
+		c.Amount, c.Actual, c.Forecast = money.Pence(d.int()), money.Pence(d.int()), money.Pence(d.int())
+	}
+	if len(cells) == 0 {
+		cells = nil
+	}
+	return cells, d.flag()
 }
 
 func (d *recordReader) str(ps ...*string) {
@@ -234,8 +241,11 @@ func decodePositionRecord(data []byte) (positionRecord, error) {
 		d.int()
 	}
 	if d.flag() {
-		s := d.summary()
-		p.Cells, p.Final = s.Cells, s.Final
+		p.Cells, p.Final = d.cells()
+		for n := d.count(); n > 0; n-- { // the actuals: the position does not need them
+			d.skip(1)
+			d.int()
+		}
 	}
 	if d.err != nil || len(d.buf) != 0 {
 		return positionRecord{}, errRecordCodec

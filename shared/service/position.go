@@ -39,9 +39,13 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if err != nil {
 		return nil, err
 	}
-	key, sum := positionKey(reg.ID, f.ID, year, asAt), items.fingerprint()
-	if pos := s.positions.get(key, sum); pos != nil {
-		return pos, nil
+	var key string
+	var sum [sha256.Size]byte
+	if s.positions.enabled() {
+		key, sum = positionKey(reg.ID, f.ID, year, asAt), items.fingerprint()
+		if pos := s.positions.get(key, sum); pos != nil {
+			return pos, nil
+		}
 	}
 	in, err := items.input(f, year)
 	if err != nil {
@@ -122,7 +126,8 @@ func (items positionItems) fingerprint() [sha256.Size]byte {
 
 // input decodes the records into the position's input.
 func (items positionItems) input(f *region.Fund, year period.FinancialYear) (position.Input, error) {
-	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: map[string]bool{}}
+	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: make(map[string]bool, len(items.consents)),
+		Contributions: make([]position.Contribution, 0, len(items.contributions)), Returns: make([]position.Return, 0, len(items.returns))}
 	for _, it := range items.contributions {
 		rec, err := decodePositionRecord(it.Data)
 		if err != nil {
@@ -152,7 +157,7 @@ func (items positionItems) input(f *region.Fund, year period.FinancialYear) (pos
 }
 
 func contributionOf(r positionRecord) position.Contribution {
-	c := position.Contribution{Partner: r.Partner, Version: r.Version}
+	c := position.Contribution{Partner: r.Partner, Version: r.Version, Lines: make([]position.Line, 0, len(r.Cells))}
 	for _, cell := range r.Cells {
 		c.Lines = append(c.Lines, position.Line{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Amount: cell.Amount})
 	}
@@ -161,7 +166,8 @@ func contributionOf(r positionRecord) position.Contribution {
 
 func returnOf(r positionRecord) (position.Return, error) {
 	q, err := period.ParseQuarter(r.KeyValues[1])
-	ret := position.Return{Partner: r.Partner, Quarter: q, Version: r.Version, SignedOff: r.SignedOff, Final: r.Final}
+	ret := position.Return{Partner: r.Partner, Quarter: q, Version: r.Version, SignedOff: r.SignedOff, Final: r.Final,
+		Lines: make([]position.ReturnLine, 0, len(r.Cells))}
 	for _, cell := range r.Cells {
 		ret.Lines = append(ret.Lines, position.ReturnLine{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Actual: cell.Actual, Forecast: cell.Forecast})
 	}

@@ -46,6 +46,10 @@ func positionKey(regionID, fundID string, year period.FinancialYear, asAt *perio
 	return k
 }
 
+// enabled reports whether the cache keeps anything (else there is no need
+// to fingerprint the records).
+func (c *positionCache) enabled() bool { return c.size > 0 }
+
 func (c *positionCache) get(key string, sum [sha256.Size]byte) *position.Position {
 	c.mu.Lock()
 	defer c.mu.Unlock()
