@@ -14,14 +14,19 @@ import (
 //go:embed *.json
 var FS embed.FS
 
-// Load reads one embedded region by its id (tests and tools); the region
-// is checked as the service checks every region at start.
-func Load(id string) (*region.Region, error) {
+// Registry reads every embedded region (tests and tools), checked as the
+// service checks them at start.
+func Registry() (*region.Registry, error) {
 	rs, err := region.LoadFS(FS)
 	if err != nil {
 		return nil, err
 	}
-	reg, err := region.NewRegistry(rs...)
+	return region.NewRegistry(rs...)
+}
+
+// Load reads one embedded region by its id.
+func Load(id string) (*region.Region, error) {
+	reg, err := Registry()
 	if err != nil {
 		return nil, err
 	}

@@ -7,10 +7,6 @@ package auth_test
 
 import (
 	"bufio"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -28,10 +24,8 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
-	"github.com/regional-data-exchange/rdx/shared/region"
 )
 
 // Bounds of one refused verification. Tokens over auth.MaxTokenBytes are
@@ -47,51 +41,6 @@ const (
 	// well under a millisecond without the race detector.
 	maxAveragePerToken = 50 * time.Millisecond
 )
-
-// tbKeys is newKeys for any testing.TB (fuzz targets included).
-func tbKeys(tb testing.TB) keys {
-	tb.Helper()
-	rk, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	x, y := make([]byte, 32), make([]byte, 32)
-	ek.X.FillBytes(x)
-	ek.Y.FillBytes(y)
-	set := map[string]any{"keys": []map[string]string{
-		{"kty": "RSA", "kid": "rsa-1", "alg": "RS256", "use": "sig", "n": b64(rk.N.Bytes()), "e": b64(big.NewInt(int64(rk.E)).Bytes())},
-		{"kty": "EC", "kid": "ec-1", "alg": "ES256", "use": "sig", "crv": "P-256", "x": b64(x), "y": b64(y)},
-	}}
-	j, _ := json.Marshal(set)
-	return keys{rsa: rk, ec: ek, jwks: j}
-}
-
-func tbRegistry(tb testing.TB) *region.Registry {
-	tb.Helper()
-	rs, err := region.LoadFS(regions.FS)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	reg, err := region.NewRegistry(rs...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return reg
-}
-
-// tbVerifier is verifier for any testing.TB.
-func tbVerifier(tb testing.TB, k keys) *auth.Verifier {
-	tb.Helper()
-	src, err := auth.StaticKeys(k.jwks)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return auth.NewVerifier(src, issuer, audience, tbRegistry(tb))
-}
 
 // tbSign signs claims with extra header parameters.
 func tbSign(tb testing.TB, m jwt.SigningMethod, header map[string]any, key any, c jwt.MapClaims) string {
@@ -324,8 +273,8 @@ func asn1ECDSA(r, s *big.Int) ([]byte, error) {
 // TestTokenAttacks refuses every attack with a 401 and bounded cost, and
 // never fetches a URL a token names.
 func TestTokenAttacks(t *testing.T) {
-	k, attacker := tbKeys(t), tbKeys(t)
-	v := tbVerifier(t, k)
+	k, attacker := newKeys(t), newKeys(t)
+	v := verifier(t, k)
 	srv, hits := hitCounter(t, []byte(`{"keys":[`+string(attackerPublicJWK(attacker))+`]}`))
 
 	// The untouched token verifies: the attacks below fail for their own reason.
@@ -385,14 +334,14 @@ func costPerRun(runs int, fn func()) (uint64, time.Duration) {
 // of unknown kids refetches the set at most once, and URLs in tokens are
 // still never fetched.
 func TestRemoteKeysAttacks(t *testing.T) {
-	k, attacker := tbKeys(t), tbKeys(t)
+	k, attacker := newKeys(t), newKeys(t)
 	issuerSrv, issuerHits := hitCounter(t, k.jwks)
 	attackerSrv, attackerHits := hitCounter(t, []byte(`{"keys":[`+string(attackerPublicJWK(attacker))+`]}`))
 	src, err := auth.RemoteKeys(t.Context(), issuerSrv.URL+"/jwks.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := auth.NewVerifier(src, issuer, audience, tbRegistry(t))
+	v := auth.NewVerifier(src, issuer, audience, registry(t))
 	if _, err := v.Verify(t.Context(), tbSign(t, jwt.SigningMethodES256, map[string]any{"kid": "ec-1"}, k.ec, claims(nil))); err != nil {
 		t.Fatalf("a valid token is refused: %v", err)
 	}

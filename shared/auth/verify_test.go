@@ -34,10 +34,21 @@ type keys struct {
 func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // newKeys makes an RSA and an EC key and the JWK set that publishes them.
-func newKeys(t *testing.T) keys {
-	t.Helper()
-	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
-	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+func newKeys(tb testing.TB) keys {
+	tb.Helper()
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return keysOf(rk, ek)
+}
+
+// keysOf publishes the two keys in a JWK set, as kids rsa-1 and ec-1.
+func keysOf(rk *rsa.PrivateKey, ek *ecdsa.PrivateKey) keys {
 	x, y := make([]byte, 32), make([]byte, 32)
 	ek.X.FillBytes(x)
 	ek.Y.FillBytes(y)
@@ -49,21 +60,22 @@ func newKeys(t *testing.T) keys {
 	return keys{rsa: rk, ec: ek, jwks: j}
 }
 
-func verifier(t *testing.T, k keys) *auth.Verifier {
-	t.Helper()
-	rs, err := region.LoadFS(regions.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reg, err := region.NewRegistry(rs...)
-	if err != nil {
-		t.Fatal(err)
-	}
+func verifier(tb testing.TB, k keys) *auth.Verifier {
+	tb.Helper()
 	src, err := auth.StaticKeys(k.jwks)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return auth.NewVerifier(src, issuer, audience, reg)
+	return auth.NewVerifier(src, issuer, audience, registry(tb))
+}
+
+func registry(tb testing.TB) *region.Registry {
+	tb.Helper()
+	reg, err := regions.Registry()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return reg
 }
 
 func claims(mod func(c jwt.MapClaims)) jwt.MapClaims {
@@ -76,17 +88,13 @@ func claims(mod func(c jwt.MapClaims)) jwt.MapClaims {
 	return c
 }
 
-func sign(t *testing.T, m jwt.SigningMethod, kid string, key any, c jwt.MapClaims) string {
-	t.Helper()
-	tok := jwt.NewWithClaims(m, c)
+func sign(tb testing.TB, m jwt.SigningMethod, kid string, key any, c jwt.MapClaims) string {
+	tb.Helper()
+	var header map[string]any
 	if kid != "" {
-		tok.Header["kid"] = kid
+		header = map[string]any{"kid": kid}
 	}
-	s, err := tok.SignedString(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return tbSign(tb, m, header, key, c)
 }
 
 func TestRS256AndES256TokensFromTheJWKSet(t *testing.T) {
@@ -171,9 +179,7 @@ func TestDevKeyTokensVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, _ := region.LoadFS(regions.FS)
-	reg, _ := region.NewRegistry(rs...)
-	v := auth.NewVerifier(src, auth.DevIssuer, auth.DevAudience, reg)
+	v := auth.NewVerifier(src, auth.DevIssuer, auth.DevAudience, registry(t))
 	tok, err := dev.Mint(auth.TokenSpec{Subject: "s", Region: auth.AllRegions, Scopes: auth.DefaultScopes(auth.AllRegions, ""), TTL: time.Minute}, time.Now())
 	if err != nil {
 		t.Fatal(err)
