@@ -1,8 +1,6 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,8 +12,6 @@ import (
 
 	"github.com/regional-data-exchange/rdx/infra/standins"
 	"github.com/regional-data-exchange/rdx/shared/auth"
-	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
-	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
 func TestMain(m *testing.M) { standins.Main(m) }
@@ -24,16 +20,8 @@ func TestMain(m *testing.M) { standins.Main(m) }
 // configuration, clients) at DynamoDB Local and MinIO.
 func standInEnv(t *testing.T) *auth.DevKey {
 	t.Helper()
-	ddb, minio := standins.DynamoDB(t), standins.MinIO(t)
-	suffix := make([]byte, 4)
-	rand.Read(suffix)
-	table, bucket := "rdx-lambda-"+hex.EncodeToString(suffix), "rdx-lambda-"+hex.EncodeToString(suffix)
-	if err := dynamostore.CreateTable(t.Context(), dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), table); err != nil {
-		t.Fatal(err)
-	}
-	if err := s3blob.CreateBucket(t.Context(), s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), bucket); err != nil {
-		t.Fatal(err)
-	}
+	ddb, minio, table := standins.TableAndBucket(t, "rdx-lambda-")
+	bucket := table
 	key := auth.NewDevKey()
 	for k, v := range map[string]string{
 		"TABLE_NAME": table, "SUBMISSIONS_BUCKET": bucket, "UPLOADS_BUCKET": bucket, "EXPORTS_BUCKET": bucket,

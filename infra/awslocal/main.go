@@ -46,8 +46,8 @@ func run() error {
 	}
 	defer minio.Stop()
 	clients := awsapp.Clients{
-		DynamoDB: dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region),
-		S3:       s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region),
+		DynamoDB: standins.DynamoClient(ddb.Endpoint),
+		S3:       standins.S3Client(minio.Endpoint),
 	}
 	if err := provision(ctx, clients); err != nil {
 		return err

@@ -131,8 +131,7 @@ func awsLatency(rep *report) error {
 	}
 	defer minio.Stop()
 	ctx := context.Background()
-	dc := dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
-	sc := s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
+	dc, sc := standins.DynamoClient(ddb.Endpoint), standins.S3Client(minio.Endpoint)
 	if err := dynamostore.CreateTable(ctx, dc, "rdx-bench"); err != nil {
 		return err
 	}

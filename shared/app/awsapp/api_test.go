@@ -1,8 +1,6 @@
 package awsapp_test
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -22,20 +20,10 @@ func TestAPIOnAWSAdapters(t *testing.T) {
 }
 
 func awsBackend(t *testing.T) apitest.Backend {
-	ddb, minio := standins.DynamoDB(t), standins.MinIO(t)
-	suffix := make([]byte, 6)
-	rand.Read(suffix)
-	name := "rdx-api-" + hex.EncodeToString(suffix)
+	ddb, minio, name := standins.TableAndBucket(t, "rdx-api-")
 	open := func(t *testing.T) apitest.Backend {
-		dc := dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
-		sc := s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
-		return apitest.Backend{Table: dynamostore.New(dc, name), Blobs: s3blob.New(sc, s3.NewPresignClient(sc), name)}
-	}
-	if err := dynamostore.CreateTable(t.Context(), dynamostore.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), name); err != nil {
-		t.Fatal(err)
-	}
-	if err := s3blob.CreateBucket(t.Context(), s3blob.NewLocalClient(minio.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), name); err != nil {
-		t.Fatal(err)
+		sc := standins.S3Client(minio.Endpoint)
+		return apitest.Backend{Table: dynamostore.New(standins.DynamoClient(ddb.Endpoint), name), Blobs: s3blob.New(sc, s3.NewPresignClient(sc), name)}
 	}
 	b := open(t)
 	var reopen func(t *testing.T) apitest.Backend

@@ -34,7 +34,7 @@ func TestMain(m *testing.M) { standins.Main(m) }
 func minioClient(t *testing.T) *s3.Client {
 	t.Helper()
 	srv := standins.MinIO(t)
-	return s3blob.NewLocalClient(srv.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
+	return standins.S3Client(srv.Endpoint)
 }
 
 // newBucketStore returns a store over a bucket of its own, so no test can

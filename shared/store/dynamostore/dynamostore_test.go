@@ -26,7 +26,7 @@ func TestMain(m *testing.M) { standins.Main(m) }
 func localTable(t *testing.T) (*dynamostore.Table, *dynamoapi.Client, string) {
 	t.Helper()
 	srv := standins.DynamoDB(t)
-	client := dynamostore.NewLocalClient(srv.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
+	client := standins.DynamoClient(srv.Endpoint)
 	name := "rdx-test-" + strings.ToLower(rand.Text())
 	if err := dynamostore.CreateTable(t.Context(), client, name); err != nil {
 		t.Fatal(err)

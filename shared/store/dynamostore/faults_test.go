@@ -237,7 +237,7 @@ func retries(attempts int) func(*dynamoapi.Options) {
 func proxiedEnvs(t *testing.T, attempts int) (faulty, clean *apitest.Env, p *proxy) {
 	t.Helper()
 	srv := standins.DynamoDB(t)
-	direct := dynamostore.NewLocalClient(srv.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region)
+	direct := standins.DynamoClient(srv.Endpoint)
 	name := "rdx-faults-" + strings.ToLower(rand.Text())
 	if err := dynamostore.CreateTable(t.Context(), direct, name); err != nil {
 		t.Fatal(err)
@@ -247,7 +247,7 @@ func proxiedEnvs(t *testing.T, attempts int) (faulty, clean *apitest.Env, p *pro
 		t.Fatal(err)
 	}
 	p = newProxy(t, srv.Endpoint)
-	via := dynamostore.NewLocalClient(p.url, standins.AccessKey, standins.SecretKey, standins.Region, retries(attempts))
+	via := standins.DynamoClient(p.url, retries(attempts))
 	faulty = apitest.NewEnv(t, apitest.Backend{Table: dynamostore.New(via, name), Blobs: blobs})
 	clean = apitest.NewEnv(t, apitest.Backend{Table: dynamostore.New(direct, name), Blobs: blobs})
 	return faulty, clean, p
