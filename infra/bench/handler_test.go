@@ -16,9 +16,6 @@ import (
 // network), on the service and on its floor: the part of the latency ratio
 // that is the service's own work.
 func BenchmarkHandlers(b *testing.B) {
-	if err := os.Chdir("../.."); err != nil { // the examples are read from the repository root
-		b.Fatal(err)
-	}
 	dir, _ := scratch()
 	defer os.RemoveAll(dir)
 	table, err := boltstore.Open(filepath.Join(dir, "rdx.db"))

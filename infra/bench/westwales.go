@@ -5,10 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
@@ -72,7 +71,7 @@ func (s *served) token(region, partner string) string {
 
 // example reads a shared example body.
 func example(name string) map[string]any {
-	b, err := os.ReadFile(filepath.Join("infra", "examples", name))
+	b, err := examples.Read(name)
 	if err != nil {
 		panic(err)
 	}

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"math/big"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
@@ -438,7 +437,7 @@ func TestTotalOverflowIsErrOverflow(t *testing.T) {
 // canonical rewrites an example as the service stores it: money as two-decimal strings.
 func canonical(t *testing.T, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", name))
+	raw, err := examples.Read(name)
 	if err != nil {
 		t.Fatal(err)
 	}

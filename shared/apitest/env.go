@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
@@ -204,7 +204,7 @@ func (e *Env) Put(path, token string, body []byte, header ...string) *Resp {
 // Example reads one of the shared example bodies.
 func Example(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(RepoRoot(), "infra", "examples", name))
+	b, err := examples.Read(name)
 	if err != nil {
 		t.Fatal(err)
 	}

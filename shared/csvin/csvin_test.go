@@ -6,8 +6,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
 	"github.com/regional-data-exchange/rdx/shared/region"
@@ -44,7 +43,7 @@ type where struct {
 	column string
 }
 
-var examples = []exampleCase{
+var exampleCases = []exampleCase{
 	{
 		purpose: pop, file: "population-assessment.json", partner: "ceredigion", kind: submission.PopulationAssessments,
 		key: [2]string{"W06000008", "2022"}, keyFields: []string{"areaCode", "assessmentYear"},
@@ -76,7 +75,7 @@ var examples = []exampleCase{
 
 func readExample(t *testing.T, ex exampleCase) map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", ex.file))
+	raw, err := examples.Read(ex.file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,7 +125,7 @@ func mustConvert(t *testing.T, p csvin.Purpose, in string) []byte {
 // The template, filled in as it comes, is the shared example: a partner
 // sending the CSV makes the same submission as one sending the JSON.
 func TestTemplateIsTheExample(t *testing.T) {
-	for _, ex := range examples {
+	for _, ex := range exampleCases {
 		t.Run(string(ex.purpose), func(t *testing.T) {
 			body := mustConvert(t, ex.purpose, string(csvin.TemplateCSV(ex.purpose)))
 			want := readExample(t, ex)
@@ -186,7 +185,7 @@ func canonical(t *testing.T, ex exampleCase, body []byte) []byte {
 }
 
 func TestLocate(t *testing.T) {
-	for _, ex := range examples {
+	for _, ex := range exampleCases {
 		t.Run(string(ex.purpose), func(t *testing.T) {
 			res := convert(t, ex.purpose, string(csvin.TemplateCSV(ex.purpose)), csvin.Limits{})
 			for ptr, want := range ex.wantAtPointers {
@@ -206,7 +205,7 @@ func TestLocate(t *testing.T) {
 
 // The validator's findings on the body come back to the cells they came from.
 func TestLocateValidatorFindings(t *testing.T) {
-	ex := examples[1]
+	ex := exampleCases[1]
 	rows := table(t, ex.purpose)
 	rows[3][3] = "bogus-category" // row 4, category
 	rows[10][6] = "purple"        // row 11, the rating's value
@@ -654,7 +653,7 @@ func TestTemplateXLSX(t *testing.T) {
 			for i := range shown {
 				shown[i] = pad(shown[i], len(want[0]))
 			}
-			ex := examples[slices.IndexFunc(examples, func(e exampleCase) bool { return e.purpose == p })]
+			ex := exampleCases[slices.IndexFunc(exampleCases, func(e exampleCase) bool { return e.purpose == p })]
 			got, wantDoc := canonical(t, ex, mustConvert(t, p, encode(shown))), canonical(t, ex, mustConvert(t, p, encode(want)))
 			if !bytes.Equal(got, wantDoc) {
 				t.Errorf("saved as CSV\n got %s\nwant %s", got, wantDoc)

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
@@ -128,7 +129,7 @@ func newFuzzHandler(tb testing.TB) (h http.Handler, alarms *alarmLog, token, oth
 // problem (application/problem+json) carrying the request's id.
 func FuzzHandlerPUT(f *testing.F) {
 	h, alarms, token, other := newFuzzHandler(f)
-	example, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", "quarterly-return.json"))
+	example, err := examples.Read("quarterly-return.json")
 	if err != nil {
 		f.Fatal(err)
 	}

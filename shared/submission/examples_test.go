@@ -2,8 +2,6 @@ package submission_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/regional-data-exchange/rdx/infra/regions"
@@ -35,10 +33,7 @@ func TestSharedExamplesAccepted(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", tc.file))
-			if err != nil {
-				t.Fatal(err)
-			}
+			body := example(t, tc.file)
 			p, _ := r.Partner(tc.partner)
 			key, fs := submission.ParseKey(tc.kind, tc.key, r, p)
 			if len(fs) > 0 {

@@ -6,8 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/gowebpki/jcs"
 
+	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -69,9 +68,9 @@ func FuzzValidateQuarterlyReturns(f *testing.F) {
 	fuzzValidate(f, fuzzKinds[submission.QuarterlyReturns])
 }
 
-func fuzzExample(tb testing.TB, name string) []byte {
+func example(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", name))
+	b, err := examples.Read(name)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -142,7 +141,7 @@ func fuzzValidate(f *testing.F, fk fuzzKind) {
 	if fk.kind == submission.QuarterlyReturns {
 		k, _ := submission.ParseKey(fk.kind, [2]string{"care-homes-older-people", "2018-19-Q1"}, reg, partner)
 		res, err := submission.Validate(context.Background(), &submission.Context{Region: reg, Partner: partner, Key: k},
-			bytes.Replace(fuzzExample(f, fk.example), []byte("2018-19-Q2"), []byte("2018-19-Q1"), 1))
+			bytes.Replace(example(f, fk.example), []byte("2018-19-Q2"), []byte("2018-19-Q1"), 1))
 		if err != nil || len(res.Errors) > 0 {
 			f.Fatalf("the example is not valid as Q1: %v %+v", err, res)
 		}
@@ -156,12 +155,12 @@ func fuzzValidate(f *testing.F, fk fuzzKind) {
 	}
 
 	for _, name := range []string{"population-assessment.json", "market-position-statement.json", "pool-contribution.json", "quarterly-return.json"} {
-		for _, body := range fuzzSeeds(fuzzExample(f, name)) {
+		for _, body := range fuzzSeeds(example(f, name)) {
 			f.Add(body, fk.key[0], fk.key[1])
 		}
 	}
 	// Path values ParseKey refuses or that shift the rules (Q4, Q1).
-	ex := fuzzExample(f, fk.example)
+	ex := example(f, fk.example)
 	for _, kv := range [][2]string{{"", ""}, {fk.key[0], ""}, {"x", fk.key[1]}, {fk.key[0], "2018-19-Q4"}, {fk.key[0], "2018-19-Q1"},
 		{fk.key[0], "2019-20-Q1"}, {fk.key[0], "2035-36-Q1"}, {fk.key[0], "2050"}, {fk.key[0], "02022"}, {fk.key[0], "2030-31"},
 		{"W06000010", fk.key[1]}, {"care-homes-learning-disabilities", fk.key[1]}, {fk.key[0] + "\x00", fk.key[1]}} {

@@ -143,15 +143,6 @@ var fixtures = map[string]fixture{
 		}},
 }
 
-func readExample(t *testing.T, file string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "infra", "examples", file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // fixtureDoc is a fixture's body, decoded for mutation.
 func fixtureDoc(t *testing.T, name string) jsonDoc {
 	t.Helper()
@@ -159,7 +150,7 @@ func fixtureDoc(t *testing.T, name string) jsonDoc {
 	if !ok {
 		t.Fatalf("no fixture %q", name)
 	}
-	d := decodeDoc(t, readExample(t, fx.file))
+	d := decodeDoc(t, example(t, fx.file))
 	if fx.adapt != nil {
 		fx.adapt(d)
 	}
@@ -953,7 +944,7 @@ func TestExampleFilesAsWritten(t *testing.T) {
 	for _, name := range []string{"qr", "pc", "pa", "mps"} {
 		t.Run(fixtures[name].file, func(t *testing.T) {
 			fx := fixtures[name]
-			r := runRequest(t, regs, fx, fx.key, readExample(t, fx.file), nil, nil)
+			r := runRequest(t, regs, fx, fx.key, example(t, fx.file), nil, nil)
 			if len(r.keyFindings)+len(r.res.Errors)+len(r.res.Warnings) > 0 {
 				t.Fatalf("key %v, errors %v, warnings %v", codes(r.keyFindings), codes(r.res.Errors), codes(r.res.Warnings))
 			}
@@ -1190,7 +1181,7 @@ func TestCanonicalForm(t *testing.T) {
 	regs := loadTestRegions(t)
 
 	t.Run("pool contribution canonical bytes are exactly RFC 8785", func(t *testing.T) {
-		res := validDoc(t, regs, "pc", readExample(t, "pool-contribution.json"))
+		res := validDoc(t, regs, "pc", example(t, "pool-contribution.json"))
 		want := `{"approvedBy":"Head of Finance, Adult Social Care","approvedOn":"2018-03-28","financialYear":"2018-19",` +
 			`"fundId":"care-homes-older-people","lines":[` +
 			`{"amount":"14250000.00","areaCode":"W06000010","description":"Residential and nursing placements, older people","discipline":"social-care","type":"cash"},` +
@@ -1205,7 +1196,7 @@ func TestCanonicalForm(t *testing.T) {
 	})
 
 	t.Run("quarterly return: sorted keys, no whitespace, money as two-decimal strings", func(t *testing.T) {
-		res := validDoc(t, regs, "qr", readExample(t, "quarterly-return.json"))
+		res := validDoc(t, regs, "qr", example(t, "quarterly-return.json"))
 		c := res.Canonical
 		checkSortedKeys(t, c)
 		again, err := jcs.Transform(c)
@@ -1289,7 +1280,7 @@ func TestCanonicalForm(t *testing.T) {
 	})
 
 	t.Run("reformatted and reordered equivalent body has the same canonical form and sha256", func(t *testing.T) {
-		res := validDoc(t, regs, "qr", readExample(t, "quarterly-return.json"))
+		res := validDoc(t, regs, "qr", example(t, "quarterly-return.json"))
 		// Same content: keys in another order, no key fields (from the path),
 		// money as numbers or differently written strings, the KPI as a
 		// string with a trailing zero, text with surrounding space, CRLF.
