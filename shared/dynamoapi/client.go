@@ -60,13 +60,12 @@ type Options struct {
 
 // Client calls DynamoDB. It is safe for concurrent use; make one per process.
 type Client struct {
-	o        Options
-	url      string
-	host     string
-	signer   *v4.Signer
-	mu       sync.Mutex
-	tokens   int // retry quota left; unused when o.RetryQuota < 0
-	maxToken int
+	o      Options
+	url    string
+	host   string
+	signer *v4.Signer
+	mu     sync.Mutex
+	tokens int // retry quota left, up to o.RetryQuota; unused when that is negative
 }
 
 // New makes a client.
@@ -89,7 +88,7 @@ func New(o Options) *Client {
 	u := strings.TrimRight(o.Endpoint, "/") + "/"
 	host := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
 	host = host[:strings.IndexByte(host, '/')]
-	return &Client{o: o, url: u, host: host, signer: v4.NewSigner(), tokens: o.RetryQuota, maxToken: o.RetryQuota}
+	return &Client{o: o, url: u, host: host, signer: v4.NewSigner(), tokens: o.RetryQuota}
 }
 
 // DefaultEndpoint is DynamoDB's regional endpoint.
@@ -237,7 +236,7 @@ func (c *Client) refund() {
 		return
 	}
 	c.mu.Lock()
-	c.tokens = min(c.tokens+1, c.maxToken)
+	c.tokens = min(c.tokens+1, c.o.RetryQuota)
 	c.mu.Unlock()
 }
 

@@ -15,16 +15,12 @@ const starts = "=+-@\t\r＝＋－＠"
 // Like reports text that would start a formula: spreadsheets skip leading
 // spaces (and line breaks) before looking.
 func Like(s string) bool {
-	_, size := First(s)
-	return size > 0
+	_, ok := First(s)
+	return ok
 }
 
-// First is the character that makes s formula-like and its size in bytes,
-// or size 0 when s is not.
-func First(s string) (rune, int) {
+// First is the character that makes s formula-like, if it is.
+func First(s string) (rune, bool) {
 	r, size := utf8.DecodeRuneInString(strings.TrimLeft(s, " \n"))
-	if size == 0 || !strings.ContainsRune(starts, r) {
-		return 0, 0
-	}
-	return r, size
+	return r, size > 0 && strings.ContainsRune(starts, r)
 }

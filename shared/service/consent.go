@@ -134,13 +134,3 @@ func (s *Service) lockRace(ctx context.Context, slice Slice, key submission.Key,
 	}
 	return apperr.New(apperr.Conflict, "The consent changed meanwhile; read it and try again.")
 }
-
-// consents reads every member's consent for a fund-year, by partner.
-func (s *Service) consents(ctx context.Context, regionID, fund, year string) (map[string]ConsentRecord, error) {
-	recs, err := decodeAll[ConsentRecord](ctx, s, store.Query{PK: regionPK(regionID), Prefix: consentPrefix(fund, year)})
-	out := make(map[string]ConsentRecord, len(recs))
-	for _, r := range recs {
-		out[r.Partner] = r
-	}
-	return out, err
-}
