@@ -12,9 +12,10 @@ package export
 
 import (
 	"fmt"
-	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/regional-data-exchange/rdx/shared/money"
 )
 
 // Format is the file format of an export.
@@ -145,7 +146,7 @@ func (c Cell) check(col Column) error {
 			return fmt.Errorf("column %q: text is not valid UTF-8", col.Name)
 		}
 	case Decimal:
-		if !isDecimal(c.s) {
+		if !money.PlainDecimal(c.s) { // every format writes it as is
 			return fmt.Errorf("column %q: %q is not a decimal", col.Name, c.s)
 		}
 	case Date:
@@ -154,23 +155,4 @@ func (c Cell) check(col Column) error {
 		}
 	}
 	return nil
-}
-
-// isDecimal accepts [-]digits[.digits], the form every format writes as is.
-func isDecimal(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasDot := strings.Cut(s, ".")
-	return allDigits(intPart) && (!hasDot || allDigits(frac))
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -49,6 +49,13 @@ func Parse(s string) (Pence, error) {
 	return Pence(v), nil
 }
 
+// PlainDecimal reports text of the form [-]digits[.digits] (no exponent, no
+// plus sign): how amounts and decimals are written.
+func PlainDecimal(s string) bool {
+	_, _, _, err := splitNumber(s)
+	return err == nil
+}
+
 // splitNumber checks the JSON-number-like form [-]digits[.digits] and splits it.
 func splitNumber(s string) (neg bool, intPart, frac string, err error) {
 	if mantissa, exp, ok := strings.Cut(strings.ToLower(s), "e"); ok {

@@ -335,3 +335,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainDecimal(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0": true, "612.40": true, "-1234.50": true, "007": true,
+		"": false, "-": false, "1.": false, ".5": false, "+1": false, "1e3": false, "1,000": false, "--1": false, " 1": false,
+	} {
+		if got := money.PlainDecimal(s); got != want {
+			t.Errorf("PlainDecimal(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
