@@ -42,7 +42,7 @@ func growthScenario(rep *report) error {
 quarterly returns: 20 submissions). Cost per submission staying level means cost grows linearly.
 
 The fund position grows with its fund's members: one fund of 4× members, mean of 20 reads, each
-read and computed (the service here keeps no computed positions).
+read and computed.
 
 | scale | members | submissions | position | per submission | vs 10× |
 | --- | ---: | ---: | ---: | ---: | ---: |

@@ -42,7 +42,7 @@ func BenchmarkHandlers(b *testing.B) {
 			r.Header.Set("Authorization", "Bearer "+tokens[i])
 			r.Header.Set("Content-Type", "application/json")
 			w := httptest.NewRecorder()
-			s.instance(tg).Handler.ServeHTTP(w, r)
+			s.app.Handler.ServeHTTP(w, r)
 			return w
 		}
 		var first *httptest.ResponseRecorder

@@ -27,8 +27,6 @@ type target struct {
 	method string
 	path   func(worker int) string
 	body   func(n int64) []byte
-	// computed: served by the instance that keeps no computed positions.
-	computed bool
 }
 
 // stats are one load run's figures.

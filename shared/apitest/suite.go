@@ -32,6 +32,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"the pooled fund position of a worked fund-year", testPosition},
 		{"position reads are bounded whatever the versions", testPositionReadsAreBounded},
 		{"the position follows every change to its records", testPositionFollowsEveryChange},
+		{"the position of records written before the fund-year partition", testPositionOfEarlierRecords},
 		{"periods lock and unlock", testLocks},
 		{"quarterly returns are signed off", testSignOff},
 		{"members give and withdraw consent to pool underspends", testConsentRoutes},

@@ -32,11 +32,8 @@ type Config struct {
 	CursorKey        []byte
 	// QueueExports hands export builds to the exports function (AWS).
 	QueueExports bool
-	// PositionCache is how many fund positions are kept computed (0: the
-	// service's default; negative: none, every read computes).
-	PositionCache int
-	Now           func() time.Time
-	Log           *slog.Logger
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // App is a built service.
@@ -108,7 +105,7 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 		log = slog.Default()
 	}
 	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
-		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, PositionCache: cfg.PositionCache, Now: cfg.Now, Log: log})
+		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, Now: cfg.Now, Log: log})
 	h := httpapi.NewHandler(httpapi.Deps{
 		Service: svc, Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, reg), Log: log, Extra: extra,
 	})

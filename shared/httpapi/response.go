@@ -15,15 +15,7 @@ type response struct {
 }
 
 func jsonResponse(status int, v any) *response {
-	var body []byte
-	var err error
-	if m, ok := v.(json.Marshaler); ok {
-		// Our own writers (the position) produce valid, compact JSON, tested
-		// against encoding/json: skip its re-checking of their output.
-		body, err = m.MarshalJSON()
-	} else {
-		body, err = json.Marshal(v)
-	}
+	body, err := json.Marshal(v)
 	if err != nil {
 		panic(err) // response types are plain data: cannot fail
 	}

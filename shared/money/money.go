@@ -112,17 +112,31 @@ func (p Pence) MarshalText() ([]byte, error) {
 	return []byte(p.String()), nil
 }
 
-// UnmarshalJSON reads a JSON number or string of pounds.
+// UnmarshalJSON reads a JSON number or string of pounds: any amount
+// MarshalText writes, so that a stored sum (a fund's cells add up past Max)
+// reads back exactly. The bound on what a partner may send is Parse's, which
+// the submission rules apply at the door.
 func (p *Pence) UnmarshalJSON(b []byte) error {
 	s := string(b)
 	if len(s) >= 2 && s[0] == '"' {
 		s = s[1 : len(s)-1]
 	}
-	v, err := Parse(s)
+	neg, intPart, frac, err := splitNumber(s)
 	if err != nil {
 		return err
 	}
-	*p = v
+	if len(frac) > 2 {
+		return ErrTooPrecise
+	}
+	digits := intPart + frac + strings.Repeat("0", 2-len(frac))
+	if neg {
+		digits = "-" + digits
+	}
+	v, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil {
+		return ErrOverflow
+	}
+	*p = Pence(v)
 	return nil
 }
 

@@ -146,7 +146,20 @@ func TestJSON(t *testing.T) {
 			t.Errorf("got %+v, %v", v, err)
 		}
 	})
-	t.Run("unmarshal refuses what Parse refuses", func(t *testing.T) {
+	t.Run("every amount written reads back, past the accepted maximum too", func(t *testing.T) {
+		for _, want := range []money.Pence{0, -5, money.Max, money.Max + 1, math.MaxInt64, math.MinInt64} {
+			b, _ := json.Marshal(want)
+			var got money.Pence
+			if err := json.Unmarshal(b, &got); err != nil || got != want {
+				t.Errorf("%s read back as %d, %v", b, got, err)
+			}
+		}
+		var p money.Pence
+		if err := json.Unmarshal([]byte(`"92233720368547758.08"`), &p); err == nil {
+			t.Errorf("an amount past int64 read as %d", p)
+		}
+	})
+	t.Run("unmarshal refuses malformed amounts", func(t *testing.T) {
 		var p money.Pence
 		for _, in := range []string{`1e3`, `"1.234"`, `"abc"`, `1.001`} {
 			if err := json.Unmarshal([]byte(in), &p); err == nil {

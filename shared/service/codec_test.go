@@ -1,9 +1,11 @@
 package service
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math/rand/v2"
-	"reflect"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,37 +41,64 @@ func randomRecord(rng *rand.Rand) VersionRecord {
 	return r
 }
 
-// Every record reads back as written, and means the same as its JSON.
-func TestRecordCodecRoundTrip(t *testing.T) {
+// Every record reads back as written, and is stored as JSON a person can
+// read (the DynamoDB console, a point-in-time-recovery export).
+func TestRecordRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for i := range 2000 {
 		r := randomRecord(rng)
-		got, err := decodeRecord(encodeRecord(r))
+		data := encodeRecord(r)
+		if !json.Valid(data) || data[0] != '{' {
+			t.Fatalf("case %d: stored form is not a JSON object: %q", i, data)
+		}
+		got, err := decodeRecord(data)
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		a, _ := json.Marshal(r)
-		b, _ := json.Marshal(got)
-		if string(a) != string(b) {
-			t.Fatalf("case %d:\n wrote %s\n  read %s", i, a, b)
+		if mustJSON(got) != mustJSON(r) {
+			t.Fatalf("case %d:\n wrote %s\n  read %s", i, mustJSON(r), mustJSON(got))
 		}
 	}
 }
 
-// A record stored as JSON still reads; a damaged one is an error, not a panic.
-func TestRecordCodecRefusesDamage(t *testing.T) {
-	r := randomRecord(rand.New(rand.NewPCG(1, 1)))
-	js, _ := json.Marshal(r)
-	if got, err := decodeRecord(js); err != nil || !reflect.DeepEqual(mustJSON(got), mustJSON(r)) {
-		t.Fatalf("JSON record: %v", err)
-	}
-	data := encodeRecord(r)
-	for cut := range len(data) {
-		if _, err := decodeRecord(data[:cut]); err == nil {
-			t.Errorf("a record cut to %d of %d bytes decoded", cut, len(data))
+// A stored record's money and figures are readable text in its JSON.
+func TestRecordIsReadable(t *testing.T) {
+	r := VersionRecord{Region: "r", Partner: "p", Kind: submission.QuarterlyReturns, KeyValues: [2]string{"f", "2019-20-Q1"}, Version: 3,
+		Summary: &submission.Summary{Cells: []submission.SummaryCell{{Discipline: "d", AreaCode: "a", Actual: 1234567}}}}
+	s := string(encodeRecord(r))
+	for _, want := range []string{`"partner":"p"`, `"version":3`, `"keyValues":["f","2019-20-Q1"]`, `"actual":"12345.67"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("stored record %s lacks %s", s, want)
 		}
 	}
-	if _, err := decodeRecord(append(append([]byte{}, data...), 0)); err == nil {
+}
+
+// Records written in the earlier binary form still read, as they were.
+func TestLegacyBinaryRecordsRead(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for i := range 2000 {
+		r := randomRecord(rng)
+		got, err := decodeRecord(encodeLegacy(r))
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if mustJSON(got) != mustJSON(r) {
+			t.Fatalf("case %d:\n wrote %s\n  read %s", i, mustJSON(r), mustJSON(got))
+		}
+	}
+}
+
+// A damaged record is an error, not a panic, in either form.
+func TestRecordRefusesDamage(t *testing.T) {
+	r := randomRecord(rand.New(rand.NewPCG(1, 1)))
+	for _, data := range [][]byte{encodeRecord(r), encodeLegacy(r)} {
+		for cut := range len(data) {
+			if _, err := decodeRecord(data[:cut]); err == nil {
+				t.Errorf("a record cut to %d of %d bytes decoded", cut, len(data))
+			}
+		}
+	}
+	if _, err := decodeRecord(append(encodeLegacy(r), 0)); err == nil {
 		t.Error("trailing bytes accepted")
 	}
 }
@@ -81,23 +110,84 @@ func mustJSON(v any) string {
 
 func FuzzDecodeRecord(f *testing.F) {
 	f.Add(encodeRecord(randomRecord(rand.New(rand.NewPCG(2, 3)))))
-	f.Add([]byte{recordFormat, 0xff, 0xff, 0xff, 0xff, 0x0f})
+	f.Add(encodeLegacy(randomRecord(rand.New(rand.NewPCG(2, 3)))))
+	f.Add([]byte{legacyRecordFormat, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		decodeRecord(data) // never panics, never allocates beyond its input's promise
+		decodePositionRecord(data)
 	})
 }
 
-// The position's partial read agrees with the whole record.
+// The position's partial read agrees with the whole record, in both forms.
 func TestPositionRecordAgrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	for i := range 2000 {
 		r := randomRecord(rng)
-		got, err := decodePositionRecord(encodeRecord(r))
-		if err != nil {
-			t.Fatalf("case %d: %v", i, err)
-		}
-		if mustJSON(got) != mustJSON(positionOf(r)) {
-			t.Fatalf("case %d:\n got %s\nwant %s", i, mustJSON(got), mustJSON(positionOf(r)))
+		for _, data := range [][]byte{encodeRecord(r), encodeLegacy(r)} {
+			got, err := decodePositionRecord(data)
+			if err != nil {
+				t.Fatalf("case %d: %v", i, err)
+			}
+			if mustJSON(got) != mustJSON(positionOf(r)) {
+				t.Fatalf("case %d:\n got %s\nwant %s", i, mustJSON(got), mustJSON(positionOf(r)))
+			}
 		}
 	}
+}
+
+// encodeLegacy writes the binary form records had before they were stored as
+// JSON, as the code of that time wrote it, so that the reader of old records
+// is tested against what is really in tables.
+func encodeLegacy(r VersionRecord) []byte {
+	buf := []byte{legacyRecordFormat}
+	str := func(ss ...string) {
+		for _, s := range ss {
+			buf = binary.AppendUvarint(buf, uint64(len(s)))
+			buf = append(buf, s...)
+		}
+	}
+	num := func(is ...int64) {
+		for _, i := range is {
+			buf = binary.AppendVarint(buf, i)
+		}
+	}
+	flag := func(b bool) {
+		if b {
+			buf = append(buf, 1)
+		} else {
+			buf = append(buf, 0)
+		}
+	}
+	str(r.Region, r.Partner, string(r.Kind), r.KeyValues[0], r.KeyValues[1])
+	num(int64(r.Version), r.ReceivedAt.UnixMilli())
+	str(r.ReceivedBy.Sub, r.ReceivedBy.Name, r.SHA256, r.RawSHA256, r.ReceiptID, r.RequestID)
+	num(r.FirstReceivedAt.UnixMilli(), int64(len(r.Warnings)))
+	for _, x := range r.Warnings {
+		str(x.Code, x.Message, x.Pointer)
+	}
+	flag(r.SignOff != nil)
+	if s := r.SignOff; s != nil {
+		str(s.Signatory, s.Role, s.By.Sub, s.By.Name)
+		num(s.At.UnixMilli())
+	}
+	flag(r.Summary != nil)
+	if s := r.Summary; s != nil {
+		num(int64(len(s.Cells)))
+		for _, c := range s.Cells {
+			str(c.Discipline, c.AreaCode)
+			num(int64(c.Amount), int64(c.Actual), int64(c.Forecast))
+		}
+		flag(s.Final)
+		keys := make([]string, 0, len(s.Actuals))
+		for k := range s.Actuals {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		num(int64(len(keys)))
+		for _, k := range keys {
+			str(k)
+			num(int64(s.Actuals[k]))
+		}
+	}
+	return buf
 }

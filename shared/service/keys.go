@@ -14,6 +14,7 @@ import (
 //
 //	P#{region}#{partner}   CUR#{kind}#{a}#{b}          the current version of a key (denormalised)
 //	                       VER#{kind}#{a}#{b}#{n:08}   every version, immutable but for sign-off
+//	F#{region}#{fund}#{fy} C#{partner}, Q#{partner}#{q} copies of the fund-year's current contributions and returns (fundyear.go)
 //	R#{region}             LOCK#{fund}#{period}        period locks (and other region records)
 //	A#{region}             {time}#{id}                 the region's audit trail
 //	AP#{region}#{partner}  {time}#{id}                 the same records, by partner

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -33,23 +34,29 @@ func lockedPeriods(key submission.Key) []string {
 
 // lockChecks refuses a key in a locked period (409 naming the lock), and
 // otherwise returns the transaction checks that keep it unlocked until the
-// write commits.
+// write commits. The periods' locks are read together.
 func (s *Service) lockChecks(ctx context.Context, region string, key submission.Key) ([]store.Op, error) {
+	periods := lockedPeriods(key)
+	items := make([]store.Item, len(periods))
+	errs := make([]error, len(periods))
+	var wg sync.WaitGroup
+	for i, p := range periods {
+		wg.Go(func() { items[i], errs[i] = s.table.Get(ctx, regionPK(region), lockSK(key.FundID, p)) })
+	}
+	wg.Wait()
 	var ops []store.Op
-	for _, p := range lockedPeriods(key) {
-		sk := lockSK(key.FundID, p)
-		it, err := s.table.Get(ctx, regionPK(region), sk)
-		if err == nil {
-			lock, derr := decode[LockRecord](it)
+	for i, p := range periods {
+		switch err := errs[i]; {
+		case err == nil:
+			lock, derr := decode[LockRecord](items[i])
 			if derr != nil {
 				return nil, storeErr(derr, "decode lock")
 			}
 			return nil, lockedError(lock)
-		}
-		if !isNotFound(err) {
+		case !isNotFound(err):
 			return nil, storeErr(err, "read lock")
 		}
-		ops = append(ops, store.CheckOp(regionPK(region), sk, store.IfNotExists()))
+		ops = append(ops, store.CheckOp(regionPK(region), lockSK(key.FundID, p), store.IfNotExists()))
 	}
 	return ops, nil
 }

@@ -1,12 +1,12 @@
 package service
 
 import (
+	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/period"
@@ -19,10 +19,8 @@ import (
 // FundPosition computes the pooled fund position of a fund-year as at a
 // quarter (nil: the latest with any return). It reads, per member, one
 // contribution record and one range of at most four return records, plus the
-// consents: a bounded number of store calls however many versions exist.
-// The position is computed again only when those records differ from the
-// last computation's (see positionCache); the one returned is shared, and
-// callers must not change it.
+// consents: a bounded number of store calls however many versions exist,
+// made together (see readPositionItems).
 func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
 	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
@@ -35,19 +33,7 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if !f.HasYear(year) {
 		return nil, paramError(submission.RuleParameterInvalid, "financialYear", fmt.Sprintf("%s does not run in %s.", f.ID, year))
 	}
-	items, err := s.readPositionItems(ctx, reg, f, year)
-	if err != nil {
-		return nil, err
-	}
-	var key string
-	var sum [sha256.Size]byte
-	if s.positions.enabled() {
-		key, sum = positionKey(reg.ID, f.ID, year, asAt), items.fingerprint()
-		if pos := s.positions.get(key, sum); pos != nil {
-			return pos, nil
-		}
-	}
-	in, err := items.input(f, year)
+	in, err := s.positionInput(ctx, reg, f, year)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +45,6 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if err != nil {
 		return nil, storeErr(err, "compute position")
 	}
-	s.positions.put(key, sum, pos)
 	return pos, nil
 }
 
@@ -79,49 +64,21 @@ type positionItems struct {
 	contributions, returns, consents []store.Item
 }
 
+// readPositionItems reads the fund-year's partition and the consents
+// together: one step, whatever the fund's size.
 func (s *Service) readPositionItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (positionItems, error) {
 	var items positionItems
-	collect := func(into *[]store.Item) func(store.Item) error {
-		return func(it store.Item) error { *into = append(*into, it); return nil }
-	}
-	for _, m := range f.Members {
-		pk := partnerPK(reg.ID, m)
-		it, err := s.table.Get(ctx, pk, "CUR#"+string(submission.PoolContributions)+"#"+f.ID+"#"+year.String())
-		switch {
-		case err == nil:
-			items.contributions = append(items.contributions, it)
-		case !isNotFound(err):
-			return items, storeErr(err, "read contribution")
-		}
-		q := store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + f.ID + "#" + year.String() + "-Q"}
-		if err := s.queryAll(ctx, q, collect(&items.returns)); err != nil {
-			return items, err
-		}
-	}
-	err := s.queryAll(ctx, store.Query{PK: regionPK(reg.ID), Prefix: consentPrefix(f.ID, year.String())}, collect(&items.consents))
-	return items, err
-}
-
-// fingerprint is a SHA-256 of every record's key and bytes, each group and
-// field length-prefixed: equal fingerprints mean the same records.
-func (items positionItems) fingerprint() [sha256.Size]byte {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	field := func(b []byte) {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(b)))])
-		h.Write(b)
-	}
-	for _, group := range [][]store.Item{items.contributions, items.returns, items.consents} {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(group)))])
-		for _, it := range group {
-			field([]byte(it.PK))
-			field([]byte(it.SK))
-			field(it.Data)
-		}
-	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sum
+	var fundErr, consentErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { items.contributions, items.returns, fundErr = s.fundYearItems(ctx, reg, f, year) })
+	wg.Go(func() {
+		consentErr = s.queryAll(ctx, store.Query{PK: regionPK(reg.ID), Prefix: consentPrefix(f.ID, year.String())}, func(it store.Item) error {
+			items.consents = append(items.consents, it)
+			return nil
+		})
+	})
+	wg.Wait()
+	return items, cmp.Or(fundErr, consentErr)
 }
 
 // input decodes the records into the position's input.

@@ -53,14 +53,11 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 }
 
 func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slice, key submission.Key, match etagMatch, form submission.Values) (*Version, bool, error) {
-	locks, err := s.lockChecks(ctx, slice.Region.ID, key)
-	if err != nil {
-		return nil, false, err
-	}
-	cur, exists, err := s.current(ctx, slice, key)
+	st := s.readKeyState(ctx, slice, key)
+	locks, cur, exists := st.locks, st.cur, st.exists
 	switch {
-	case err != nil:
-		return nil, false, err
+	case st.err != nil:
+		return nil, false, st.err
 	case !exists:
 		return nil, false, notFound(key)
 	case !match(cur.Version, exists):
@@ -83,6 +80,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 		// The version itself records its sign-off; it had never been signed (item version 1).
 		store.PutOp(store.Item{PK: pk, SK: versionSK(key, cur.Version), Version: 2, Data: data}, store.IfVersion(1)),
 	}
+	ops = append(ops, fundCopyOps(slice.Region.ID, slice.Partner.ID, key, int64(cur.Version), data)...)
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{ID: newID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
 		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,

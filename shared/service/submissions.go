@@ -1,9 +1,11 @@
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -72,22 +74,20 @@ func (p retryPolicy) wait(ctx context.Context, attempt int) error {
 }
 
 // PutSubmission validates a body and stores it as the key's next version,
-// checking in api.md's order: slice, parse, validation, lock, If-Match,
-// unchanged content, write.
+// answering in api.md's order: slice, parse, validation, lock, If-Match,
+// unchanged content, write. The store is reached in three steps, each of
+// calls made together: the reads (locks, current version, and what
+// validation needs), then the raw body and the document, then the one
+// transaction.
 func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, error) {
 	slice, err := s.AuthorizeSlice(r.Principal, r.Region, r.Partner, WriteSlice)
 	if err != nil {
 		return nil, err
 	}
-	key, res, match, err := s.validatePut(ctx, slice, r)
-	if err != nil {
+	w := &write{s: s, r: r, slice: slice}
+	if err := w.prepare(ctx); err != nil {
 		return nil, err
 	}
-	summary, err := submission.Summarize(key.Kind, res.Document)
-	if err != nil {
-		return nil, apperr.Wrap(apperr.Invalid, err, "The figures overflow when added up.")
-	}
-	w := &write{s: s, r: r, slice: slice, key: key, res: res, match: match, summary: summary}
 	for attempt := 0; ; attempt++ {
 		out, retry, err := w.attempt(ctx)
 		if !retry {
@@ -102,20 +102,48 @@ func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, 
 	}
 }
 
-// validatePut runs every check that needs no knowledge of the current
-// version, reporting every failing field at once.
-func (s *Service) validatePut(ctx context.Context, slice Slice, r PutRequest) (submission.Key, *submission.Result, etagMatch, error) {
-	key, findings := submission.ParseKey(r.Kind, r.KeyValues, slice.Region, slice.Partner)
+// prepare validates the body while the key's stored state is read: the
+// reads' answers are used only once the body has passed, and a body that
+// fails stops them.
+func (w *write) prepare(ctx context.Context) error {
+	key, findings := submission.ParseKey(w.r.Kind, w.r.KeyValues, w.slice.Region, w.slice.Partner)
+	w.key = key
+	if len(findings) > 0 { // no key to read: report the key with the body's errors
+		return w.validate(ctx, findings)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var st keyState
+	var verr error
+	var wg sync.WaitGroup
+	wg.Go(func() { st = w.s.readKeyState(rctx, w.slice, key) })
+	wg.Go(func() {
+		if verr = w.validate(ctx, nil); verr != nil {
+			cancel()
+		}
+	})
+	wg.Wait()
+	if verr != nil {
+		return verr
+	}
+	w.state = &st
+	return nil
+}
+
+// validate runs every check that needs no knowledge of the current
+// version, reporting every failing field at once, and derives the summary.
+func (w *write) validate(ctx context.Context, findings []submission.Finding) error {
+	s, slice, r := w.s, w.slice, w.r
 	bad := map[string]bool{}
 	for _, f := range findings {
 		bad[f.Parameter] = true
 	}
-	vc := &submission.Context{Region: slice.Region, Partner: slice.Partner, Key: key, BadParams: bad,
-		PreviousReturn:   s.previousReturn(slice, key),
+	vc := &submission.Context{Region: slice.Region, Partner: slice.Partner, Key: w.key, BadParams: bad,
+		PreviousReturn:   s.previousReturn(slice, w.key),
 		DocumentAccepted: s.documentAccepted(slice)}
 	res, err := submission.Validate(ctx, vc, r.Body)
 	if err != nil {
-		return key, nil, nil, err
+		return err
 	}
 	fields := submission.FieldErrors(append(findings, res.Errors...))
 	match, ok := parseIfMatch(r.IfMatch)
@@ -123,9 +151,35 @@ func (s *Service) validatePut(ctx context.Context, slice Slice, r PutRequest) (s
 		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchInvalid.Code, Header: "If-Match", Message: submission.RuleIfMatchInvalid.Message})
 	}
 	if len(fields) > 0 {
-		return key, nil, nil, apperr.Validation(fields)
+		return apperr.Validation(fields)
 	}
-	return key, res, match, nil
+	summary, err := submission.Summarize(w.key.Kind, res.Document)
+	if err != nil {
+		return apperr.Wrap(apperr.Invalid, err, "The figures overflow when added up.")
+	}
+	w.res, w.match, w.summary = res, match, summary
+	return nil
+}
+
+// keyState is what the store says of a key before a write: the checks that
+// keep its periods unlocked, and its current version.
+type keyState struct {
+	locks  []store.Op
+	cur    VersionRecord
+	exists bool
+	err    error // a locked period first, then any failure to read
+}
+
+// readKeyState reads a key's locks and current version together.
+func (s *Service) readKeyState(ctx context.Context, slice Slice, key submission.Key) keyState {
+	var st keyState
+	var lockErr, curErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { st.locks, lockErr = s.lockChecks(ctx, slice.Region.ID, key) })
+	wg.Go(func() { st.cur, st.exists, curErr = s.current(ctx, slice, key) })
+	wg.Wait()
+	st.err = cmp.Or(lockErr, curErr)
+	return st
 }
 
 // write is one PUT's state across its attempts.
@@ -138,20 +192,25 @@ type write struct {
 	match       etagMatch
 	summary     *submission.Summary
 	blobsStored bool
+	// state is the first attempt's reading of the key, made during
+	// validation; later attempts read again.
+	state *keyState
 }
 
 // attempt runs the checks that depend on the store, then the transaction.
 // retry is true when another writer got in first: everything is checked again.
 func (w *write) attempt(ctx context.Context) (out *PutResult, retry bool, err error) {
 	s := w.s
-	locks, err := s.lockChecks(ctx, w.slice.Region.ID, w.key)
-	if err != nil {
-		return nil, false, err
+	st := w.state
+	if st == nil {
+		fresh := s.readKeyState(ctx, w.slice, w.key)
+		st = &fresh
 	}
-	cur, exists, err := s.current(ctx, w.slice, w.key)
-	if err != nil {
-		return nil, false, err
+	w.state = nil
+	if st.err != nil {
+		return nil, false, st.err
 	}
+	locks, cur, exists := st.locks, st.cur, st.exists
 	if w.match != nil && !w.match(cur.Version, exists) {
 		return nil, false, preconditionFailed(cur.Version, exists)
 	}
@@ -184,16 +243,25 @@ func (w *write) attempt(ctx context.Context) (out *PutResult, retry bool, err er
 }
 
 // storeBlobs writes the raw body and the canonical document, content-addressed,
-// before the transaction that references them.
+// together, before the transaction that references them.
 func (w *write) storeBlobs(ctx context.Context) error {
 	if w.blobsStored {
 		return nil
 	}
-	if err := blob.PutBytes(ctx, w.s.blobs, rawBlob(submission.SHA256Hex(w.r.Body)), w.r.Body, "application/json"); err != nil {
-		return storeErr(err, "store raw body")
+	var rawErr, docErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		rawErr = blob.PutBytes(ctx, w.s.blobs, rawBlob(submission.SHA256Hex(w.r.Body)), w.r.Body, "application/json")
+	})
+	wg.Go(func() {
+		docErr = blob.PutBytes(ctx, w.s.blobs, documentBlob(w.res.SHA256), w.res.Canonical, "application/json")
+	})
+	wg.Wait()
+	if rawErr != nil {
+		return storeErr(rawErr, "store raw body")
 	}
-	if err := blob.PutBytes(ctx, w.s.blobs, documentBlob(w.res.SHA256), w.res.Canonical, "application/json"); err != nil {
-		return storeErr(err, "store document")
+	if docErr != nil {
+		return storeErr(docErr, "store document")
 	}
 	w.blobsStored = true
 	return nil
@@ -224,6 +292,7 @@ func (w *write) versionOps(ctx context.Context, cur VersionRecord, exists bool, 
 		store.PutOp(store.Item{PK: pk, SK: versionSK(w.key, n), Version: 1, Data: data}, store.IfNotExists()),
 		store.PutOp(store.Item{PK: pk, SK: currentSK(w.key), Version: int64(n), Data: data}, curCond),
 	}
+	ops = append(ops, fundCopyOps(rec.Region, rec.Partner, w.key, int64(n), data)...)
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{
 		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,

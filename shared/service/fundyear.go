@@ -1,0 +1,191 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// The fund-year partition F#{region}#{fund}#{year} holds a copy of every
+// member's current contribution (C#{partner}) and quarterly returns
+// (Q#{partner}#{quarter}) of that fund-year, so that the fund position, read
+// far more often than returns are written, is one query of one partition
+// however many members the fund has, instead of two reads per member.
+//
+// A copy is written in the same transaction as the current record it copies
+// (a new version, a sign-off), so it always equals it. Records written before
+// the partition existed are copied in once, by the first position read that
+// finds the partition without its marker (indexFundYear).
+const fundYearMarker = "INDEXED"
+
+func fundYearPK(region, fund string, year period.FinancialYear) string {
+	return "F#" + region + "#" + fund + "#" + year.String()
+}
+
+// fundCopy is where a key's current record is copied, if it is a fund kind.
+func fundCopy(region, partner string, key submission.Key) (pk, sk string, ok bool) {
+	switch key.Kind {
+	case submission.PoolContributions:
+		return fundYearPK(region, key.FundID, key.FinancialYear), "C#" + partner, true
+	case submission.QuarterlyReturns:
+		return fundYearPK(region, key.FundID, key.Quarter.Year), "Q#" + partner + "#" + key.Quarter.String(), true
+	}
+	return "", "", false
+}
+
+// fundCopyOps are the puts that keep a current record's copy equal to it;
+// the current record's own condition orders them.
+func fundCopyOps(region, partner string, key submission.Key, version int64, data []byte) []store.Op {
+	pk, sk, ok := fundCopy(region, partner, key)
+	if !ok {
+		return nil
+	}
+	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: version, Data: data}, store.Condition{})}
+}
+
+// fundYearItems reads a fund-year's copies: contributions and returns of the
+// fund's members, each in member order.
+func (s *Service) fundYearItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (contributions, returns []store.Item, err error) {
+	for attempt := 0; ; attempt++ {
+		var items []store.Item
+		indexed := false
+		err := s.queryAll(ctx, store.Query{PK: fundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
+			if it.SK == fundYearMarker {
+				indexed = true
+			} else {
+				items = append(items, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		if indexed {
+			contributions, returns = byMember(f, items)
+			return contributions, returns, nil
+		}
+		err = s.indexFundYear(ctx, reg, f, year, items)
+		switch {
+		case err == nil:
+			continue // read what is now complete
+		case !errors.Is(err, store.ErrConditionFailed):
+			return nil, nil, storeErr(err, "index fund-year")
+		case attempt >= s.retry.attempts:
+			return nil, nil, apperr.Wrap(apperr.Unavailable, err, "The fund-year is being written; retry shortly.")
+		}
+		// A writer copied a record in first: read again.
+		if err := s.retry.wait(ctx, attempt); err != nil {
+			return nil, nil, storeErr(err, "wait to retry")
+		}
+	}
+}
+
+// byMember keeps the members' copies, in member order (a partner no longer
+// a member keeps its records, but is not in the fund's position).
+func byMember(f *region.Fund, items []store.Item) (contributions, returns []store.Item) {
+	for _, m := range f.Members {
+		for _, it := range items {
+			kind, partner, _ := strings.Cut(it.SK, "#")
+			partner, _, _ = strings.Cut(partner, "#")
+			switch {
+			case partner != m:
+			case kind == "C":
+				contributions = append(contributions, it)
+			case kind == "Q":
+				returns = append(returns, it)
+			}
+		}
+	}
+	return contributions, returns
+}
+
+// indexFundYear copies into the fund-year partition the members' current
+// records that it lacks (have: the copies already there), then writes the
+// marker. Every put requires its item to be absent: a writer that got in
+// first has written a copy at least as new, and the caller reads again
+// (ErrConditionFailed). Transactions are at most store.MaxTxnOps; the marker
+// goes with the last, so an interrupted indexing is finished by the next.
+func (s *Service) indexFundYear(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear, have []store.Item) error {
+	current, err := s.membersCurrent(ctx, reg, f, year)
+	if err != nil {
+		return err
+	}
+	there := make(map[string]bool, len(have))
+	for _, it := range have {
+		there[it.SK] = true
+	}
+	pk := fundYearPK(reg.ID, f.ID, year)
+	var ops []store.Op
+	for _, c := range current {
+		if !there[c.sk] {
+			ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: c.item.Data}, store.IfNotExists()))
+		}
+	}
+	ops = append(ops, store.PutOp(store.Item{PK: pk, SK: fundYearMarker, Version: 1, Data: []byte("{}")}, store.IfNotExists()))
+	for len(ops) > 0 {
+		n := min(len(ops), store.MaxTxnOps)
+		if err := s.table.Transact(ctx, ops[:n]...); err != nil {
+			return err
+		}
+		ops = ops[n:]
+	}
+	return nil
+}
+
+// memberRecord is a member's current record and the sort key of its copy.
+type memberRecord struct {
+	sk   string
+	item store.Item
+}
+
+// membersCurrent reads each member's current contribution and returns of
+// the year from the partners' own partitions, members read together (at
+// most eight at once: this runs once per fund-year).
+func (s *Service) membersCurrent(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) ([]memberRecord, error) {
+	per := make([][]memberRecord, len(f.Members))
+	errs := make([]error, len(f.Members))
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for i, m := range f.Members {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			per[i], errs[i] = s.memberCurrent(ctx, reg.ID, m, f.ID, year)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []memberRecord
+	for _, p := range per {
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+func (s *Service) memberCurrent(ctx context.Context, regionID, partner, fundID string, year period.FinancialYear) ([]memberRecord, error) {
+	pk := partnerPK(regionID, partner)
+	var out []memberRecord
+	it, err := s.table.Get(ctx, pk, currentPrefix(submission.PoolContributions)+fundID+"#"+year.String())
+	switch {
+	case err == nil:
+		out = append(out, memberRecord{sk: "C#" + partner, item: it})
+	case !isNotFound(err):
+		return nil, err
+	}
+	q := store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + fundID + "#" + year.String() + "-Q"}
+	err = s.queryAll(ctx, q, func(it store.Item) error {
+		_, _, quarter, _ := splitCurrentSK(it.SK)
+		out = append(out, memberRecord{sk: "Q#" + partner + "#" + quarter, item: it})
+		return nil
+	})
+	return out, err
+}
