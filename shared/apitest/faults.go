@@ -292,7 +292,6 @@ type faultStep struct {
 
 // putSteps are the calls of a PUT that creates a version, in order.
 var putSteps = []faultStep{
-	{name: "idempotency read", when: func(faultKey) faults.Match { return faults.Item(faults.Get, "I#", "") }},
 	{name: "idempotency claim", when: func(faultKey) faults.Match { return faults.TransactOnly("I#") }, resolves: true},
 	{name: "previous quarter read", when: func(k faultKey) faults.Match { return faults.Key(faultPartnerPK(k.partner), faultCurrentSK(k.prev)) }},
 	{name: "year lock read", when: func(k faultKey) faults.Match { return faults.Key(faultRegionPK, faultLockSK(Fund, k.year())) }},

@@ -73,35 +73,53 @@ type Replay struct {
 }
 
 // BeginIdempotent claims the key, or returns the stored answer to replay.
+// A new key, the common case, is claimed in one write; only a key already
+// held is read (to replay its answer, refuse it, or take it over).
 func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Claim, *Replay, error) {
 	pk := idempotencyPK(r.Scope, r.Subject, r.Key)
 	now := s.clock()
+	c, err := s.claim(ctx, pk, r, now, 0, store.IfNotExists())
+	if !errors.Is(err, store.ErrConditionFailed) {
+		return c, nil, err
+	}
 	it, err := s.table.Get(ctx, pk, "I")
-	cond := store.IfNotExists()
-	if err == nil {
-		rec, derr := decode[idemRecord](it)
-		if derr != nil {
-			return nil, nil, storeErr(derr, "idempotency record")
-		}
-		if live := now.Before(rec.StartedAt.Add(IdempotencyTTL)); live {
-			if replay, err := s.storedAnswer(ctx, rec, r, now); replay != nil || err != nil {
-				return nil, replay, err
-			}
-		}
-		cond = store.IfVersion(it.Version) // expired or abandoned: take it over
-	} else if !isNotFound(err) {
+	if isNotFound(err) {
+		return nil, nil, inFlight() // held a moment ago and gone now: another request is at work on it
+	}
+	if err != nil {
 		return nil, nil, storeErr(err, "get idempotency record")
 	}
-	c := &Claim{pk: pk, version: max(it.Version, 0) + 1, started: now,
-		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now, Claimant: newID(now)}}
-	err = s.table.Transact(ctx, store.PutOp(c.item(c.rec), cond))
+	rec, err := decode[idemRecord](it)
+	if err != nil {
+		return nil, nil, storeErr(err, "idempotency record")
+	}
+	if live := now.Before(rec.StartedAt.Add(IdempotencyTTL)); live {
+		if replay, err := s.storedAnswer(ctx, rec, r, now); replay != nil || err != nil {
+			return nil, replay, err
+		}
+	}
+	// Expired, or abandoned by a request that outlived its lease: take it over.
+	c, err = s.claim(ctx, pk, r, now, it.Version, store.IfVersion(it.Version))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, nil, inFlight()
 	}
-	if err != nil && s.claimLanded(ctx, c) {
-		err = nil // the claim landed but its answer was lost: it is this request's
+	return c, nil, err
+}
+
+// claim writes an in-flight record over the one at version prev (0: none).
+func (s *Service) claim(ctx context.Context, pk string, r IdempotentRequest, now time.Time, prev int64, cond store.Condition) (*Claim, error) {
+	c := &Claim{pk: pk, version: prev + 1, started: now,
+		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now, Claimant: newID(now)}}
+	err := s.table.Transact(ctx, store.PutOp(c.item(c.rec), cond))
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.Is(err, store.ErrConditionFailed):
+		return nil, err
+	case s.claimLanded(ctx, c):
+		return c, nil // the claim landed but its answer was lost: it is this request's
 	}
-	return c, nil, storeErr(err, "claim idempotency key")
+	return nil, storeErr(err, "claim idempotency key")
 }
 
 // claimLanded reads the key back after a claim that failed without a
