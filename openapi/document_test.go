@@ -112,10 +112,7 @@ func TestPutExamplesAreTheSharedExamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var want any
-		if err := json.Unmarshal(raw, &want); err != nil {
-			t.Fatal(err)
-		}
+		want := decodeJSON(t, raw)
 		bodies := d.bodyExamples(t, op)
 		if len(bodies) != 1 {
 			t.Errorf("%s has %d body examples, want one: %s", op.ID, len(bodies), file)
@@ -259,6 +256,11 @@ func jsonValue(t *testing.T, v any) any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return decodeJSON(t, b)
+}
+
+func decodeJSON(t *testing.T, b []byte) any {
+	t.Helper()
 	var out any
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)

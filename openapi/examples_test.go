@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/regional-data-exchange/rdx/shared/apitest"
-	"github.com/regional-data-exchange/rdx/shared/app/local"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
@@ -170,5 +169,5 @@ func embedded(t *testing.T) apitest.Backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return apitest.Backend{Table: table, Blobs: blobs, Extra: map[string]http.Handler{local.BlobPrefix: blobs.Handler()}}
+	return apitest.Backend{Table: table, Blobs: blobs}
 }
