@@ -120,6 +120,7 @@ clients-go:
 	cd $(GO_CLIENT) && go generate ./... && go vet ./... && $(GO_TEST) ./...
 
 clients-ts: $(NPM_STAMP)
+	ln -sfn $(NPM_PREFIX)/node_modules $(TS_CLIENT)/node_modules
 	$(NPM_BIN)/openapi-typescript openapi/openapi.yaml --output $(TS_CLIENT)/generated/rdx.ts
 	$(NPM_BIN)/tsc --project $(TS_CLIENT)/tsconfig.json
 
