@@ -29,7 +29,8 @@ type Problem struct {
 	Pointer string
 	Kind    string // DuplicateField or TooDeep; Unmarshal adds UnknownField, WrongType and BadNumber
 	// Want and Got, for WrongType and BadNumber, say what the field takes
-	// ("a string") and what was sent (a JSON type, or the number's text).
+	// ("a string") and what was sent (a JSON type, or the number's text);
+	// Got, for UnknownField, is the name sent.
 	Want, Got string
 }
 

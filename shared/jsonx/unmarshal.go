@@ -40,8 +40,8 @@ func Unmarshal(data []byte, v any) ([]Problem, error) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &te):
-		ptr := pointerAt(data, te.Offset)
-		p := Problem{Pointer: ptr, Kind: WrongType, Want: want(te.Type), Got: TypeName(at(tree, ptr))}
+		tokens := tokensAt(data, te.Offset)
+		p := Problem{Pointer: Pointer(tokens), Kind: WrongType, Want: want(te.Type), Got: TypeName(Resolve(tree, tokens))}
 		if n, isNumber := strings.CutPrefix(te.Value, "number "); isNumber {
 			p.Kind, p.Got = BadNumber, n
 		}
@@ -76,7 +76,7 @@ func unknownFields(v any, t reflect.Type, ptr string) []Problem {
 			if ft, ok := fields[name]; ok {
 				out = append(out, unknownFields(m[name], ft, child)...)
 			} else {
-				out = append(out, Problem{Pointer: child, Kind: UnknownField})
+				out = append(out, Problem{Pointer: child, Kind: UnknownField, Got: name})
 			}
 		}
 	case reflect.Map:
@@ -145,15 +145,13 @@ func want(t reflect.Type) string {
 	return "a whole number"
 }
 
-// at is the value at ptr in a decoded tree (nil when there is none).
-func at(v any, ptr string) any {
-	if ptr == "" {
-		return v
-	}
-	for _, tok := range strings.Split(ptr[1:], "/") {
+// Resolve follows the (unescaped) tokens of a JSON Pointer from v, a tree
+// Decode made; nil when they lead nowhere.
+func Resolve(v any, tokens []string) any {
+	for _, tok := range tokens {
 		switch x := v.(type) {
 		case map[string]any:
-			v = x[strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")]
+			v = x[tok]
 		case []any:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(x) {
@@ -167,11 +165,20 @@ func at(v any, ptr string) any {
 	return v
 }
 
-// pointerAt is the JSON Pointer of the value encoding/json was reading when
-// it stopped at offset (an UnmarshalTypeError's: the end of a literal, or
-// just past the bracket that opens an array or object). It replays data as
-// a token stream, keeping the path.
-func pointerAt(data []byte, offset int64) string {
+// Pointer writes tokens as a JSON Pointer.
+func Pointer(tokens []string) string {
+	var b strings.Builder
+	for _, tok := range tokens {
+		b.WriteString("/" + EscapePointer(tok))
+	}
+	return b.String()
+}
+
+// tokensAt are the tokens of the JSON Pointer of the value encoding/json was
+// reading when it stopped at offset (an UnmarshalTypeError's: the end of a
+// literal, or just past the bracket that opens an array or object). It
+// replays data as a token stream, keeping the path.
+func tokensAt(data []byte, offset int64) []string {
 	type frame struct {
 		object  bool
 		key     string // the member being read (object)
@@ -179,17 +186,15 @@ func pointerAt(data []byte, offset int64) string {
 		wantKey bool   // the next token is a member name
 	}
 	var stack []*frame
-	path := func() string {
-		var b strings.Builder
-		for _, f := range stack {
-			b.WriteByte('/')
-			if f.object {
-				b.WriteString(EscapePointer(f.key))
-			} else {
-				b.WriteString(strconv.Itoa(f.index))
+	path := func() []string {
+		tokens := make([]string, len(stack))
+		for i, f := range stack {
+			tokens[i] = f.key
+			if !f.object {
+				tokens[i] = strconv.Itoa(f.index)
 			}
 		}
-		return b.String()
+		return tokens
 	}
 	done := func() { // a value of the innermost container was read
 		if n := len(stack); n > 0 {
@@ -201,7 +206,7 @@ func pointerAt(data []byte, offset int64) string {
 	for {
 		tok, err := dec.Token()
 		if err != nil {
-			return ""
+			return nil
 		}
 		if n := len(stack); n > 0 && stack[n-1].wantKey {
 			if name, ok := tok.(string); ok {

@@ -248,9 +248,7 @@ func decodeFinding(t reflect.Type, p jsonx.Problem) Finding {
 	case jsonx.TooDeep:
 		return Finding{Rule: ruleTooDeep, Pointer: p.Pointer, Message: fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth)}
 	case jsonx.UnknownField:
-		name := p.Pointer[strings.LastIndex(p.Pointer, "/")+1:]
-		name = strings.ReplaceAll(strings.ReplaceAll(name, "~1", "/"), "~0", "~")
-		return Finding{Rule: ruleUnknownField, Pointer: p.Pointer, Message: fmt.Sprintf("%q is not a field here.", name)}
+		return Finding{Rule: ruleUnknownField, Pointer: p.Pointer, Message: fmt.Sprintf("%q is not a field here.", p.Got)}
 	case jsonx.BadNumber:
 		if r := numberRule(t, p.Pointer); r != nil {
 			return Finding{Rule: r, Pointer: p.Pointer, Message: numberMessage(r, p.Got)}

@@ -59,16 +59,16 @@ func Pointer(fe validator.FieldError) string {
 	if !found {
 		return ""
 	}
-	var b strings.Builder
+	var tokens []string
 	for _, seg := range strings.Split(ns, ".") {
 		name, index, _ := strings.Cut(seg, "[")
-		b.WriteString("/" + jsonx.EscapePointer(name))
+		tokens = append(tokens, name)
 		for index != "" { // "0][2]": one or more indexes or map keys
 			var key string
 			key, index, _ = strings.Cut(index, "]")
-			b.WriteString("/" + jsonx.EscapePointer(key))
+			tokens = append(tokens, key)
 			index = strings.TrimPrefix(index, "[")
 		}
 	}
-	return b.String()
+	return jsonx.Pointer(tokens)
 }
