@@ -131,6 +131,10 @@ func testBadUploads(t *testing.T, e *Env) {
 	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, Carm) + "/uploads", Token: e.PartnerToken(WW, Carm),
 		Body: []byte(`{"purpose":"quarterly-return-csv","fundId":"care-homes-older-people","quarter":"2019-20-Q1","sizeBytes":0,"sha256":"` + strings.Repeat("0", 64) + `"}`)})
 	expectError(t, r, "upload.size-invalid", "/sizeBytes")
+	r = e.Do(Req{Method: "POST", Path: SlicePath(WW, Carm) + "/uploads", Token: e.PartnerToken(WW, Carm),
+		Body: []byte(`{"purpose":"quarterly-return-csv","fundId":"care-homes-older-people","quarter":"2019-20-Q1","sizeBytes":1.5,"sha256":"0x` + strings.Repeat("0", 62) + `"}`)})
+	expectError(t, r, "count.invalid", "/sizeBytes")
+	expectError(t, r, "upload.sha256-invalid", "/sha256")
 	// A PDF statement, once accepted, can be named by a market position statement.
 	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
 	doc := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, pdf)

@@ -433,6 +433,13 @@ func testConsentRoutes(t *testing.T, e *Env) {
 	expectStatus(t, e.Do(Req{Method: "DELETE", Path: path, Token: carm}), 404)
 	expectError(t, e.Do(Req{Method: "PUT", Path: SlicePath(WW, Carm) + "/funds/" + Fund + "/years/2040-41/pooling-consent", Token: carm, Body: body}),
 		"financial-year.outside-fund-years", "financialYear")
+	// A body's every failing field at once: a wrong type, an unknown field, a blank text.
+	bad := e.Do(Req{Method: "PUT", Path: path, Token: carm, Body: []byte(`{"signatory":["Jane"],"role":"S151","reference":" ","minute":14}`)})
+	expectStatus(t, bad, 422)
+	expectError(t, bad, "body.wrong-type", "/signatory")
+	expectError(t, bad, "body.unknown-field", "/minute")
+	expectError(t, bad, "text.empty", "/reference")
+	expectStatus(t, e.Do(Req{Method: "PUT", Path: path, Token: carm, Body: []byte(`{"signatory":"Jane"`)}), 400)
 	audit := string(e.Get("/v1/regions/west-wales/audit?partner=carmarthenshire", e.RCUToken(WW)).Body)
 	if !strings.Contains(audit, "pooling-consent.given") || !strings.Contains(audit, "pooling-consent.withdrawn") {
 		t.Errorf("consent not audited: %s", audit)

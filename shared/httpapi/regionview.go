@@ -42,11 +42,11 @@ func unlockReason(r *http.Request) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		form, err := submission.UnlockForm.Validate(body)
-		if err != nil {
+		var form submission.Unlock
+		if err := submission.DecodeCommand(body, &form); err != nil {
 			return "", err
 		}
-		return form.Text("reason"), nil
+		return form.Reason.String(), nil
 	}
 	if reason := strings.TrimSpace(r.Header.Get("Reason")); reason != "" {
 		return reason, nil

@@ -27,7 +27,11 @@ func (e *SyntaxError) Error() string { return e.Msg }
 // Problem is a well-formed body the decoder still refuses at a place (HTTP 422).
 type Problem struct {
 	Pointer string
-	Kind    string // "duplicate-field" or "too-deep"
+	Kind    string // DuplicateField or TooDeep; Unmarshal adds UnknownField, WrongType and BadNumber
+	// Want and Got, for WrongType and BadNumber, say what the field takes
+	// ("a string") and what was sent (a JSON type, or the number's text);
+	// Got, for UnknownField, is the name sent.
+	Want, Got string
 }
 
 // Decode parses data. Objects become map[string]any, arrays []any, numbers
@@ -124,7 +128,7 @@ func (p *parser) value(ptr string, depth int) any {
 	switch c := p.data[p.pos]; {
 	case c == '{' || c == '[':
 		if depth >= MaxDepth {
-			p.problems = append(p.problems, Problem{Pointer: ptr, Kind: "too-deep"})
+			p.problems = append(p.problems, Problem{Pointer: ptr, Kind: TooDeep})
 			p.skipContainer()
 			return nil
 		}
@@ -167,7 +171,7 @@ func (p *parser) object(ptr string, depth int) any {
 		child := ptr + "/" + EscapePointer(name)
 		v := p.value(child, depth+1)
 		if _, dup := obj[name]; dup {
-			p.problems = append(p.problems, Problem{Pointer: child, Kind: "duplicate-field"})
+			p.problems = append(p.problems, Problem{Pointer: child, Kind: DuplicateField})
 			continue
 		}
 		obj[name] = v

@@ -1,9 +1,6 @@
 package region
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 func TestIdentifierPatterns(t *testing.T) {
 	cases := []struct {
@@ -31,14 +28,26 @@ func TestIdentifierPatterns(t *testing.T) {
 	}
 }
 
-// Every zone trusted without loading at start does load.
-func TestKnownZonesLoad(t *testing.T) {
-	r := &Region{Timezone: "Europe/London"}
-	if !knownZone(r.Timezone) {
-		t.Fatal("Europe/London should be known")
+// A region built in code is checked by the registry as a file is.
+func TestRegistryChecksRegionsBuiltInCode(t *testing.T) {
+	r := &Region{ID: "built", Name: "Built", Country: "wales", Timezone: "Europe/London",
+		Areas:        []Area{{Code: "A1", Name: "Area"}},
+		PartnerTypes: []PartnerType{{ID: "council", Name: "Council", Disciplines: []Discipline{SocialCare}}},
+		Partners:     []Partner{{ID: "p", Name: "P", Type: "council", Areas: []string{"A1"}}},
+		Funds:        []Fund{{ID: "f", Name: "F", Host: "p", Members: []string{"p", "q"}, FinancialYears: []string{"2020-21"}, RiskShare: "each-cell-own"}},
 	}
-	r.location = func() (*time.Location, error) { return time.LoadLocation(r.Timezone) }
-	if loc := r.Location(); loc == nil || loc.String() != "Europe/London" {
-		t.Fatalf("location %v", loc)
+	if _, err := NewRegistry(r); err == nil || err.Error() != `region "built": /funds/0/members/1: "q" is not a partner of the region` {
+		t.Fatalf("got %v", err)
+	}
+	r.Funds[0].Members = []string{"p"}
+	reg, err := NewRegistry(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := reg.Get("built"); got.Location().String() != "Europe/London" || !got.Funds[0].HasYear(got.Funds[0].Years()[0]) {
+		t.Errorf("lookups not derived: %+v", got)
+	}
+	if _, err := NewRegistry(r, r); err == nil {
+		t.Error("a region configured twice was accepted")
 	}
 }

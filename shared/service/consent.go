@@ -47,8 +47,8 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	if err != nil {
 		return ConsentRecord{}, false, err
 	}
-	form, err := submission.ConsentForm.Validate(body)
-	if err != nil {
+	var form submission.Consent
+	if err := submission.DecodeCommand(body, &form); err != nil {
 		return ConsentRecord{}, false, err
 	}
 	locks, err := s.lockChecks(ctx, slice.Region.ID, key)
@@ -63,7 +63,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	}
 	now := s.clock()
 	rec := ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
-		Signatory: form.Text("signatory"), Role: form.Text("role"), Reference: form.Text("reference"), At: now, By: Actor{Sub: p.Subject, Name: p.Name}}
+		Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: Actor{Sub: p.Subject, Name: p.Name}}
 	ops := append([]store.Op{store.PutOp(store.Item{PK: regionPK(slice.Region.ID), SK: sk, Version: 1, Data: encode(rec)}, store.Condition{})}, locks...)
 	ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.given")...)
 	if err := s.table.Transact(ctx, ops...); err != nil {

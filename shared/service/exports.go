@@ -86,11 +86,11 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 // exportRequest checks {region, financialYear, format}: the region must be
 // the token's own unless the token is government's ("*").
 func (s *Service) exportRequest(p *auth.Principal, body []byte) (ExportRecord, error) {
-	form, err := submission.ExportForm.Validate(body)
-	if err != nil {
+	var form submission.ExportRequest
+	if err := submission.DecodeCommand(body, &form); err != nil {
 		return ExportRecord{}, err
 	}
-	rec := ExportRecord{Region: form.Text("region"), FinancialYear: form.Text("financialYear"), Format: form.Text("format")}
+	rec := ExportRecord{Region: form.Region.String(), FinancialYear: *form.FinancialYear, Format: *form.Format}
 	if !p.InRegion(rec.Region) {
 		return rec, forbidden()
 	}

@@ -29,7 +29,8 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 		return nil, err
 	}
 	key, findings := submission.ParseKey(submission.QuarterlyReturns, r.KeyValues, slice.Region, slice.Partner)
-	form, err := submission.SignOffForm.Validate(r.Body)
+	var form submission.SignOff
+	err = submission.DecodeCommand(r.Body, &form)
 	if err != nil && !apperr.Is(err, apperr.Invalid) {
 		return nil, err // malformed: 400 comes before validation
 	}
@@ -52,7 +53,7 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 	}
 }
 
-func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slice, key submission.Key, match etagMatch, form submission.Values) (*Version, bool, error) {
+func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slice, key submission.Key, match etagMatch, form submission.SignOff) (*Version, bool, error) {
 	st := s.readKeyState(ctx, slice, key)
 	locks, cur, exists := st.locks, st.cur, st.exists
 	switch {
@@ -73,7 +74,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	}
 	now := s.clock()
 	actor := Actor{Sub: p.Subject, Name: p.Name}
-	cur.SignOff = &SignOff{Signatory: form.Text("signatory"), Role: form.Text("role"), At: now, By: actor}
+	cur.SignOff = &SignOff{Signatory: form.Signatory.String(), Role: form.Role.String(), At: now, By: actor}
 	pk, data := partnerPK(slice.Region.ID, slice.Partner.ID), encodeRecord(cur)
 	ops := []store.Op{
 		store.PutOp(store.Item{PK: pk, SK: currentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
@@ -84,7 +85,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{ID: newID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
 		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,
-		Details: map[string]string{"signatory": form.Text("signatory"), "role": form.Text("role")}, RequestID: logx.RequestID(ctx)})...)
+		Details: map[string]string{"signatory": form.Signatory.String(), "role": form.Role.String()}, RequestID: logx.RequestID(ctx)})...)
 	err = s.table.Transact(ctx, ops...)
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, true, err // a new version, a lock or another sign-off got in first: check again

@@ -135,16 +135,18 @@ func contentTypeOf(purpose string) string {
 	return "text/csv"
 }
 
-// uploadRequest checks {purpose, key fields, sizeBytes, sha256}.
+// uploadRequest checks {purpose, key fields, sizeBytes, sha256}: the body's
+// own rules first, then, every error at once, the purpose's key and the
+// size against the purpose's limit.
 func (s *Service) uploadRequest(slice Slice, body []byte) (UploadRecord, []byte, error) {
-	form, err := submission.UploadForm.Validate(body)
-	if err != nil {
+	var form submission.UploadStart
+	if err := submission.DecodeCommand(body, &form); err != nil {
 		return UploadRecord{}, nil, err
 	}
-	rec := UploadRecord{Purpose: form.Text("purpose"), SHA256: strings.ToLower(form.Text("sha256")), SizeBytes: form.Int("sizeBytes")}
+	rec := UploadRecord{Purpose: *form.Purpose, SHA256: strings.ToLower(form.SHA256.String()), SizeBytes: *form.SizeBytes}
 	kind := purposeKinds[rec.Purpose]
 	names := kind.KeyParams()
-	values := [2]string{form.Text(names[0]), form.Text(names[1])}
+	values := form.KeyValues(kind)
 	key, findings := submission.ParseKey(kind, values, slice.Region, slice.Partner)
 	var fields []apperr.FieldError
 	for _, f := range submission.FieldErrors(findings) {
@@ -154,16 +156,13 @@ func (s *Service) uploadRequest(slice Slice, body []byte) (UploadRecord, []byte,
 		}
 		fields = append(fields, f)
 	}
-	sum, herr := hex.DecodeString(rec.SHA256)
-	if herr != nil || len(sum) != 32 {
-		fields = append(fields, apperr.FieldError{Code: "upload.sha256-invalid", Pointer: "/sha256", Message: "sha256 is the file's SHA-256 in 64 hex digits."})
-	}
 	if limit := uploadLimit(rec.Purpose); rec.SizeBytes < 1 || rec.SizeBytes > limit {
-		fields = append(fields, apperr.FieldError{Code: "upload.size-invalid", Pointer: "/sizeBytes", Message: fmt.Sprintf("A %s is 1 to %d bytes.", rec.Purpose, limit)})
+		fields = append(fields, apperr.FieldError{Code: submission.RuleUploadSize.Code, Pointer: "/sizeBytes", Message: fmt.Sprintf("A %s is 1 to %d bytes.", rec.Purpose, limit)})
 	}
 	if len(fields) > 0 {
 		return rec, nil, apperr.Validation(fields)
 	}
+	sum, _ := hex.DecodeString(rec.SHA256) // 64 hex digits: the body's rules have checked
 	rec.Kind, rec.KeyValues = kind, key.Values()
 	return rec, sum, nil
 }

@@ -290,7 +290,7 @@ func checkFinding(t *testing.T, cat map[string]submission.CatalogueEntry, kind s
 	if len(tokens) == 0 {
 		return // the whole body
 	}
-	switch resolve(raw, tokens[:len(tokens)-1]).(type) {
+	switch jsonx.Resolve(raw, tokens[:len(tokens)-1]).(type) {
 	case map[string]any, []any:
 	default:
 		t.Fatalf("%s at %q: the pointer's parent is not an object or array of the body", fd.Rule.Code, fd.Pointer)
@@ -329,23 +329,4 @@ func pointerPattern(tokens []string) string {
 		}
 	}
 	return b.String()
-}
-
-// resolve follows tokens from v; nil when they lead nowhere.
-func resolve(v any, tokens []string) any {
-	for _, s := range tokens {
-		switch x := v.(type) {
-		case map[string]any:
-			v = x[s]
-		case []any:
-			i, err := strconv.Atoi(s)
-			if err != nil || i < 0 || i >= len(x) {
-				return nil
-			}
-			v = x[i]
-		default:
-			return nil
-		}
-	}
-	return v
 }

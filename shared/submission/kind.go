@@ -1,6 +1,15 @@
 // Package submission is the domain of what partners send: the four kinds,
 // their natural keys, their documents, every validation rule of the data
 // dictionary and the canonical form whose SHA-256 identifies a version.
+//
+// The four kinds are checked by this package's own schema engine
+// (schema.go), which walks the decoded JSON and reports every error of a
+// body in one pass, each at its JSON Pointer, and normalises as it goes
+// (money to pence, texts trimmed). encoding/json would stop at the first
+// value of the wrong type, and a partner correcting a long return needs
+// every error at once. The small command bodies (commands.go) are plain
+// structs, decoded by encoding/json and checked by validator/v10 tags
+// mapped to the same rules.
 package submission
 
 import (

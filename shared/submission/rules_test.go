@@ -305,8 +305,10 @@ var producedOutsideValidator = map[string]string{
 	"reason.required":           "shared/httpapi (regionview.go: unlockReason)",
 	"status.invalid":            "shared/service (obligations.go: the status filter)",
 	"time.invalid":              "shared/service (obligations.go ParseDay, audit_query.go auditBound)",
-	"upload.purpose-invalid":    "shared/submission (forms.go: UploadForm, the body of POST .../uploads)",
-	"export.format-invalid":     "shared/submission (forms.go: ExportForm, the body of POST /v1/exports)",
+	"upload.purpose-invalid":    "shared/submission (commands.go: UploadStart, the body of POST .../uploads)",
+	"upload.sha256-invalid":     "shared/submission (commands.go: UploadStart, the body of POST .../uploads)",
+	"upload.size-invalid":       "shared/service (uploads.go: uploadRequest, the size against the purpose's limit)",
+	"export.format-invalid":     "shared/submission (commands.go: ExportRequest, the body of POST /v1/exports)",
 	"region.unknown":            "shared/service (exports.go: exportRequest, the region of an export)",
 }
 

@@ -1,0 +1,215 @@
+package region
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/regional-data-exchange/rdx/shared/jsonx"
+	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/valid"
+)
+
+// Fault is one broken rule of a configuration, at its JSON Pointer.
+type Fault struct {
+	Pointer string
+	Message string
+}
+
+// Faults are every fault of a configuration; a region with any never starts.
+type Faults []Fault
+
+func (fs Faults) Error() string {
+	lines := make([]string, len(fs))
+	for i, f := range fs {
+		lines[i] = fmt.Sprintf("%s: %s", cmp.Or(f.Pointer, "/"), f.Message)
+	}
+	if len(fs) == 1 {
+		return lines[0]
+	}
+	return fmt.Sprintf("%d faults:\n\t%s", len(fs), strings.Join(lines, "\n\t"))
+}
+
+// The tags this package adds to validator/v10's: the id and code grammars,
+// and references that must name something the region configures.
+const (
+	tagID          = "id"
+	tagCode        = "code"
+	tagArea        = "area"
+	tagPartner     = "partner"
+	tagPartnerType = "partner-type"
+	tagMember      = "member" // a fund's host is one of its members
+	tagUnique      = "unique" // an id or list item given once
+)
+
+// rules is the one validator of configurations, built at start.
+var rules = newRules()
+
+func newRules() *validator.Validate {
+	v := valid.New()
+	valid.Must(v.RegisterValidation(tagID, grammar(idPattern)))
+	valid.Must(v.RegisterValidation(tagCode, grammar(codePattern)))
+	valid.Must(v.RegisterValidation(tagArea, reference(func(r *Region, s string) bool { return r.HasArea(s) })))
+	valid.Must(v.RegisterValidation(tagPartner, reference(func(r *Region, s string) bool { _, ok := r.Partner(s); return ok })))
+	valid.Must(v.RegisterValidation(tagPartnerType, reference(func(r *Region, s string) bool {
+		return slices.ContainsFunc(r.PartnerTypes, func(t PartnerType) bool { return t.ID == s })
+	})))
+	v.RegisterStructValidation(regionRules, Region{})
+	v.RegisterStructValidation(fundRules, Fund{})
+	return v
+}
+
+// validateRegion applies every rule to r and lists what it breaks.
+func validateRegion(r *Region) Faults {
+	var ves validator.ValidationErrors
+	if err := rules.Struct(r); !errors.As(err, &ves) {
+		if err != nil {
+			return Faults{{Message: err.Error()}}
+		}
+		return nil
+	}
+	out := make(Faults, 0, len(ves))
+	for _, fe := range ves {
+		out = append(out, Fault{Pointer: valid.Pointer(fe), Message: message(fe)})
+	}
+	return out
+}
+
+// grammar is a tag for an identifier grammar.
+func grammar(p pattern) validator.Func {
+	return func(fl validator.FieldLevel) bool { return p.match(fl.Field().String()) }
+}
+
+// reference is a tag for a value that must name something of the region
+// being validated.
+func reference(exists func(*Region, string) bool) validator.Func {
+	return func(fl validator.FieldLevel) bool {
+		r, ok := fl.Top().Interface().(*Region)
+		return ok && exists(r, fl.Field().String())
+	}
+}
+
+// regionRules: every list's ids are distinct.
+func regionRules(sl validator.StructLevel) {
+	r := sl.Current().Interface().(Region)
+	unique(sl, "areas[%d].code", len(r.Areas), func(i int) string { return r.Areas[i].Code })
+	unique(sl, "partnerTypes[%d].id", len(r.PartnerTypes), func(i int) string { return r.PartnerTypes[i].ID })
+	unique(sl, "partners[%d].id", len(r.Partners), func(i int) string { return r.Partners[i].ID })
+	unique(sl, "funds[%d].id", len(r.Funds), func(i int) string { return r.Funds[i].ID })
+	unique(sl, "kpis[%d].code", len(r.KPIs), func(i int) string { return r.KPIs[i].Code })
+}
+
+// fundRules: the host is a member (of a fund that has members: one without
+// is told so); no member or year is listed twice.
+func fundRules(sl validator.StructLevel) {
+	f := sl.Current().Interface().(Fund)
+	if f.Host != "" && len(f.Members) > 0 && !slices.Contains(f.Members, f.Host) {
+		sl.ReportError(f.Host, "host", "Host", tagMember, "")
+	}
+	unique(sl, "members[%d]", len(f.Members), func(i int) string { return f.Members[i] })
+	unique(sl, "financialYears[%d]", len(f.FinancialYears), func(i int) string { return f.FinancialYears[i] })
+}
+
+// unique reports each of n values (the value at field, a format with the
+// item's index) that an earlier item already has.
+func unique(sl validator.StructLevel, field string, n int, value func(int) string) {
+	first := make(map[string]int, n)
+	for i := range n {
+		v := value(i)
+		if j, seen := first[v]; seen && v != "" {
+			name := fmt.Sprintf(field, i)
+			sl.ReportError(v, name, name, tagUnique, strconv.Itoa(j))
+			continue
+		}
+		first[v] = i
+	}
+}
+
+// message says what a failed tag means, of the value that failed it.
+func message(fe validator.FieldError) string {
+	v := fmt.Sprint(fe.Value())
+	switch fe.Tag() {
+	case "required":
+		return "required"
+	case tagID:
+		return fmt.Sprintf("%q is not an id (%s)", v, idPattern)
+	case tagCode:
+		return fmt.Sprintf("%q is not a code (%s)", v, codePattern)
+	case "timezone":
+		return fmt.Sprintf("%q is not a time zone", v)
+	case "oneof":
+		return fmt.Sprintf("%q is not one of %s", v, strings.ReplaceAll(fe.Param(), " ", ", "))
+	case "min":
+		if fe.Kind() == reflect.Slice {
+			return fmt.Sprintf("lists at least %s", fe.Param())
+		}
+		return fmt.Sprintf("%s is less than %s", v, fe.Param())
+	case valid.FinancialYear:
+		return fmt.Sprintf("%q: %v", v, period.ErrFinancialYear)
+	case tagArea:
+		return fmt.Sprintf("%q is not an area of the region", v)
+	case tagPartner:
+		return fmt.Sprintf("%q is not a partner of the region", v)
+	case tagPartnerType:
+		return fmt.Sprintf("%q is not a partner type of the region", v)
+	case tagMember:
+		return fmt.Sprintf("the host %q is not a member of the fund", v)
+	case tagUnique:
+		return fmt.Sprintf("%q is given twice (first as item %s)", v, fe.Param())
+	}
+	return fmt.Sprintf("%q fails %s", v, fe.Tag())
+}
+
+// decodeFaults are what reading the JSON found.
+func decodeFaults(problems []jsonx.Problem) Faults {
+	out := make(Faults, 0, len(problems))
+	for _, p := range problems {
+		msg := map[string]string{
+			jsonx.UnknownField:   "not a field of a region's configuration",
+			jsonx.DuplicateField: "given twice",
+			jsonx.TooDeep:        "nested too deeply",
+		}[p.Kind]
+		if msg == "" {
+			msg = fmt.Sprintf("expected %s, got %s", p.Want, p.Got)
+		}
+		out = append(out, Fault{Pointer: p.Pointer, Message: msg})
+	}
+	return out
+}
+
+// ids are used inside storage keys and URLs: keep them to a safe alphabet.
+var (
+	idPattern   = pattern{desc: "[a-z0-9][a-z0-9-]{0,62}", max: 63, first: lowerDigit, rest: func(c byte) bool { return lowerDigit(c) || c == '-' }}
+	codePattern = pattern{desc: "[A-Z0-9]{1,16}", max: 16, first: upperDigit, rest: upperDigit}
+)
+
+// pattern is a simple identifier grammar: a first character, then up to
+// max-1 more, each from a class.
+type pattern struct {
+	desc        string
+	max         int
+	first, rest func(byte) bool
+}
+
+func (p pattern) match(s string) bool {
+	if s == "" || len(s) > p.max || !p.first(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !p.rest(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func (p pattern) String() string { return p.desc }
+
+func lowerDigit(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+func upperDigit(c byte) bool { return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
