@@ -21,10 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/regional-data-exchange/rdx/infra/standins"
 	"github.com/regional-data-exchange/rdx/shared/apitest"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
-	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
@@ -221,18 +224,21 @@ func first(fn func()) act {
 	}
 }
 
-// retries gives the client attempts tries a request with next to no
-// backoff and no retry quota, so a test that throttles every try stays fast.
-func retries(attempts int) func(*dynamoapi.Options) {
-	return func(o *dynamoapi.Options) {
-		o.MaxAttempts = attempts
-		o.MaxBackoff = 5 * time.Millisecond
-		o.RetryQuota = -1
+// retries gives the SDK's standard retryer attempts tries a request with
+// next to no backoff and no retry quota, so a test that throttles every try
+// stays fast.
+func retries(attempts int) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = attempts
+			so.MaxBackoff = 5 * time.Millisecond
+			so.RateLimiter = ratelimit.None
+		})
 	}
 }
 
 // proxiedEnvs are the API over a fresh DynamoDB Local table reached through
-// a proxy (its client retrying attempts times), and a clean API over the same
+// a proxy (its SDK client retrying attempts times), and a clean API over the same
 // table and blobs reached directly.
 func proxiedEnvs(t *testing.T, attempts int) (faulty, clean *apitest.Env, p *proxy) {
 	t.Helper()
@@ -320,7 +326,7 @@ func TestAPIThrottledByDynamoDB(t *testing.T) {
 	}
 }
 
-// TestAPIRidesOutBriefThrottling: throttled once, the client's retry lands the
+// TestAPIRidesOutBriefThrottling: throttled once, the SDK's retry lands the
 // write and the client never knows.
 func TestAPIRidesOutBriefThrottling(t *testing.T) {
 	t.Parallel()
@@ -425,9 +431,9 @@ func TestAPIConditionFailuresFromDynamoDB(t *testing.T) {
 // TestAPIAnswerLost: DynamoDB applies a write and the answer never arrives.
 func TestAPIAnswerLost(t *testing.T) {
 	t.Parallel()
-	// The client sends the transaction again with its idempotency token; the
+	// The SDK sends the transaction again with its idempotency token; the
 	// client sees one clean answer and one version.
-	t.Run("TransactionRetriedByClient", func(t *testing.T) {
+	t.Run("TransactionRetriedBySDK", func(t *testing.T) {
 		t.Parallel()
 		faulty, clean, p := proxiedEnvs(t, 3)
 		p.on(line{target: transactWrite, has: []string{versionItem}, do: dropAnswer})
