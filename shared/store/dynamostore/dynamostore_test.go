@@ -695,3 +695,35 @@ func TestConsumedCapacity(t *testing.T) {
 		t.Errorf("reads %+v %+v, want one read unit each", get, q)
 	}
 }
+
+// TestLocalClientReadsNoEnvironment: whatever the environment says about
+// AWS, NewLocalClient's requests go to its endpoint, signed with its key for
+// its region, and are retried as the SDK's defaults say.
+func TestLocalClientReadsNoEnvironment(t *testing.T) {
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:1",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "from-env", "AWS_SECRET_ACCESS_KEY": "from-env", "AWS_MAX_ATTEMPTS": "1"} {
+		t.Setenv(k, v)
+	}
+	var (
+		mu    sync.Mutex
+		auths []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		failWith(500, "InternalServerError", "")(w, "", nil)
+	}))
+	defer srv.Close()
+	dynamostore.New(dynamostore.NewLocalClient(srv.URL, "local-key", "secret", "eu-west-2"), "t").Get(t.Context(), "p", "s")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(auths) < 2 {
+		t.Errorf("%d requests reached the endpoint, want the first and its retries", len(auths))
+	}
+	for _, a := range auths {
+		if !strings.Contains(a, "Credential=local-key/") || !strings.Contains(a, "/eu-west-2/dynamodb/") {
+			t.Errorf("signed as %s", a)
+		}
+	}
+}
