@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
@@ -25,7 +26,11 @@ func main() {
 
 // build makes the handler once per process (cold start), never per request.
 func build(ctx context.Context) (func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error), error) {
-	a, err := awsapp.FromEnv(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := awsapp.API(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -16,23 +16,19 @@ import (
 
 func TestMain(m *testing.M) { standins.Main(m) }
 
-// standInEnv points the function's real start-up path (environment, AWS
-// configuration, clients) at DynamoDB Local and MinIO.
+// standInEnv points the function's real start-up path (environment, the
+// SDK's configuration with its own endpoint settings, clients) at DynamoDB
+// Local and MinIO.
 func standInEnv(t *testing.T) *auth.DevKey {
 	t.Helper()
 	ddb, minio, table := standins.TableAndBucket(t, "rdx-lambda-")
 	bucket := table
 	key := auth.NewDevKey()
-	for k, v := range map[string]string{
+	standins.LambdaEnv(t, ddb.Endpoint, minio.Endpoint, map[string]string{
 		"TABLE_NAME": table, "SUBMISSIONS_BUCKET": bucket, "UPLOADS_BUCKET": bucket, "EXPORTS_BUCKET": bucket,
 		"JWT_ISSUER": auth.DevIssuer, "JWT_AUDIENCE": auth.DevAudience, "JWKS_JSON": string(key.JWKS()),
 		"CURSOR_KEY": strings.Repeat("c", 32), "AWS_STANDINS": "true", "LOG_LEVEL": "WARN",
-		"AWS_ENDPOINT_URL_DYNAMODB": ddb.Endpoint, "AWS_ENDPOINT_URL_S3": minio.Endpoint,
-		"AWS_ACCESS_KEY_ID": standins.AccessKey, "AWS_SECRET_ACCESS_KEY": standins.SecretKey, "AWS_REGION": standins.Region,
-		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
-	} {
-		t.Setenv(k, v)
-	}
+	})
 	return key
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
@@ -29,12 +30,14 @@ func main() {
 	lambda.Start(func(ctx context.Context, e events.S3Event) error { return handle(ctx, svc, e) })
 }
 
+// build makes the service once per process (cold start): no token
+// verifier, which only the API function needs.
 func build(ctx context.Context) (builder, error) {
-	a, err := awsapp.FromEnv(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return a.Service, nil
+	return awsapp.Service(cfg)
 }
 
 // handle builds each export whose job arrived; an error makes Lambda retry.

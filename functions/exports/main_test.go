@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/regional-data-exchange/rdx/infra/standins"
 )
 
 type fakeBuilder struct {
@@ -41,5 +43,16 @@ func TestJobEvents(t *testing.T) {
 	}
 	if err := handle(t.Context(), &fakeBuilder{fail: errors.New("store busy")}, jobEvent(t)); err == nil {
 		t.Fatal("the failure was swallowed")
+	}
+}
+
+// The function starts with only the settings template.yaml gives it: no
+// token issuer, JWK set or cursor key, which only the API function uses.
+// (Nothing is called at start, so nothing listens at the endpoints.)
+func TestStartsWithoutTokenSettings(t *testing.T) {
+	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
+		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "EXPORTS_BUCKET": "rdx-exports"})
+	if _, err := build(t.Context()); err != nil {
+		t.Fatalf("start: %v", err)
 	}
 }

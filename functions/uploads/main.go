@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 	"github.com/regional-data-exchange/rdx/shared/service"
@@ -24,12 +25,14 @@ func main() {
 	lambda.Start(func(ctx context.Context, e events.S3Event) error { return handle(ctx, svc, e) })
 }
 
+// build makes the service once per process (cold start): no token
+// verifier, which only the API function needs.
 func build(ctx context.Context) (*service.Service, error) {
-	a, err := awsapp.FromEnv(ctx)
+	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return a.Service, nil
+	return awsapp.Service(cfg)
 }
 
 // uploads is what the function needs of the service.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/regional-data-exchange/rdx/infra/standins"
 )
 
 type recorded struct{ bucket, key string }
@@ -55,5 +57,16 @@ func TestFailureIsRetried(t *testing.T) {
 	f := &fakeUploads{fail: errors.New("store unavailable")}
 	if err := handle(t.Context(), f, event(t)); err == nil {
 		t.Fatal("the failure was swallowed")
+	}
+}
+
+// The function starts with only the settings template.yaml gives it: no
+// token issuer, JWK set or cursor key, which only the API function uses.
+// (Nothing is called at start, so nothing listens at the endpoints.)
+func TestStartsWithoutTokenSettings(t *testing.T) {
+	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
+		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "UPLOADS_BUCKET": "rdx-uploads"})
+	if _, err := build(t.Context()); err != nil {
+		t.Fatalf("start: %v", err)
 	}
 }

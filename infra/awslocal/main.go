@@ -56,9 +56,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	env := awsapp.Env{Table: table, SubmissionsBucket: buckets[0], UploadsBucket: buckets[1], ExportsBucket: buckets[2],
-		Issuer: auth.DevIssuer, Audience: auth.DevAudience, JWKS: string(key.JWKS()), CursorKey: strings.Repeat("local-", 6), StandIns: true}
-	a, err := awsapp.New(ctx, clients, env)
+	env := awsapp.APIEnv{Env: awsapp.Env{Table: table, SubmissionsBucket: buckets[0], UploadsBucket: buckets[1], ExportsBucket: buckets[2], StandIns: true},
+		Issuer: auth.DevIssuer, Audience: auth.DevAudience, JWKS: string(key.JWKS()), CursorKey: strings.Repeat("local-", 6)}
+	a, err := awsapp.NewAPI(ctx, clients, env)
 	if err != nil {
 		return err
 	}

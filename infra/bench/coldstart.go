@@ -1,24 +1,48 @@
 package main
 
 import (
+	"encoding/json"
+	"encoding/pem"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/regional-data-exchange/rdx/shared/auth"
 )
 
-// healthEvent is an API Gateway HTTP API (payload v2) event for GET /v1/health.
-const healthEvent = `{"version":"2.0","routeKey":"GET /v1/health","rawPath":"/v1/health","rawQueryString":"",
-"headers":{"host":"api.example","user-agent":"bench"},"requestContext":{"accountId":"123456789012","apiId":"bench",
-"domainName":"api.example","http":{"method":"GET","path":"/v1/health","protocol":"HTTP/1.1","sourceIp":"192.0.2.1","userAgent":"bench"},
-"requestId":"cold","routeKey":"GET /v1/health","stage":"$default","time":"22/Nov/2026:21:00:00 +0000","timeEpoch":1795381200000},"isBase64Encoded":false}`
+// apiEvent is an API Gateway HTTP API (payload v2) event for GET path,
+// with a bearer token when token is not empty.
+func apiEvent(path, token string) string {
+	headers := map[string]string{"host": "api.example", "user-agent": "bench"}
+	if token != "" {
+		headers["authorization"] = "Bearer " + token
+	}
+	b, _ := json.Marshal(events.APIGatewayV2HTTPRequest{
+		Version: "2.0", RouteKey: "GET " + path, RawPath: path, Headers: headers,
+		RequestContext: events.APIGatewayV2HTTPRequestContext{
+			AccountID: "123456789012", APIID: "bench", DomainName: "api.example", RequestID: "cold", RouteKey: "GET " + path,
+			Stage: "$default", Time: "22/Nov/2026:21:00:00 +0000", TimeEpoch: 1795381200000,
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: path, Protocol: "HTTP/1.1", SourceIP: "192.0.2.1", UserAgent: "bench"},
+		},
+	})
+	return string(b)
+}
+
+// noObjects is an S3 event with no records: the uploads and exports
+// functions answer it having started and done nothing else.
+const noObjects = `{"Records":[]}`
 
 // runtimeAPI is the Lambda Runtime API's few endpoints: it hands out one
 // event and reports when its response arrives.
@@ -29,7 +53,7 @@ type runtimeAPI struct {
 	asked    chan time.Time // when the function first asked for an event: its start-up done
 }
 
-func newRuntimeAPI() (*runtimeAPI, error) {
+func newRuntimeAPI(event string) (*runtimeAPI, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -47,7 +71,7 @@ func newRuntimeAPI() (*runtimeAPI, error) {
 		w.Header().Set("Lambda-Runtime-Aws-Request-Id", "cold-1")
 		w.Header().Set("Lambda-Runtime-Deadline-Ms", fmt.Sprint(time.Now().Add(30*time.Second).UnixMilli()))
 		w.Header().Set("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:eu-west-2:123456789012:function:bench")
-		w.Write([]byte(healthEvent))
+		w.Write([]byte(event))
 	})
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/response", func(w http.ResponseWriter, req *http.Request) {
 		b := make([]byte, 4096)
@@ -67,30 +91,51 @@ func newRuntimeAPI() (*runtimeAPI, error) {
 	return r, nil
 }
 
-// coldStart starts bin and times it from process start to its first
-// answered event, and to its first request for one (its start-up).
-func coldStart(bin string, env []string) (time.Duration, time.Duration, error) {
-	api, err := newRuntimeAPI()
+// coldRun is one way to start a function: its binary, environment, first
+// event, and the test its answer must pass.
+type coldRun struct {
+	name, pkg string // pkg: the command, as go build names it
+	env       []string
+	event     string
+	ok        func(answer string) bool
+	first     []time.Duration // process start to the first answer, per start
+	startUp   []time.Duration // process start to the first request for an event
+}
+
+// bin is where coldStartScenario builds r's command.
+func (r *coldRun) bin() string { return filepath.Join(coldDir, filepath.Base(r.pkg)) }
+
+func answered(status int) func(string) bool {
+	return func(a string) bool { return strings.Contains(a, fmt.Sprintf(`"statusCode":%d`, status)) }
+}
+
+func nothingToDo(a string) bool { return a == "null" }
+
+// coldStart starts r's binary once and times it from process start to its
+// first answered event, and to its first request for one (its start-up).
+func (r *coldRun) coldStart() error {
+	api, err := newRuntimeAPI(r.event)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer api.ln.Close()
-	cmd := exec.Command(bin)
-	cmd.Env = append(env, "AWS_LAMBDA_RUNTIME_API="+api.ln.Addr().String())
+	cmd := exec.Command(r.bin())
+	cmd.Env = slices.Concat(r.env, []string{"AWS_LAMBDA_RUNTIME_API=" + api.ln.Addr().String()})
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer func() { cmd.Process.Kill(); cmd.Wait() }()
 	select {
 	case ans := <-api.answered:
 		took := time.Since(start)
-		if strings.HasPrefix(ans, "error") || !strings.Contains(ans, `"statusCode":200`) {
-			return 0, 0, fmt.Errorf("%s answered %s", filepath.Base(bin), ans)
+		if !r.ok(ans) {
+			return fmt.Errorf("%s answered %s", r.name, ans)
 		}
-		return took, (<-api.asked).Sub(start), nil
+		r.first, r.startUp = append(r.first, took), append(r.startUp, (<-api.asked).Sub(start))
+		return nil
 	case <-time.After(30 * time.Second):
-		return 0, 0, fmt.Errorf("%s did not answer", filepath.Base(bin))
+		return fmt.Errorf("%s did not answer", r.name)
 	}
 }
 
@@ -109,59 +154,125 @@ func buildFunction(pkg, out string) (int64, error) {
 	return fi.Size(), nil
 }
 
-// coldStartScenario times functions/api against the hello-world baseline.
+// jwksServer publishes a JWK set over HTTPS on loopback, as an issuer
+// does, and writes its certificate where SSL_CERT_FILE can name it.
+func jwksServer(set []byte, dir string) (*httptest.Server, string, error) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(set)
+	}))
+	// A function stopped after its answer may leave a connection half open.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	ca := filepath.Join(dir, "issuer-ca.pem")
+	err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	return srv, ca, err
+}
+
+// coldDir holds the commands coldStartScenario builds.
+var coldDir string
+
+// coldStartScenario times each function's cold start against a
+// hello-world function that builds the same SDK clients.
 func coldStartScenario(rep *report) error {
 	dir, err := os.MkdirTemp("", "rdx-cold-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	api, hello := filepath.Join(dir, "api"), filepath.Join(dir, "hello")
-	apiSize, err := buildFunction("./functions/api", api)
-	if err != nil {
-		return err
-	}
-	helloSize, err := buildFunction("./infra/bench/hello", hello)
-	if err != nil {
-		return err
-	}
+	coldDir = dir
 	key := auth.NewDevKey()
-	env := []string{"TABLE_NAME=rdx", "SUBMISSIONS_BUCKET=rdx", "UPLOADS_BUCKET=rdx", "EXPORTS_BUCKET=rdx",
-		"JWT_ISSUER=https://idp.bench.invalid", "JWT_AUDIENCE=rdx-api", "JWKS_JSON=" + string(key.JWKS()),
-		"CURSOR_KEY=" + strings.Repeat("c", 32), "AWS_REGION=eu-west-2", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
-		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "LOG_LEVEL=WARN", "HOME=" + dir}
-	const runs = 25
-	var apiT, helloT, apiUp, helloUp []time.Duration
-	for range runs { // alternate, so both see the same machine
-		a, au, err := coldStart(api, env)
-		if err != nil {
-			return err
-		}
-		h, hu, err := coldStart(hello, env)
-		if err != nil {
-			return err
-		}
-		apiT, helloT = append(apiT, a), append(helloT, h)
-		apiUp, helloUp = append(apiUp, au), append(helloUp, hu)
+	token, err := key.Mint(auth.TokenSpec{Subject: "bench", Region: "west-wales", Partner: "carmarthenshire",
+		Scopes: auth.DefaultScopes("west-wales", "carmarthenshire"), TTL: time.Hour}, time.Now())
+	if err != nil {
+		return err
 	}
-	ma, mh := median(apiT), median(helloT)
-	rep.add("Cold start: functions/api against a hello-world function", fmt.Sprintf(`Each binary is built as `+"`make build`"+` builds functions (CGO off, `+"`-tags lambda.norpc -trimpath -ldflags \"-s -w\"`"+`,
-here for this machine's architecture), started %d times, alternating, against a minimal Lambda
-Runtime API served by the bench (`+"`/2018-06-01/runtime/invocation/next`"+` and `+"`.../response`"+`), and
-timed from process start to its answer to the first API Gateway v2 event (`+"`GET /v1/health`"+`).
-functions/api loads its configuration, the AWS SDK's, builds its clients and the handler first.
+	issuer, ca, err := jwksServer(key.JWKS(), dir)
+	if err != nil {
+		return err
+	}
+	defer issuer.Close()
+	noCerts := filepath.Join(dir, "no-certs")
+	if err := os.Mkdir(noCerts, 0o700); err != nil {
+		return err
+	}
+	// What Lambda gives every function, and the settings template.yaml gives
+	// each. Every AWS endpoint is a closed loopback port: nothing is called
+	// at start, and nothing may reach AWS.
+	lambdaEnv := []string{"AWS_REGION=eu-west-2", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
+		"AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null",
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "HOME=" + dir, "TABLE_NAME=rdx", "SUBMISSIONS_BUCKET=rdx", "LOG_LEVEL=WARN"}
+	apiEnv := slices.Concat(lambdaEnv, []string{"UPLOADS_BUCKET=rdx-uploads", "EXPORTS_BUCKET=rdx-exports", "EXPORTS_QUEUED=true",
+		"JWT_ISSUER=" + auth.DevIssuer, "JWT_AUDIENCE=" + auth.DevAudience, "CURSOR_KEY=" + strings.Repeat("c", 32)})
+	me := apiEvent("/v1/me", token)
+	runs := []*coldRun{
+		{name: "hello-world floor (LoadDefaultConfig, DynamoDB and S3 clients)", pkg: "./infra/bench/hello", env: lambdaEnv,
+			event: apiEvent("/v1/health", ""), ok: answered(200)},
+		{name: "functions/api, JWKS_JSON: GET /v1/health", pkg: "./functions/api", env: slices.Concat(apiEnv, []string{"JWKS_JSON=" + string(key.JWKS())}),
+			event: apiEvent("/v1/health", ""), ok: answered(200)},
+		{name: "functions/api, JWKS_JSON: GET /v1/me (token verified)", pkg: "./functions/api", env: slices.Concat(apiEnv, []string{"JWKS_JSON=" + string(key.JWKS())}),
+			event: me, ok: answered(200)},
+		{name: "functions/api, JWKS_URL (HTTPS, system roots): GET /v1/me (token verified)", pkg: "./functions/api",
+			env: slices.Concat(apiEnv, []string{"JWKS_URL=" + issuer.URL + "/jwks.json", "SSL_CERT_FILE=" + ca}), event: me, ok: answered(200)},
+		{name: "functions/api, JWKS_URL (HTTPS, issuer's root only): GET /v1/me (token verified)", pkg: "./functions/api",
+			env: slices.Concat(apiEnv, []string{"JWKS_URL=" + issuer.URL + "/jwks.json", "SSL_CERT_FILE=" + ca, "SSL_CERT_DIR=" + noCerts}), event: me, ok: answered(200)},
+		{name: "functions/uploads: S3 event, no objects", pkg: "./functions/uploads", env: slices.Concat(lambdaEnv, []string{"UPLOADS_BUCKET=rdx-uploads"}),
+			event: noObjects, ok: nothingToDo},
+		{name: "functions/exports: S3 event, no objects", pkg: "./functions/exports", env: slices.Concat(lambdaEnv, []string{"EXPORTS_BUCKET=rdx-exports"}),
+			event: noObjects, ok: nothingToDo},
+	}
+	sizes := map[string]int64{}
+	for _, r := range runs {
+		if _, built := sizes[r.pkg]; !built {
+			if sizes[r.pkg], err = buildFunction(r.pkg, r.bin()); err != nil {
+				return err
+			}
+		}
+	}
+	const starts = 25
+	for range starts { // in turn, so every kind sees the same machine
+		for _, r := range runs {
+			if err := r.coldStart(); err != nil {
+				return err
+			}
+		}
+	}
+	floor := runs[0]
+	fu, ff := median(floor.startUp), median(floor.first)
+	var rows []string
+	for _, r := range runs {
+		u, f := median(r.startUp), median(r.first)
+		rows = append(rows, fmt.Sprintf("| %s | %s | %s | %.2f× | %s | **%.2f×** | %s | %s |", r.name, mib(uint64(sizes[r.pkg])),
+			ms(u), ratio(u, fu), ms(f), ratio(f, ff), plusMs(f-ff), ms(p90(r.first))))
+	}
+	inline, fetched, fetchedOnly := median(runs[2].first), median(runs[3].first), median(runs[4].first)
+	rep.add("Cold start: each function against a hello-world function that builds the same SDK clients", fmt.Sprintf(`Each binary is built as `+"`make build`"+` builds functions (CGO off, `+"`-tags lambda.norpc -trimpath -ldflags \"-s -w\"`"+`,
+here for this machine's architecture) and started %d times, every kind in turn, against a minimal
+Lambda Runtime API served by the bench (`+"`/2018-06-01/runtime/invocation/next`"+` and `+"`.../response`"+`).
+The floor is what any function that talks to DynamoDB and S3 must do before its first event:
+`+"`config.LoadDefaultConfig`"+` and a DynamoDB and an S3 client (infra/bench/hello). Each function starts as
+deployed, with the settings template.yaml gives it; the uploads and exports functions build no
+token verifier.
 
-The start-up column is process start to the function's first request for an event (its
-initialisation done); the rest of the median is answering the event.
+Start-up is process start to the function's first request for an event (its initialisation
+done); first answer is process start to its answer to that event; "added" is the first answer's
+median over the floor's. With `+"`JWKS_URL`"+` the API function fetches the JWK set from an issuer
+served over HTTPS on loopback (its certificate trusted through `+"`SSL_CERT_FILE`"+`), in the
+background: start-up does not wait for it, and the first token verified waits for whatever of the
+fetch is left. That costs %s at the first authenticated answer against the set given inline,
+of which all but %s (a TLS handshake and one GET on loopback, with only the issuer's root
+trusted) is Go loading the system's root certificates (`+"`SSL_CERT_DIR`"+`) for its first HTTPS
+connection: a cost the first DynamoDB or S3 request of any function pays too, and which the
+fetch, started at init, pays ahead of it. An issuer farther away adds its round trips, once per
+instance, while start-up runs on.
 
-| binary | size | start-up (median) | first answer (median) | p90 |
-| --- | ---: | ---: | ---: | ---: |
-| functions/api | %s | %s | %s | %s |
-| hello-world (aws-lambda-go) | %s | %s | %s | %s |
-| **ratio** | **%.2f×** | **%.2f×** | **%.2f×** | |`, runs, mib(uint64(apiSize)), ms(median(apiUp)), ms(ma), ms(p90(apiT)), mib(uint64(helloSize)), ms(median(helloUp)), ms(mh), ms(p90(helloT)),
-		float64(apiSize)/float64(helloSize), float64(median(apiUp))/float64(median(helloUp)), float64(ma)/float64(mh)))
+| start (event) | size | start-up (median) | × floor | first answer (median) | × floor | added | first answer p90 |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+%s`, starts, plusMs(fetched-inline), plusMs(fetchedOnly-inline), strings.Join(rows, "\n")))
 	return nil
 }
+
+func plusMs(d time.Duration) string { return fmt.Sprintf("%+.1f ms", float64(d.Microseconds())/1000) }
 
 func median(ds []time.Duration) time.Duration {
 	s := append([]time.Duration{}, ds...)

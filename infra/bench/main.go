@@ -311,8 +311,8 @@ Machine: %s, %d CPUs, %s, %s (host %s). Figures from one run; each comparison is
 figures measured in that same run.
 
 Targets: the service within 1.5× its floor (the same token check, store and blob operations and
-response bytes) for a GET, a PUT and the fund position, on both backends; the Lambda function's
-cold start within 1.5× a hello-world function's; the position's and an export's cost linear in the
+response bytes) for a GET, a PUT and the fund position, on both backends; each Lambda function's
+cold start within 1.3× a hello-world function's that builds the same SDK clients; the position's and an export's cost linear in the
 data; an export's memory flat as the data grows.
 
 `, time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS+"/"+runtime.GOARCH, host)

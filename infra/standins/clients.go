@@ -2,19 +2,20 @@ package standins
 
 import (
 	"crypto/rand"
+	"os"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
-	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
 // DynamoClient is a client of DynamoDB Local (or of a proxy in front of it)
 // at endpoint, with the stand-ins' credentials.
-func DynamoClient(endpoint string, opts ...func(*dynamoapi.Options)) *dynamoapi.Client {
+func DynamoClient(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamostore.NewLocalClient(endpoint, AccessKey, SecretKey, Region, opts...)
 }
 
@@ -37,4 +38,31 @@ func TableAndBucket(t *testing.T, prefix string) (ddb, minio *Server, name strin
 		t.Fatal(err)
 	}
 	return ddb, minio, name
+}
+
+// settings are every setting a function reads (template.yaml's), cleared
+// by LambdaEnv so that a function gets only those its test names.
+var settings = []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED",
+	"JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWKS_JSON", "CURSOR_KEY", "AWS_STANDINS", "LOG_LEVEL", "AWS_ENDPOINT_URL"}
+
+// LambdaEnv gives the test's process what Lambda gives a function's (its
+// region and credentials), the stand-ins' here, with the SDK's own endpoint
+// settings pointing DynamoDB and S3 at ddb and s3, and no file of this
+// machine's read for AWS configuration; then the function's own settings,
+// vars, and none other.
+func LambdaEnv(t *testing.T, ddb, s3 string, vars map[string]string) {
+	t.Helper()
+	for _, k := range settings {
+		t.Setenv(k, "")
+	}
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey, "AWS_REGION": Region,
+		"AWS_ENDPOINT_URL_DYNAMODB": ddb, "AWS_ENDPOINT_URL_S3": s3,
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
+	} {
+		t.Setenv(k, v)
+	}
+	for k, v := range vars {
+		t.Setenv(k, v)
+	}
 }

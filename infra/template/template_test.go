@@ -124,6 +124,49 @@ func TestFunctionsBuild(t *testing.T) {
 	}
 }
 
+// TestEachFunctionGetsWhatItUses: a function's environment (Globals and
+// its own, merged as SAM merges them) is exactly what its code reads: the
+// token and cursor settings go to the API function alone, which is the only
+// one that builds a token verifier, and each bucket to the functions that
+// use it.
+func TestEachFunctionGetsWhatItUses(t *testing.T) {
+	tpl := template(t)
+	mk, err := os.ReadFile(filepath.Join(root(), "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "LOG_LEVEL"}
+	want := map[string][]string{ // by code folder
+		"api":     append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY"}, every...),
+		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
+		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
+	}
+	vars := func(fn map[string]any) []string {
+		env, _ := fn["Environment"].(map[string]any)
+		v, _ := env["Variables"].(map[string]any)
+		var names []string
+		for name := range v {
+			names = append(names, name)
+		}
+		return names
+	}
+	global := vars(tpl["Globals"].(map[string]any)["Function"].(map[string]any))
+	for name, fn := range resources(t, tpl, "AWS::Serverless::Function") {
+		target := regexp.MustCompile(`(?m)^build-` + name + `:\n\t.*\./functions/(\w+)`).FindSubmatch(mk)
+		if target == nil {
+			t.Fatalf("the Makefile has no build-%s target", name)
+		}
+		folder := string(target[1])
+		got := append(vars(props(fn)), global...)
+		slices.Sort(got)
+		got = slices.Compact(got)
+		w := slices.Sorted(slices.Values(want[folder]))
+		if !slices.Equal(got, w) {
+			t.Errorf("%s (functions/%s) is given %v, want %v", name, folder, got, w)
+		}
+	}
+}
+
 // TestEveryRouteIsRouted: each operation of the OpenAPI document is an
 // HttpApi event of a function, and no event names a route the contract lacks.
 func TestEveryRouteIsRouted(t *testing.T) {

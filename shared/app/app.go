@@ -20,7 +20,8 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
-// Config is everything a process needs to serve the API.
+// Config is everything a process needs to serve the API; BuildService
+// reads only the regions, QueueExports, Now and Log.
 type Config struct {
 	// Regions are the region configuration files; nil means the embedded ones.
 	Regions fs.FS
@@ -39,7 +40,7 @@ type Config struct {
 // App is a built service.
 type App struct {
 	Service *service.Service
-	Handler http.Handler
+	Handler http.Handler // nil when built by BuildService
 	Regions *region.Registry
 	closers []func() error
 }
@@ -88,26 +89,42 @@ type Stores struct {
 	Blobs, Uploads, Exports blob.Store
 }
 
-// Build wires the service over its stores; extra mounts handlers outside /v1.
-func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
+// BuildService wires the service alone over its stores: what a process
+// that handles events rather than requests needs (the uploads and exports
+// functions). It needs no token issuer, keys or cursor key, and builds no
+// verifier.
+func BuildService(cfg Config, st Stores) (*App, error) {
 	reg, err := LoadRegions(cfg)
 	if err != nil {
 		return nil, err
 	}
+	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
+		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, Now: cfg.Now, Log: logger(cfg)})
+	return &App{Service: svc, Regions: reg}, nil
+}
+
+// Build wires the service and the API's handler, with its token verifier,
+// over the stores; extra mounts handlers outside /v1.
+func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 	if len(cfg.CursorKey) < 32 {
 		return nil, errors.New("the cursor key must be at least 32 bytes")
 	}
 	if cfg.Issuer == "" || cfg.Audience == "" || cfg.Keys == nil {
 		return nil, errors.New("the token issuer, audience and keys are required")
 	}
-	log := cfg.Log
-	if log == nil {
-		log = slog.Default()
+	a, err := BuildService(cfg, st)
+	if err != nil {
+		return nil, err
 	}
-	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
-		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, Now: cfg.Now, Log: log})
-	h := httpapi.NewHandler(httpapi.Deps{
-		Service: svc, Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, reg), Log: log, Extra: extra,
+	a.Handler = httpapi.NewHandler(httpapi.Deps{
+		Service: a.Service, Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, a.Regions), Log: logger(cfg), Extra: extra,
 	})
-	return &App{Service: svc, Handler: h, Regions: reg}, nil
+	return a, nil
+}
+
+func logger(cfg Config) *slog.Logger {
+	if cfg.Log == nil {
+		return slog.Default()
+	}
+	return cfg.Log
 }

@@ -18,10 +18,10 @@
 // partition's sort-key range; nothing scans, so cost grows with what a
 // request reads, never with the table. Writes are always TransactWriteItems,
 // which gives the port's all-or-nothing conditions and, through the
-// idempotency token each call carries, safe retries.
+// idempotency token the SDK fills in once per call, safe retries.
 //
 // The adapter never loads AWS configuration: a main builds one
-// *dynamoapi.Client and passes it to New.
+// *dynamodb.Client (the SDK's, with its standard retryer) and passes it to New.
 package dynamostore
 
 import (
@@ -33,7 +33,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
@@ -48,15 +51,23 @@ const (
 
 // Table is a store.Table on one DynamoDB table.
 type Table struct {
-	client *dynamoapi.Client
-	name   string
+	client   *dynamodb.Client
+	name     string
+	capacity func(context.Context, Capacity) // nil: capacity is not asked for
 }
 
 var _ store.Table = (*Table)(nil)
 
+// An Option adjusts the adapter.
+type Option func(*Table)
+
 // New returns the adapter for table, reached through client.
-func New(client *dynamoapi.Client, table string) *Table {
-	return &Table{client: client, name: table}
+func New(client *dynamodb.Client, table string, opts ...Option) *Table {
+	t := &Table{client: client, name: table}
+	for _, o := range opts {
+		o(t)
+	}
+	return t
 }
 
 // Get implements store.Table with a consistent GetItem.
@@ -67,10 +78,16 @@ func (t *Table) Get(ctx context.Context, pk, sk string) (store.Item, error) {
 	if err := store.ValidateKey(pk, sk); err != nil {
 		return store.Item{}, err
 	}
-	out, err := t.client.GetItem(ctx, &dynamoapi.GetItemInput{TableName: t.name, Key: key(pk, sk), ConsistentRead: true})
+	out, err := t.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:              &t.name,
+		Key:                    key(pk, sk),
+		ConsistentRead:         aws.Bool(true),
+		ReturnConsumedCapacity: t.returnCapacity(),
+	})
 	if err != nil {
 		return store.Item{}, opError(ctx, "get", err)
 	}
+	t.record(ctx, "GetItem", one(out.ConsumedCapacity))
 	if out.Item == nil {
 		return store.Item{}, fmt.Errorf("%w: %q/%q", store.ErrNotFound, pk, sk)
 	}
@@ -97,6 +114,7 @@ func (t *Table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	if err != nil {
 		return store.Page{}, opError(ctx, "query", err)
 	}
+	t.record(ctx, "Query", one(out.ConsumedCapacity))
 	return page(out, limit(q))
 }
 
@@ -124,28 +142,29 @@ func limit(q store.Query) int {
 
 // queryInput builds the Query request, or reports false when the range,
 // narrowed by After, is empty.
-func (t *Table) queryInput(q store.Query) (*dynamoapi.QueryInput, bool) {
+func (t *Table) queryInput(q store.Query) (*dynamodb.QueryInput, bool) {
 	lo, hi := q.Bounds()
 	hi = clampHigh(hi)
 	start, ok := startKey(q, lo, hi)
 	if !ok || lo > hi {
 		return nil, false
 	}
-	in := &dynamoapi.QueryInput{
-		TableName:                 t.name,
-		KeyConditionExpression:    "#pk = :pk AND #sk <= :hi",
+	in := &dynamodb.QueryInput{
+		TableName:                 &t.name,
+		KeyConditionExpression:    aws.String("#pk = :pk AND #sk <= :hi"),
 		ExpressionAttributeNames:  map[string]string{"#pk": AttrPK, "#sk": AttrSK},
-		ExpressionAttributeValues: dynamoapi.Item{":pk": dynamoapi.S(q.PK), ":hi": dynamoapi.S(hi)},
-		ScanIndexForward:          !q.Reverse,
-		Limit:                     int32(limit(q) + 1),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(q.PK), ":hi": str(hi)},
+		ScanIndexForward:          aws.Bool(!q.Reverse),
+		Limit:                     aws.Int32(int32(limit(q) + 1)),
 		ExclusiveStartKey:         start,
-		ConsistentRead:            true,
+		ConsistentRead:            aws.Bool(true),
+		ReturnConsumedCapacity:    t.returnCapacity(),
 	}
 	// DynamoDB refuses an empty string as a key value, so an open lower
 	// bound is written as <= alone rather than BETWEEN "" AND hi.
 	if lo != "" {
-		in.KeyConditionExpression = "#pk = :pk AND #sk BETWEEN :lo AND :hi"
-		in.ExpressionAttributeValues[":lo"] = dynamoapi.S(lo)
+		in.KeyConditionExpression = aws.String("#pk = :pk AND #sk BETWEEN :lo AND :hi")
+		in.ExpressionAttributeValues[":lo"] = str(lo)
 	}
 	return in, true
 }
@@ -169,7 +188,7 @@ func clampHigh(hi string) string {
 // refuses outside the key condition's range, and even at its far end. An
 // After before the range (in the query's direction) does not narrow it; one
 // at or past its far end leaves nothing, reported as false.
-func startKey(q store.Query, lo, hi string) (dynamoapi.Item, bool) {
+func startKey(q store.Query, lo, hi string) (map[string]types.AttributeValue, bool) {
 	a := q.After
 	switch {
 	case a == "":
@@ -183,7 +202,7 @@ func startKey(q store.Query, lo, hi string) (dynamoapi.Item, bool) {
 }
 
 // page decodes up to n items; the extra item asked for only says more exist.
-func page(out *dynamoapi.QueryOutput, n int) (store.Page, error) {
+func page(out *dynamodb.QueryOutput, n int) (store.Page, error) {
 	var p store.Page
 	for _, av := range out.Items[:min(n, len(out.Items))] {
 		it, err := decodeItem(av)
@@ -197,8 +216,8 @@ func page(out *dynamoapi.QueryOutput, n int) (store.Page, error) {
 		p.Next = p.Items[n-1].SK
 	case out.LastEvaluatedKey != nil:
 		// Stopped by the 1 MB page size: more may follow.
-		if s := out.LastEvaluatedKey[AttrSK].S; s != nil {
-			p.Next = *s
+		if s, ok := out.LastEvaluatedKey[AttrSK].(*types.AttributeValueMemberS); ok {
+			p.Next = s.Value
 		}
 	}
 	return p, nil
@@ -218,9 +237,13 @@ func (t *Table) Transact(ctx context.Context, ops ...store.Op) error {
 		return nil // only checks that always hold
 	}
 	for attempt := 1; ; attempt++ {
-		// Each attempt is a new request with its own idempotency token.
-		err := t.client.TransactWriteItems(ctx, items)
+		// A fresh input each time: the SDK writes the idempotency token it
+		// makes into the input (and sends that one token on each of its own
+		// retries), and a new attempt is a new request.
+		out, err := t.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{
+			TransactItems: items, ReturnConsumedCapacity: t.returnCapacity()})
 		if err == nil {
+			t.record(ctx, "TransactWriteItems", out.ConsumedCapacity)
 			return nil
 		}
 		err = txnError(ctx, err, index)
@@ -263,8 +286,8 @@ func pause(ctx context.Context, attempt int) error {
 // requires a condition on a ConditionCheck, and one that cannot fail adds
 // nothing but a read. index[i] is the position in ops of request item i, so
 // cancellation reasons, which follow the request, name the caller's op.
-func (t *Table) txnItems(ops []store.Op) ([]dynamoapi.TransactWriteItem, []int) {
-	items := make([]dynamoapi.TransactWriteItem, 0, len(ops))
+func (t *Table) txnItems(ops []store.Op) ([]types.TransactWriteItem, []int) {
+	items := make([]types.TransactWriteItem, 0, len(ops))
 	index := make([]int, 0, len(ops))
 	for i, op := range ops {
 		if op.Kind == store.Check && op.Cond.Kind == store.Always {
@@ -276,48 +299,55 @@ func (t *Table) txnItems(ops []store.Op) ([]dynamoapi.TransactWriteItem, []int) 
 	return items, index
 }
 
-func (t *Table) txnItem(op store.Op) dynamoapi.TransactWriteItem {
-	cond := condition(op.Cond)
+func (t *Table) txnItem(op store.Op) types.TransactWriteItem {
+	expr, names, values := condition(op.Cond)
 	k := key(op.Item.PK, op.Item.SK)
 	switch op.Kind {
 	case store.Put:
-		return dynamoapi.TransactWriteItem{Put: &dynamoapi.Put{TableName: t.name, Item: encodeItem(op.Item), Condition: cond}}
+		return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: encodeItem(op.Item),
+			ConditionExpression: expr, ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
 	case store.Delete:
-		return dynamoapi.TransactWriteItem{Delete: &dynamoapi.Delete{TableName: t.name, Key: k, Condition: cond}}
+		return types.TransactWriteItem{Delete: &types.Delete{TableName: &t.name, Key: k,
+			ConditionExpression: expr, ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
 	default: // store.Check, which ValidateTxn leaves as the only other kind
-		return dynamoapi.TransactWriteItem{ConditionCheck: &dynamoapi.ConditionCheck{TableName: t.name, Key: k, Condition: cond}}
+		return types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &t.name, Key: k,
+			ConditionExpression: expr, ExpressionAttributeNames: names, ExpressionAttributeValues: values}}
 	}
 }
 
-// condition returns the condition for c, none for Always. A version
-// condition fails on an absent item because the absent v compares unequal
-// to everything, as the port requires (absent is not version 0).
-func condition(c store.Condition) dynamoapi.Condition {
+// condition returns the condition expression for c, nil for Always. A
+// version condition fails on an absent item because the absent v compares
+// unequal to everything, as the port requires (absent is not version 0).
+func condition(c store.Condition) (*string, map[string]string, map[string]types.AttributeValue) {
 	switch c.Kind {
 	case store.NotExists:
-		return dynamoapi.Condition{ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}
+		return aws.String("attribute_not_exists(#pk)"), map[string]string{"#pk": AttrPK}, nil
 	case store.Exists:
-		return dynamoapi.Condition{ConditionExpression: "attribute_exists(#pk)", ExpressionAttributeNames: map[string]string{"#pk": AttrPK}}
+		return aws.String("attribute_exists(#pk)"), map[string]string{"#pk": AttrPK}, nil
 	case store.VersionIs:
-		return dynamoapi.Condition{ConditionExpression: "#v = :v", ExpressionAttributeNames: map[string]string{"#v": AttrVersion},
-			ExpressionAttributeValues: dynamoapi.Item{":v": num(c.Version)}}
+		return aws.String("#v = :v"), map[string]string{"#v": AttrVersion},
+			map[string]types.AttributeValue{":v": num(c.Version)}
 	}
-	return dynamoapi.Condition{}
+	return nil, nil, nil
 }
 
-func key(pk, sk string) dynamoapi.Item {
-	return dynamoapi.Item{AttrPK: dynamoapi.S(pk), AttrSK: dynamoapi.S(sk)}
+func key(pk, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{AttrPK: str(pk), AttrSK: str(sk)}
 }
 
-func num(n int64) dynamoapi.Value { return dynamoapi.N(strconv.FormatInt(n, 10)) }
+func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
+
+func num(n int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(n, 10)}
+}
 
 // encodeItem leaves out empty data, which some DynamoDB versions refuse as a
 // binary value, and a zero expiry, which TTL must not see.
-func encodeItem(it store.Item) dynamoapi.Item {
+func encodeItem(it store.Item) map[string]types.AttributeValue {
 	av := key(it.PK, it.SK)
 	av[AttrVersion] = num(it.Version)
 	if len(it.Data) > 0 {
-		av[AttrData] = dynamoapi.B(it.Data)
+		av[AttrData] = &types.AttributeValueMemberB{Value: it.Data}
 	}
 	if it.ExpiresAt != 0 {
 		av[AttrTTL] = num(it.ExpiresAt)
@@ -329,12 +359,13 @@ var errCorrupt = errors.New("dynamostore: item does not have the adapter's shape
 
 // decodeItem reads an item written by encodeItem; numbers are parsed as
 // integers, never through float64, so every int64 version survives.
-func decodeItem(av dynamoapi.Item) (store.Item, error) {
-	pk, sk := av[AttrPK].S, av[AttrSK].S
-	if pk == nil || sk == nil {
+func decodeItem(av map[string]types.AttributeValue) (store.Item, error) {
+	pk, ok1 := av[AttrPK].(*types.AttributeValueMemberS)
+	sk, ok2 := av[AttrSK].(*types.AttributeValueMemberS)
+	if !ok1 || !ok2 {
 		return store.Item{}, errCorrupt
 	}
-	it := store.Item{PK: *pk, SK: *sk}
+	it := store.Item{PK: pk.Value, SK: sk.Value}
 	var err error
 	if it.Version, err = intAttr(av, AttrVersion); err != nil {
 		return store.Item{}, fmt.Errorf("%w: %q/%q: %v", errCorrupt, it.PK, it.SK, err)
@@ -342,18 +373,19 @@ func decodeItem(av dynamoapi.Item) (store.Item, error) {
 	if it.ExpiresAt, err = intAttr(av, AttrTTL); err != nil {
 		return store.Item{}, fmt.Errorf("%w: %q/%q: %v", errCorrupt, it.PK, it.SK, err)
 	}
-	it.Data = av[AttrData].B
+	if d, ok := av[AttrData].(*types.AttributeValueMemberB); ok {
+		it.Data = d.Value
+	}
 	return it, nil
 }
 
 // intAttr reads a number attribute; absent reads as zero.
-func intAttr(av dynamoapi.Item, name string) (int64, error) {
-	v, ok := av[name]
-	switch {
-	case !ok:
+func intAttr(av map[string]types.AttributeValue, name string) (int64, error) {
+	switch v := av[name].(type) {
+	case nil:
 		return 0, nil
-	case v.N != nil:
-		return strconv.ParseInt(*v.N, 10, 64)
+	case *types.AttributeValueMemberN:
+		return strconv.ParseInt(v.Value, 10, 64)
 	}
 	return 0, fmt.Errorf("attribute %s is not a number", name)
 }

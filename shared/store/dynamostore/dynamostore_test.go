@@ -6,15 +6,20 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/regional-data-exchange/rdx/infra/standins"
-	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 	"github.com/regional-data-exchange/rdx/shared/storetest"
@@ -23,7 +28,7 @@ import (
 func TestMain(m *testing.M) { standins.Main(m) }
 
 // localTable creates a fresh table on DynamoDB Local.
-func localTable(t *testing.T) (*dynamostore.Table, *dynamoapi.Client, string) {
+func localTable(t *testing.T, opts ...dynamostore.Option) (*dynamostore.Table, *dynamodb.Client, string) {
 	t.Helper()
 	srv := standins.DynamoDB(t)
 	client := standins.DynamoClient(srv.Endpoint)
@@ -31,7 +36,7 @@ func localTable(t *testing.T) (*dynamostore.Table, *dynamoapi.Client, string) {
 	if err := dynamostore.CreateTable(t.Context(), client, name); err != nil {
 		t.Fatal(err)
 	}
-	return dynamostore.New(client, name), client, name
+	return dynamostore.New(client, name, opts...), client, name
 }
 
 func TestConformance(t *testing.T) {
@@ -47,22 +52,24 @@ func TestCreateTable(t *testing.T) {
 	if err := dynamostore.CreateTable(t.Context(), client, name); err != nil {
 		t.Fatalf("second CreateTable: %v", err)
 	}
-	tb, err := dynamostore.DescribeTable(t.Context(), client, name)
+	d, err := client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tb.KeySchema) != 2 || tb.KeySchema[0].AttributeName != dynamostore.AttrPK || tb.KeySchema[1].AttributeName != dynamostore.AttrSK {
+	tb := d.Table
+	if len(tb.KeySchema) != 2 || aws.ToString(tb.KeySchema[0].AttributeName) != dynamostore.AttrPK || tb.KeySchema[0].KeyType != types.KeyTypeHash ||
+		aws.ToString(tb.KeySchema[1].AttributeName) != dynamostore.AttrSK || tb.KeySchema[1].KeyType != types.KeyTypeRange {
 		t.Errorf("key schema %+v", tb.KeySchema)
 	}
-	if tb.BillingModeSummary == nil || tb.BillingModeSummary.BillingMode != "PAY_PER_REQUEST" {
+	if tb.BillingModeSummary == nil || tb.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
 		t.Errorf("billing %+v, want PAY_PER_REQUEST", tb.BillingModeSummary)
 	}
-	ttl, err := dynamostore.DescribeTTL(t.Context(), client, name)
+	ttl, err := client.DescribeTimeToLive(t.Context(), &dynamodb.DescribeTimeToLiveInput{TableName: &name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ttl.AttributeName != dynamostore.AttrTTL || ttl.TimeToLiveStatus != "ENABLED" {
-		t.Errorf("TTL %+v, want enabled on %s", ttl, dynamostore.AttrTTL)
+	if s := ttl.TimeToLiveDescription; aws.ToString(s.AttributeName) != dynamostore.AttrTTL || s.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Errorf("TTL %s %s, want enabled on %s", aws.ToString(s.AttributeName), s.TimeToLiveStatus, dynamostore.AttrTTL)
 	}
 }
 
@@ -83,20 +90,39 @@ func TestItemShape(t *testing.T) {
 	}
 	for sk, w := range want {
 		// The item as DynamoDB answers it, every attribute of every kind.
-		var out struct{ Item map[string]any }
-		err := client.Call(t.Context(), "GetItem", map[string]any{"TableName": name,
-			"Key": map[string]any{dynamostore.AttrPK: map[string]string{"S": "p"}, dynamostore.AttrSK: map[string]string{"S": sk}}}, &out)
+		out, err := client.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &name, Key: map[string]types.AttributeValue{
+			dynamostore.AttrPK: &types.AttributeValueMemberS{Value: "p"}, dynamostore.AttrSK: &types.AttributeValueMemberS{Value: sk}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if g := canonical(out.Item); g != canonical(json.RawMessage(w)) {
+		if g := canonical(wire(out.Item)); g != canonical(json.RawMessage(w)) {
 			t.Errorf("item %s stored as %s, want %s", sk, g, w)
 		}
 	}
 }
 
-// TestRetriesBounded: NewLocalClient's own retryer gives up after a few
-// tries, and a backend that keeps failing is unavailable.
+// wire writes an item as DynamoDB's JSON does, {"name": {"TYPE": value}};
+// an attribute of a kind the adapter never writes shows as its Go type.
+func wire(item map[string]types.AttributeValue) map[string]any {
+	out := map[string]any{}
+	for name, v := range item {
+		switch v := v.(type) {
+		case *types.AttributeValueMemberS:
+			out[name] = map[string]any{"S": v.Value}
+		case *types.AttributeValueMemberN:
+			out[name] = map[string]any{"N": v.Value}
+		case *types.AttributeValueMemberB:
+			out[name] = map[string]any{"B": v.Value} // base64, as encoding/json writes []byte
+		default:
+			out[name] = fmt.Sprintf("%T", v)
+		}
+	}
+	return out
+}
+
+// TestRetriesBounded: NewLocalClient's retryer, the SDK's default for
+// DynamoDB, gives up after its four tries, and a backend that keeps failing
+// is unavailable.
 func TestRetriesBounded(t *testing.T) {
 	t.Parallel()
 	var (
@@ -117,8 +143,8 @@ func TestRetriesBounded(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if sent != 3 {
-		t.Errorf("%d attempts, want 3", sent)
+	if sent != 4 {
+		t.Errorf("%d attempts, want 4", sent)
 	}
 }
 
@@ -228,15 +254,13 @@ func TestQueryRefusesInvalidUTF8(t *testing.T) {
 	}
 }
 
-// noRetries returns a client for a fake DynamoDB that tries each request
-// once, so every call is one request and an error comes back at once.
-func noRetries(endpoint string) *dynamoapi.Client {
-	return dynamostore.NewLocalClient(endpoint, "key", "secret", "eu-west-2",
-		func(o *dynamoapi.Options) { o.MaxAttempts = 1 })
-}
+// noRetries makes a client for a fake DynamoDB try each request once, so
+// every call is one request and an error comes back at once.
+func noRetries(o *dynamodb.Options) { o.RetryMaxAttempts = 1 }
 
-// fakeTable serves the adapter from handle, which answers as DynamoDB would.
-func fakeTable(t *testing.T, handle func(w http.ResponseWriter, target string, body []byte)) *dynamostore.Table {
+// fakeTable serves the adapter from handle, which answers as DynamoDB would,
+// through a client adjusted by opts (default: noRetries).
+func fakeTable(t *testing.T, handle func(w http.ResponseWriter, target string, body []byte), opts ...func(*dynamodb.Options)) *dynamostore.Table {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -245,8 +269,10 @@ func fakeTable(t *testing.T, handle func(w http.ResponseWriter, target string, b
 		handle(w, target, body)
 	}))
 	t.Cleanup(srv.Close)
-	client := noRetries(srv.URL)
-	return dynamostore.New(client, "fake")
+	if len(opts) == 0 {
+		opts = append(opts, noRetries)
+	}
+	return dynamostore.New(dynamostore.NewLocalClient(srv.URL, "key", "secret", "eu-west-2", opts...), "fake")
 }
 
 // failWith answers every request with a DynamoDB error.
@@ -296,7 +322,8 @@ func TestErrorMapping(t *testing.T) {
 		status         int
 		typ, extra     string
 		want           error
-		index          int // for ErrConditionFailed
+		index          int    // for ErrConditionFailed
+		raw            string // the answer's body, instead of an error of typ
 		notPortFailure bool
 	}{
 		{name: "GetThroughput", call: get, status: 400, typ: "ProvisionedThroughputExceededException", want: store.ErrUnavailable},
@@ -306,6 +333,8 @@ func TestErrorMapping(t *testing.T) {
 		{name: "TxnRequestLimit", call: txn(put1), status: 400, typ: "RequestLimitExceeded", want: store.ErrUnavailable},
 		{name: "TxnThroughput", call: txn(put1), status: 400, typ: "ProvisionedThroughputExceededException", want: store.ErrUnavailable},
 		{name: "GetInternal", call: get, status: 500, typ: "InternalServerError", want: store.ErrUnavailable},
+		{name: "QueryUnavailable", call: query, status: 503, typ: "ServiceUnavailable", want: store.ErrUnavailable},
+		{name: "TxnInProgress", call: txn(put1), status: 400, typ: "TransactionInProgressException", want: store.ErrUnavailable},
 		{name: "ConditionIndex", call: txn(put1, put2), status: 400, typ: "TransactionCanceledException",
 			extra: cancelled("None", "ConditionalCheckFailed"), want: store.ErrConditionFailed, index: 1},
 		{name: "ConditionIndexAfterDroppedCheck", call: txn(noop, put1, put2), status: 400, typ: "TransactionCanceledException",
@@ -323,13 +352,23 @@ func TestErrorMapping(t *testing.T) {
 		{name: "CancelledByValidation", call: txn(put1, put2), status: 400, typ: "TransactionCanceledException",
 			extra: cancelled("None", "ValidationError"), notPortFailure: true},
 		{name: "Validation", call: query, status: 400, typ: "ValidationException", notPortFailure: true},
+		{name: "ValidationOtherSpelling", call: query, status: 400, typ: "ValidationException", notPortFailure: true,
+			raw: `{"__type":"com.amazon.coral.validate#ValidationException","Message":"bad"}`},
+		{name: "GatewayPageNotJSON", call: get, status: 502, raw: "<html>Bad Gateway</html>", want: store.ErrUnavailable},
 		{name: "NoTable", call: get, status: 400, typ: "ResourceNotFoundException", notPortFailure: true},
 		{name: "AccessDenied", call: txn(put1), status: 400, typ: "AccessDeniedException", notPortFailure: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tab := fakeTable(t, failWith(tt.status, tt.typ, tt.extra))
+			answer := failWith(tt.status, tt.typ, tt.extra)
+			if tt.raw != "" {
+				answer = func(w http.ResponseWriter, _ string, _ []byte) {
+					w.WriteHeader(tt.status)
+					io.WriteString(w, tt.raw)
+				}
+			}
+			tab := fakeTable(t, answer)
 			err := tt.call(t.Context(), tab)
 			if tt.notPortFailure {
 				for _, e := range []error{store.ErrUnavailable, store.ErrConditionFailed, store.ErrNotFound, store.ErrInvalid} {
@@ -436,7 +475,7 @@ func TestUnreachableIsUnavailable(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there now
-	client := noRetries(url)
+	client := dynamostore.NewLocalClient(url, "key", "secret", "eu-west-2", noRetries)
 	if _, err := dynamostore.New(client, "t").Get(t.Context(), "p", "s"); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("got %v, want ErrUnavailable", err)
 	}
@@ -506,4 +545,185 @@ func canonical(v any) string {
 	json.Unmarshal(b, &x)
 	b, _ = json.Marshal(x)
 	return string(b)
+}
+
+// TestRetriesKeepTheRequest: the SDK retries throttling and server faults
+// with the very body of the first try, so a transaction's retry carries the
+// idempotency token the SDK filled in once for the call; a request DynamoDB
+// refused is not retried; and each call has a token of its own.
+func TestRetriesKeepTheRequest(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name     string
+		fail     int // answers that fail before one succeeds
+		status   int
+		code     string
+		wantSent int
+		want     error // nil: success
+	}{
+		{"ThrottledOnce", 1, 400, "ThrottlingException", 2, nil},
+		{"ThroughputTwice", 2, 400, "ProvisionedThroughputExceededException", 3, nil},
+		{"ServerFault", 1, 500, "InternalServerError", 2, nil},
+		{"Unavailable503", 1, 503, "ServiceUnavailable", 2, nil},
+		{"InProgress", 1, 400, "TransactionInProgressException", 2, nil},
+		{"ThrottledThroughout", 9, 400, "ThrottlingException", 3, store.ErrUnavailable},
+		{"NotRetried", 9, 400, "ValidationException", 1, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var (
+				mu     sync.Mutex
+				bodies []string
+			)
+			tab := fakeTable(t, func(w http.ResponseWriter, _ string, body []byte) {
+				mu.Lock()
+				bodies = append(bodies, string(body))
+				n := len(bodies)
+				mu.Unlock()
+				if n <= tt.fail {
+					failWith(tt.status, tt.code, "")(w, "", nil)
+					return
+				}
+				io.WriteString(w, `{}`)
+			}, retries(3))
+			err := tab.Transact(t.Context(), put1, put2)
+			switch {
+			case tt.want != nil && !errors.Is(err, tt.want):
+				t.Errorf("got %v, want %v", err, tt.want)
+			case tt.want == nil && tt.wantSent == 1 && (err == nil || !strings.Contains(err.Error(), tt.code)):
+				t.Errorf("got %v, want the refusal %s", err, tt.code)
+			case tt.want == nil && tt.wantSent > 1 && err != nil:
+				t.Errorf("got %v, want success", err)
+			}
+			mu.Lock()
+			sent := len(bodies)
+			mu.Unlock()
+			// The next call is another request, with another token.
+			tab.Transact(t.Context(), put1)
+			mu.Lock()
+			defer mu.Unlock()
+			if sent != tt.wantSent {
+				t.Fatalf("%d requests, want %d", sent, tt.wantSent)
+			}
+			tries, next := bodies[:sent], bodies[sent]
+			for i, b := range tries {
+				var req struct{ ClientRequestToken string }
+				json.Unmarshal([]byte(b), &req)
+				if req.ClientRequestToken == "" {
+					t.Errorf("try %d has no idempotency token: %s", i+1, b)
+				}
+				if b != tries[0] {
+					t.Errorf("try %d sent\n %s\nthe first\n %s", i+1, b, tries[0])
+				}
+			}
+			if next == tries[0] || !strings.Contains(next, `"ClientRequestToken":"`) {
+				t.Errorf("the next transaction sent %s", next)
+			}
+		})
+	}
+}
+
+// TestCorruptAnswer: an answer whose CRC32 does not match its bytes is not
+// believed; the SDK tries again, and if it never comes right DynamoDB is
+// unavailable. (NewLocalClient skips the check, as stand-ins send no CRC32;
+// AWS clients keep it.)
+func TestCorruptAnswer(t *testing.T) {
+	t.Parallel()
+	var sent atomic.Int32
+	tab := fakeTable(t, func(w http.ResponseWriter, _ string, _ []byte) {
+		sent.Add(1)
+		w.Header().Set("X-Amz-Crc32", "12345")
+		io.WriteString(w, `{"Item":{"PK":{"S":"forged"},"SK":{"S":"s"}}}`)
+	}, retries(3), func(o *dynamodb.Options) { o.DisableValidateResponseChecksum = false })
+	if it, err := tab.Get(t.Context(), "p", "s"); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("got %+v, %v; want ErrUnavailable", it, err)
+	}
+	if n := sent.Load(); n != 3 {
+		t.Errorf("%d requests, want 3", n)
+	}
+}
+
+// TestConsumedCapacity: with WithCapacity, every call asks DynamoDB what it
+// consumed and reports it with the call's context. DynamoDB Local answers
+// with a total only (no read/write split): 2 units per KB for a one-item
+// transactional write, as DynamoDB bills, but fewer than DynamoDB for
+// several small items in one transaction and nothing for a condition
+// check; consistent reads as DynamoDB, 1 unit per 4 KB read.
+func TestConsumedCapacity(t *testing.T) {
+	t.Parallel()
+	var (
+		mu  sync.Mutex
+		got []dynamostore.Capacity
+	)
+	type key struct{}
+	tab, _, _ := localTable(t, dynamostore.WithCapacity(func(ctx context.Context, c dynamostore.Capacity) {
+		if ctx.Value(key{}) != "mine" {
+			t.Errorf("%s reported without the call's context", c.Op)
+		}
+		mu.Lock()
+		got = append(got, c)
+		mu.Unlock()
+	}))
+	ctx := context.WithValue(t.Context(), key{}, "mine")
+	// A PUT's transaction: a version, the current pointer, a lock check.
+	doc := bytes.Repeat([]byte("x"), 1500)
+	err := tab.Transact(ctx,
+		store.PutOp(store.Item{PK: "p", SK: "VER#1", Version: 1, Data: doc}, store.IfNotExists()),
+		store.PutOp(store.Item{PK: "p", SK: "CUR", Version: 1, Data: []byte("1")}, store.IfNotExists()),
+		store.CheckOp("r", "LOCK", store.IfNotExists()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Get(ctx, "p", "VER#1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tab.Query(ctx, store.Query{PK: "p"}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("DynamoDB Local reports: %+v", got)
+	if len(got) != 3 {
+		t.Fatalf("%d reports, want 3: %+v", len(got), got)
+	}
+	txn, get, q := got[0], got[1], got[2]
+	if txn.Op != "TransactWriteItems" || txn.Units <= 0 {
+		t.Errorf("transaction %+v, want write units", txn)
+	}
+	// Each read is of under 4 KB, strongly consistent: one unit.
+	if get.Op != "GetItem" || get.Units != 1 || q.Op != "Query" || q.Units != 1 {
+		t.Errorf("reads %+v %+v, want one read unit each", get, q)
+	}
+}
+
+// TestLocalClientReadsNoEnvironment: whatever the environment says about
+// AWS, NewLocalClient's requests go to its endpoint, signed with its key for
+// its region, and are retried as the SDK's defaults say.
+func TestLocalClientReadsNoEnvironment(t *testing.T) {
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:1",
+		"AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "from-env", "AWS_SECRET_ACCESS_KEY": "from-env", "AWS_MAX_ATTEMPTS": "1"} {
+		t.Setenv(k, v)
+	}
+	var (
+		mu    sync.Mutex
+		auths []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		failWith(500, "InternalServerError", "")(w, "", nil)
+	}))
+	defer srv.Close()
+	dynamostore.New(dynamostore.NewLocalClient(srv.URL, "local-key", "secret", "eu-west-2"), "t").Get(t.Context(), "p", "s")
+	mu.Lock()
+	defer mu.Unlock()
+	if len(auths) < 2 {
+		t.Errorf("%d requests reached the endpoint, want the first and its retries", len(auths))
+	}
+	for _, a := range auths {
+		if !strings.Contains(a, "Credential=local-key/") || !strings.Contains(a, "/eu-west-2/dynamodb/") {
+			t.Errorf("signed as %s", a)
+		}
+	}
 }

@@ -5,36 +5,51 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
+
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
-// unavailable reports the error codes, of whole requests and of transaction
-// cancellation reasons, that mean DynamoDB is shedding load or failing: the
-// request was not applied and may be tried again later.
-func unavailable(code string) bool {
-	switch code {
-	case "ProvisionedThroughputExceeded", "ThrottlingError", // cancellation reasons
-		"InternalServerError", "ServiceUnavailable":
+// transient is the SDK's standard retryer's own test of an error worth
+// another try: throttling codes (TransactionInProgressException among
+// them: a retry overlapping its own first attempt), HTTP 500, 502, 503 and
+// 504, a request that got no answer (refused, reset, timed out) and an
+// answer that failed its CRC32 check. By the time the adapter sees such an
+// error the client has spent its retries on it, or its retry quota ran out.
+var transient = retry.IsErrorRetryables(retry.DefaultRetryables)
+
+// unavailable reports an error that means DynamoDB is shedding load or
+// failing: the request was not applied, or its fate is unknown and a retry
+// is safe, and it may be tried again later.
+func unavailable(err error) bool {
+	if transient.IsErrorRetryable(err) == aws.TrueTernary {
 		return true
 	}
-	return dynamoapi.IsThrottled(code) // TransactionInProgressException among them: a retry overlapping its own first attempt
+	var api smithy.APIError
+	return errors.As(err, &api) && api.ErrorFault() == smithy.FaultServer
+}
+
+// unavailableReason reports the transaction cancellation reasons that mean
+// the same for one item of a transaction, and so for all of it.
+func unavailableReason(code string) bool {
+	switch code {
+	case "ProvisionedThroughputExceeded", "ThrottlingError", "InternalServerError", "ServiceUnavailable":
+		return true
+	}
+	_, throttled := retry.DefaultThrottleErrorCodes[code]
+	return throttled
 }
 
 // opError maps a failed request to the port's errors. A cancelled context
-// wins over whatever the client made of it, so the caller always sees ctx.Err().
+// wins over whatever the SDK made of it, so the caller always sees ctx.Err().
 func opError(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("dynamostore: %s: %w (%v)", op, ctx.Err(), err)
 	}
-	var api *dynamoapi.Error
-	if errors.As(err, &api) && (unavailable(api.Code) || api.ServerFault()) {
-		return fmt.Errorf("%w: dynamostore: %s: %v", store.ErrUnavailable, op, err)
-	}
-	// The client has already retried a request that got no answer (refused
-	// connection, reset, timeout); the backend cannot answer now.
-	var send *dynamoapi.SendError
-	if errors.As(err, &send) {
+	if unavailable(err) {
 		return fmt.Errorf("%w: dynamostore: %s: %v", store.ErrUnavailable, op, err)
 	}
 	return fmt.Errorf("dynamostore: %s: %w", op, err)
@@ -43,8 +58,7 @@ func opError(ctx context.Context, op string, err error) error {
 // txnError maps a failed TransactWriteItems. index[i] is the caller's
 // position of request item i.
 func txnError(ctx context.Context, err error, index []int) error {
-	var tc *dynamoapi.Error
-	if errors.As(err, &tc) && tc.Code == "TransactionCanceledException" {
+	if tc, ok := errors.AsType[*types.TransactionCanceledException](err); ok {
 		if mapped := cancellation(tc.CancellationReasons, index); mapped != nil {
 			return mapped
 		}
@@ -63,10 +77,10 @@ func txnError(ctx context.Context, err error, index []int) error {
 // ErrUnavailable would send the caller away to retry later, for contention
 // that a fresh read usually resolves at once. Throttling of any item means
 // the whole transaction may be tried again later.
-func cancellation(reasons []dynamoapi.CancellationReason, index []int) error {
+func cancellation(reasons []types.CancellationReason, index []int) error {
 	codes := make([]string, len(reasons))
 	for i, r := range reasons {
-		codes[i] = r.Code
+		codes[i] = aws.ToString(r.Code)
 	}
 	for i, c := range codes {
 		if c == "ConditionalCheckFailed" {
@@ -79,7 +93,7 @@ func cancellation(reasons []dynamoapi.CancellationReason, index []int) error {
 		}
 	}
 	for _, c := range codes {
-		if unavailable(c) {
+		if unavailableReason(c) {
 			return fmt.Errorf("%w: dynamostore: transaction cancelled: %v", store.ErrUnavailable, codes)
 		}
 	}

@@ -21,10 +21,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
 	"github.com/regional-data-exchange/rdx/infra/standins"
 	"github.com/regional-data-exchange/rdx/shared/apitest"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
-	"github.com/regional-data-exchange/rdx/shared/dynamoapi"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
@@ -98,17 +101,20 @@ func (p *proxy) fired() bool {
 	return true
 }
 
-func (p *proxy) count(target string, has string) int {
+// sent lists the bodies of the requests with this target that contained has.
+func (p *proxy) sent(target string, has string) []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	n := 0
+	var bodies []string
 	for _, l := range p.log {
-		if strings.HasPrefix(l, target+" ") && strings.Contains(l, has) {
-			n++
+		if body, ok := strings.CutPrefix(l, target+" "); ok && strings.Contains(body, has) {
+			bodies = append(bodies, body)
 		}
 	}
-	return n
+	return bodies
 }
+
+func (p *proxy) count(target string, has string) int { return len(p.sent(target, has)) }
 
 func (p *proxy) pick(target string, body []byte) *line {
 	p.mu.Lock()
@@ -221,18 +227,21 @@ func first(fn func()) act {
 	}
 }
 
-// retries gives the client attempts tries a request with next to no
-// backoff and no retry quota, so a test that throttles every try stays fast.
-func retries(attempts int) func(*dynamoapi.Options) {
-	return func(o *dynamoapi.Options) {
-		o.MaxAttempts = attempts
-		o.MaxBackoff = 5 * time.Millisecond
-		o.RetryQuota = -1
+// retries gives the SDK's standard retryer attempts tries a request with
+// next to no backoff and no retry quota, so a test that throttles every try
+// stays fast.
+func retries(attempts int) func(*dynamodb.Options) {
+	return func(o *dynamodb.Options) {
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = attempts
+			so.MaxBackoff = 5 * time.Millisecond
+			so.RateLimiter = ratelimit.None
+		})
 	}
 }
 
 // proxiedEnvs are the API over a fresh DynamoDB Local table reached through
-// a proxy (its client retrying attempts times), and a clean API over the same
+// a proxy (its SDK client retrying attempts times), and a clean API over the same
 // table and blobs reached directly.
 func proxiedEnvs(t *testing.T, attempts int) (faulty, clean *apitest.Env, p *proxy) {
 	t.Helper()
@@ -320,7 +329,7 @@ func TestAPIThrottledByDynamoDB(t *testing.T) {
 	}
 }
 
-// TestAPIRidesOutBriefThrottling: throttled once, the client's retry lands the
+// TestAPIRidesOutBriefThrottling: throttled once, the SDK's retry lands the
 // write and the client never knows.
 func TestAPIRidesOutBriefThrottling(t *testing.T) {
 	t.Parallel()
@@ -425,20 +434,22 @@ func TestAPIConditionFailuresFromDynamoDB(t *testing.T) {
 // TestAPIAnswerLost: DynamoDB applies a write and the answer never arrives.
 func TestAPIAnswerLost(t *testing.T) {
 	t.Parallel()
-	// The client sends the transaction again with its idempotency token; the
+	// The SDK sends the transaction again with its idempotency token; the
 	// client sees one clean answer and one version.
-	t.Run("TransactionRetriedByClient", func(t *testing.T) {
+	t.Run("TransactionRetriedBySDK", func(t *testing.T) {
 		t.Parallel()
 		faulty, clean, p := proxiedEnvs(t, 3)
 		p.on(line{target: transactWrite, has: []string{versionItem}, do: dropAnswer})
 		r := put(t, faulty, 1, "Idempotency-Key", "sdk")
 		mustFire(t, p)
-		if r.Status != 201 && r.Status != 200 || r.JSON(t)["version"] != float64(1) {
+		// The SDK's retry is the same request, idempotency token and all, and
+		// DynamoDB (Local too) answers it as the first: the version is new.
+		if r.Status != 201 || r.JSON(t)["version"] != float64(1) {
 			t.Errorf("status %d: %s", r.Status, r.Body)
 		}
-		// DynamoDB honours the token (201); a stand-in that does not fails
-		// the resent conditions and the service finds the content current (200).
-		t.Logf("answered %d after %d version transactions", r.Status, p.count(transactWrite, versionItem))
+		if sent := p.sent(transactWrite, versionItem); len(sent) != 2 || sent[0] != sent[1] || !strings.Contains(sent[0], `"ClientRequestToken":"`) {
+			t.Errorf("version transactions sent, want the same one twice with its token:\n%s", strings.Join(sent, "\n"))
+		}
 		expectOneVersion(t, faulty, clean, "sdk")
 	})
 	// No retry left: the client sees 503 though the version landed; its
