@@ -21,7 +21,7 @@ import (
 )
 
 // Config is everything a process needs to serve the API; BuildService
-// reads only the regions, QueueExports, Now and Log.
+// reads only the regions, the cursor key, QueueExports, Now and Log.
 type Config struct {
 	// Regions are the region configuration files; nil means the embedded ones.
 	Regions fs.FS
