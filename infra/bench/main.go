@@ -36,7 +36,7 @@ func main() {
 	partners := flag.Int("partners", 100, "synthetic region: partners (each a member of every fund)")
 	funds := flag.Int("funds", 100, "synthetic region: funds")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
-	flag.StringVar(&only, "only", "", "run only this scenario: cold, embedded, roundtrips, aws, growth or export")
+	flag.StringVar(&only, "only", "", "run only this scenario: cold, embedded, roundtrips, aws, growth, cost or export")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -74,6 +74,7 @@ func run(out string, partners, funds int) error {
 		{"roundtrips", roundTripScenario},
 		{"aws", awsLatency},
 		{"growth", growthScenario},
+		{"cost", costScenario},
 		{"export", func(r *report) error { return exportScenario(r, partners, funds) }},
 	}
 	for _, sc := range scenarios {
