@@ -45,7 +45,7 @@ const (
 	AttrPK      = "PK"  // string, hash key: the partition
 	AttrSK      = "SK"  // string, range key: the order inside the partition
 	AttrVersion = "v"   // number: Item.Version
-	AttrData    = "d"   // binary: Item.Data, absent when empty
+	AttrData    = "d"   // Item.Data, absent when empty: a string when it is UTF-8 text (the product's JSON), else binary
 	AttrTTL     = "ttl" // number: Item.ExpiresAt, absent when zero; the table's TTL attribute
 )
 
@@ -342,11 +342,19 @@ func num(n int64) types.AttributeValue {
 }
 
 // encodeItem leaves out empty data, which some DynamoDB versions refuse as a
-// binary value, and a zero expiry, which TTL must not see.
+// binary value, and a zero expiry, which TTL must not see. Data that is
+// UTF-8 text, as every record of the product is (JSON), is stored as a
+// string, so that a person reads it as it is in the DynamoDB console and in
+// a point-in-time-recovery export rather than as base64; it is billed by the
+// same bytes. Other data stays binary.
 func encodeItem(it store.Item) map[string]types.AttributeValue {
 	av := key(it.PK, it.SK)
 	av[AttrVersion] = num(it.Version)
-	if len(it.Data) > 0 {
+	switch {
+	case len(it.Data) == 0:
+	case utf8.Valid(it.Data):
+		av[AttrData] = &types.AttributeValueMemberS{Value: string(it.Data)}
+	default:
 		av[AttrData] = &types.AttributeValueMemberB{Value: it.Data}
 	}
 	if it.ExpiresAt != 0 {
@@ -373,7 +381,10 @@ func decodeItem(av map[string]types.AttributeValue) (store.Item, error) {
 	if it.ExpiresAt, err = intAttr(av, AttrTTL); err != nil {
 		return store.Item{}, fmt.Errorf("%w: %q/%q: %v", errCorrupt, it.PK, it.SK, err)
 	}
-	if d, ok := av[AttrData].(*types.AttributeValueMemberB); ok {
+	switch d := av[AttrData].(type) {
+	case *types.AttributeValueMemberS:
+		it.Data = []byte(d.Value)
+	case *types.AttributeValueMemberB: // binary data, and items written before text was stored as a string
 		it.Data = d.Value
 	}
 	return it, nil

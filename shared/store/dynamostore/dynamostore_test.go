@@ -74,19 +74,25 @@ func TestCreateTable(t *testing.T) {
 }
 
 // TestItemShape reads items back raw: DynamoDB's TTL sees ttl only on items
-// that expire, and empty data is stored as no attribute at all.
+// that expire, empty data is stored as no attribute at all, text (the
+// product's JSON records) as a string a person can read in the console, and
+// other bytes as binary; items whose text was stored as binary still read.
 func TestItemShape(t *testing.T) {
 	t.Parallel()
 	tab, client, name := localTable(t)
 	err := tab.Transact(t.Context(),
 		store.PutOp(store.Item{PK: "p", SK: "expires", Version: 2, Data: []byte("x"), ExpiresAt: 1700000000}, store.Condition{}),
-		store.PutOp(store.Item{PK: "p", SK: "plain", Version: 1, Data: []byte{}}, store.Condition{}))
+		store.PutOp(store.Item{PK: "p", SK: "plain", Version: 1, Data: []byte{}}, store.Condition{}),
+		store.PutOp(store.Item{PK: "p", SK: "record", Version: 1, Data: []byte(`{"partner":"é"}`)}, store.Condition{}),
+		store.PutOp(store.Item{PK: "p", SK: "bytes", Version: 1, Data: []byte{0xff, 0}}, store.Condition{}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"expires": `{"PK":{"S":"p"},"SK":{"S":"expires"},"d":{"B":"eA=="},"ttl":{"N":"1700000000"},"v":{"N":"2"}}`,
+		"expires": `{"PK":{"S":"p"},"SK":{"S":"expires"},"d":{"S":"x"},"ttl":{"N":"1700000000"},"v":{"N":"2"}}`,
 		"plain":   `{"PK":{"S":"p"},"SK":{"S":"plain"},"v":{"N":"1"}}`,
+		"record":  `{"PK":{"S":"p"},"SK":{"S":"record"},"d":{"S":"{\"partner\":\"é\"}"},"v":{"N":"1"}}`,
+		"bytes":   `{"PK":{"S":"p"},"SK":{"S":"bytes"},"d":{"B":"/wA="},"v":{"N":"1"}}`,
 	}
 	for sk, w := range want {
 		// The item as DynamoDB answers it, every attribute of every kind.
@@ -98,6 +104,16 @@ func TestItemShape(t *testing.T) {
 		if g := canonical(wire(out.Item)); g != canonical(json.RawMessage(w)) {
 			t.Errorf("item %s stored as %s, want %s", sk, g, w)
 		}
+	}
+	// A record stored as binary before text was stored as a string reads the same.
+	_, err = client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &name, Item: map[string]types.AttributeValue{
+		dynamostore.AttrPK: &types.AttributeValueMemberS{Value: "p"}, dynamostore.AttrSK: &types.AttributeValueMemberS{Value: "old"},
+		dynamostore.AttrVersion: &types.AttributeValueMemberN{Value: "3"}, dynamostore.AttrData: &types.AttributeValueMemberB{Value: []byte(`{"a":1}`)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if it, err := tab.Get(t.Context(), "p", "old"); err != nil || string(it.Data) != `{"a":1}` || it.Version != 3 {
+		t.Errorf("a binary record read as %+v, %v", it, err)
 	}
 }
 
