@@ -27,7 +27,11 @@ TS_CLIENT    := infra/clients/ts
 export GOFLAGS := -mod=readonly
 
 FUNCTIONS    := api uploads exports
-LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w"
+# validator_novalidatefn leaves out validator/v10's validateFn tag, whose
+# reflect.MethodByName keeps every exported method of every type in the
+# binary (the API's grows from 15 to 23 MiB and starts slower); no rule uses it.
+LAMBDA_TAGS  := lambda.norpc,validator_novalidatefn
+LAMBDA_BUILD := GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags $(LAMBDA_TAGS) -trimpath -ldflags "-s -w"
 
 .PHONY: help run run-aws-local test bench test-go lint tools fmt-check vet spectral build cfn-lint fuzz clients clients-go clients-ts
 

@@ -139,10 +139,13 @@ func (r *coldRun) coldStart() error {
 	}
 }
 
-// buildFunction cross-compiles a command as functions are (CGO off,
-// lambda.norpc, trimmed, stripped), for this machine's architecture.
+// lambdaTags are the build tags of make build (the Makefile's LAMBDA_TAGS).
+const lambdaTags = "lambda.norpc,validator_novalidatefn"
+
+// buildFunction cross-compiles a command as functions are (CGO off, with
+// lambdaTags, trimmed, stripped), for this machine's architecture.
 func buildFunction(pkg, out string) (int64, error) {
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
+	cmd := exec.Command("go", "build", "-tags", lambdaTags, "-trimpath", "-ldflags", "-s -w", "-o", out, pkg)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("build %s: %v: %s", pkg, err, b)
@@ -246,7 +249,7 @@ func coldStartScenario(rep *report) error {
 			ms(u), ratio(u, fu), ms(f), ratio(f, ff), plusMs(f-ff), ms(p90(r.first))))
 	}
 	inline, fetched, fetchedOnly := median(runs[2].first), median(runs[3].first), median(runs[4].first)
-	rep.add("Cold start: each function against a hello-world function that builds the same SDK clients", fmt.Sprintf(`Each binary is built as `+"`make build`"+` builds functions (CGO off, `+"`-tags lambda.norpc -trimpath -ldflags \"-s -w\"`"+`,
+	rep.add("Cold start: each function against a hello-world function that builds the same SDK clients", fmt.Sprintf(`Each binary is built as `+"`make build`"+` builds functions (CGO off, `+"`-tags "+lambdaTags+" -trimpath -ldflags \"-s -w\"`"+`,
 here for this machine's architecture) and started %d times, every kind in turn, against a minimal
 Lambda Runtime API served by the bench (`+"`/2018-06-01/runtime/invocation/next`"+` and `+"`.../response`"+`).
 The floor is what any function that talks to DynamoDB and S3 must do before its first event:

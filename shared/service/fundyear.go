@@ -90,18 +90,26 @@ func (s *Service) fundYearItems(ctx context.Context, reg *region.Region, f *regi
 // byMember keeps the members' copies, in member order (a partner no longer
 // a member keeps its records, but is not in the fund's position).
 func byMember(f *region.Fund, items []store.Item) (contributions, returns []store.Item) {
+	type copies struct{ contributions, returns []store.Item }
+	of := make(map[string]*copies, len(f.Members))
 	for _, m := range f.Members {
-		for _, it := range items {
-			kind, partner, _ := strings.Cut(it.SK, "#")
-			partner, _, _ = strings.Cut(partner, "#")
-			switch {
-			case partner != m:
-			case kind == "C":
-				contributions = append(contributions, it)
-			case kind == "Q":
-				returns = append(returns, it)
-			}
+		of[m] = &copies{}
+	}
+	for _, it := range items {
+		kind, rest, _ := strings.Cut(it.SK, "#")
+		partner, _, _ := strings.Cut(rest, "#")
+		c := of[partner]
+		switch {
+		case c == nil:
+		case kind == "C":
+			c.contributions = append(c.contributions, it)
+		case kind == "Q":
+			c.returns = append(c.returns, it)
 		}
+	}
+	for _, m := range f.Members {
+		contributions = append(contributions, of[m].contributions...)
+		returns = append(returns, of[m].returns...)
 	}
 	return contributions, returns
 }
