@@ -343,7 +343,7 @@ func num(n int64) types.AttributeValue {
 
 // encodeItem leaves out empty data, which some DynamoDB versions refuse as a
 // binary value, and a zero expiry, which TTL must not see. Data that is
-// UTF-8 text, as every record of the product is (JSON), is stored as a
+// readable text, as every record of the product is (JSON), is stored as a
 // string, so that a person reads it as it is in the DynamoDB console and in
 // a point-in-time-recovery export rather than as base64; it is billed by the
 // same bytes. Other data stays binary.
@@ -352,7 +352,7 @@ func encodeItem(it store.Item) map[string]types.AttributeValue {
 	av[AttrVersion] = num(it.Version)
 	switch {
 	case len(it.Data) == 0:
-	case utf8.Valid(it.Data):
+	case readable(it.Data):
 		av[AttrData] = &types.AttributeValueMemberS{Value: string(it.Data)}
 	default:
 		av[AttrData] = &types.AttributeValueMemberB{Value: it.Data}
@@ -361,6 +361,19 @@ func encodeItem(it store.Item) map[string]types.AttributeValue {
 		av[AttrTTL] = num(it.ExpiresAt)
 	}
 	return av
+}
+
+// readable reports UTF-8 text without control characters (JSON has none
+// outside its escapes): stored as a string it reads as itself, and its
+// request carries it at about its own size (control characters would each
+// be written as six bytes of escape).
+func readable(data []byte) bool {
+	for _, b := range data {
+		if b < 0x20 && b != '\t' && b != '\n' && b != '\r' || b == 0x7f {
+			return false
+		}
+	}
+	return utf8.Valid(data)
 }
 
 var errCorrupt = errors.New("dynamostore: item does not have the adapter's shape")

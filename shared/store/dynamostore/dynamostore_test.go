@@ -84,7 +84,8 @@ func TestItemShape(t *testing.T) {
 		store.PutOp(store.Item{PK: "p", SK: "expires", Version: 2, Data: []byte("x"), ExpiresAt: 1700000000}, store.Condition{}),
 		store.PutOp(store.Item{PK: "p", SK: "plain", Version: 1, Data: []byte{}}, store.Condition{}),
 		store.PutOp(store.Item{PK: "p", SK: "record", Version: 1, Data: []byte(`{"partner":"é"}`)}, store.Condition{}),
-		store.PutOp(store.Item{PK: "p", SK: "bytes", Version: 1, Data: []byte{0xff, 0}}, store.Condition{}))
+		store.PutOp(store.Item{PK: "p", SK: "bytes", Version: 1, Data: []byte{0xff, 0}}, store.Condition{}),
+		store.PutOp(store.Item{PK: "p", SK: "control", Version: 1, Data: []byte("a\x01")}, store.Condition{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,6 +94,7 @@ func TestItemShape(t *testing.T) {
 		"plain":   `{"PK":{"S":"p"},"SK":{"S":"plain"},"v":{"N":"1"}}`,
 		"record":  `{"PK":{"S":"p"},"SK":{"S":"record"},"d":{"S":"{\"partner\":\"é\"}"},"v":{"N":"1"}}`,
 		"bytes":   `{"PK":{"S":"p"},"SK":{"S":"bytes"},"d":{"B":"/wA="},"v":{"N":"1"}}`,
+		"control": `{"PK":{"S":"p"},"SK":{"S":"control"},"d":{"B":"YQE="},"v":{"N":"1"}}`,
 	}
 	for sk, w := range want {
 		// The item as DynamoDB answers it, every attribute of every kind.
