@@ -27,6 +27,8 @@ type target struct {
 	method string
 	path   func(worker int) string
 	body   func(n int64) []byte
+	// computed: served by the instance that keeps no computed positions.
+	computed bool
 }
 
 // stats are one load run's figures.

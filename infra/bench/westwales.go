@@ -17,12 +17,15 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
-// served is the service over recorded stores, with its token keys.
+// served is the service over recorded stores, with its token keys; computed
+// is a second instance over the same stores that keeps no computed fund
+// positions, so that each of its position reads decodes and computes.
 type served struct {
-	app *app.App
-	rec *recorder
-	key *auth.DevKey
-	v   *auth.Verifier
+	app      *app.App
+	computed *app.App
+	rec      *recorder
+	key      *auth.DevKey
+	v        *auth.Verifier
 }
 
 // serve builds the API over a table and blob store, both recorded.
@@ -30,13 +33,20 @@ func serve(table store.Table, blobs blob.Store, regionFiles ...string) (*served,
 	rec := &recorder{Table: table, blobs: blobs}
 	key := auth.NewDevKey()
 	keys, _ := auth.StaticKeys(key.JWKS())
-	a, err := app.Build(app.Config{RegionFiles: regionFiles, Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
-		CursorKey: bytes.Repeat([]byte("c"), 32), Log: logx.New(discard{}, 0)},
-		app.Stores{Table: rec, Blobs: blobRecorder{rec}}, nil)
+	build := func(positionCache int) (*app.App, error) {
+		return app.Build(app.Config{RegionFiles: regionFiles, Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
+			CursorKey: bytes.Repeat([]byte("c"), 32), PositionCache: positionCache, Log: logx.New(discard{}, 0)},
+			app.Stores{Table: rec, Blobs: blobRecorder{rec}}, nil)
+	}
+	a, err := build(0)
 	if err != nil {
 		return nil, err
 	}
-	return &served{app: a, rec: rec, key: key, v: auth.NewVerifier(keys, auth.DevIssuer, auth.DevAudience, a.Regions)}, nil
+	computed, err := build(-1)
+	if err != nil {
+		return nil, err
+	}
+	return &served{app: a, computed: computed, rec: rec, key: key, v: auth.NewVerifier(keys, auth.DevIssuer, auth.DevAudience, a.Regions)}, nil
 }
 
 // discard is a log destination that keeps nothing (the log lines are still
@@ -44,6 +54,14 @@ func serve(table store.Table, blobs blob.Store, regionFiles ...string) (*served,
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// instance is the one that serves tg.
+func (s *served) instance(tg target) *app.App {
+	if tg.computed {
+		return s.computed
+	}
+	return s.app
+}
 
 func (s *served) token(region, partner string) string {
 	tok, _ := s.key.Mint(auth.TokenSpec{Subject: "bench-" + partner, Region: region, Partner: partner,
@@ -117,7 +135,8 @@ func seedWestWales(ctx context.Context, s *served) error {
 }
 
 // latencyTargets: a GET of a return, a PUT of the example return (each
-// worker its own key, each request a new version), the fund position.
+// worker its own key, each request a new version), the fund position (as
+// the service serves it, and computed on every read).
 func positionPath(int) string {
 	return "/v1/regions/west-wales/funds/care-homes-older-people/position?financialYear=2019-20"
 }
@@ -130,6 +149,7 @@ func latencyTargets() []target {
 		{name: "PUT the example quarterly return", method: "PUT", path: func(w int) string { return s + quarters[w%len(quarters)] },
 			body: func(n int64) []byte { return returnFor("social-care", "W06000010", fmt.Sprint("load ", n)) }},
 		{name: "GET the fund position", method: "GET", path: positionPath},
+		{name: "GET the fund position, computed on every read", method: "GET", path: positionPath, computed: true},
 	}
 }
 
@@ -146,7 +166,7 @@ func latencyScenario(ctx context.Context, title string, s *served, warm int) (st
 		if i >= 2 {
 			tok = rcu
 		}
-		r, err := compare(ctx, s.app, s.rec, s.v, tok, []target{tg}, warm)
+		r, err := compare(ctx, s.instance(tg), s.rec, s.v, tok, []target{tg}, warm)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", title, err)
 		}

@@ -21,7 +21,8 @@ import (
 )
 
 // Config is everything a process needs to serve the API; BuildService
-// reads only the regions, the cursor key, QueueExports, Now and Log.
+// reads only the regions, the cursor key, QueueExports, PositionCache, Now
+// and Log.
 type Config struct {
 	// Regions are the region configuration files; nil means the embedded ones.
 	Regions fs.FS
@@ -33,8 +34,11 @@ type Config struct {
 	CursorKey        []byte
 	// QueueExports hands export builds to the exports function (AWS).
 	QueueExports bool
-	Now          func() time.Time
-	Log          *slog.Logger
+	// PositionCache is how many fund positions are kept computed (0: the
+	// service's default; negative: none, every read computes).
+	PositionCache int
+	Now           func() time.Time
+	Log           *slog.Logger
 }
 
 // App is a built service.
@@ -99,7 +103,7 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 		return nil, err
 	}
 	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
-		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, Now: cfg.Now, Log: logger(cfg)})
+		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, PositionCache: cfg.PositionCache, Now: cfg.Now, Log: logger(cfg)})
 	return &App{Service: svc, Regions: reg}, nil
 }
 

@@ -34,46 +34,16 @@ func decodeRecord(data []byte) (VersionRecord, error) {
 	return r, nil
 }
 
-// positionRecord is what the fund position needs of a version record.
+// positionRecord is what the fund position needs of a version record:
+// what the fund-year partition keeps of each current contribution and
+// return (fundyear.go), a small JSON record read on every position request.
 type positionRecord struct {
-	Partner   string
-	KeyValues [2]string
-	Version   int
-	SignedOff bool
-	Cells     []submission.SummaryCell
-	Final     bool
-}
-
-// positionJSON is the part of a stored record's JSON the position reads:
-// encoding/json passes over the rest (warnings, actuals, receipts) without
-// building it.
-type positionJSON struct {
-	Partner   string    `json:"partner"`
-	KeyValues [2]string `json:"keyValues"`
-	Version   int       `json:"version"`
-	SignOff   *struct{} `json:"signOff"`
-	Summary   *struct {
-		Cells []submission.SummaryCell `json:"cells"`
-		Final bool                     `json:"final"`
-	} `json:"summary"`
-}
-
-// decodePositionRecord reads only what the position needs: the position
-// reads every member's records on each request.
-func decodePositionRecord(data []byte) (positionRecord, error) {
-	if len(data) > 0 && data[0] == legacyRecordFormat {
-		r, err := decodeLegacyRecord(data[1:])
-		return positionOf(r), err
-	}
-	var j positionJSON
-	if err := json.Unmarshal(data, &j); err != nil {
-		return positionRecord{}, fmt.Errorf("%w: %v", errRecordCodec, err)
-	}
-	p := positionRecord{Partner: j.Partner, KeyValues: j.KeyValues, Version: j.Version, SignedOff: j.SignOff != nil}
-	if j.Summary != nil {
-		p.Cells, p.Final = j.Summary.Cells, j.Summary.Final
-	}
-	return p, nil
+	Partner   string                   `json:"partner"`
+	KeyValues [2]string                `json:"keyValues"`
+	Version   int                      `json:"version"`
+	SignedOff bool                     `json:"signedOff,omitempty"`
+	Cells     []submission.SummaryCell `json:"cells,omitempty"`
+	Final     bool                     `json:"final,omitempty"`
 }
 
 func positionOf(r VersionRecord) positionRecord {
@@ -82,6 +52,14 @@ func positionOf(r VersionRecord) positionRecord {
 		p.Cells, p.Final = r.Summary.Cells, r.Summary.Final
 	}
 	return p
+}
+
+func decodePositionRecord(data []byte) (positionRecord, error) {
+	var p positionRecord
+	if err := json.Unmarshal(data, &p); err != nil {
+		return p, fmt.Errorf("%w: %v", errRecordCodec, err)
+	}
+	return p, nil
 }
 
 // decodeLegacyRecord reads the binary form (after its format byte): fields

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 
@@ -13,16 +14,19 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
-// The fund-year partition F#{region}#{fund}#{year} holds a copy of every
-// member's current contribution (C#{partner}) and quarterly returns
-// (Q#{partner}#{quarter}) of that fund-year, so that the fund position, read
-// far more often than returns are written, is one query of one partition
-// however many members the fund has, instead of two reads per member.
+// The fund-year partition F#{region}#{fund}#{year} holds, of every member's
+// current contribution (C#{partner}) and quarterly returns
+// (Q#{partner}#{quarter}) of that fund-year, what the position needs of it
+// (positionRecord: the version, its sign-off, the figures per cell), so that
+// the fund position, read far more often than returns are written, is one
+// query of one partition of small records however many members the fund
+// has, instead of two reads of whole records per member.
 //
-// A copy is written in the same transaction as the current record it copies
-// (a new version, a sign-off), so it always equals it. Records written before
-// the partition existed are copied in once, by the first position read that
-// finds the partition without its marker (indexFundYear).
+// A copy is written in the same transaction as the current record it is
+// taken from (a new version, a sign-off), so it always agrees with it.
+// Records written before the partition existed are copied in once, by the
+// first position read that finds the partition without its marker
+// (indexFundYear).
 const fundYearMarker = "INDEXED"
 
 func fundYearPK(region, fund string, year period.FinancialYear) string {
@@ -40,14 +44,14 @@ func fundCopy(region, partner string, key submission.Key) (pk, sk string, ok boo
 	return "", "", false
 }
 
-// fundCopyOps are the puts that keep a current record's copy equal to it;
-// the current record's own condition orders them.
-func fundCopyOps(region, partner string, key submission.Key, version int64, data []byte) []store.Op {
-	pk, sk, ok := fundCopy(region, partner, key)
+// fundCopyOps are the puts that keep a current record's copy in step with
+// it; the current record's own condition orders them.
+func fundCopyOps(key submission.Key, rec VersionRecord) []store.Op {
+	pk, sk, ok := fundCopy(rec.Region, rec.Partner, key)
 	if !ok {
 		return nil
 	}
-	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: version, Data: data}, store.Condition{})}
+	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: int64(rec.Version), Data: encode(positionOf(rec))}, store.Condition{})}
 }
 
 // fundYearItems reads a fund-year's copies: contributions and returns of the
@@ -132,9 +136,14 @@ func (s *Service) indexFundYear(ctx context.Context, reg *region.Region, f *regi
 	pk := fundYearPK(reg.ID, f.ID, year)
 	var ops []store.Op
 	for _, c := range current {
-		if !there[c.sk] {
-			ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: c.item.Data}, store.IfNotExists()))
+		if there[c.sk] {
+			continue
 		}
+		rec, err := decodeRecord(c.item.Data)
+		if err != nil {
+			return fmt.Errorf("decode %s/%s: %w", c.item.PK, c.item.SK, err)
+		}
+		ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: encode(positionOf(rec))}, store.IfNotExists()))
 	}
 	ops = append(ops, store.PutOp(store.Item{PK: pk, SK: fundYearMarker, Version: 1, Data: []byte("{}")}, store.IfNotExists()))
 	for len(ops) > 0 {

@@ -3,6 +3,7 @@ package service
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -20,7 +21,9 @@ import (
 // quarter (nil: the latest with any return). It reads, per member, one
 // contribution record and one range of at most four return records, plus the
 // consents: a bounded number of store calls however many versions exist,
-// made together (see readPositionItems).
+// made together (see readPositionItems). The position is computed again only
+// when those records differ from the last computation's (see
+// positionCache); the one returned is shared, and callers must not change it.
 func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
 	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
@@ -33,7 +36,19 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if !f.HasYear(year) {
 		return nil, paramError(submission.RuleParameterInvalid, "financialYear", fmt.Sprintf("%s does not run in %s.", f.ID, year))
 	}
-	in, err := s.positionInput(ctx, reg, f, year)
+	items, err := s.readPositionItems(ctx, reg, f, year)
+	if err != nil {
+		return nil, err
+	}
+	var key string
+	var sum [sha256.Size]byte
+	if s.positions.enabled() {
+		key, sum = positionKey(reg.ID, f.ID, year, asAt), items.fingerprint()
+		if pos := s.positions.get(key, sum); pos != nil {
+			return pos, nil
+		}
+	}
+	in, err := items.input(f, year)
 	if err != nil {
 		return nil, err
 	}
@@ -45,6 +60,7 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	if err != nil {
 		return nil, storeErr(err, "compute position")
 	}
+	s.positions.put(key, sum, pos)
 	return pos, nil
 }
 

@@ -30,8 +30,11 @@ type Deps struct {
 	// CursorKey signs pagination cursors; every instance of a deployment
 	// must share it.
 	CursorKey []byte
-	Now       func() time.Time
-	Log       *slog.Logger
+	// PositionCache bounds the fund positions kept computed (see
+	// positionCache): 0 means 256, negative none.
+	PositionCache int
+	Now           func() time.Time
+	Log           *slog.Logger
 }
 
 // Service is the product's use cases.
@@ -48,6 +51,8 @@ type Service struct {
 	log          *slog.Logger
 	// retry bounds the server-side retries of a write that raced another.
 	retry retryPolicy
+	// positions are the last computed fund positions (see positionCache).
+	positions *positionCache
 }
 
 // New builds the service.
@@ -61,7 +66,7 @@ func New(d Deps) *Service {
 		log = slog.Default()
 	}
 	s := &Service{regions: d.Regions, table: d.Table, blobs: d.Blobs, uploads: d.Uploads, exports: d.Exports, queueExports: d.QueueExports,
-		cursorKey: d.CursorKey, now: now, log: log, retry: defaultRetry}
+		cursorKey: d.CursorKey, now: now, log: log, retry: defaultRetry, positions: newPositionCache(d.PositionCache)}
 	if s.uploads == nil {
 		s.uploads = d.Blobs
 	}

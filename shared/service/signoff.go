@@ -81,7 +81,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 		// The version itself records its sign-off; it had never been signed (item version 1).
 		store.PutOp(store.Item{PK: pk, SK: versionSK(key, cur.Version), Version: 2, Data: data}, store.IfVersion(1)),
 	}
-	ops = append(ops, fundCopyOps(slice.Region.ID, slice.Partner.ID, key, int64(cur.Version), data)...)
+	ops = append(ops, fundCopyOps(key, cur)...)
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{ID: newID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
 		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,

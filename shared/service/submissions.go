@@ -292,7 +292,7 @@ func (w *write) versionOps(ctx context.Context, cur VersionRecord, exists bool, 
 		store.PutOp(store.Item{PK: pk, SK: versionSK(w.key, n), Version: 1, Data: data}, store.IfNotExists()),
 		store.PutOp(store.Item{PK: pk, SK: currentSK(w.key), Version: int64(n), Data: data}, curCond),
 	}
-	ops = append(ops, fundCopyOps(rec.Region, rec.Partner, w.key, int64(n), data)...)
+	ops = append(ops, fundCopyOps(w.key, rec)...)
 	ops = append(ops, locks...)
 	ops = append(ops, auditOps(AuditRecord{
 		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
