@@ -1,20 +1,16 @@
 package openapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/regional-data-exchange/rdx/shared/apitest"
-	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
-	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
 
 // exampleOrder is every operation in an order a client could call them in:
@@ -56,7 +52,7 @@ func TestRequestsBuiltFromExamplesSucceed(t *testing.T) {
 		}
 	}
 	region, _ := d.example(t, d.resolve(t, map[string]any{"$ref": "#/components/parameters/region"}))
-	e := apitest.NewEnv(t, embedded(t))
+	e := apitest.NewEnv(t, apitest.Embedded(t, t.TempDir()))
 	for _, id := range exampleOrder {
 		op, ok := ops[id]
 		if !ok {
@@ -155,19 +151,4 @@ func tokenFor(e *apitest.Env, region string, r exampleRequest) string {
 		return e.PartnerToken(region, r.partner)
 	}
 	return e.RCUToken(region)
-}
-
-// embedded is the API's embedded backend (bbolt and files) in a test folder.
-func embedded(t *testing.T) apitest.Backend {
-	dir := t.TempDir()
-	table, err := boltstore.Open(filepath.Join(dir, "rdx.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { table.Close() })
-	blobs, err := fileblob.New(filepath.Join(dir, "blobs"), "http://rdx.local", bytes.Repeat([]byte("b"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return apitest.Backend{Table: table, Blobs: blobs}
 }

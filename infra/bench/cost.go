@@ -11,12 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/regional-data-exchange/rdx/infra/standins"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
-	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
@@ -169,27 +165,14 @@ func billed(ops []op, readUnits float64) (wru, rru float64, written int64) {
 // costScenario measures what one PUT, GET, position and export costs on the
 // AWS adapters (DynamoDB Local and MinIO), then prices a national deployment.
 func costScenario(rep *report) error {
-	ddb, err := standins.StartDynamoDB()
-	if err != nil {
-		return fmt.Errorf("DynamoDB Local (make tools installs it): %w", err)
-	}
-	defer ddb.Stop()
-	minio, err := standins.StartMinIO()
-	if err != nil {
-		return fmt.Errorf("MinIO (make tools installs it): %w", err)
-	}
-	defer minio.Stop()
 	ctx := context.Background()
-	dc, sc := standins.DynamoClient(ddb.Endpoint), standins.S3Client(minio.Endpoint)
-	if err := dynamostore.CreateTable(ctx, dc, "rdx-cost"); err != nil {
-		return err
-	}
-	if err := s3blob.CreateBucket(ctx, sc, "rdx-cost"); err != nil {
-		return err
-	}
 	m := &meter{}
-	s, err := serve(dynamostore.New(dc, "rdx-cost", dynamostore.WithCapacity(m.capacity)),
-		countedBlobs{Store: s3blob.New(sc, s3.NewPresignClient(sc), "rdx-cost"), m: m})
+	table, blobs, stop, err := onStandIns(ctx, "rdx-cost", dynamostore.WithCapacity(m.capacity))
+	if err != nil {
+		return err
+	}
+	defer stop()
+	s, err := serve(table, countedBlobs{Store: blobs, m: m})
 	if err != nil {
 		return err
 	}

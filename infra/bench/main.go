@@ -8,7 +8,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -18,7 +17,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/blob"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
+
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 
@@ -122,25 +125,13 @@ func embeddedLatency(rep *report) error {
 // awsLatency measures the same requests over the AWS adapters, against
 // DynamoDB Local and MinIO started here.
 func awsLatency(rep *report) error {
-	ddb, err := standins.StartDynamoDB()
-	if err != nil {
-		return fmt.Errorf("DynamoDB Local (make tools installs it): %w", err)
-	}
-	defer ddb.Stop()
-	minio, err := standins.StartMinIO()
-	if err != nil {
-		return fmt.Errorf("MinIO (make tools installs it): %w", err)
-	}
-	defer minio.Stop()
 	ctx := context.Background()
-	dc, sc := standins.DynamoClient(ddb.Endpoint), standins.S3Client(minio.Endpoint)
-	if err := dynamostore.CreateTable(ctx, dc, "rdx-bench"); err != nil {
+	table, blobs, stop, err := onStandIns(ctx, "rdx-bench")
+	if err != nil {
 		return err
 	}
-	if err := s3blob.CreateBucket(ctx, sc, "rdx-bench"); err != nil {
-		return err
-	}
-	s, err := serve(dynamostore.New(dc, "rdx-bench"), s3blob.New(sc, s3.NewPresignClient(sc), "rdx-bench"))
+	defer stop()
+	s, err := serve(table, blobs)
 	if err != nil {
 		return err
 	}
@@ -155,6 +146,31 @@ requests to each side rather than %d, so that the Java stand-in's compiler has s
 
 `, warmupJVM, warmup)+body)
 	return nil
+}
+
+// onStandIns starts DynamoDB Local and MinIO and makes a table and a bucket
+// named name on them; stop stops both.
+func onStandIns(ctx context.Context, name string, opts ...dynamostore.Option) (*dynamostore.Table, blob.Store, func(), error) {
+	ddb, err := standins.StartDynamoDB()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("DynamoDB Local (make tools installs it): %w", err)
+	}
+	minio, err := standins.StartMinIO()
+	if err != nil {
+		ddb.Stop()
+		return nil, nil, nil, fmt.Errorf("MinIO (make tools installs it): %w", err)
+	}
+	stop := func() { ddb.Stop(); minio.Stop() }
+	dc, sc := standins.DynamoClient(ddb.Endpoint), standins.S3Client(minio.Endpoint)
+	if err := dynamostore.CreateTable(ctx, dc, name); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	if err := s3blob.CreateBucket(ctx, sc, name); err != nil {
+		stop()
+		return nil, nil, nil, err
+	}
+	return dynamostore.New(dc, name, opts...), s3blob.New(sc, s3.NewPresignClient(sc), name), stop, nil
 }
 
 const latencyIntro = `Each request kind runs from 4 concurrent keep-alive clients over loopback HTTP: 300 warm-up

@@ -1,35 +1,22 @@
 package faults_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/apitest"
 	"github.com/regional-data-exchange/rdx/shared/blob"
-	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/faults"
 	"github.com/regional-data-exchange/rdx/shared/store"
-	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
 
 func backend(t *testing.T) (store.Table, blob.Store) {
-	t.Helper()
-	dir := t.TempDir()
-	tab, err := boltstore.Open(filepath.Join(dir, "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { tab.Close() })
-	bs, err := fileblob.New(filepath.Join(dir, "blobs"), "http://x.invalid", bytes.Repeat([]byte("k"), 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tab, bs
+	b := apitest.Embedded(t, t.TempDir())
+	return b.Table, b.Blobs
 }
 
 func put(sk string) store.Op {

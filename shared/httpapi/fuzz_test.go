@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,11 +15,10 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/infra/examples"
+	"github.com/regional-data-exchange/rdx/shared/apitest"
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
-	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
-	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
 
 // fuzzQRPath is the quarterly return every fuzz input is PUT to.
@@ -88,16 +86,7 @@ func validFieldValue(s string) bool {
 // folder, with two partners' tokens: carmarthenshire's (whose return is
 // PUT) and ceredigion's.
 func newFuzzHandler(tb testing.TB) (h http.Handler, alarms *alarmLog, token, other string) {
-	dir := fuzzDir(tb)
-	table, err := boltstore.Open(filepath.Join(dir, "rdx.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { table.Close() })
-	blobs, err := fileblob.New(filepath.Join(dir, "blobs"), "http://rdx.local", bytes.Repeat([]byte("b"), 32))
-	if err != nil {
-		tb.Fatal(err)
-	}
+	b := apitest.Embedded(tb, fuzzDir(tb))
 	key := auth.NewDevKey()
 	keys, err := auth.StaticKeys(key.JWKS())
 	if err != nil {
@@ -105,7 +94,7 @@ func newFuzzHandler(tb testing.TB) (h http.Handler, alarms *alarmLog, token, oth
 	}
 	alarms = &alarmLog{}
 	a, err := app.Build(app.Config{Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
-		CursorKey: bytes.Repeat([]byte("k"), 32), Log: slog.New(alarms)}, app.Stores{Table: table, Blobs: blobs}, nil)
+		CursorKey: bytes.Repeat([]byte("k"), 32), Log: slog.New(alarms)}, app.Stores{Table: b.Table, Blobs: b.Blobs}, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
