@@ -36,7 +36,9 @@ func synthRegion(partners, funds int) *region.Region {
 	}
 	for f := range funds {
 		r.Funds = append(r.Funds, region.Fund{ID: fmt.Sprintf("fund-%d", f), Name: "Fund", Host: members[0], Members: members,
-			FinancialYears: []string{synthYear}, RiskShare: "each-cell-own"})
+			FinancialYears: []string{synthYear}, RiskShare: "each-cell-own", SpendCategories: []string{"residential", "nursing"},
+			IncomeSources: []string{"client-contributions", "other"}, ApprovedBy: "Synthetic board",
+			ReportSignOffs: []region.SignOffRule{{PartnerType: "local-authority", Roles: []string{"chief-finance-officer"}}}})
 	}
 	return r
 }

@@ -61,12 +61,6 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
-// SecondRegion is the English test region: a council and its ICB, in
-// configuration alone.
-func SecondRegion() string {
-	return filepath.Join(RepoRoot(), "infra", "regions", "testdata", "cheshire-west.json")
-}
-
 // NewEnv builds the API over a backend with West Wales and the test region.
 func NewEnv(t *testing.T, b Backend) *Env {
 	t.Helper()
@@ -77,7 +71,7 @@ func NewEnv(t *testing.T, b Backend) *Env {
 	}
 	logs := &syncBuffer{}
 	cfg := app.Config{
-		RegionFiles: []string{SecondRegion()}, Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
+		Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
 		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug),
 	}
 	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg}

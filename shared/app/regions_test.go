@@ -19,7 +19,7 @@ func TestStartRefusesABrokenRegionNamingEveryFault(t *testing.T) {
 	if !strings.HasPrefix(msg, file+": 5 faults:") {
 		t.Errorf("the error does not name the file and count the faults:\n%s", msg)
 	}
-	for _, place := range []string{"/partners/1/website: ", "/partners/2/areas/1: ", "/funds/0/members/2: ", "/funds/0/financialYears/1: ", "/funds/1/host: "} {
+	for _, place := range []string{"/partners/1/website: ", "/partners/2/areas/1: ", "/funds/0/members/2/partner: ", "/funds/0/financialYears/1: ", "/funds/1/host: "} {
 		if !strings.Contains(msg, "\n\t"+place) {
 			t.Errorf("the error does not name %s:\n%s", place, msg)
 		}

@@ -9,7 +9,7 @@ import (
 	"testing/fstest"
 )
 
-var shipped = []string{"../../infra/regions/west-wales.json", "../../infra/regions/testdata/cheshire-west.json"}
+var shipped = []string{"../../infra/regions/west-wales.json", "../../infra/regions/cheshire-west.json", "../../infra/regions/wiltshire.json"}
 
 // The product's region files load, with their lookups derived.
 func TestShippedRegionsLoad(t *testing.T) {
@@ -69,9 +69,9 @@ func TestFiveMistakesAllNamed(t *testing.T) {
 var FiveMistakes = []string{
 	"/partners/1/website: not a field",
 	`/partners/2/areas/1: "W06000009" is not an area of the region`,
-	`/funds/0/members/2: "hywel-da" is not a partner of the region`,
+	`/funds/0/members/2/partner: "hywel-da" is not a partner of the region`,
 	`/funds/0/financialYears/1: "2025-2026": a financial year is YYYY-YY`,
-	`/funds/1/host: the host "carmarthenshire" is not a member of the fund`,
+	`/funds/1/host: the host "carmarthenshire" is not a member of the fund in 2026-27`,
 }
 
 // edit applies a change to West Wales's configuration as decoded JSON.
@@ -89,6 +89,15 @@ func edit(t *testing.T, change func(m map[string]any)) []byte {
 	out, err := json.Marshal(m)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+// members is a fund's members in every one of its years.
+func members(ids ...string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = map[string]any{"partner": id}
 	}
 	return out
 }
@@ -128,24 +137,79 @@ func TestEveryRuleNamesItsPlace(t *testing.T) {
 		}},
 		{"fund id", "/funds/1/id", "is not an id", func(m map[string]any) { item(m, "funds", 1)["id"] = "" }},
 		{"fund twice", "/funds/1/id", "given twice", func(m map[string]any) { item(m, "funds", 1)["id"] = "care-homes-older-people" }},
-		{"host not a member", "/funds/0/host", `the host "hywel-dda" is not a member`, func(m map[string]any) {
-			item(m, "funds", 0)["members"] = []any{"carmarthenshire", "ceredigion", "pembrokeshire"}
+		{"host not a member", "/funds/0/host", `the host "hywel-dda" is not a member of the fund in 2018-19`, func(m map[string]any) {
+			item(m, "funds", 0)["members"] = members("carmarthenshire", "ceredigion", "pembrokeshire")
+			item(m, "funds", 0)["host"] = "hywel-dda"
+		}},
+		{"host not a member every year", "/funds/0/host", `the host "hywel-dda" is not a member of the fund in 2020-21`, func(m map[string]any) {
+			item(m, "funds", 0)["members"] = []any{map[string]any{"partner": "hywel-dda", "until": "2019-20"},
+				map[string]any{"partner": "carmarthenshire"}, map[string]any{"partner": "ceredigion"}}
 			item(m, "funds", 0)["host"] = "hywel-dda"
 		}},
 		{"no host", "/funds/0/host", "required", func(m map[string]any) { delete(item(m, "funds", 0), "host") }},
 		{"no members", "/funds/0/members", "lists at least 1", func(m map[string]any) { item(m, "funds", 0)["members"] = nil }},
-		{"member not a partner", "/funds/0/members/3", `"powys" is not a partner`, func(m map[string]any) {
-			item(m, "funds", 0)["members"] = []any{"carmarthenshire", "ceredigion", "pembrokeshire", "powys"}
+		{"member not a partner", "/funds/0/members/3/partner", `"powys" is not a partner`, func(m map[string]any) {
+			item(m, "funds", 0)["members"] = members("carmarthenshire", "ceredigion", "pembrokeshire", "powys")
 		}},
-		{"member twice", "/funds/0/members/2", `"ceredigion" is given twice (first as item 1)`, func(m map[string]any) {
-			item(m, "funds", 0)["members"] = []any{"carmarthenshire", "ceredigion", "ceredigion"}
+		{"member twice", "/funds/0/members/2/partner", `"ceredigion" is already a member in some of these years (item 1)`, func(m map[string]any) {
+			item(m, "funds", 0)["members"] = members("carmarthenshire", "ceredigion", "ceredigion")
 		}},
+		{"memberships overlap", "/funds/0/members/2/partner", `"ceredigion" is already a member in some of these years (item 1)`, func(m map[string]any) {
+			item(m, "funds", 0)["members"] = []any{map[string]any{"partner": "carmarthenshire"}, map[string]any{"partner": "ceredigion", "until": "2020-21"},
+				map[string]any{"partner": "ceredigion", "from": "2020-21"}, map[string]any{"partner": "pembrokeshire"}}
+		}},
+		{"a membership ends before it starts", "/funds/0/members/1/until", "2019-20 is before the membership's first year 2021-22", func(m map[string]any) {
+			item(m, "funds", 0)["members"] = []any{map[string]any{"partner": "carmarthenshire"}, map[string]any{"partner": "ceredigion", "from": "2021-22", "until": "2019-20"},
+				map[string]any{"partner": "pembrokeshire"}}
+		}},
+		{"a membership outside the fund's years", "/funds/1/members/1/from", "2025-26 is not a year of the fund", func(m map[string]any) {
+			item(m, "funds", 1)["members"] = []any{map[string]any{"partner": "carmarthenshire"}, map[string]any{"partner": "ceredigion", "from": "2025-26"},
+				map[string]any{"partner": "pembrokeshire"}}
+		}},
+		{"a year with one member", "/funds/0/members", "2020-21 has 1 member(s): a pooled fund has at least two every year", func(m map[string]any) {
+			item(m, "funds", 0)["members"] = []any{map[string]any{"partner": "carmarthenshire"}, map[string]any{"partner": "ceredigion", "until": "2019-20"},
+				map[string]any{"partner": "pembrokeshire", "from": "2021-22"}}
+		}},
+		{"a share without fixed shares", "/funds/0/members/1/share", "but the fund's risk share is each-cell-own", func(m map[string]any) {
+			item(m, "funds", 0)["members"].([]any)[1].(map[string]any)["share"] = 50
+		}},
+		{"fixed shares without a share", "/funds/0/members/2/share", "required", func(m map[string]any) {
+			f := item(m, "funds", 0)
+			f["riskShare"] = "fixed-shares"
+			f["members"] = []any{map[string]any{"partner": "carmarthenshire", "share": 40}, map[string]any{"partner": "ceredigion", "share": 60},
+				map[string]any{"partner": "pembrokeshire"}}
+		}},
+		{"fixed shares not summing to 100", "/funds/1/members", "the members' shares in 2026-27 sum to 99.5%, not 100%", func(m map[string]any) {
+			f := item(m, "funds", 1)
+			f["riskShare"] = "fixed-shares"
+			f["members"] = []any{map[string]any{"partner": "carmarthenshire", "share": 45}, map[string]any{"partner": "ceredigion", "share": 54.5}}
+		}},
+		{"a share of nothing", "/funds/1/members/0/share", "is not more than 0%", func(m map[string]any) {
+			f := item(m, "funds", 1)
+			f["riskShare"] = "fixed-shares"
+			f["members"] = []any{map[string]any{"partner": "carmarthenshire", "share": 0}, map[string]any{"partner": "ceredigion", "share": 100}}
+		}},
+		{"a share too precise", "/funds/1/members/0/share", "at most two decimals", func(m map[string]any) {
+			f := item(m, "funds", 1)
+			f["riskShare"] = "fixed-shares"
+			f["members"] = []any{map[string]any{"partner": "carmarthenshire", "share": 33.333}, map[string]any{"partner": "ceredigion", "share": 66.667}}
+		}},
+		{"no spend categories", "/funds/0/spendCategories", "lists at least 1", func(m map[string]any) { item(m, "funds", 0)["spendCategories"] = []any{} }},
+		{"a spend category twice", "/funds/0/spendCategories/2", "given twice", func(m map[string]any) {
+			item(m, "funds", 0)["spendCategories"] = []any{"residential", "nursing", "residential"}
+		}},
+		{"an income source id", "/funds/0/incomeSources/0", "is not an id", func(m map[string]any) { item(m, "funds", 0)["incomeSources"] = []any{"Client contributions"} }},
+		{"report sign-off partner type", "/funds/0/reportSignOffs/0/partnerType", `"council" is not a partner type`, func(m map[string]any) {
+			item(m, "funds", 0)["reportSignOffs"].([]any)[0].(map[string]any)["partnerType"] = "council"
+		}},
+		{"no approving board", "/funds/0/approvedBy", "required", func(m map[string]any) { delete(item(m, "funds", 0), "approvedBy") }},
+		{"kpi direction", "/kpis/1/direction", `"down" is not one of lower-is-better, higher-is-better`, func(m map[string]any) { item(m, "kpis", 1)["direction"] = "down" }},
 		{"financial year", "/funds/1/financialYears/0", `"2026/27": a financial year is YYYY-YY`, func(m map[string]any) {
 			item(m, "funds", 1)["financialYears"] = []any{"2026/27"}
 		}},
 		{"year twice", "/funds/1/financialYears/1", "given twice", func(m map[string]any) { item(m, "funds", 1)["financialYears"] = []any{"2026-27", "2026-27"} }},
 		{"no years", "/funds/1/financialYears", "lists at least 1", func(m map[string]any) { item(m, "funds", 1)["financialYears"] = []any{} }},
-		{"risk share", "/funds/0/riskShare", `"pooled" is not one of each-cell-own`, func(m map[string]any) { item(m, "funds", 0)["riskShare"] = "pooled" }},
+		{"risk share", "/funds/0/riskShare", `"pooled" is not one of each-cell-own, pro-rata-contributions, fixed-shares, host-bears`, func(m map[string]any) { item(m, "funds", 0)["riskShare"] = "pooled" }},
 		{"kpi code", "/kpis/0/code", "is not an id", func(m map[string]any) { item(m, "kpis", 0)["code"] = "Avg weekly fee" }},
 		{"kpi twice", "/kpis/4/code", "given twice", func(m map[string]any) { item(m, "kpis", 4)["code"] = "avg-weekly-fee" }},
 		{"kpi unit", "/kpis/1/unit", "required", func(m map[string]any) { delete(item(m, "kpis", 1), "unit") }},

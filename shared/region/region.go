@@ -4,6 +4,7 @@
 package region
 
 import (
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"path"
@@ -67,23 +68,78 @@ type Partner struct {
 	Areas []string `json:"areas" validate:"min=1,dive,area"`
 }
 
-// Fund is a pooled fund; its host must be one of its members.
+// Fund is a pooled fund: its members year by year, how it shares the
+// variance between them, the lists its submissions use, and how its
+// quarterly report is signed and approved.
 type Fund struct {
-	ID             string   `json:"id" validate:"id"`
-	Name           string   `json:"name" validate:"required"`
-	Host           string   `json:"host" validate:"required"`
-	Members        []string `json:"members" validate:"min=1,dive,partner"`
+	ID   string `json:"id" validate:"id"`
+	Name string `json:"name" validate:"required"`
+	// Host is the member that hosts the pool (it must be a member every year).
+	Host string `json:"host" validate:"required,partner"`
+	// Membership is who is a member in which of the fund's years, in the
+	// order the fund's outputs list them.
+	Membership     []Member `json:"members" validate:"min=1,dive"`
 	FinancialYears []string `json:"financialYears" validate:"min=1,dive,financial-year"`
-	RiskShare      string   `json:"riskShare" validate:"oneof=each-cell-own"`
+	// RiskShare is how the fund's variance is borne (shared/position).
+	RiskShare string `json:"riskShare" validate:"oneof=each-cell-own pro-rata-contributions fixed-shares host-bears"`
+	// SpendCategories and IncomeSources are what a return's spend and income
+	// lines may name; FundingStreams, when given, what each contribution
+	// line must name.
+	SpendCategories []string `json:"spendCategories" validate:"min=1,dive,id"`
+	IncomeSources   []string `json:"incomeSources" validate:"min=1,dive,id"`
+	FundingStreams  []string `json:"fundingStreams,omitempty" validate:"omitempty,dive,id"`
+	// Assurances are the statements the host's returns must answer.
+	Assurances []Assurance `json:"assurances,omitempty" validate:"omitempty,dive"`
+	// ReportSignOffs are the roles that must sign the fund's quarterly
+	// report, per partner type of its members.
+	ReportSignOffs []SignOffRule `json:"reportSignOffs" validate:"min=1,dive"`
+	// ApprovedBy is the board that approves the fund's quarterly reports.
+	ApprovedBy string `json:"approvedBy" validate:"required"`
+	// Notes are for the people who maintain the configuration.
+	Notes string `json:"notes,omitempty"`
+
+	// Members, for a fund built in code, are its members in every year
+	// (when Membership is empty); check derives it from Membership otherwise:
+	// every partner that is a member in any year, in configuration order.
+	Members []string `json:"-"`
 
 	years []period.FinancialYear
 }
 
-// KPI is an indicator partners report in quarterly returns.
-type KPI struct {
+// Member is a partner's membership of a fund from one financial year to
+// another (either open: the fund's first or last year).
+type Member struct {
+	Partner string `json:"partner" validate:"partner"`
+	From    string `json:"from,omitempty" validate:"omitempty,financial-year"`
+	Until   string `json:"until,omitempty" validate:"omitempty,financial-year"`
+	// Share is the member's fixed share of the fund's variance in per cent
+	// (at most two decimals), for the fixed-shares model only.
+	Share *json.Number `json:"share,omitempty" validate:"omitempty,percent"`
+
+	from, until period.FinancialYear
+	share       Percent
+}
+
+// Assurance is a statement a fund's host answers in its returns (met, or
+// not met with commentary).
+type Assurance struct {
 	Code string `json:"code" validate:"id"`
 	Name string `json:"name" validate:"required"`
-	Unit string `json:"unit" validate:"required"`
+}
+
+// SignOffRule is the roles of one partner type that sign a fund's report.
+type SignOffRule struct {
+	PartnerType string   `json:"partnerType" validate:"partner-type"`
+	Roles       []string `json:"roles" validate:"min=1,dive,id"`
+}
+
+// KPI is an indicator partners report in quarterly returns, and whether a
+// lower or a higher value is the better.
+type KPI struct {
+	Code      string `json:"code" validate:"id"`
+	Name      string `json:"name" validate:"required"`
+	Unit      string `json:"unit" validate:"required"`
+	Direction string `json:"direction,omitempty" validate:"omitempty,oneof=lower-is-better higher-is-better"`
 }
 
 // DueDates say when returns fall due.
@@ -138,8 +194,61 @@ func (r *Region) DisciplinesOf(p *Partner) []Discipline {
 // Serves reports whether the partner serves the area.
 func (p *Partner) Serves(area string) bool { return slices.Contains(p.Areas, area) }
 
-// HasMember reports whether the partner is a member of the fund.
+// HasMember reports whether the partner is a member of the fund in any year.
 func (f *Fund) HasMember(partner string) bool { return slices.Contains(f.Members, partner) }
+
+// MembersIn are the fund's members in year y, in configuration order.
+func (f *Fund) MembersIn(y period.FinancialYear) []string {
+	var out []string
+	for i := range f.Membership {
+		if m := &f.Membership[i]; m.covers(y) {
+			out = append(out, m.Partner)
+		}
+	}
+	return out
+}
+
+// IsMember reports whether the partner is a member of the fund in year y.
+func (f *Fund) IsMember(partner string, y period.FinancialYear) bool {
+	_, ok := f.membership(partner, y)
+	return ok
+}
+
+// ShareOf is the partner's fixed share of the fund's variance in year y, in
+// basis points (fixed-shares funds only).
+func (f *Fund) ShareOf(partner string, y period.FinancialYear) (Percent, bool) {
+	m, ok := f.membership(partner, y)
+	if !ok || m.Share == nil {
+		return 0, false
+	}
+	return m.share, true
+}
+
+// YearsOf are the fund's years in which the partner is a member.
+func (f *Fund) YearsOf(partner string) []period.FinancialYear {
+	var out []period.FinancialYear
+	for _, y := range f.years {
+		if f.IsMember(partner, y) {
+			out = append(out, y)
+		}
+	}
+	return out
+}
+
+func (f *Fund) membership(partner string, y period.FinancialYear) (*Member, bool) {
+	for i := range f.Membership {
+		if m := &f.Membership[i]; m.Partner == partner && m.covers(y) {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// covers reports whether y is within the membership (check has set its
+// bounds: open ends are the fund's first and last years).
+func (m *Member) covers(y period.FinancialYear) bool {
+	return m.from.Start <= y.Start && y.Start <= m.until.Start
+}
 
 // Years are the fund's financial years, in order.
 func (f *Fund) Years() []period.FinancialYear { return f.years }
@@ -203,18 +312,53 @@ func LoadFS(fsys fs.FS) ([]*Region, error) {
 // check applies every rule of the configuration, reporting every fault,
 // and derives the lookups the rules guarantee.
 func (r *Region) check() Faults {
+	for i := range r.Funds {
+		f := &r.Funds[i]
+		if len(f.Membership) == 0 { // built in code: members in every year
+			for _, p := range f.Members {
+				f.Membership = append(f.Membership, Member{Partner: p})
+			}
+		}
+		f.derive()
+	}
 	if faults := validateRegion(r); len(faults) > 0 {
 		return faults
 	}
 	r.location, _ = time.LoadLocation(r.Timezone) // the timezone tag has loaded it once
-	for i := range r.Funds {
-		f := &r.Funds[i]
-		f.years = make([]period.FinancialYear, 0, len(f.FinancialYears))
-		for _, s := range f.FinancialYears {
-			y, _ := period.ParseFinancialYear(s)
+	return nil
+}
+
+// derive sets the fund's years in order, each membership's bounds and the
+// list of every member, from what parses (the rules report the rest).
+func (f *Fund) derive() {
+	f.years = nil
+	for _, s := range f.FinancialYears {
+		if y, err := period.ParseFinancialYear(s); err == nil {
 			f.years = append(f.years, y)
 		}
-		sort.Slice(f.years, func(i, j int) bool { return f.years[i].Start < f.years[j].Start })
 	}
-	return nil
+	sort.Slice(f.years, func(i, j int) bool { return f.years[i].Start < f.years[j].Start })
+	f.Members = nil
+	for i := range f.Membership {
+		m := &f.Membership[i]
+		m.from, m.until = bound(m.From, f.years, 0), bound(m.Until, f.years, len(f.years)-1)
+		if m.Share != nil {
+			m.share, _ = ParsePercent(m.Share.String())
+		}
+		if !slices.Contains(f.Members, m.Partner) {
+			f.Members = append(f.Members, m.Partner)
+		}
+	}
+}
+
+// bound is a membership's first or last year: the year given, or else the
+// fund's year at index i (none when the fund has no years).
+func bound(s string, years []period.FinancialYear, i int) period.FinancialYear {
+	if y, err := period.ParseFinancialYear(s); err == nil {
+		return y
+	}
+	if s == "" && i >= 0 && i < len(years) {
+		return years[i]
+	}
+	return period.FinancialYear{}
 }

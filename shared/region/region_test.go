@@ -34,12 +34,14 @@ func TestRegistryChecksRegionsBuiltInCode(t *testing.T) {
 		Areas:        []Area{{Code: "A1", Name: "Area"}},
 		PartnerTypes: []PartnerType{{ID: "council", Name: "Council", Disciplines: []Discipline{SocialCare}}},
 		Partners:     []Partner{{ID: "p", Name: "P", Type: "council", Areas: []string{"A1"}}},
-		Funds:        []Fund{{ID: "f", Name: "F", Host: "p", Members: []string{"p", "q"}, FinancialYears: []string{"2020-21"}, RiskShare: "each-cell-own"}},
+		Funds: []Fund{{ID: "f", Name: "F", Host: "p", Members: []string{"p", "q"}, FinancialYears: []string{"2020-21"}, RiskShare: "each-cell-own",
+			SpendCategories: []string{"residential"}, IncomeSources: []string{"other"}, ApprovedBy: "Board",
+			ReportSignOffs: []SignOffRule{{PartnerType: "council", Roles: []string{"chief-finance-officer"}}}}},
 	}
-	if _, err := NewRegistry(r); err == nil || err.Error() != `region "built": /funds/0/members/1: "q" is not a partner of the region` {
+	if _, err := NewRegistry(r); err == nil || err.Error() != `region "built": /funds/0/members/1/partner: "q" is not a partner of the region` {
 		t.Fatalf("got %v", err)
 	}
-	r.Funds[0].Members = []string{"p"}
+	r.Partners = append(r.Partners, Partner{ID: "q", Name: "Q", Type: "council", Areas: []string{"A1"}})
 	reg, err := NewRegistry(r)
 	if err != nil {
 		t.Fatal(err)

@@ -44,8 +44,15 @@ const (
 	tagArea        = "area"
 	tagPartner     = "partner"
 	tagPartnerType = "partner-type"
-	tagMember      = "member" // a fund's host is one of its members
-	tagUnique      = "unique" // an id or list item given once
+	tagMember      = "member"      // a fund's host is one of its members every year
+	tagUnique      = "unique"      // an id or list item given once
+	tagSpan        = "span"        // a membership ends no earlier than it starts
+	tagFundYear    = "fund-year"   // a membership starts and ends in years of the fund
+	tagOverlap     = "overlap"     // one partner's memberships do not overlap
+	tagPooled      = "pooled"      // every year of a fund has at least two members
+	tagShareModel  = "share-model" // only a fixed-shares fund gives shares
+	tagPercent     = "percent"     // a share is more than 0% and at most 100%, to two decimals
+	tagShareSum    = "share-sum"   // a year's shares sum to 100%
 )
 
 // rules is the one validator of configurations, built at start.
@@ -55,6 +62,10 @@ func newRules() *validator.Validate {
 	v := valid.New()
 	valid.Must(v.RegisterValidation(tagID, grammar(idPattern)))
 	valid.Must(v.RegisterValidation(tagCode, grammar(codePattern)))
+	valid.Must(v.RegisterValidation(tagPercent, func(fl validator.FieldLevel) bool {
+		_, ok := ParsePercent(fl.Field().String())
+		return ok
+	}))
 	valid.Must(v.RegisterValidation(tagArea, reference(func(r *Region, s string) bool { return r.HasArea(s) })))
 	valid.Must(v.RegisterValidation(tagPartner, reference(func(r *Region, s string) bool { _, ok := r.Partner(s); return ok })))
 	valid.Must(v.RegisterValidation(tagPartnerType, reference(func(r *Region, s string) bool {
@@ -105,15 +116,63 @@ func regionRules(sl validator.StructLevel) {
 	unique(sl, "kpis[%d].code", len(r.KPIs), func(i int) string { return r.KPIs[i].Code })
 }
 
-// fundRules: the host is a member (of a fund that has members: one without
-// is told so); no member or year is listed twice.
+// fundRules: memberships lie within the fund's years and do not overlap for
+// one partner; every year has the host and at least one other member; a
+// fixed-shares fund gives every membership a share and each year's shares
+// sum to 100%, and no other model has shares; no year, list item,
+// assurance or sign-off rule is given twice.
 func fundRules(sl validator.StructLevel) {
 	f := sl.Current().Interface().(Fund)
-	if f.Host != "" && len(f.Members) > 0 && !slices.Contains(f.Members, f.Host) {
-		sl.ReportError(f.Host, "host", "Host", tagMember, "")
+	fixed := f.RiskShare == "fixed-shares"
+	for i, m := range f.Membership {
+		at := func(field string) string { return fmt.Sprintf("members[%d].%s", i, field) }
+		if m.From != "" && m.Until != "" && m.from.Start > m.until.Start {
+			sl.ReportError(m.Until, at("until"), "Until", tagSpan, m.From)
+		}
+		for _, end := range []struct{ name, text string }{{"from", m.From}, {"until", m.Until}} {
+			if y, err := period.ParseFinancialYear(end.text); err == nil && len(f.years) > 0 && !f.HasYear(y) {
+				sl.ReportError(end.text, at(end.name), end.name, tagFundYear, "")
+			}
+		}
+		for j, earlier := range f.Membership[:i] {
+			if earlier.Partner == m.Partner && earlier.from.Start <= m.until.Start && m.from.Start <= earlier.until.Start {
+				sl.ReportError(m.Partner, at("partner"), "Partner", tagOverlap, strconv.Itoa(j))
+				break
+			}
+		}
+		switch {
+		case fixed && m.Share == nil:
+			sl.ReportError(nil, at("share"), "Share", "required", "")
+		case !fixed && m.Share != nil:
+			sl.ReportError(m.Share.String(), at("share"), "Share", tagShareModel, f.RiskShare)
+		}
 	}
-	unique(sl, "members[%d]", len(f.Members), func(i int) string { return f.Members[i] })
+	for _, y := range f.years {
+		members := f.MembersIn(y)
+		if f.Host != "" && !slices.Contains(members, f.Host) {
+			sl.ReportError(f.Host, "host", "Host", tagMember, y.String())
+		}
+		if len(members) < 2 {
+			sl.ReportError(strconv.Itoa(len(members)), "members", "Members", tagPooled, y.String())
+		}
+		if fixed {
+			var sum Percent
+			for _, p := range members {
+				if s, ok := f.ShareOf(p, y); ok {
+					sum += s
+				}
+			}
+			if sum != Whole {
+				sl.ReportError(sum.String(), "members", "Members", tagShareSum, y.String())
+			}
+		}
+	}
 	unique(sl, "financialYears[%d]", len(f.FinancialYears), func(i int) string { return f.FinancialYears[i] })
+	unique(sl, "spendCategories[%d]", len(f.SpendCategories), func(i int) string { return f.SpendCategories[i] })
+	unique(sl, "incomeSources[%d]", len(f.IncomeSources), func(i int) string { return f.IncomeSources[i] })
+	unique(sl, "fundingStreams[%d]", len(f.FundingStreams), func(i int) string { return f.FundingStreams[i] })
+	unique(sl, "assurances[%d].code", len(f.Assurances), func(i int) string { return f.Assurances[i].Code })
+	unique(sl, "reportSignOffs[%d].partnerType", len(f.ReportSignOffs), func(i int) string { return f.ReportSignOffs[i].PartnerType })
 }
 
 // unique reports each of n values (the value at field, a format with the
@@ -159,7 +218,21 @@ func message(fe validator.FieldError) string {
 	case tagPartnerType:
 		return fmt.Sprintf("%q is not a partner type of the region", v)
 	case tagMember:
-		return fmt.Sprintf("the host %q is not a member of the fund", v)
+		return fmt.Sprintf("the host %q is not a member of the fund in %s", v, fe.Param())
+	case tagSpan:
+		return fmt.Sprintf("%s is before the membership's first year %s", v, fe.Param())
+	case tagFundYear:
+		return fmt.Sprintf("%s is not a year of the fund", v)
+	case tagOverlap:
+		return fmt.Sprintf("%q is already a member in some of these years (item %s)", v, fe.Param())
+	case tagPooled:
+		return fmt.Sprintf("%s has %s member(s): a pooled fund has at least two every year", fe.Param(), v)
+	case tagShareModel:
+		return fmt.Sprintf("a share (%s%%) is given, but the fund's risk share is %s, not fixed-shares", v, fe.Param())
+	case tagPercent:
+		return fmt.Sprintf("a share of %s%% is not more than 0%% and at most 100%%, with at most two decimals", v)
+	case tagShareSum:
+		return fmt.Sprintf("the members' shares in %s sum to %s%%, not 100%%", fe.Param(), v)
 	case tagUnique:
 		return fmt.Sprintf("%q is given twice (first as item %s)", v, fe.Param())
 	}

@@ -46,7 +46,7 @@ func loadTestRegions(t *testing.T) map[string]*region.Region {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cw, err := os.ReadFile(filepath.Join("..", "..", "infra", "regions", "testdata", "cheshire-west.json"))
+	cw, err := os.ReadFile(filepath.Join("..", "..", "infra", "regions", "cheshire-west.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func loadTestRegions(t *testing.T) map[string]*region.Region {
 	if !ok {
 		t.Fatal("west-wales has no care-homes-learning-disabilities fund")
 	}
-	ld.Members = slices.DeleteFunc(slices.Clone(ld.Members), func(m string) bool { return m == "hywel-dda" })
+	ld.Membership = slices.DeleteFunc(slices.Clone(ld.Membership), func(m region.Member) bool { return m.Partner == "hywel-dda" })
 	// NewRegistry checks each region and derives its lookups (fund years, zone).
 	reg, err := region.NewRegistry(westWales, cheshire, variant)
 	if err != nil {
@@ -551,7 +551,7 @@ var cases = []ruleCase{
 	{name: "contribution for a year the fund does not run", code: "financial-year.outside-fund-years", fixture: "pc",
 		key: keyOf("care-homes-older-people", "2017-18"), param: "financialYear"},
 	{name: "Better Care Fund contribution before its first year", code: "financial-year.outside-fund-years", fixture: "cw-pc-council",
-		key: keyOf("better-care-fund", "2023-24"), param: "financialYear"},
+		key: keyOf("better-care-fund", "2017-18"), param: "financialYear"},
 	{name: "return for a quarter the fund does not run", code: "quarter.outside-fund-years", fixture: "qr",
 		key: keyOf("care-homes-learning-disabilities", "2018-19-Q2"), param: "quarter",
 		also: []string{"key.mismatch@/fundId"}},
