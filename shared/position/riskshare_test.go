@@ -49,6 +49,14 @@ func share(partner string, basis position.Basis, exact, shareOfV string, penny b
 		Overspend: &over, Underspend: &under, RemainderPenny: penny}
 }
 
+// shared is the expected riskShare of a model: V, its two sides, and the
+// members' shares, apportioned.
+func shared(model position.Model, v string, shares ...position.MemberShare) *position.SharedVariance {
+	variance := gbp(v)
+	return &position.SharedVariance{Model: model, Variance: variance, Overspend: max(variance, 0), Underspend: max(-variance, 0),
+		Apportioned: true, Shares: shares}
+}
+
 func byContribution(s string) position.Basis { return position.Basis{Contribution: ref(s)} }
 
 func byPercent(s string) position.Basis {
@@ -108,71 +116,57 @@ func cheshireWest(asAt int) position.Input {
 }
 
 func TestCheshireWestProRata(t *testing.T) {
-	t.Run("as at Q2: two remainder pennies", func(t *testing.T) {
-		p := computeOK(t, cheshireWest(2))
-		// V = +150,000.00 − 80,000.00 − 68,999.99 = +1,000.01 = 100,001p: an overspend.
-		//   council 100,001 × 1/2 = 50,000.5p     floor 50,000  remainder 1/2
-		//   West    100,001 × 1/3 = 33,333.666…p  floor 33,333  remainder 2/3
-		//   Vale    100,001 × 1/6 = 16,666.833…p  floor 16,666  remainder 5/6
-		// Floors 50,000 + 33,333 + 16,666 = 99,999p: 2 pennies left, to the
-		// largest remainders 5/6 (Vale) and 2/3 (West); the council's 1/2 gets none.
-		// Shares £500.00 + £333.34 + £166.67 = £1,000.01 = V.
-		sameRiskShare(t, p.RiskShare, &position.SharedVariance{
-			Model: position.ProRataContributions, Variance: gbp("1000.01"), Overspend: gbp("1000.01"), Underspend: 0,
-			Apportioned: true,
-			Shares: []position.MemberShare{
-				share(cwCouncil, byContribution("9000000"), "100001/2", "500.00", false),
-				share(cwWest, byContribution("6000000"), "100001/3", "333.34", true),
-				share(cwVale, byContribution("3000000"), "100001/6", "166.67", true),
-			},
-		})
-		// The cells still say where the variance arose; the underspends are
-		// netted into V, neither reimbursed nor pooled.
-		wantCells := []position.Cell{
-			{Partner: cwCouncil, Discipline: sc, AreaCode: cwArea, Contribution: gbp("9000000"),
-				ActualToDate: ref("4600000"), ForecastOutturn: ref("9150000"), Variance: ref("150000"), Overspend: gbp("150000")},
-			{Partner: cwWest, Discipline: health, AreaCode: cwArea, Contribution: gbp("6000000"),
-				ActualToDate: ref("2950000"), ForecastOutturn: ref("5920000"), Variance: ref("-80000"),
-				Underspend: gbp("80000"), UnderspendTo: dest(position.ToShared)},
-			{Partner: cwVale, Discipline: health, AreaCode: cwArea, Contribution: gbp("3000000"),
-				ActualToDate: ref("1460000"), ForecastOutturn: ref("2931000.01"), Variance: ref("-68999.99"),
-				Underspend: gbp("68999.99"), UnderspendTo: dest(position.ToShared)},
-		}
-		if !reflect.DeepEqual(p.Cells, wantCells) {
-			t.Errorf("cells:\n got %s\nwant %s", asJSON(p.Cells), asJSON(wantCells))
-		}
-		// Fund: contribution 18,000,000.00; actual 4,600,000 + 2,950,000 + 1,460,000 = 9,010,000.00;
-		// forecast 9,150,000 + 5,920,000 + 2,931,000.01 = 18,001,000.01; overspend 150,000.00,
-		// underspend 80,000.00 + 68,999.99 = 148,999.99; 150,000.00 − 148,999.99 = 1,000.01 = V.
-		if want := totals("18000000", "9010000", "18001000.01", "1000.01", "150000", "148999.99", "0", "0"); p.Totals.Fund != want {
-			t.Errorf("fund totals %+v, want %+v", p.Totals.Fund, want)
-		}
-		if p.PooledUnderspend != 0 {
-			t.Errorf("pooled %s under a shared model", p.PooledUnderspend)
-		}
-	})
+	q2 := computeOK(t, cheshireWest(2))
+	// V = +150,000.00 − 80,000.00 − 68,999.99 = +1,000.01 = 100,001p: an overspend.
+	//   council 100,001 × 1/2 = 50,000.5p     floor 50,000  remainder 1/2
+	//   West    100,001 × 1/3 = 33,333.666…p  floor 33,333  remainder 2/3
+	//   Vale    100,001 × 1/6 = 16,666.833…p  floor 16,666  remainder 5/6
+	// Floors 50,000 + 33,333 + 16,666 = 99,999p: 2 pennies left, to the
+	// largest remainders 5/6 (Vale) and 2/3 (West); the council's 1/2 gets none.
+	// Shares £500.00 + £333.34 + £166.67 = £1,000.01 = V.
+	sameRiskShare(t, q2.RiskShare, shared(position.ProRataContributions, "1000.01",
+		share(cwCouncil, byContribution("9000000"), "100001/2", "500.00", false),
+		share(cwWest, byContribution("6000000"), "100001/3", "333.34", true),
+		share(cwVale, byContribution("3000000"), "100001/6", "166.67", true),
+	))
+	// The cells still say where the variance arose; the underspends are
+	// netted into V, neither reimbursed nor pooled.
+	wantCells := []position.Cell{
+		{Partner: cwCouncil, Discipline: sc, AreaCode: cwArea, Contribution: gbp("9000000"),
+			ActualToDate: ref("4600000"), ForecastOutturn: ref("9150000"), Variance: ref("150000"), Overspend: gbp("150000")},
+		{Partner: cwWest, Discipline: health, AreaCode: cwArea, Contribution: gbp("6000000"),
+			ActualToDate: ref("2950000"), ForecastOutturn: ref("5920000"), Variance: ref("-80000"),
+			Underspend: gbp("80000"), UnderspendTo: dest(position.ToShared)},
+		{Partner: cwVale, Discipline: health, AreaCode: cwArea, Contribution: gbp("3000000"),
+			ActualToDate: ref("1460000"), ForecastOutturn: ref("2931000.01"), Variance: ref("-68999.99"),
+			Underspend: gbp("68999.99"), UnderspendTo: dest(position.ToShared)},
+	}
+	if !reflect.DeepEqual(q2.Cells, wantCells) {
+		t.Errorf("cells:\n got %s\nwant %s", asJSON(q2.Cells), asJSON(wantCells))
+	}
+	// Fund: contribution 18,000,000.00; actual 4,600,000 + 2,950,000 + 1,460,000 = 9,010,000.00;
+	// forecast 9,150,000 + 5,920,000 + 2,931,000.01 = 18,001,000.01; overspend 150,000.00,
+	// underspend 80,000.00 + 68,999.99 = 148,999.99; 150,000.00 − 148,999.99 = 1,000.01 = V.
+	if want := totals("18000000", "9010000", "18001000.01", "1000.01", "150000", "148999.99", "0", "0"); q2.Totals.Fund != want || q2.PooledUnderspend != 0 {
+		t.Errorf("fund totals %+v, pooled %s; want %+v, none pooled", q2.Totals.Fund, q2.PooledUnderspend, want)
+	}
 
-	t.Run("as at Q1: Vale Royal has no return yet, adds nothing to V, and still bears its share", func(t *testing.T) {
-		p := computeOK(t, cheshireWest(1))
-		// V = +150,000.00 − 80,000.00 = +70,000.00 = 7,000,000p.
-		//   council 7,000,000 × 1/2 = 3,500,000p exactly
-		//   West    7,000,000 × 1/3 = 2,333,333.33…p  floor 2,333,333  remainder 1/3
-		//   Vale    7,000,000 × 1/6 = 1,166,666.66…p  floor 1,166,666  remainder 2/3
-		// Floors 6,999,999p: 1 penny, to Vale (2/3 > 1/3 > 0).
-		sameRiskShare(t, p.RiskShare, &position.SharedVariance{
-			Model: position.ProRataContributions, Variance: gbp("70000"), Overspend: gbp("70000"), Underspend: 0,
-			Apportioned: true,
-			Shares: []position.MemberShare{
-				share(cwCouncil, byContribution("9000000"), "3500000", "35000.00", false),
-				share(cwWest, byContribution("6000000"), "7000000/3", "23333.33", false),
-				share(cwVale, byContribution("3000000"), "3500000/3", "11666.67", true),
-			},
-		})
-		vale := p.Partners[2]
-		if !vale.Missing || !reflect.DeepEqual(vale.Completeness.Missing, []string{"2019-20-Q1"}) {
-			t.Errorf("Vale Royal is not flagged missing: %s", asJSON(vale))
-		}
-	})
+	// As at Q1 Vale Royal has no return yet: it adds nothing to V, is
+	// flagged missing, and still bears its share.
+	q1 := computeOK(t, cheshireWest(1))
+	// V = +150,000.00 − 80,000.00 = +70,000.00 = 7,000,000p.
+	//   council 7,000,000 × 1/2 = 3,500,000p exactly
+	//   West    7,000,000 × 1/3 = 2,333,333.33…p  floor 2,333,333  remainder 1/3
+	//   Vale    7,000,000 × 1/6 = 1,166,666.66…p  floor 1,166,666  remainder 2/3
+	// Floors 6,999,999p: 1 penny, to Vale (2/3 > 1/3 > 0).
+	sameRiskShare(t, q1.RiskShare, shared(position.ProRataContributions, "70000",
+		share(cwCouncil, byContribution("9000000"), "3500000", "35000.00", false),
+		share(cwWest, byContribution("6000000"), "7000000/3", "23333.33", false),
+		share(cwVale, byContribution("3000000"), "3500000/3", "11666.67", true),
+	))
+	if vale := q1.Partners[2]; !vale.Missing || !reflect.DeepEqual(vale.Completeness.Missing, []string{"2019-20-Q1"}) {
+		t.Errorf("Vale Royal is not flagged missing: %s", asJSON(vale))
+	}
 }
 
 // wiltshireBCF is the Better Care Fund 2019-20 at fixed shares, council 45%,
@@ -206,14 +200,10 @@ func TestWiltshireFixedShares(t *testing.T) {
 	// Exact, reduced: −2,999,997 × 45/100 = −134,999,865/100 = −26,999,973/20;
 	// −2,999,997 × 55/100 = −164,999,835/100 = −32,999,967/20.
 	// Shares −£13,499.99 − £16,499.98 = −£29,999.97 = V.
-	sameRiskShare(t, p.RiskShare, &position.SharedVariance{
-		Model: position.FixedShares, Variance: gbp("-29999.97"), Overspend: 0, Underspend: gbp("29999.97"),
-		Apportioned: true,
-		Shares: []position.MemberShare{
-			share(wilCouncil, byPercent("45"), "-26999973/20", "-13499.99", true),
-			share(wilCCG, byPercent("55"), "-32999967/20", "-16499.98", false),
-		},
-	})
+	sameRiskShare(t, p.RiskShare, shared(position.FixedShares, "-29999.97",
+		share(wilCouncil, byPercent("45"), "-26999973/20", "-13499.99", true),
+		share(wilCCG, byPercent("55"), "-32999967/20", "-16499.98", false),
+	))
 }
 
 // The joint mental health and learning disabilities pool, 2024-25, borne by
@@ -236,14 +226,10 @@ func TestWiltshireHostBears(t *testing.T) {
 	// V = (8,250,000.50 − 8,000,000.00) + (13,900,000.25 − 14,000,000.00)
 	//   = 250,000.50 − 99,999.75 = +150,000.75: all the council's; the ICB's
 	// underspend offsets the council's overspend and the ICB bears nothing.
-	sameRiskShare(t, p.RiskShare, &position.SharedVariance{
-		Model: position.HostBears, Variance: gbp("150000.75"), Overspend: gbp("150000.75"), Underspend: 0,
-		Apportioned: true,
-		Shares: []position.MemberShare{
-			share(wilCouncil, asHost(true), "15000075", "150000.75", false),
-			share(wilICB, asHost(false), "0", "0", false),
-		},
-	})
+	sameRiskShare(t, p.RiskShare, shared(position.HostBears, "150000.75",
+		share(wilCouncil, asHost(true), "15000075", "150000.75", false),
+		share(wilICB, asHost(false), "0", "0", false),
+	))
 }
 
 // tieInput: three members contribute £1.00 each and return; the first's
@@ -299,13 +285,10 @@ func TestProRataWithoutContributions(t *testing.T) {
 		Returns:   []position.Return{returned("a", q(1), true, sc, "A1", "4", "10")},
 		RiskShare: position.RiskShare{Model: position.ProRataContributions}}
 	p := computeOK(t, in)
-	sameRiskShare(t, p.RiskShare, &position.SharedVariance{
-		Model: position.ProRataContributions, Variance: gbp("10"), Overspend: gbp("10"), Apportioned: false,
-		Shares: []position.MemberShare{
-			{Partner: "a", Basis: byContribution("0")},
-			{Partner: "b", Basis: byContribution("0")},
-		},
-	})
+	want := shared(position.ProRataContributions, "10", position.MemberShare{Partner: "a", Basis: byContribution("0")},
+		position.MemberShare{Partner: "b", Basis: byContribution("0")})
+	want.Apportioned = false
+	sameRiskShare(t, p.RiskShare, want)
 	b, _ := json.Marshal(p.RiskShare.Shares[1])
 	if want := `{"partner":"b","basis":{"contribution":"0.00"},"exactShare":null,"shareOfVariance":null,"overspend":null,"underspend":null,"remainderPenny":false}`; string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
@@ -314,10 +297,8 @@ func TestProRataWithoutContributions(t *testing.T) {
 	t.Run("with no variance either, every share is zero", func(t *testing.T) {
 		in.Returns = []position.Return{returned("a", q(1), true, sc, "A1", "4", "0")}
 		p := computeOK(t, in)
-		sameRiskShare(t, p.RiskShare, &position.SharedVariance{
-			Model: position.ProRataContributions, Apportioned: true,
-			Shares: []position.MemberShare{share("a", byContribution("0"), "0", "0", false), share("b", byContribution("0"), "0", "0", false)},
-		})
+		sameRiskShare(t, p.RiskShare, shared(position.ProRataContributions, "0",
+			share("a", byContribution("0"), "0", "0", false), share("b", byContribution("0"), "0", "0", false)))
 	})
 }
 
