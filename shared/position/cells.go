@@ -18,8 +18,9 @@ type cellSums struct {
 }
 
 // partnerCells builds one partner's cells from its contribution and the
-// return used (either may be nil), sorted by discipline then area.
-func partnerCells(partner string, c *Contribution, r *Return, pooled bool) ([]Cell, error) {
+// return used (either may be nil), sorted by discipline then area; to is
+// where an underspent cell's underspend goes.
+func partnerCells(partner string, c *Contribution, r *Return, to Destination) ([]Cell, error) {
 	sums, err := gather(c, r)
 	if err != nil {
 		return nil, fmt.Errorf("position: %s: %w", partner, err)
@@ -33,7 +34,7 @@ func partnerCells(partner string, c *Contribution, r *Return, pooled bool) ([]Ce
 	})
 	cells := make([]Cell, 0, len(keys))
 	for _, k := range keys {
-		cell, err := settle(partner, k, sums[k], r != nil, pooled)
+		cell, err := settle(partner, k, sums[k], r != nil, to)
 		if err != nil {
 			return nil, fmt.Errorf("position: %s %s %s: %w", partner, k.discipline, k.area, err)
 		}
@@ -80,7 +81,7 @@ func gather(c *Contribution, r *Return) (map[cellKey]*cellSums, error) {
 // settle turns a cell's sums into its variance and who bears or receives it.
 // Without a return the partner has no actuals, so nothing is over- or
 // underspent yet: the cell shows its contribution only.
-func settle(partner string, k cellKey, s *cellSums, hasReturn, pooled bool) (Cell, error) {
+func settle(partner string, k cellKey, s *cellSums, hasReturn bool, to Destination) (Cell, error) {
 	c := Cell{
 		Partner:      partner,
 		Discipline:   k.discipline,
@@ -97,18 +98,21 @@ func settle(partner string, k cellKey, s *cellSums, hasReturn, pooled bool) (Cel
 	}
 	actual, forecast := s.actual, s.forecast
 	c.ActualToDate, c.ForecastOutturn, c.Variance = &actual, &forecast, &variance
-	switch {
-	case variance > 0:
-		c.Overspend = variance // borne by this partner alone
-	case variance < 0:
-		if c.Underspend, err = money.Sub(0, variance); err != nil {
-			return Cell{}, err
-		}
-		to := ToPartner
-		if pooled {
-			to = ToPool
-		}
+	// Under each-cell-own the overspend is borne by this partner alone.
+	if c.Overspend, c.Underspend, err = sides(variance); err != nil {
+		return Cell{}, err
+	}
+	if variance < 0 {
 		c.UnderspendTo = &to
 	}
 	return c, nil
+}
+
+// sides splits a signed amount into its overspend and underspend.
+func sides(v money.Pence) (over, under money.Pence, err error) {
+	if v >= 0 {
+		return v, 0, nil
+	}
+	under, err = money.Sub(0, v)
+	return 0, under, err
 }

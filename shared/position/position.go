@@ -1,15 +1,20 @@
 // Package position computes a pooled fund's position for one financial year
-// at an as-at quarter: per cell (partner, discipline, area) who bears which
-// overspend and who is reimbursed — or pools — which underspend. It is pure
-// domain: callers load the current contributions, returns and consents.
+// at an as-at quarter: per cell (partner, discipline, area) its variance, and
+// who bears the overspend and receives the underspend under the fund's
+// risk-share model. It is pure domain: callers load the current
+// contributions, returns, consents and the fund-year's arrangement.
 //
-// Each cell stands alone (no cross-subsidy between counties, health and
-// social care kept separate), so totals add per-cell overspends and
-// underspends and never net one cell's variance against another's.
+// Under each-cell-own each cell stands alone (no cross-subsidy between
+// counties, health and social care kept separate), so totals add per-cell
+// overspends and underspends and never net one cell's variance against
+// another's. Under the shared models (riskshare.go) the cells keep those
+// figures, describing where the variance arose, and the fund's net variance
+// is what the members share (sharing.go), exactly to the penny (apportion.go).
 package position
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/regional-data-exchange/rdx/shared/money"
 	"github.com/regional-data-exchange/rdx/shared/period"
@@ -56,10 +61,13 @@ type Input struct {
 	AsAt          *period.Quarter
 	Contributions []Contribution // at most one per member
 	Returns       []Return       // current returns of Year, at most one per member and quarter
-	Consents      map[string]bool
+	// Consents to pool underspends count under EachCellOwn only.
+	Consents map[string]bool
+	// RiskShare is the fund-year's arrangement; the zero value is EachCellOwn.
+	RiskShare RiskShare
 }
 
-// Errors of Compute besides money.ErrOverflow (which is wrapped, so errors.Is works).
+// Errors of Compute besides money.ErrOverflow and ErrRiskShare (wrapped, so errors.Is works).
 var (
 	ErrOutsideYear = errors.New("quarter is not a quarter of the financial year")
 	ErrNotMember   = errors.New("partner is not a member of the fund")
@@ -69,10 +77,11 @@ var (
 // Destination says where a cell's underspend goes.
 type Destination string
 
-// The two destinations of an underspend.
+// The destinations of an underspend.
 const (
-	ToPartner Destination = "partner" // reimbursed to the partner that underspent
-	ToPool    Destination = "pool"    // pooled: every member consented
+	ToPartner Destination = "partner" // each-cell-own: reimbursed to the partner that underspent
+	ToPool    Destination = "pool"    // each-cell-own: pooled, as every member consented
+	ToShared  Destination = "shared"  // a shared model: netted into the fund's variance, which the members share
 )
 
 // Position is the pooled fund position (JSON: the RCU's view).
@@ -85,6 +94,10 @@ type Position struct {
 	Cells            []Cell            `json:"cells"`
 	Totals           FundTotals        `json:"totals"`
 	PooledUnderspend money.Pence       `json:"pooledUnderspend"`
+	// RiskShare is nil under EachCellOwn, so that position reads as it
+	// always has; under a shared model it says who bears what of the fund's
+	// net variance.
+	RiskShare *SharedVariance `json:"riskShare,omitempty"`
 }
 
 // Pooling gives each member's consent; underspends are pooled only when Unanimous.
@@ -135,7 +148,9 @@ type Cell struct {
 
 // Totals add cells. ActualToDate, ForecastOutturn and Variance add only cells
 // with actuals; Overspend, Underspend, Reimbursed and Pooled are sums of the
-// cells' own figures, so a missing partner adds nothing to them.
+// cells' own figures, so a missing partner adds nothing to them. Under a
+// shared model no underspend is reimbursed or pooled: Reimbursed and Pooled
+// are zero and the position's RiskShare says who receives what.
 type Totals struct {
 	Contribution    money.Pence `json:"contribution"`
 	ActualToDate    money.Pence `json:"actualToDate"`
@@ -172,6 +187,9 @@ func Compute(in Input) (*Position, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := in.RiskShare.Check(in.Members); err != nil {
+		return nil, fmt.Errorf("position: %w", err)
+	}
 	asAt, err := resolveAsAt(in, ix)
 	if err != nil {
 		return nil, err
@@ -185,8 +203,9 @@ func Compute(in Input) (*Position, error) {
 		Partners:      []PartnerPosition{},
 		Cells:         []Cell{},
 	}
+	to := underspendTo(in.RiskShare, pooling)
 	for _, m := range in.Members {
-		if err := p.addPartner(m, ix, asAt, pooling.Unanimous); err != nil {
+		if err := p.addPartner(m, ix, asAt, to); err != nil {
 			return nil, err
 		}
 	}
@@ -194,13 +213,30 @@ func Compute(in Input) (*Position, error) {
 		return nil, err
 	}
 	p.PooledUnderspend = p.Totals.Fund.Pooled
+	if in.RiskShare.shared() {
+		if p.RiskShare, err = shareVariance(in.RiskShare, p.Partners, p.Totals.Fund.Variance); err != nil {
+			return nil, err
+		}
+	}
 	return p, nil
 }
 
+// underspendTo is where every underspent cell's underspend goes: pooling by
+// consent is each-cell-own's; a shared model nets it into the fund's variance.
+func underspendTo(rs RiskShare, pooling Pooling) Destination {
+	switch {
+	case rs.shared():
+		return ToShared
+	case pooling.Unanimous:
+		return ToPool
+	}
+	return ToPartner
+}
+
 // addPartner appends one member's cells and its partner entry.
-func (p *Position) addPartner(m string, ix index, asAt *period.Quarter, pooled bool) error {
+func (p *Position) addPartner(m string, ix index, asAt *period.Quarter, to Destination) error {
 	used := returnUsed(ix.returns[m], asAt)
-	cells, err := partnerCells(m, ix.contributions[m], used, pooled)
+	cells, err := partnerCells(m, ix.contributions[m], used, to)
 	if err != nil {
 		return err
 	}

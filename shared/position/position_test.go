@@ -671,7 +671,7 @@ func TestProperties(t *testing.T) {
 			t.Fatalf("input %d: %v\n%s", i, err, asJSON(in))
 		}
 		for _, check := range []func(position.Input, *position.Position) error{
-			matchesModel, totalsAddUp, cellsStandAlone, poolingNeedsEveryone, missingAddsNothing,
+			matchesModel, totalsAddUp, cellsStandAlone, poolingNeedsEveryone, missingAddsNothing, namingEachCellOwnChangesNothing,
 		} {
 			if err := check(in, p); err != nil {
 				t.Fatalf("input %d: %v\ninput %s\nposition %s", i, err, asJSON(in), asJSON(p))

@@ -24,10 +24,13 @@ func (t *Totals) add(c Cell) error {
 	}
 	plus(&t.Overspend, c.Overspend)
 	plus(&t.Underspend, c.Underspend)
-	if c.UnderspendTo != nil && *c.UnderspendTo == ToPool {
-		plus(&t.Pooled, c.Underspend)
-	} else {
-		plus(&t.Reimbursed, c.Underspend)
+	if c.UnderspendTo != nil {
+		switch *c.UnderspendTo {
+		case ToPool:
+			plus(&t.Pooled, c.Underspend)
+		case ToPartner:
+			plus(&t.Reimbursed, c.Underspend)
+		} // ToShared: neither; the position's RiskShare shares it
 	}
 	if err != nil {
 		return fmt.Errorf("position: totals: %w", err)
