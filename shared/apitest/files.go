@@ -111,7 +111,7 @@ func testBadUploads(t *testing.T, e *Env) {
 		{"a ragged row", []byte(header + "\r\nrating,,,\r\n"), "rejected", "csv.ragged-row"},
 		{"formula injection", []byte(strings.Replace(tmpl, "Nursing placements", "=1+2", 1)), "rejected", "csv.formula"},
 		{"too many rows", []byte(header + "\r\n" + strings.Repeat("kpi,,,,,avg-weekly-fee,1,GBP,,\r\n", 50000)), "rejected", "csv.too-many-rows"},
-		{"a rule of the data dictionary, at its row and column", []byte(strings.Replace(tmpl, "residential-dementia", "palace", 1)), "rejected", "care-category.invalid"},
+		{"a rule of the data dictionary, at its row and column", []byte(strings.Replace(tmpl, "residential-dementia", "palace", 1)), "rejected", "spend-category.invalid"},
 	}
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,7 +122,7 @@ func testBadUploads(t *testing.T, e *Env) {
 			if c.code != "" && (len(st.Errors) == 0 || st.Errors[0].Code != c.code) {
 				t.Errorf("errors %+v, want %s first", st.Errors, c.code)
 			}
-			if c.code == "care-category.invalid" && (st.Errors[0].Row == 0 || st.Errors[0].Column != "category") {
+			if c.code == "spend-category.invalid" && (st.Errors[0].Row == 0 || st.Errors[0].Column != "category") {
 				t.Errorf("the rule's error is not at its row and column: %+v", st.Errors[0])
 			}
 		})

@@ -697,17 +697,14 @@ func seedMatrix(t *testing.T, e *Env) *mxSeed {
 	// Cheshire West's council: a contribution, and a return it signs off.
 	put(cwc, "pool-contributions", Edit(t, Example(t, "pool-contribution.json"), func(m map[string]any) {
 		m["fundId"], m["financialYear"] = cwc.fund, cwc.year
-		for _, l := range m["lines"].([]any) {
+		for i, l := range m["lines"].([]any) {
 			l.(map[string]any)["areaCode"] = "E06000050"
+			l.(map[string]any)["fundingStream"] = []string{"local-authority-bcf", "additional-contribution"}[i]
 		}
 		m["lines"].([]any)[0].(map[string]any)["description"] = s.marker(owner(cwc), "description")
 	}))
-	put(cwc, "quarterly-returns", Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) {
+	put(cwc, "quarterly-returns", Edit(t, Example(t, "cheshire-west-quarterly-return.json"), func(m map[string]any) {
 		m["fundId"], m["quarter"] = cwc.fund, cwc.quarter
-		for _, l := range m["spend"].([]any) {
-			l.(map[string]any)["areaCode"] = "E06000050"
-		}
-		m["income"].([]any)[0].(map[string]any)["areaCode"] = "E06000050"
 		m["kpis"] = []any{map[string]any{"code": "discharge-to-usual-residence", "value": "93.1", "unit": "percent"}}
 		m["commentary"] = s.marker(owner(cwc), "commentary")
 	}))

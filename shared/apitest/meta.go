@@ -7,22 +7,31 @@ import (
 
 func testSecondRegion(t *testing.T, e *Env) {
 	const cw, council, icb = "cheshire-west", "cheshire-west-and-chester", "cheshire-and-merseyside-icb"
-	pool := func(partner, discipline string) []byte {
+	// Its fund names a funding stream on every contribution line.
+	streams := map[string][]string{"social-care": {"local-authority-bcf", "additional-contribution"}, "health": {"nhs-minimum-contribution", "additional-contribution"}}
+	pool := func(year, discipline string) []byte {
 		return Edit(t, Example(t, "pool-contribution.json"), func(m map[string]any) {
-			m["fundId"], m["financialYear"] = "better-care-fund", "2025-26"
-			for _, l := range m["lines"].([]any) {
+			m["fundId"], m["financialYear"] = "better-care-fund", year
+			for i, l := range m["lines"].([]any) {
 				l.(map[string]any)["areaCode"] = "E06000050"
 				l.(map[string]any)["discipline"] = discipline
+				l.(map[string]any)["fundingStream"] = streams[discipline][i]
 			}
 		})
 	}
-	path := func(partner string) string {
-		return SlicePath(cw, partner) + "/pool-contributions/better-care-fund/2025-26"
+	path := func(partner, year string) string {
+		return SlicePath(cw, partner) + "/pool-contributions/better-care-fund/" + year
 	}
-	expectStatus(t, e.Put(path(council), e.PartnerToken(cw, council), pool(council, "social-care")), 201)
-	expectStatus(t, e.Put(path(icb), e.PartnerToken(cw, icb), pool(icb, "health")), 201)
-	r := e.Put(path(icb), e.PartnerToken(cw, icb), pool(icb, "social-care"))
+	expectStatus(t, e.Put(path(council, "2025-26"), e.PartnerToken(cw, council), pool("2025-26", "social-care")), 201)
+	expectStatus(t, e.Put(path(icb, "2025-26"), e.PartnerToken(cw, icb), pool("2025-26", "health")), 201)
+	r := e.Put(path(icb, "2025-26"), e.PartnerToken(cw, icb), pool("2025-26", "social-care"))
 	expectError(t, r, "partner.discipline-not-allowed", "/lines/0/discipline")
+	// Members year by year: NHS West Cheshire CCG contributed until 2019-20.
+	const westCCG = "west-cheshire-ccg"
+	expectStatus(t, e.Put(path(westCCG, "2019-20"), e.PartnerToken(cw, westCCG), pool("2019-20", "health")), 201)
+	expectError(t, e.Put(path(westCCG, "2021-22"), e.PartnerToken(cw, westCCG), pool("2021-22", "health")), "fund.not-member-in-year", "financialYear")
+	// West Wales's care-home categories mean nothing to a Better Care Fund:
+	// its scheme types do; and the host answers the national conditions.
 	qr := Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) {
 		m["fundId"], m["quarter"] = "better-care-fund", "2025-26-Q1"
 		for _, l := range m["spend"].([]any) {
@@ -31,11 +40,12 @@ func testSecondRegion(t *testing.T, e *Env) {
 		m["income"].([]any)[0].(map[string]any)["areaCode"] = "E06000050"
 	})
 	qrPath := SlicePath(cw, council) + "/quarterly-returns/better-care-fund/2025-26-Q1"
-	expectError(t, e.Put(qrPath, e.PartnerToken(cw, council), qr), "kpi.unknown-code", "/kpis/0/code")
-	qr = Edit(t, qr, func(m map[string]any) {
-		m["kpis"] = []any{map[string]any{"code": "discharge-to-usual-residence", "value": "93.1", "unit": "percent"}}
-	})
-	expectStatus(t, e.Put(qrPath, e.PartnerToken(cw, council), qr), 201)
+	r = e.Put(qrPath, e.PartnerToken(cw, council), qr)
+	expectError(t, r, "kpi.unknown-code", "/kpis/0/code")
+	expectError(t, r, "spend-category.invalid", "/spend/0/category")
+	expectError(t, r, "assurance.missing", "/assurances")
+	bcf := Edit(t, Example(t, "cheshire-west-quarterly-return.json"), func(m map[string]any) { m["quarter"] = "2025-26-Q1" })
+	expectStatus(t, e.Put(qrPath, e.PartnerToken(cw, council), bcf), 201)
 	// West Wales' areas mean nothing here.
 	expectError(t, e.Put(SlicePath(cw, council)+"/population-assessments/W06000010/2022", e.PartnerToken(cw, council),
 		Example(t, "population-assessment.json")), "area.unknown", "areaCode")

@@ -58,12 +58,18 @@ type ContributionDoc struct {
 	FundID        string `json:"fundId"`
 	FinancialYear string `json:"financialYear"`
 	Lines         []struct {
-		Discipline  string      `json:"discipline"`
-		AreaCode    string      `json:"areaCode"`
-		Type        string      `json:"type"`
-		Amount      money.Pence `json:"amount"`
-		Description string      `json:"description"`
+		Discipline    string      `json:"discipline"`
+		AreaCode      string      `json:"areaCode"`
+		Type          string      `json:"type"`
+		Amount        money.Pence `json:"amount"`
+		Description   string      `json:"description"`
+		FundingStream string      `json:"fundingStream"`
 	} `json:"lines"`
+	KPIPlans []struct {
+		Code    string        `json:"code"`
+		Quarter string        `json:"quarter"`
+		Value   money.Decimal `json:"value"`
+	} `json:"kpiPlans"`
 	ApprovedBy string `json:"approvedBy"`
 	ApprovedOn string `json:"approvedOn"`
 }
@@ -95,6 +101,11 @@ type ReturnDoc struct {
 		Value money.Decimal `json:"value"`
 		Unit  string        `json:"unit"`
 	} `json:"kpis"`
+	Assurances []struct {
+		Code       string `json:"code"`
+		Met        bool   `json:"met"`
+		Commentary string `json:"commentary"`
+	} `json:"assurances"`
 	RiskRating string `json:"riskRating"`
 	Commentary string `json:"commentary"`
 	Final      bool   `json:"final"`

@@ -14,6 +14,7 @@ import (
 	"github.com/gowebpki/jcs"
 
 	"github.com/regional-data-exchange/rdx/infra/examples"
+	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -32,41 +33,46 @@ import (
 //     validating Canonical again gives the same bytes and warnings
 //     (normalisation is idempotent).
 
-// fuzzKind is one kind's fixture: its example, the partner that sends it
-// and its key.
+// fuzzKind is one kind's fixture: its region, its example, the partner
+// that sends it and its key.
 type fuzzKind struct {
 	kind    submission.Kind
+	region  string
 	example string
 	partner string
 	key     [2]string
 }
 
-var fuzzKinds = map[submission.Kind]fuzzKind{
-	submission.PopulationAssessments:    {submission.PopulationAssessments, "population-assessment.json", "ceredigion", [2]string{"W06000008", "2022"}},
-	submission.MarketPositionStatements: {submission.MarketPositionStatements, "market-position-statement.json", "pembrokeshire", [2]string{"W06000009", "2024-25"}},
-	submission.PoolContributions:        {submission.PoolContributions, "pool-contribution.json", "carmarthenshire", [2]string{"care-homes-older-people", "2018-19"}},
-	submission.QuarterlyReturns:         {submission.QuarterlyReturns, "quarterly-return.json", "carmarthenshire", [2]string{"care-homes-older-people", "2018-19-Q2"}},
+var fuzzKinds = map[string]fuzzKind{
+	"pa":  {submission.PopulationAssessments, "west-wales", "population-assessment.json", "ceredigion", [2]string{"W06000008", "2022"}},
+	"mps": {submission.MarketPositionStatements, "west-wales", "market-position-statement.json", "pembrokeshire", [2]string{"W06000009", "2024-25"}},
+	"pc":  {submission.PoolContributions, "west-wales", "pool-contribution.json", "carmarthenshire", [2]string{"care-homes-older-people", "2018-19"}},
+	"qr":  {submission.QuarterlyReturns, "west-wales", "quarterly-return.json", "carmarthenshire", [2]string{"care-homes-older-people", "2018-19-Q2"}},
+	// The Better Care Fund's: the fund's own lists, funding streams, KPI
+	// plans, and the host's assurances.
+	"bcf-pc": {submission.PoolContributions, "wiltshire", "wiltshire-pool-contribution.json", "wiltshire-council", [2]string{"better-care-fund", "2023-24"}},
+	"bcf-qr": {submission.QuarterlyReturns, "cheshire-west", "cheshire-west-quarterly-return.json", "cheshire-west-and-chester", [2]string{"better-care-fund", "2019-20-Q2"}},
 }
+
+// exampleFiles are every example, each a seed for every kind.
+var exampleFiles = []string{"population-assessment.json", "market-position-statement.json", "pool-contribution.json", "quarterly-return.json",
+	"wiltshire-pool-contribution.json", "cheshire-west-quarterly-return.json"}
 
 // acceptedUpload is the one market-position-document upload the fuzz
 // context knows as accepted.
 const acceptedUpload = "01JD0C5S7Q4M0ZV9D2T6Y8K3PX"
 
-func FuzzValidatePopulationAssessments(f *testing.F) {
-	fuzzValidate(f, fuzzKinds[submission.PopulationAssessments])
-}
+func FuzzValidatePopulationAssessments(f *testing.F) { fuzzValidate(f, fuzzKinds["pa"]) }
 
-func FuzzValidateMarketPositionStatements(f *testing.F) {
-	fuzzValidate(f, fuzzKinds[submission.MarketPositionStatements])
-}
+func FuzzValidateMarketPositionStatements(f *testing.F) { fuzzValidate(f, fuzzKinds["mps"]) }
 
-func FuzzValidatePoolContributions(f *testing.F) {
-	fuzzValidate(f, fuzzKinds[submission.PoolContributions])
-}
+func FuzzValidatePoolContributions(f *testing.F) { fuzzValidate(f, fuzzKinds["pc"]) }
 
-func FuzzValidateQuarterlyReturns(f *testing.F) {
-	fuzzValidate(f, fuzzKinds[submission.QuarterlyReturns])
-}
+func FuzzValidateQuarterlyReturns(f *testing.F) { fuzzValidate(f, fuzzKinds["qr"]) }
+
+func FuzzValidateBCFPoolContributions(f *testing.F) { fuzzValidate(f, fuzzKinds["bcf-pc"]) }
+
+func FuzzValidateBCFQuarterlyReturns(f *testing.F) { fuzzValidate(f, fuzzKinds["bcf-qr"]) }
 
 func example(tb testing.TB, name string) []byte {
 	tb.Helper()
@@ -121,6 +127,19 @@ func fuzzSeeds(example []byte) [][]byte {
 	add(strings.Replace(ex, "{", `{"documentUploadId": "`+acceptedUpload+`", "commissioningIntentions": [], `, 1))
 	add(strings.Replace(ex, "{", `{"kpis": [{"code": "KPI-1", "value": "1.1234567", "unit": "%"}], "income": [], `, 1))
 	add(strings.Replace(ex, "{", `{"x": `+strings.Repeat("[", 40)+strings.Repeat("]", 40)+`, `, 1))
+	// The fund's lists, funding streams, KPI plans and assurances.
+	for _, r := range [][2]string{
+		{`"home-care"`, `"residential"`}, {`"client-contributions"`, `"continuing-healthcare"`},
+		{`"disabled-facilities-grant"`, `"dfg"`}, {`, "fundingStream": "local-authority-bcf"`, ``}, {`"description": "Residential`, `"fundingStream": "other", "description": "Residential`},
+		{`"2023-24-Q4"`, `"2024-25-Q1"`}, {`"2023-24-Q2"`, `"2023-24-Q1"`}, {`"92.5"`, `"9.2e1"`},
+		{`"met": true`, `"met": false`}, {`"met": false`, `"met": "no"`}, {`"national-condition-2"`, `"national-condition-1"`},
+		{`"national-condition-3"`, `"national-condition-9"`}, {`"assurances"`, `"assurance"`},
+	} {
+		if strings.Contains(ex, r[0]) {
+			add(strings.Replace(ex, r[0], r[1], 1))
+		}
+	}
+	add(strings.Replace(ex, "{", `{"assurances": [{"code": "national-condition-1", "met": false, "commentary": " "}], "kpiPlans": [{"code": "x", "quarter": "2018-19-Q1", "value": 1}], `, 1))
 	// Not one JSON object.
 	for _, s := range []string{"", " ", "null", "[]", "{}", `""`, "0", "{", "}", `{"a":}`, "{} {}", ex + "x", ex[:len(ex)/2],
 		"\xff", `{"\ud800": 1}`, `[` + ex + `]`, strings.Repeat("[", 100_000), strings.Repeat(`{"a":`, 50) + "1" + strings.Repeat("}", 50)} {
@@ -130,18 +149,22 @@ func fuzzSeeds(example []byte) [][]byte {
 }
 
 func fuzzValidate(f *testing.F, fk fuzzKind) {
-	reg := westWales(f)
+	reg, err := regions.Load(fk.region)
+	if err != nil {
+		f.Fatal(err)
+	}
 	partner, ok := reg.Partner(fk.partner)
 	if !ok {
-		f.Fatalf("west-wales has no partner %s", fk.partner)
+		f.Fatalf("%s has no partner %s", fk.region, fk.partner)
 	}
 	// The previous quarter's return, for actual.decreased: the example's
 	// summary, as the service keeps it.
 	var prev *submission.Summary
 	if fk.kind == submission.QuarterlyReturns {
-		k, _ := submission.ParseKey(fk.kind, [2]string{"care-homes-older-people", "2018-19-Q1"}, reg, partner)
+		q1 := fk.key[1][:len(fk.key[1])-1] + "1"
+		k, _ := submission.ParseKey(fk.kind, [2]string{fk.key[0], q1}, reg, partner)
 		res, err := submission.Validate(context.Background(), &submission.Context{Region: reg, Partner: partner, Key: k},
-			bytes.Replace(example(f, fk.example), []byte("2018-19-Q2"), []byte("2018-19-Q1"), 1))
+			bytes.Replace(example(f, fk.example), []byte(fk.key[1]), []byte(q1), 1))
 		if err != nil || len(res.Errors) > 0 {
 			f.Fatalf("the example is not valid as Q1: %v %+v", err, res)
 		}
@@ -154,7 +177,7 @@ func fuzzValidate(f *testing.F, fk fuzzKind) {
 		cat[e.Code] = e
 	}
 
-	for _, name := range []string{"population-assessment.json", "market-position-statement.json", "pool-contribution.json", "quarterly-return.json"} {
+	for _, name := range exampleFiles {
 		for _, body := range fuzzSeeds(example(f, name)) {
 			f.Add(body, fk.key[0], fk.key[1])
 		}
@@ -163,7 +186,8 @@ func fuzzValidate(f *testing.F, fk fuzzKind) {
 	ex := example(f, fk.example)
 	for _, kv := range [][2]string{{"", ""}, {fk.key[0], ""}, {"x", fk.key[1]}, {fk.key[0], "2018-19-Q4"}, {fk.key[0], "2018-19-Q1"},
 		{fk.key[0], "2019-20-Q1"}, {fk.key[0], "2035-36-Q1"}, {fk.key[0], "2050"}, {fk.key[0], "02022"}, {fk.key[0], "2030-31"},
-		{"W06000010", fk.key[1]}, {"care-homes-learning-disabilities", fk.key[1]}, {fk.key[0] + "\x00", fk.key[1]}} {
+		{"W06000010", fk.key[1]}, {"care-homes-learning-disabilities", fk.key[1]}, {fk.key[0] + "\x00", fk.key[1]},
+		{fk.key[0], "2021-22"}, {fk.key[0], "2024-25-Q1"}, {"mental-health-learning-disabilities", "2024-25-Q1"}, {"better-care-fund", fk.key[1]}} {
 		f.Add(ex, kv[0], kv[1])
 	}
 

@@ -105,11 +105,21 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 					req("type", enum{ruleContributionType, []string{"cash", "in-kind"}}),
 					req("amount", moneyType{positive}),
 					req("description", text{min: 1, max: 200}),
+					opt("fundingStream", fundingStreamType{}),
+				}}}),
+				opt("kpiPlans", list{max: 200, elem: object{[]field{
+					req("code", kpiType{}),
+					req("quarter", quarterType),
+					req("value", decimalType{}),
 				}}}),
 				req("approvedBy", text{min: 1, max: 200}),
 				req("approvedOn", dateType),
 			}},
-			checks: linePermissions("lines"),
+			checks: append(linePermissions("lines"),
+				check{ruleFundingStreamRequired, []string{"/lines/*/fundingStream"}, fundingStreamsNamed},
+				check{ruleKPIPlanDuplicate, []string{"/kpiPlans/*"}, uniqueRows("kpiPlans", ruleKPIPlanDuplicate, "code", "quarter")},
+				check{ruleKPIPlanQuarter, []string{"/kpiPlans/*/quarter"}, kpiPlansInYear},
+			),
 		},
 		QuarterlyReturns: {
 			schema: object{[]field{
@@ -118,14 +128,14 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 				req("spend", list{min: 1, max: 500, elem: object{[]field{
 					req("discipline", disciplineType),
 					req("areaCode", areaType{}),
-					req("category", careCategory),
+					req("category", fundList{ruleSpendCategory, "spend categories", func(f *region.Fund) []string { return f.SpendCategories }}),
 					req("actualToDate", moneyType{nonNegative}),
 					req("forecastOutturn", moneyType{nonNegative}),
 				}}}),
 				opt("income", list{max: 200, elem: object{[]field{
 					req("discipline", disciplineType),
 					req("areaCode", areaType{}),
-					req("source", enum{ruleIncomeSource, []string{"client-contributions", "other"}}),
+					req("source", fundList{ruleIncomeSource, "income sources", func(f *region.Fund) []string { return f.IncomeSources }}),
 					req("actualToDate", moneyType{nonNegative}),
 					req("forecastOutturn", moneyType{nonNegative}),
 				}}}),
@@ -140,6 +150,11 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 					req("value", decimalType{}),
 					req("unit", text{min: 1, max: 20}),
 				}}}),
+				opt("assurances", list{max: 50, elem: object{[]field{
+					req("code", idText),
+					req("met", boolType{}),
+					opt("commentary", text{max: 2000}),
+				}}}),
 				req("riskRating", enum{ruleRiskRating, []string{"green", "amber", "red"}}),
 				opt("commentary", text{max: 5000}),
 				opt("final", boolType{}),
@@ -152,6 +167,11 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 				check{ruleFinalNotQ4, []string{"/final"}, finalOnlyInQ4},
 				check{ruleForecastBelow, []string{"/spend/*/forecastOutturn", "/income/*/forecastOutturn"}, forecastNotBelowActual},
 				check{ruleActualDecreased, []string{"/spend/*/actualToDate", "/income/*/actualToDate"}, actualsNotFalling},
+				check{ruleAssuranceHostOnly, []string{"/assurances"}, assurancesFromHostOnly},
+				check{ruleAssuranceUnknown, []string{"/assurances/*/code"}, assurances(knownAssurances)},
+				check{ruleAssuranceDuplicate, []string{"/assurances/*/code"}, assurances(assurancesOnce)},
+				check{ruleAssuranceMissing, []string{"/assurances"}, assurances(everyAssuranceAnswered)},
+				check{ruleAssuranceCommentary, []string{"/assurances/*/commentary"}, assurances(unmetExplained)},
 			),
 		},
 	}
@@ -526,8 +546,25 @@ func ParseKey(kind Kind, values [2]string, reg *region.Region, partner *region.P
 			fail(ruleFundNotMember, names[0], fmt.Sprintf("%s is not a member of %s.", partner.ID, fund.ID))
 		}
 	}
+	before := len(fs)
 	parseSecond(&k, values[1], reg, fail)
+	if len(fs) == before && kind.FundKind() {
+		memberInYear(k, reg, partner, fail)
+	}
 	return k, fs
+}
+
+// memberInYear refuses a fund submission for a year of the fund in which
+// the partner, a member in other years, is not one: organisations end and
+// are succeeded (CCGs became ICBs), and each keeps its own years. The
+// finding is on the period, the part of the key to change.
+func memberInYear(k Key, reg *region.Region, partner *region.Partner, fail func(*Rule, string, string)) {
+	fund, ok := reg.Fund(k.FundID)
+	if !ok || !fund.HasMember(partner.ID) || fund.IsMember(partner.ID, k.Year()) {
+		return
+	}
+	fail(ruleFundNotMemberInYear, k.Kind.KeyParams()[1], fmt.Sprintf("%s is a member of %s in %s, not in %s.",
+		partner.ID, fund.ID, yearsText(fund, partner.ID), k.Year()))
 }
 
 func parseSecond(k *Key, v string, reg *region.Region, fail func(*Rule, string, string)) {
@@ -574,7 +611,9 @@ func keyRules(kind Kind) []struct {
 	case MarketPositionStatements:
 		return []pr{{ruleAreaUnknown, "areaCode"}, {ruleAreaNotServed, "areaCode"}, {ruleFinancialYear, "financialYear"}}
 	case PoolContributions:
-		return []pr{{ruleFundUnknown, "fundId"}, {ruleFundNotMember, "fundId"}, {ruleFinancialYear, "financialYear"}, {ruleYearOutsideFund, "financialYear"}}
+		return []pr{{ruleFundUnknown, "fundId"}, {ruleFundNotMember, "fundId"}, {ruleFinancialYear, "financialYear"}, {ruleYearOutsideFund, "financialYear"},
+			{ruleFundNotMemberInYear, "financialYear"}}
 	}
-	return []pr{{ruleFundUnknown, "fundId"}, {ruleFundNotMember, "fundId"}, {ruleQuarter, "quarter"}, {ruleQuarterOutsideFund, "quarter"}}
+	return []pr{{ruleFundUnknown, "fundId"}, {ruleFundNotMember, "fundId"}, {ruleQuarter, "quarter"}, {ruleQuarterOutsideFund, "quarter"},
+		{ruleFundNotMemberInYear, "quarter"}}
 }

@@ -66,12 +66,11 @@ var (
 // Enumerations, each with its own code.
 var (
 	ruleDiscipline       = rule(SevError, "discipline.invalid", "A discipline is health or social-care.")
-	ruleCareCategory     = rule(SevError, "care-category.invalid", "A care category is residential, nursing, residential-dementia, nursing-dementia, learning-disabilities or respite.")
+	ruleCareCategory     = rule(SevError, "care-category.invalid", "A care-home category is residential, nursing, residential-dementia, nursing-dementia, learning-disabilities or respite.")
 	ruleAgeBand          = rule(SevError, "age-band.invalid", "An age band is 0-17, 18-64, 65-74, 75-84 or 85+.")
 	ruleSex              = rule(SevError, "sex.invalid", "Sex is female, male or all.")
 	ruleNeedGroup        = rule(SevError, "need-group.invalid", "The needs group is not one of the data dictionary's groups.")
 	ruleContributionType = rule(SevError, "contribution-type.invalid", "A contribution type is cash or in-kind.")
-	ruleIncomeSource     = rule(SevError, "income-source.invalid", "An income source is client-contributions or other.")
 	ruleRiskRating       = rule(SevError, "risk-rating.invalid", "A risk rating is green, amber or red.")
 	RuleRegionUnknown    = requestRule("region.unknown", "region", "No region of that id is served here.")
 	ruleExportFormat     = requestRule("export.format-invalid", "format", "An export format is csv, xlsx or json.")
@@ -82,12 +81,28 @@ var (
 
 // Region, partner and fund rules.
 var (
+	ruleFundNotMemberInYear  = rule(SevError, "fund.not-member-in-year", "The partner is a member of the fund, but not in this financial year: a fund gives its members year by year (its members in GET /v1/regions/{region}).")
 	ruleAreaNotServed        = rule(SevError, "partner.area-not-served", "The partner does not serve this area.")
 	ruleDisciplineNotAllowed = rule(SevError, "partner.discipline-not-allowed", "The partner's type may not fund this discipline.")
 	ruleFundUnknown          = rule(SevError, "fund.unknown", "The fund is not a pooled fund of the region.")
 	ruleFundNotMember        = rule(SevError, "fund.not-member", "The partner is not a member of the fund.")
 	ruleYearOutsideFund      = rule(SevError, "financial-year.outside-fund-years", "The fund does not run in this financial year.")
 	ruleQuarterOutsideFund   = rule(SevError, "quarter.outside-fund-years", "The quarter is not in one of the fund's financial years.")
+)
+
+// The fund's own lists (its configuration in GET /v1/regions/{region}):
+// which values pass depends on the fund the key names.
+var (
+	ruleSpendCategory         = rule(SevError, "spend-category.invalid", "The spend category is not one of the fund's spendCategories.")
+	ruleIncomeSource          = rule(SevError, "income-source.invalid", "The income source is not one of the fund's incomeSources.")
+	ruleFundingStream         = rule(SevError, "funding-stream.invalid", "The funding stream is not one of the fund's fundingStreams.")
+	ruleFundingStreamRequired = rule(SevError, "funding-stream.required", "The fund has fundingStreams: every contribution line names one.")
+	ruleFundingStreamNotUsed  = rule(SevError, "funding-stream.not-used", "The fund has no fundingStreams: its contribution lines name none.")
+	ruleAssuranceHostOnly     = rule(SevError, "assurance.host-only", "Only the fund's host answers the fund's assurances; other members' returns carry none.")
+	ruleAssuranceUnknown      = rule(SevError, "assurance.unknown-code", "The code is not one of the fund's assurances.")
+	ruleAssuranceDuplicate    = rule(SevError, "assurance.duplicate-code", "The assurance is answered more than once.")
+	ruleAssuranceMissing      = rule(SevError, "assurance.missing", "The host's return answers every one of the fund's assurances; this one is not answered.")
+	ruleAssuranceCommentary   = rule(SevError, "assurance.commentary-required", "An assurance that is not met needs a commentary.")
 )
 
 // Kind-specific rules.
@@ -106,13 +121,15 @@ var (
 	ruleLowOccupancy      = rule(SevWarning, "care-homes.low-occupancy", "Occupancy (occupied beds / beds) is below 50%.")
 	ruleFeeRange          = rule(SevWarning, "care-homes.fee-outside-range", "The weekly fee is outside £300–£3,000.")
 
-	ruleSpendDuplicate  = rule(SevError, "spend.duplicate-line", "Two spend lines have the same discipline, area and category.")
-	ruleIncomeDuplicate = rule(SevError, "income.duplicate-line", "Two income lines have the same discipline, area and source.")
-	ruleKPIDuplicate    = rule(SevError, "kpi.duplicate-code", "The KPI code appears more than once.")
-	ruleRedCommentary   = rule(SevError, "commentary.required-when-red", "A red risk rating needs a commentary.")
-	ruleFinalNotQ4      = rule(SevError, "final.not-q4", "Only a Q4 return can be final.")
-	ruleForecastBelow   = rule(SevWarning, "forecast.below-actual", "The forecast outturn is below the actual to date.")
-	ruleActualDecreased = rule(SevWarning, "actual.decreased", "The actual to date is lower than the same line in the previous quarter's current return; cumulative figures should not fall.")
+	ruleSpendDuplicate   = rule(SevError, "spend.duplicate-line", "Two spend lines have the same discipline, area and category.")
+	ruleIncomeDuplicate  = rule(SevError, "income.duplicate-line", "Two income lines have the same discipline, area and source.")
+	ruleKPIDuplicate     = rule(SevError, "kpi.duplicate-code", "The KPI code appears more than once.")
+	ruleKPIPlanDuplicate = rule(SevError, "kpi-plan.duplicate", "Two KPI plans have the same code and quarter.")
+	ruleKPIPlanQuarter   = rule(SevError, "kpi-plan.quarter-outside-year", "A KPI plan's quarter is one of the contribution's financial year.")
+	ruleRedCommentary    = rule(SevError, "commentary.required-when-red", "A red risk rating needs a commentary.")
+	ruleFinalNotQ4       = rule(SevError, "final.not-q4", "Only a Q4 return can be final.")
+	ruleForecastBelow    = rule(SevWarning, "forecast.below-actual", "The forecast outturn is below the actual to date.")
+	ruleActualDecreased  = rule(SevWarning, "actual.decreased", "The actual to date is lower than the same line in the previous quarter's current return; cumulative figures should not fall.")
 )
 
 // CatalogueEntry is one rule as GET /v1/rules publishes it.

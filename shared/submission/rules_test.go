@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -32,32 +30,29 @@ import (
 
 // Region ids the cases use. "west-wales-ld-councils" is west-wales with the
 // learning-disabilities fund's membership cut to the three councils, so that
-// a partner of the region (hywel-dda) is not a member of a fund: neither
+// a partner of the region (hywel-dda) is never a member of a fund: no
 // shipped configuration has such a partner.
 const (
 	wwRegion         = "west-wales"
 	cwRegion         = "cheshire-west"
+	wiRegion         = "wiltshire"
 	wwLDCouncilsOnly = "west-wales-ld-councils"
 )
 
 func loadTestRegions(t *testing.T) map[string]*region.Region {
 	t.Helper()
+	shipped, err := region.LoadFS(regions.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ww, err := fs.ReadFile(regions.FS, "west-wales.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cw, err := os.ReadFile(filepath.Join("..", "..", "infra", "regions", "cheshire-west.json"))
+	variant, err := region.Parse(ww)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parse := func(data []byte) *region.Region {
-		r, err := region.Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	westWales, cheshire, variant := parse(ww), parse(cw), parse(ww)
 	variant.ID = wwLDCouncilsOnly
 	ld, ok := variant.Fund("care-homes-learning-disabilities")
 	if !ok {
@@ -65,13 +60,18 @@ func loadTestRegions(t *testing.T) map[string]*region.Region {
 	}
 	ld.Membership = slices.DeleteFunc(slices.Clone(ld.Membership), func(m region.Member) bool { return m.Partner == "hywel-dda" })
 	// NewRegistry checks each region and derives its lookups (fund years, zone).
-	reg, err := region.NewRegistry(westWales, cheshire, variant)
+	reg, err := region.NewRegistry(append(shipped, variant)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]*region.Region{}
 	for _, id := range reg.IDs() {
 		out[id], _ = reg.Get(id)
+	}
+	for _, id := range []string{wwRegion, cwRegion, wiRegion} {
+		if out[id] == nil {
+			t.Fatalf("region %s is not shipped", id)
+		}
 	}
 	return out
 }
@@ -108,7 +108,9 @@ var fixtures = map[string]fixture{
 			d.set("/spend/1/areaCode", "W06000009")
 		}},
 	// Cheshire West (England): an integrated care board funds health, the
-	// council social care; the region has its own fund, years and KPIs.
+	// council social care; the region has its own fund, years, KPIs, spend
+	// categories (the Better Care Fund's scheme types) and funding streams.
+	// The ICB is not the fund's host: its returns answer no assurances.
 	"cw-qr-icb": {cwRegion, "cheshire-and-merseyside-icb", submission.QuarterlyReturns, [2]string{"better-care-fund", "2024-25-Q3"}, "quarterly-return.json",
 		func(d jsonDoc) {
 			d.set("/fundId", "better-care-fund")
@@ -118,6 +120,9 @@ var fixtures = map[string]fixture{
 					d.set(fmt.Sprintf("/%s/%d/discipline", list, i), "health")
 					d.set(fmt.Sprintf("/%s/%d/areaCode", list, i), "E06000050")
 				}
+			}
+			for i, c := range []string{"home-based-intermediate-care", "bed-based-intermediate-care", "enablers-for-integration"} {
+				d.set(fmt.Sprintf("/spend/%d/category", i), c)
 			}
 			d.set("/kpis/0", map[string]any{"code": "discharge-to-usual-residence", "value": json.Number("92.75"), "unit": "percent"})
 		}},
@@ -129,6 +134,45 @@ var fixtures = map[string]fixture{
 			for i := range d.len("/lines") {
 				d.set(fmt.Sprintf("/lines/%d/areaCode", i), "E06000050")
 			}
+			d.set("/lines/0/fundingStream", "local-authority-bcf")
+			d.set("/lines/1/fundingStream", "additional-contribution")
+		}},
+	// The worked BCF examples: Cheshire West's council, the fund's host, in
+	// 2019-20 (scheme types, the four national conditions answered), and
+	// Wiltshire's council's 2023-24 contribution (funding streams, KPI plans).
+	"cw-qr-council": {cwRegion, "cheshire-west-and-chester", submission.QuarterlyReturns, [2]string{"better-care-fund", "2019-20-Q2"}, "cheshire-west-quarterly-return.json", nil},
+	"wi-pc-council": {wiRegion, "wiltshire-council", submission.PoolContributions, [2]string{"better-care-fund", "2023-24"}, "wiltshire-pool-contribution.json", nil},
+	// NHS West Cheshire CCG, a member of Cheshire West's fund until 2019-20
+	// (it then merged into NHS Cheshire CCG): its last year's contribution.
+	"cw-pc-west-ccg": {cwRegion, "west-cheshire-ccg", submission.PoolContributions, [2]string{"better-care-fund", "2019-20"}, "pool-contribution.json",
+		func(d jsonDoc) {
+			d.set("/fundId", "better-care-fund")
+			d.set("/financialYear", "2019-20")
+			d.set("/approvedOn", "2019-03-27")
+			d.set("/approvedBy", "Chief Finance Officer, NHS West Cheshire CCG")
+			for i, stream := range []string{"nhs-minimum-contribution", "additional-contribution"} {
+				d.set(fmt.Sprintf("/lines/%d/discipline", i), "health")
+				d.set(fmt.Sprintf("/lines/%d/areaCode", i), "E06000050")
+				d.set(fmt.Sprintf("/lines/%d/fundingStream", i), stream)
+			}
+		}},
+	// Wiltshire's joint mental health and learning disabilities pool: its own
+	// spend categories and income sources, no funding streams, no assurances.
+	"wi-qr-mhld-icb": {wiRegion, "bsw-icb", submission.QuarterlyReturns, [2]string{"mental-health-learning-disabilities", "2024-25-Q1"}, "quarterly-return.json",
+		func(d jsonDoc) {
+			d.set("/fundId", "mental-health-learning-disabilities")
+			d.set("/quarter", "2024-25-Q1")
+			for _, list := range []string{"spend", "income"} {
+				for i := range d.len("/" + list) {
+					d.set(fmt.Sprintf("/%s/%d/discipline", list, i), "health")
+					d.set(fmt.Sprintf("/%s/%d/areaCode", list, i), "E06000054")
+				}
+			}
+			for i, c := range []string{"community-mental-health", "section-117-aftercare", "learning-disabilities-placements"} {
+				d.set(fmt.Sprintf("/spend/%d/category", i), c)
+			}
+			d.set("/income/0/source", "continuing-healthcare")
+			d.set("/kpis/0", map[string]any{"code": "mh-out-of-area-placements", "value": json.Number("7"), "unit": "count"})
 		}},
 	// hywel-dda's key for the fund it is not a member of in the variant region.
 	"ld-hywel-dda": {wwLDCouncilsOnly, "hywel-dda", submission.QuarterlyReturns, [2]string{"care-homes-learning-disabilities", "2026-27-Q1"}, "quarterly-return.json",
@@ -509,8 +553,12 @@ var cases = []ruleCase{
 		mutate: func(d jsonDoc) { d.set("/spend/0/discipline", "education") }, pointer: "/spend/0/discipline"},
 	{name: "discipline in the wrong case", code: "discipline.invalid", fixture: "pc",
 		mutate: func(d jsonDoc) { d.set("/lines/0/discipline", "Social-Care") }, pointer: "/lines/0/discipline"},
-	{name: "spend category not a care category", code: "care-category.invalid", fixture: "qr",
+	{name: "spend category not one of the fund's", code: "spend-category.invalid", fixture: "qr",
 		mutate: func(d jsonDoc) { d.set("/spend/1/category", "domiciliary") }, pointer: "/spend/1/category"},
+	{name: "a West Wales care category in a Better Care Fund return", code: "spend-category.invalid", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.set("/spend/0/category", "residential") }, pointer: "/spend/0/category"},
+	{name: "a BCF scheme type in Wiltshire's mental health and learning disabilities pool", code: "spend-category.invalid", fixture: "wi-qr-mhld-icb",
+		mutate: func(d jsonDoc) { d.set("/spend/2/category", "home-care") }, pointer: "/spend/2/category"},
 	{name: "care-home category not a care category", code: "care-category.invalid", fixture: "mps",
 		mutate: func(d jsonDoc) { d.set("/careHomes/1/category", "hospice") }, pointer: "/careHomes/1/category"},
 	{name: "age band not in the list", code: "age-band.invalid", fixture: "pa",
@@ -521,8 +569,10 @@ var cases = []ruleCase{
 		mutate: func(d jsonDoc) { d.set("/needs/1/group", "unpaid-carers") }, pointer: "/needs/1/group"},
 	{name: "contribution type not in the list", code: "contribution-type.invalid", fixture: "pc",
 		mutate: func(d jsonDoc) { d.set("/lines/1/type", "loan") }, pointer: "/lines/1/type"},
-	{name: "income source not in the list", code: "income-source.invalid", fixture: "qr",
+	{name: "income source not one of the fund's", code: "income-source.invalid", fixture: "qr",
 		mutate: func(d jsonDoc) { d.set("/income/0/source", "grants") }, pointer: "/income/0/source"},
+	{name: "the MH/LD pool's continuing-healthcare income in a Better Care Fund return", code: "income-source.invalid", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.set("/income/0/source", "continuing-healthcare") }, pointer: "/income/0/source"},
 	{name: "risk rating not in the list", code: "risk-rating.invalid", fixture: "qr",
 		mutate: func(d jsonDoc) { d.set("/riskRating", "purple") }, pointer: "/riskRating"},
 
@@ -548,6 +598,10 @@ var cases = []ruleCase{
 	{name: "fund filter not in the region", code: "fund.unknown", fixture: "qr",
 		filter: map[string]string{"fundId": "nope"}, param: "fundId"},
 	{name: "partner not a member of the fund", code: "fund.not-member", fixture: "ld-hywel-dda", param: "fundId"},
+	{name: "a CCG's contribution after it ended", code: "fund.not-member-in-year", fixture: "cw-pc-west-ccg",
+		key: keyOf("better-care-fund", "2021-22"), param: "financialYear"},
+	{name: "an ICB's return for a year before it existed", code: "fund.not-member-in-year", fixture: "cw-qr-icb",
+		key: keyOf("better-care-fund", "2019-20-Q4"), param: "quarter"},
 	{name: "contribution for a year the fund does not run", code: "financial-year.outside-fund-years", fixture: "pc",
 		key: keyOf("care-homes-older-people", "2017-18"), param: "financialYear"},
 	{name: "Better Care Fund contribution before its first year", code: "financial-year.outside-fund-years", fixture: "cw-pc-council",
@@ -623,6 +677,51 @@ var cases = []ruleCase{
 		mutate: func(d jsonDoc) { d.set("/spend/0/actualToDate", "4102337.17") }, pointer: "/spend/0/actualToDate"},
 	{name: "income actual lower than the previous quarter's", code: "actual.decreased", fixture: "qr-q3", prev: "qr",
 		mutate: func(d jsonDoc) { d.set("/income/0/actualToDate", json.Number("1000000")) }, pointer: "/income/0/actualToDate"},
+
+	// --- assurances (the host's returns) ---------------------------------------------------
+	{name: "an assurance answered by a member that is not the host", code: "assurance.host-only", fixture: "cw-qr-icb",
+		mutate: func(d jsonDoc) {
+			d.set("/assurances", []any{map[string]any{"code": "national-condition-1", "met": true}})
+		}, pointer: "/assurances"},
+	{name: "a national condition the fund does not have", code: "assurance.unknown-code", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.set("/assurances/1/code", "national-condition-5") }, pointer: "/assurances/1/code"},
+	{name: "an assurance in a fund that asks for none", code: "assurance.unknown-code", fixture: "qr",
+		mutate: func(d jsonDoc) {
+			d.set("/assurances", []any{map[string]any{"code": "national-condition-1", "met": true}})
+		}, pointer: "/assurances/0/code"},
+	{name: "a national condition answered twice", code: "assurance.duplicate-code", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.set("/assurances/-", d.clone("/assurances/0")) }, pointer: "/assurances/4/code"},
+	{name: "a national condition not answered", code: "assurance.missing", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.del("/assurances/2") }, pointer: "/assurances"},
+	{name: "the host's return without assurances", code: "assurance.missing", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.del("/assurances") }, pointer: "/assurances",
+		also: []string{"assurance.missing@/assurances", "assurance.missing@/assurances", "assurance.missing@/assurances"}},
+	{name: "a condition not met without commentary", code: "assurance.commentary-required", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.del("/assurances/3/commentary") }, pointer: "/assurances/3/commentary"},
+	{name: "a condition not met with whitespace commentary", code: "assurance.commentary-required", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.set("/assurances/0/met", false); d.set("/assurances/0/commentary", " \n") }, pointer: "/assurances/0/commentary"},
+	{name: "an assurance without met", code: "field.required", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.del("/assurances/1/met") }, pointer: "/assurances/1/met", field: "/assurances/*"},
+	{name: "met written as yes", code: "body.wrong-type", fixture: "cw-qr-council",
+		mutate: func(d jsonDoc) { d.set("/assurances/1/met", "yes") }, pointer: "/assurances/1/met"},
+
+	// --- pool contributions: funding streams and KPI plans ------------------------------------
+	{name: "a funding stream the fund does not have", code: "funding-stream.invalid", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.set("/lines/1/fundingStream", "improved-better-care-fund") }, pointer: "/lines/1/fundingStream"},
+	{name: "a line of a fund with funding streams that names none", code: "funding-stream.required", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.del("/lines/2/fundingStream") }, pointer: "/lines/2/fundingStream"},
+	{name: "a funding stream in a fund that has none", code: "funding-stream.not-used", fixture: "pc",
+		mutate: func(d jsonDoc) { d.set("/lines/0/fundingStream", "nhs-minimum-contribution") }, pointer: "/lines/0/fundingStream"},
+	{name: "a KPI plan for a code of another region", code: "kpi.unknown-code", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.set("/kpiPlans/0/code", "avg-weekly-fee") }, pointer: "/kpiPlans/0/code"},
+	{name: "a KPI plan for quarter 5", code: "quarter.invalid", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.set("/kpiPlans/1/quarter", "2023-24-Q5") }, pointer: "/kpiPlans/1/quarter"},
+	{name: "a KPI plan value with a thousands separator", code: "decimal.invalid", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.set("/kpiPlans/4/value", "1,172") }, pointer: "/kpiPlans/4/value"},
+	{name: "a KPI planned twice for one quarter", code: "kpi-plan.duplicate", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.set("/kpiPlans/-", d.clone("/kpiPlans/2")) }, pointer: "/kpiPlans/5"},
+	{name: "a KPI plan for a quarter of the next year", code: "kpi-plan.quarter-outside-year", fixture: "wi-pc-council",
+		mutate: func(d jsonDoc) { d.set("/kpiPlans/4/quarter", "2024-25-Q1") }, pointer: "/kpiPlans/4/quarter"},
 }
 
 // result is what one case produced.
@@ -943,7 +1042,7 @@ func TestFixturesAreValid(t *testing.T) {
 // The shared example files pass exactly as they are written.
 func TestExampleFilesAsWritten(t *testing.T) {
 	regs := loadTestRegions(t)
-	for _, name := range []string{"qr", "pc", "pa", "mps"} {
+	for _, name := range []string{"qr", "pc", "pa", "mps", "cw-qr-council", "wi-pc-council"} {
 		t.Run(fixtures[name].file, func(t *testing.T) {
 			fx := fixtures[name]
 			r := runRequest(t, regs, fx, fx.key, example(t, fx.file), nil, nil)
@@ -1011,6 +1110,27 @@ func TestAcceptedVariants(t *testing.T) {
 			d.set("/population/-", map[string]any{"year": json.Number("2021"), "ageBand": "75-84", "sex": "male", "count": json.Number("3100")})
 		}, nil, ""},
 		{"needs equal to the year's population", "pa", func(d jsonDoc) { d.set("/needs/1/count", json.Number("20100")) }, nil, ""},
+		{"every national condition met, none with commentary", "cw-qr-council", func(d jsonDoc) {
+			d.set("/assurances/3", map[string]any{"code": "national-condition-4", "met": true})
+		}, nil, ""},
+		{"assurances in another order, a met one with commentary", "cw-qr-council", func(d jsonDoc) {
+			a0, a3 := d.clone("/assurances/0"), d.clone("/assurances/3")
+			d.set("/assurances/0", a3)
+			d.set("/assurances/3", a0)
+			d.set("/assurances/3/commentary", "Plan signed off by the board on 12 September.")
+		}, nil, ""},
+		{"the MH/LD pool's own categories and income sources", "wi-qr-mhld-icb", func(d jsonDoc) {
+			d.set("/spend/0/category", "autism-support")
+			d.set("/income/0/source", "other")
+		}, nil, ""},
+		{"a contribution without KPI plans", "wi-pc-council", func(d jsonDoc) { d.del("/kpiPlans") }, nil, ""},
+		{"one funding stream on several lines, KPI plans of every quarter", "wi-pc-council", func(d jsonDoc) {
+			d.set("/lines/3/fundingStream", "local-authority-bcf")
+			d.set("/kpiPlans/4/quarter", "2023-24-Q1")
+		}, nil, ""},
+		{"the same KPI in another quarter, and a negative plan value", "wi-pc-council", func(d jsonDoc) {
+			d.set("/kpiPlans/-", map[string]any{"code": "avoidable-admissions-per-100k", "quarter": "2023-24-Q3", "value": "-0.5"})
+		}, nil, ""},
 		{"the same needs group in another year", "pa", func(d jsonDoc) {
 			row := d.clone("/needs/0").(map[string]any)
 			row["year"] = json.Number("2030")
@@ -1042,7 +1162,7 @@ func TestAllErrorsReportedAtOnce(t *testing.T) {
 	regs := loadTestRegions(t)
 	d := fixtureDoc(t, "qr")
 	d.set("/spend/0/actualToDate", "-1.00")         // money.negative
-	d.set("/spend/1/category", "hotel")             // care-category.invalid
+	d.set("/spend/1/category", "hotel")             // spend-category.invalid
 	d.set("/activity/bedWeeks", json.Number("1.5")) // count.invalid
 	d.set("/kpis/0/code", "nope")                   // kpi.unknown-code
 	d.set("/riskRating", "purple")                  // risk-rating.invalid
@@ -1052,7 +1172,7 @@ func TestAllErrorsReportedAtOnce(t *testing.T) {
 	r := runRequest(t, regs, fx, fx.key, d.encode(), nil, nil)
 	want := []string{
 		"money.negative@/spend/0/actualToDate",
-		"care-category.invalid@/spend/1/category",
+		"spend-category.invalid@/spend/1/category",
 		"count.invalid@/activity/bedWeeks",
 		"kpi.unknown-code@/kpis/0/code",
 		"risk-rating.invalid@/riskRating",

@@ -9,7 +9,8 @@ import (
 // Summary is what the region's views need of a fund submission, small
 // enough to keep in the table beside the version: the figures per cell
 // (discipline, area), so that reading the pooled fund position never reads
-// documents.
+// documents, and what the fund's quarterly report shows beside the
+// position (KPI plans and actuals, the host's assurances).
 type Summary struct {
 	Cells []SummaryCell `json:"cells,omitempty"`
 	Final bool          `json:"final,omitempty"`
@@ -18,6 +19,39 @@ type Summary struct {
 	// each followed by NUL): the next quarter's check that cumulative
 	// figures do not fall reads them here, not from the document.
 	Actuals map[string]money.Pence `json:"actuals,omitempty"`
+	// KPIs are a return's KPI values (the actuals for its quarter), in
+	// the document's order, each code once.
+	KPIs []SummaryKPI `json:"kpis,omitempty"`
+	// Assurances are the host's answers in a return, in the document's order.
+	Assurances []SummaryAssurance `json:"assurances,omitempty"`
+	// KPIPlans are a contribution's planned KPI values, by code and quarter
+	// of its year, in the document's order.
+	KPIPlans []SummaryKPI `json:"kpiPlans,omitempty"`
+	// Streams are a contribution's amounts per funding stream, in stream
+	// order (only for a fund with funding streams).
+	Streams []SummaryStream `json:"streams,omitempty"`
+}
+
+// SummaryKPI is a KPI value: a return's actual (no Quarter: the return's
+// own) or a contribution's plan for Quarter.
+type SummaryKPI struct {
+	Code    string        `json:"code"`
+	Quarter string        `json:"quarter,omitempty"`
+	Value   money.Decimal `json:"value"`
+}
+
+// SummaryAssurance is the host's answer to one of the fund's assurances.
+type SummaryAssurance struct {
+	Code       string `json:"code"`
+	Met        bool   `json:"met"`
+	Commentary string `json:"commentary,omitempty"`
+}
+
+// SummaryStream is what a contribution puts into the fund from one funding
+// stream, across its lines.
+type SummaryStream struct {
+	FundingStream string      `json:"fundingStream"`
+	Amount        money.Pence `json:"amount"`
 }
 
 // lineKey names a return line for Summary.Actuals.
@@ -56,10 +90,30 @@ func Summarize(kind Kind, doc map[string]any) (*Summary, error) {
 	}
 	var err error
 	if kind == PoolContributions {
+		streams := map[string]*SummaryStream{}
 		for _, row := range rows(doc, "lines") {
 			err = firstErr(err, addPence(&cell(row).Amount, row["amount"], 1))
+			if fs, ok := str(row, "fundingStream"); ok {
+				if streams[fs] == nil {
+					streams[fs] = &SummaryStream{FundingStream: fs}
+				}
+				err = firstErr(err, addPence(&streams[fs].Amount, row["amount"], 1))
+			}
 		}
+		for _, st := range streams {
+			s.Streams = append(s.Streams, *st)
+		}
+		sort.Slice(s.Streams, func(i, j int) bool { return s.Streams[i].FundingStream < s.Streams[j].FundingStream })
+		s.KPIPlans = kpiValues(doc, "kpiPlans")
 	} else {
+		s.KPIs = kpiValues(doc, "kpis")
+		for _, row := range rows(doc, "assurances") {
+			a := SummaryAssurance{}
+			a.Code, _ = str(row, "code")
+			a.Met, _ = row["met"].(bool)
+			a.Commentary, _ = str(row, "commentary")
+			s.Assurances = append(s.Assurances, a)
+		}
 		s.Actuals = map[string]money.Pence{}
 		for _, l := range lineLists {
 			sign := money.Pence(1)
@@ -88,6 +142,19 @@ func Summarize(kind Kind, doc map[string]any) (*Summary, error) {
 		return s.Cells[i].AreaCode < s.Cells[j].AreaCode
 	})
 	return s, nil
+}
+
+// kpiValues are a list's KPI values (with their quarter, for plans).
+func kpiValues(doc map[string]any, list string) []SummaryKPI {
+	var out []SummaryKPI
+	for _, row := range rows(doc, list) {
+		k := SummaryKPI{}
+		k.Code, _ = str(row, "code")
+		k.Quarter, _ = str(row, "quarter")
+		k.Value, _ = row["value"].(money.Decimal)
+		out = append(out, k)
+	}
+	return out
 }
 
 // addPence adds sign × v (a money value of the document) to *dst, overflow-checked.
