@@ -16,6 +16,9 @@ func (c *converter) row(n int, cells []string) {
 		c.doc.unsure = true
 		return
 	}
+	if note(cells[c.recordAt]) {
+		return // a note for the person filling the form in (the fund's lists)
+	}
 	name, rec := c.record(n, cells[c.recordAt])
 	if rec == nil {
 		c.doc.unsure = true
@@ -29,6 +32,11 @@ func (c *converter) row(n int, cells []string) {
 	}
 	rec.add(c.doc, row{n: n, record: name, rec: rec, vals: vals})
 }
+
+// note reports a note row: its record cell starts with #. A fund's
+// template lists the fund's categories, sources and streams in such rows,
+// and a partner may keep them in the file it sends.
+func note(record string) bool { return strings.HasPrefix(strings.TrimSpace(record), "#") }
 
 func blank(cells []string) bool {
 	for _, s := range cells {
@@ -154,6 +162,14 @@ func convert(raw string, spec col, belongs bool, w where) (any, *problem) {
 			return true, nil
 		}
 		return nil, &problem{codeFinalValue, fmt.Sprintf("A %s row's %s must be true; leave the row out when the return is not final.", w.record, w.column)}
+	case yesNo:
+		switch strings.ToLower(s) { // as people answer, and as spreadsheets write TRUE and FALSE
+		case "yes", "true":
+			return true, nil
+		case "no", "false":
+			return false, nil
+		}
+		return nil, &problem{codeYesNo, fmt.Sprintf("A %s row's %s is yes or no; got %q.", w.record, w.column, clip(s))}
 	}
 	return s, nil
 }

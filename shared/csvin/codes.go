@@ -25,6 +25,7 @@ const (
 	codeCellNotAllowed  = "csv.cell-not-allowed"
 	codeNotANumber      = "csv.not-a-number"
 	codeFinalValue      = "csv.final-value"
+	codeYesNo           = "csv.yes-no"
 	codeUnknownActivity = "csv.unknown-activity"
 	codeDuplicate       = "csv.duplicate"
 	codeMissingRecord   = "csv.missing-record"
@@ -52,6 +53,7 @@ var Codes = []Code{
 	{codeCellNotAllowed, "The record type of the row does not use this cell: leave it empty."},
 	{codeNotANumber, "The cell must be a whole number: digits only, no decimals or exponent."},
 	{codeFinalValue, "A final row's value must be true."},
+	{codeYesNo, "An assurance row's value is yes or no (or TRUE or FALSE, as a spreadsheet writes them)."},
 	{codeUnknownActivity, "An activity row's code is not one of the four activity codes."},
 	{codeDuplicate, "The record (or activity code) may appear only once in a file."},
 	{codeMissingRecord, "A record the form requires (or one of the four activity codes) is missing."},

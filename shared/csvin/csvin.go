@@ -4,6 +4,11 @@
 // cells each record type fills, whole numbers, spreadsheet formulas) and
 // leaves every rule of the data dictionary to the validator; Result.Locate
 // turns the validator's JSON pointers back into rows and columns.
+//
+// A file is read without knowing its fund: a fund's lists (its spend
+// categories, income sources, funding streams and assurances) are the
+// validator's to apply. A fund's template (FundTemplateCSV) names them in
+// note rows, rows whose record cell starts with #, which are skipped.
 package csvin
 
 import (
@@ -19,10 +24,13 @@ type Purpose string
 const (
 	PopulationAssessmentCSV Purpose = "population-assessment-csv"
 	QuarterlyReturnCSV      Purpose = "quarterly-return-csv"
+	PoolContributionCSV     Purpose = "pool-contribution-csv"
 )
 
 // Purposes lists the CSV purposes, for routes that enumerate templates.
-func Purposes() []Purpose { return []Purpose{PopulationAssessmentCSV, QuarterlyReturnCSV} }
+func Purposes() []Purpose {
+	return []Purpose{PopulationAssessmentCSV, QuarterlyReturnCSV, PoolContributionCSV}
+}
 
 // ParsePurpose recognises a CSV purpose by its exact name.
 func ParsePurpose(s string) (Purpose, bool) {
@@ -40,7 +48,8 @@ type Limits struct {
 
 // DefaultLimits are the service's limits: the JSON list limits plus slack
 // (population: 2000 population + 500 needs rows; returns: 500 spend + 200
-// income + 50 KPIs + a few single rows).
+// income + 50 KPIs + 50 assurances + a few single rows; contributions: 200
+// lines + 200 KPI plans + two approval rows), and room for note rows.
 func DefaultLimits(p Purpose) Limits {
 	rows := 2000
 	if p == PopulationAssessmentCSV {

@@ -24,6 +24,7 @@ import (
 const (
 	pop = csvin.PopulationAssessmentCSV
 	qr  = csvin.QuarterlyReturnCSV
+	pc  = csvin.PoolContributionCSV
 )
 
 // exampleCase ties a purpose to its shared example and the key it is sent to.
@@ -34,7 +35,7 @@ type exampleCase struct {
 	key            [2]string
 	keyFields      []string
 	noColumn       []string // example fields the CSV form has no column for
-	decimalFields  []string // "list/field": JSON numbers the CSV keeps as text
+	decimalFields  []string // "list/field": JSON numbers the CSV keeps as text (money and decimals)
 	wantAtPointers map[string]where
 }
 
@@ -71,6 +72,18 @@ var exampleCases = []exampleCase{
 			"/spend/0/nosuchfield":     {2, ""}, // inside a row: the row
 		},
 	},
+	{
+		purpose: pc, file: "pool-contribution.json", partner: "carmarthenshire", kind: submission.PoolContributions,
+		key: [2]string{"care-homes-older-people", "2018-19"}, keyFields: []string{"fundId", "financialYear"},
+		decimalFields: []string{"lines/amount"},
+		wantAtPointers: map[string]where{
+			"/lines/0/areaCode":    {2, "area_code"},
+			"/lines/1/amount":      {3, "amount"},
+			"/lines/1/description": {3, "description"},
+			"/approvedBy":          {4, "value"},
+			"/approvedOn":          {5, "value"},
+		},
+	},
 }
 
 func readExample(t *testing.T, ex exampleCase) map[string]any {
@@ -87,7 +100,9 @@ func readExample(t *testing.T, ex exampleCase) map[string]any {
 		list, field, _ := strings.Cut(lf, "/")
 		for _, item := range doc[list].([]any) {
 			m := item.(map[string]any)
-			m[field] = string(m[field].(json.Number))
+			if n, ok := m[field].(json.Number); ok {
+				m[field] = string(n)
+			}
 		}
 	}
 	return doc
@@ -687,7 +702,7 @@ func checkRows(t *testing.T, f *excelize.File, sheet string, want [][]string) {
 var numberColumns = map[string][]string{
 	"population": {"year", "count"}, "need": {"year", "count"},
 	"spend": {"actual_to_date", "forecast_outturn"}, "income": {"actual_to_date", "forecast_outturn"},
-	"kpi": {"value"}, "activity": {"value"},
+	"kpi": {"value"}, "activity": {"value"}, "line": {"amount"}, "kpi-plan": {"value"},
 }
 
 func checkTypes(t *testing.T, f *excelize.File, sheet string, want [][]string) {
@@ -708,7 +723,7 @@ func checkTypes(t *testing.T, f *excelize.File, sheet string, want [][]string) {
 			if isNumber != wantNumber {
 				t.Errorf("%s (%s %s) typed %v", cell, cells[0], want[0][i], typ)
 			}
-			money := strings.HasSuffix(want[0][i], "_to_date") || strings.HasSuffix(want[0][i], "_outturn")
+			money := strings.HasSuffix(want[0][i], "_to_date") || strings.HasSuffix(want[0][i], "_outturn") || want[0][i] == "amount"
 			if got := numFmt(t, f, sheet, cell); money != (got == "#,##0.00") {
 				t.Errorf("%s format %q", cell, got)
 			}
@@ -772,6 +787,21 @@ func FuzzConvert(f *testing.F) {
 		f.Add(strings.Replace(tmpl, "2021", "=2021", 1))
 		f.Add(strings.Replace(tmpl, "\r\n", ",\r\n", 3))
 		f.Add(utf16LE(tmpl, true))
+	}
+	// The funds' templates: note rows, the optional commentary column,
+	// assurance rows, funding streams.
+	if reg, err := regions.Registry(); err == nil {
+		for _, id := range reg.IDs() {
+			r, _ := reg.Get(id)
+			for _, fund := range r.Funds {
+				for _, p := range []csvin.Purpose{qr, pc} {
+					if tmpl, err := csvin.FundTemplateCSV(p, r, fund.ID); err == nil {
+						f.Add(string(tmpl))
+						f.Add(strings.Replace(string(tmpl), ",yes,", ",maybe,", 1))
+					}
+				}
+			}
+		}
 	}
 	f.Add("")
 	f.Add("\"")

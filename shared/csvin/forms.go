@@ -1,6 +1,12 @@
 package csvin
 
-import "sync"
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/regional-data-exchange/rdx/shared/region"
+)
 
 // kind is how a cell's text becomes a JSON value.
 type kind uint8
@@ -11,6 +17,7 @@ const (
 	money               // a JSON string of pounds, digits kept as written
 	decimal             // a JSON string, digits kept as written
 	flag                // the word true: JSON true
+	yesNo               // yes or no (true or false): JSON true or false
 )
 
 // number reports whether the column holds figures: a leading sign there is
@@ -49,9 +56,30 @@ func (r *record) col(name string) (col, bool) {
 // form is one purpose's CSV form (docs: spec/data-dictionary.md, "CSV form").
 type form struct {
 	columns []string
-	records map[string]*record
-	finish  func(d *document)
-	example []map[string]string // the template's rows: the shared example's figures
+	// optional are columns a file may have or leave out: ones added to a
+	// form after files of it were written (those files stay valid).
+	optional []string
+	records  map[string]*record
+	finish   func(d *document)
+	example  []map[string]string // the template's rows: the shared example's figures
+	// forFund is the form in one fund's terms (fundtemplate.go): its extra
+	// columns, its note rows and its example rows; nil for a form that is
+	// no fund's.
+	forFund func(example []map[string]string, reg *region.Region, f *region.Fund) fundForm
+}
+
+// known reports whether a header may name the column.
+func (f *form) known(column string) bool {
+	return slices.Contains(f.columns, column) || slices.Contains(f.optional, column)
+}
+
+// columnList names the form's columns for messages, the optional ones marked.
+func (f *form) columnList() string {
+	out := strings.Join(f.columns, ", ")
+	for _, o := range f.optional {
+		out += ", " + o + " (optional)"
+	}
+	return out
 }
 
 // forms are the CSV forms, built on first use (only uploads need them).
@@ -59,6 +87,7 @@ var forms = sync.OnceValue(func() map[Purpose]*form {
 	return map[Purpose]*form{
 		PopulationAssessmentCSV: populationForm,
 		QuarterlyReturnCSV:      returnForm,
+		PoolContributionCSV:     contributionForm,
 	}
 })
 
@@ -99,16 +128,21 @@ var activities = []struct{ code, field string }{
 var returnForm = &form{
 	columns: []string{"record", "discipline", "area_code", "category", "source", "code", "value", "unit",
 		"actual_to_date", "forecast_outturn"},
+	// commentary is an assurance's: a file without assurances (every file
+	// written before them) needs no such column.
+	optional: []string{"commentary"},
 	records: map[string]*record{
 		"spend":      {cols: moneyLine("category", "category"), add: appendTo("spend")},
 		"income":     {cols: moneyLine("source", "source"), add: appendTo("income")},
 		"kpi":        {cols: []col{req("code", "code", text), req("value", "value", decimal), req("unit", "unit", text)}, add: appendTo("kpis")},
 		"activity":   {cols: []col{req("code", "", text), req("value", "", integer)}, add: addActivity},
+		"assurance":  {cols: []col{req("code", "code", text), req("value", "met", yesNo), opt("commentary", "commentary", text)}, add: appendTo("assurances")},
 		"rating":     {cols: []col{req("value", "riskRating", text)}, add: setOnce},
 		"commentary": {cols: []col{req("value", "commentary", text)}, add: setOnce},
 		"final":      {cols: []col{req("value", "final", flag)}, add: setOnce},
 	},
-	finish: finishReturn,
+	finish:  finishReturn,
+	forFund: returnForFund,
 	// infra/examples/quarterly-return.json.
 	example: []map[string]string{
 		spendRow("residential", "4102337.18", "9450000.00"),
@@ -135,4 +169,35 @@ func finishReturn(d *document) {
 	d.require("spend")
 	d.require("rating")
 	d.requireActivities()
+}
+
+// contributionForm is a pool contribution: a row per line (with its
+// funding stream, for a fund that has them), a row per KPI plan, and the
+// approval's two rows.
+var contributionForm = &form{
+	columns: []string{"record", "discipline", "area_code", "type", "amount", "description", "funding_stream",
+		"code", "quarter", "value"},
+	records: map[string]*record{
+		"line": {cols: []col{req("discipline", "discipline", text), req("area_code", "areaCode", text), req("type", "type", text),
+			req("amount", "amount", money), req("description", "description", text), opt("funding_stream", "fundingStream", text)},
+			add: appendTo("lines")},
+		"kpi-plan":    {cols: []col{req("code", "code", text), req("quarter", "quarter", text), req("value", "value", decimal)}, add: appendTo("kpiPlans")},
+		"approved-by": {cols: []col{req("value", "approvedBy", text)}, add: setOnce},
+		"approved-on": {cols: []col{req("value", "approvedOn", text)}, add: setOnce},
+	},
+	finish: func(d *document) {
+		d.require("line")
+		d.require("approved-by")
+		d.require("approved-on")
+	},
+	// infra/examples/pool-contribution.json.
+	example: []map[string]string{
+		{"record": "line", "discipline": "social-care", "area_code": "W06000010", "type": "cash", "amount": "14250000.00",
+			"description": "Residential and nursing placements, older people"},
+		{"record": "line", "discipline": "social-care", "area_code": "W06000010", "type": "in-kind", "amount": "2100000",
+			"description": "In-house residential homes, valued at cost"},
+		{"record": "approved-by", "value": "Head of Finance, Adult Social Care"},
+		{"record": "approved-on", "value": "2018-03-28"},
+	},
+	forFund: contributionForFund,
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 )
 
@@ -93,7 +92,7 @@ func (g *cellGuard) Read(p []byte) (int, error) {
 
 // maxCells is the widest row read: twice the form's columns leaves room
 // to report a few stray columns one by one.
-func (c *converter) maxCells() int { return 2 * len(c.form.columns) }
+func (c *converter) maxCells() int { return 2 * (len(c.form.columns) + len(c.form.optional)) }
 
 func (c *converter) run(r io.Reader) error {
 	guard := &cellGuard{r: &limitReader{r: r, limit: c.limits.MaxBytes}, maxCommas: c.maxCells() - 1}
@@ -150,7 +149,7 @@ func (c *converter) readFailed(n int, err error) error {
 	case errors.Is(err, errTooLarge):
 		c.errs.add(0, "", codeTooLarge, fmt.Sprintf("The file is larger than %d bytes.", c.limits.MaxBytes))
 	case errors.Is(err, errTooManyCells) && n == 1:
-		c.errs.add(1, "", codeHeader, fmt.Sprintf("The header row has more than %d columns; the form has %d: %s.", c.maxCells(), len(c.form.columns), strings.Join(c.form.columns, ", ")))
+		c.errs.add(1, "", codeHeader, fmt.Sprintf("The header row has more than %d columns; the form's are %s.", c.maxCells(), c.form.columnList()))
 	case errors.Is(err, errTooManyCells):
 		c.errs.add(n, "", codeRaggedRow, fmt.Sprintf("The row has more than %d cells; the header row has %d. Reading stopped there.", c.maxCells(), len(c.cols)))
 	case errors.As(err, &pe):
@@ -192,8 +191,8 @@ func (c *converter) headerCell(i int, name string, seen map[string]bool) bool {
 	switch {
 	case name == "":
 		c.errs.add(1, "", codeHeader, fmt.Sprintf("Column %d of the header row has no name.", i+1))
-	case !slices.Contains(c.form.columns, name):
-		c.errs.add(1, clip(name), codeHeader, fmt.Sprintf("%q is not a column of this form; the columns are %s.", clip(name), strings.Join(c.form.columns, ", ")))
+	case !c.form.known(name):
+		c.errs.add(1, clip(name), codeHeader, fmt.Sprintf("%q is not a column of this form; the columns are %s.", clip(name), c.form.columnList()))
 	case seen[name]:
 		c.errs.add(1, name, codeHeader, fmt.Sprintf("The header row names %s twice.", name))
 	default:

@@ -1,0 +1,184 @@
+package csvin
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/regional-data-exchange/rdx/shared/region"
+)
+
+// A fund's template is the form in the fund's own terms: what a finance
+// lead fills in for that fund. The form itself is the same for every fund
+// (a file is read without knowing its fund; the validator then checks each
+// value against the fund's lists), so the general template stays valid and
+// a fund's template only adds what helps: note rows that name the fund's
+// spend categories, income sources, funding streams, assurances and the
+// region's KPI codes, and example rows that use them. Note rows start with
+// # and are skipped on upload, so the file can be sent with them.
+
+// Errors of FundTemplateCSV, for the route to answer 404 (or 422) with.
+var (
+	ErrNotFundForm = errors.New("csvin: the purpose's form is not a fund's")
+	ErrUnknownFund = errors.New("csvin: the region has no such fund")
+)
+
+// fundForm is a form in one fund's terms.
+type fundForm struct {
+	extra   []string            // optional columns the fund's rows use
+	notes   []string            // the note rows' text, each after "# "
+	example []map[string]string // the example rows
+}
+
+// FundTemplateCSV is the purpose's template for one fund of a region: the
+// header (with the optional columns the fund uses), note rows naming what
+// the fund's lists allow, then example rows in the fund's terms (for the
+// fund's host: its discipline and first area). A care-home fund whose lists
+// are the general example's gives the general template's rows after its
+// notes.
+func FundTemplateCSV(p Purpose, reg *region.Region, fundID string) ([]byte, error) {
+	f, ok := forms()[p]
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("csvin: unknown purpose %q", p)
+	case f.forFund == nil:
+		return nil, fmt.Errorf("%w: %s", ErrNotFundForm, p)
+	}
+	fund, ok := reg.Fund(fundID)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s has no fund %q", ErrUnknownFund, reg.ID, fundID)
+	}
+	ff := f.forFund(f.example, reg, fund)
+	columns := append(slices.Clone(f.columns), ff.extra...)
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	_ = w.Write(columns) // a bytes.Buffer does not fail
+	for _, n := range ff.notes {
+		cells := make([]string, len(columns))
+		cells[0] = "# " + n
+		_ = w.Write(cells)
+	}
+	for _, ex := range ff.example {
+		cells := make([]string, len(columns))
+		for i, name := range columns {
+			cells[i] = ex[name]
+		}
+		_ = w.Write(cells)
+	}
+	w.Flush()
+	return buf.Bytes(), nil
+}
+
+// hostTerms are the discipline and area the fund's host writes its lines
+// in: the first its type may fund and the first it serves.
+func hostTerms(reg *region.Region, f *region.Fund) (discipline, area string) {
+	discipline, area = string(region.SocialCare), ""
+	if host, ok := reg.Partner(f.Host); ok {
+		if ds := reg.DisciplinesOf(host); len(ds) > 0 {
+			discipline = string(ds[0])
+		}
+		if len(host.Areas) > 0 {
+			area = host.Areas[0]
+		}
+	}
+	return discipline, area
+}
+
+func fundNote(reg *region.Region, f *region.Fund) string {
+	return fmt.Sprintf("%s (%s), %s. Rows whose record starts with # are notes: they are skipped on upload.", f.Name, f.ID, reg.Name)
+}
+
+func kpiNote(reg *region.Region) string {
+	codes := make([]string, len(reg.KPIs))
+	for i, k := range reg.KPIs {
+		codes[i] = k.Code + " (" + k.Unit + ")"
+	}
+	return strings.Join(codes, ", ")
+}
+
+// returnForFund is the quarterly return in a fund's terms: the example's
+// spend rows in the fund's first categories, its income in the fund's first
+// source, its KPI the region's first, and, for a fund with assurances, a
+// row per assurance (answered yes) with the commentary column they use.
+func returnForFund(example []map[string]string, reg *region.Region, f *region.Fund) fundForm {
+	discipline, area := hostTerms(reg, f)
+	out := fundForm{notes: []string{
+		fundNote(reg, f),
+		"spend categories (category): " + strings.Join(f.SpendCategories, ", "),
+		"income sources (source): " + strings.Join(f.IncomeSources, ", "),
+		"KPI codes (code, with their unit): " + kpiNote(reg),
+		"activity codes: " + activityCodes(),
+	}}
+	if len(f.Assurances) > 0 {
+		out.extra = []string{"commentary"}
+		var as []string
+		for _, a := range f.Assurances {
+			as = append(as, a.Code+" ("+a.Name+")")
+		}
+		out.notes = append(out.notes, fmt.Sprintf("assurances, answered in the returns of the fund's host (%s) only, each once: value yes or no, and a commentary when no: %s",
+			f.Host, strings.Join(as, "; ")))
+	}
+	spend := 0
+	for _, ex := range example {
+		row := maps.Clone(ex)
+		switch row["record"] {
+		case "spend":
+			if spend >= len(f.SpendCategories) {
+				continue
+			}
+			row["category"] = f.SpendCategories[spend]
+			spend++
+		case "income":
+			row["source"] = f.IncomeSources[0]
+		case "kpi":
+			if len(reg.KPIs) == 0 {
+				continue
+			}
+			row["code"], row["unit"] = reg.KPIs[0].Code, reg.KPIs[0].Unit
+		case "rating":
+			for _, a := range f.Assurances {
+				out.example = append(out.example, map[string]string{"record": "assurance", "code": a.Code, "value": "yes"})
+			}
+		}
+		if _, line := row["area_code"]; line {
+			row["discipline"], row["area_code"] = discipline, area
+		}
+		out.example = append(out.example, row)
+	}
+	return out
+}
+
+// contributionForFund is the pool contribution in a fund's terms: the
+// example's lines in the host's discipline and area, each naming one of
+// the fund's funding streams when it has them.
+func contributionForFund(example []map[string]string, reg *region.Region, f *region.Fund) fundForm {
+	discipline, area := hostTerms(reg, f)
+	streams := "this fund has none: leave funding_stream empty"
+	if len(f.FundingStreams) > 0 {
+		streams = "one on every line: " + strings.Join(f.FundingStreams, ", ")
+	}
+	out := fundForm{notes: []string{
+		fundNote(reg, f),
+		"contribution types (type): cash, in-kind",
+		"funding streams (funding_stream): " + streams,
+		"KPI plans: a kpi-plan row per KPI code and quarter of the contribution's financial year (code, quarter such as 2024-25-Q1, value); KPI codes (with their unit): " + kpiNote(reg),
+	}}
+	lines := 0
+	for _, ex := range example {
+		row := maps.Clone(ex)
+		if row["record"] == "line" {
+			row["discipline"], row["area_code"] = discipline, area
+			if len(f.FundingStreams) > 0 {
+				row["funding_stream"] = f.FundingStreams[lines%len(f.FundingStreams)]
+			}
+			lines++
+		}
+		out.example = append(out.example, row)
+	}
+	return out
+}
