@@ -41,7 +41,9 @@ func input(t *testing.T, pos *position.Position) report.Input {
 		Returns: []report.Used{{Partner: "cheshire-west-and-chester", Quarter: "2019-20-Q2", Version: 1, SHA256: "aa"}}}
 }
 
-func pos(fy string) *position.Position { return &position.Position{Fund: "better-care-fund", FinancialYear: fy} }
+func pos(fy string) *position.Position {
+	return &position.Position{Fund: "better-care-fund", FinancialYear: fy}
+}
 
 // The BCF's sign-offs: every member's chief executive and the council's
 // S151 officer, for that year's members.
