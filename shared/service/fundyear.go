@@ -72,7 +72,7 @@ func (s *Service) FundYearItems(ctx context.Context, reg *region.Region, f *regi
 			return nil, nil, err
 		}
 		if indexed {
-			contributions, returns = byMember(f, items)
+			contributions, returns = byMember(f.MembersIn(year), items)
 			return contributions, returns, nil
 		}
 		err = s.indexFundYear(ctx, reg, f, year, items)
@@ -91,12 +91,13 @@ func (s *Service) FundYearItems(ctx context.Context, reg *region.Region, f *regi
 	}
 }
 
-// byMember keeps the members' copies, in member order (a partner no longer
-// a member keeps its records, but is not in the fund's position).
-func byMember(f *region.Fund, items []store.Item) (contributions, returns []store.Item) {
+// byMember keeps the year's members' copies, in member order (a partner
+// not a member that year keeps its records, but is not in the year's
+// position).
+func byMember(members []string, items []store.Item) (contributions, returns []store.Item) {
 	type copies struct{ contributions, returns []store.Item }
-	of := make(map[string]*copies, len(f.Members))
-	for _, m := range f.Members {
+	of := make(map[string]*copies, len(members))
+	for _, m := range members {
 		of[m] = &copies{}
 	}
 	for _, it := range items {
@@ -111,7 +112,7 @@ func byMember(f *region.Fund, items []store.Item) (contributions, returns []stor
 			c.returns = append(c.returns, it)
 		}
 	}
-	for _, m := range f.Members {
+	for _, m := range members {
 		contributions = append(contributions, of[m].contributions...)
 		returns = append(returns, of[m].returns...)
 	}

@@ -93,8 +93,9 @@ type dueReturn struct {
 	dueAt              time.Time
 }
 
-// dueReturns lists every contribution and quarterly return the partner owes,
-// with due dates from the region's configuration (end of day, region time).
+// dueReturns lists every contribution and quarterly return the partner owes
+// in the years it is a fund's member, with due dates from the region's
+// configuration (end of day, region time).
 func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 	var out []dueReturn
 	add := func(f, per, year string, k submission.Kind, d period.Date) {
@@ -102,10 +103,7 @@ func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 		out = append(out, dueReturn{fund: f, period: per, year: year, kind: k, dueDate: d, dueAt: d.EndOfDay(reg.Location()).UTC().Truncate(time.Millisecond)})
 	}
 	for _, f := range reg.Funds {
-		if !f.HasMember(partner.ID) {
-			continue
-		}
-		for _, y := range f.Years() {
+		for _, y := range f.YearsOf(partner.ID) { // the years it is a member: an ended partner owes nothing after
 			add(f.ID, y.String(), y.String(), submission.PoolContributions, y.FirstDay().AddDays(-reg.DueDates.PoolContributionDaysBeforeYearStart))
 			for _, q := range y.Quarters() {
 				add(f.ID, q.String(), y.String(), submission.QuarterlyReturns, q.LastDay().AddDays(reg.DueDates.QuarterlyReturnDaysAfterQuarterEnd))

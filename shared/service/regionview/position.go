@@ -101,7 +101,8 @@ func (s *Service) readPositionItems(ctx context.Context, reg *region.Region, f *
 
 // input decodes the records into the position's input.
 func (items positionItems) input(f *region.Fund, year period.FinancialYear) (position.Input, error) {
-	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: make(map[string]bool, len(items.consents)),
+	members := f.MembersIn(year)
+	in := position.Input{Fund: f.ID, Year: year, Members: members, RiskShare: riskShareOf(f, year, members), Consents: make(map[string]bool, len(items.consents)),
 		Contributions: make([]position.Contribution, 0, len(items.contributions)), Returns: make([]position.Return, 0, len(items.returns))}
 	for _, it := range items.contributions {
 		rec, err := service.DecodePositionRecord(it.Data)
@@ -147,4 +148,19 @@ func returnOf(r service.PositionRecord) (position.Return, error) {
 		ret.Lines = append(ret.Lines, position.ReturnLine{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Actual: cell.Actual, Forecast: cell.Forecast})
 	}
 	return ret, err
+}
+
+// riskShareOf is the fund's arrangement for the year, as the position takes
+// it: the model, the host, and each member's fixed share in basis points.
+func riskShareOf(f *region.Fund, year period.FinancialYear, members []string) position.RiskShare {
+	rs := position.RiskShare{Model: position.Model(f.RiskShare), Host: f.Host}
+	if rs.Model == position.FixedShares {
+		rs.Shares = make(map[string]int, len(members))
+		for _, m := range members {
+			if share, ok := f.ShareOf(m, year); ok {
+				rs.Shares[m] = int(share)
+			}
+		}
+	}
+	return rs
 }
