@@ -45,10 +45,13 @@ type PositionRecord struct {
 	SignedOff bool                     `json:"signedOff,omitempty"`
 	Cells     []submission.SummaryCell `json:"cells,omitempty"`
 	Final     bool                     `json:"final,omitempty"`
+	// SHA256 is the version's canonical document's (a fund report names the
+	// versions it uses by it).
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 func positionOf(r VersionRecord) PositionRecord {
-	p := PositionRecord{Partner: r.Partner, KeyValues: r.KeyValues, Version: r.Version, SignedOff: r.SignOff != nil}
+	p := PositionRecord{Partner: r.Partner, KeyValues: r.KeyValues, Version: r.Version, SignedOff: r.SignOff != nil, SHA256: r.SHA256}
 	if r.Summary != nil {
 		p.Cells, p.Final = r.Summary.Cells, r.Summary.Final
 	}
