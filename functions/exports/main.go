@@ -16,7 +16,7 @@ import (
 	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 )
 
-// builder is what the function needs of the service.
+// builder is what the function needs of the exports' use cases.
 type builder interface {
 	RunExport(ctx context.Context, jobKey string) error
 }
@@ -30,14 +30,18 @@ func main() {
 	lambda.Start(func(ctx context.Context, e events.S3Event) error { return handle(ctx, svc, e) })
 }
 
-// build makes the service once per process (cold start): no token
+// build makes the use cases once per process (cold start): no token
 // verifier, which only the API function needs.
 func build(ctx context.Context) (builder, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return awsapp.Service(cfg)
+	a, err := awsapp.Events(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return a.Exports, nil
 }
 
 // handle builds each export whose job arrived; an error makes Lambda retry.

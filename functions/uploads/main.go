@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
-	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/files"
 )
 
 func main() {
@@ -25,17 +25,21 @@ func main() {
 	lambda.Start(func(ctx context.Context, e events.S3Event) error { return handle(ctx, svc, e) })
 }
 
-// build makes the service once per process (cold start): no token
+// build makes the use cases once per process (cold start): no token
 // verifier, which only the API function needs.
-func build(ctx context.Context) (*service.Service, error) {
+func build(ctx context.Context) (*files.Service, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return awsapp.Service(cfg)
+	a, err := awsapp.Events(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return a.Files, nil
 }
 
-// uploads is what the function needs of the service.
+// uploads is what the function needs of the files' use cases.
 type uploads interface {
 	UploadArrived(ctx context.Context, bucket, key string) error
 }

@@ -71,7 +71,7 @@ func seeded(partners, funds int) (*app.App, *region.Region, int64, func(), error
 	if err != nil {
 		return nil, nil, 0, nil, err
 	}
-	n, err := seed(context.Background(), a.Service, r)
+	n, err := seed(context.Background(), a.Submissions, r)
 	return a, r, n, func() { closeStore(); os.RemoveAll(dir) }, err
 }
 
@@ -86,7 +86,7 @@ func positionAt(scale int) (string, float64, error) {
 	const runs = 20
 	start := time.Now()
 	for range runs {
-		if _, err := a.Service.FundPosition(context.Background(), rcu, r.ID, "fund-0", year, nil); err != nil {
+		if _, err := a.RegionView.FundPosition(context.Background(), rcu, r.ID, "fund-0", year, nil); err != nil {
 			return "", 0, err
 		}
 	}
@@ -105,7 +105,7 @@ func exportAt(scale int) (string, float64, error) {
 	var took time.Duration
 	heap, err := peakHeap(func() error {
 		t0 := time.Now()
-		_, err := a.Service.CreateExport(context.Background(), gov, []byte(fmt.Sprintf(`{"region":%q,"financialYear":%q,"format":"csv"}`, r.ID, synthYear)))
+		_, err := a.Exports.CreateExport(context.Background(), gov, []byte(fmt.Sprintf(`{"region":%q,"financialYear":%q,"format":"csv"}`, r.ID, synthYear)))
 		took = time.Since(t0)
 		return err
 	})

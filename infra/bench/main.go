@@ -276,7 +276,7 @@ func exportScenario(rep *report, partners, funds int) error {
 	}
 	defer closeStore()
 	start := time.Now()
-	n, err := seed(ctx, a.Service, r)
+	n, err := seed(ctx, a.Submissions, r)
 	if err != nil {
 		return err
 	}
@@ -288,7 +288,7 @@ func exportScenario(rep *report, partners, funds int) error {
 		var files string
 		heap, err := peakHeap(func() error {
 			t0 := time.Now()
-			rec, err := a.Service.CreateExport(ctx, gov, []byte(fmt.Sprintf(`{"region":%q,"financialYear":%q,"format":%q}`, r.ID, synthYear, format)))
+			rec, err := a.Exports.CreateExport(ctx, gov, []byte(fmt.Sprintf(`{"region":%q,"financialYear":%q,"format":%q}`, r.ID, synthYear, format)))
 			took = time.Since(t0)
 			if err == nil {
 				files = filesSummary(rec.Manifest.Files)

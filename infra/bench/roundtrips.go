@@ -95,7 +95,7 @@ func roundTripsAt(members int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := seed(context.Background(), direct.Service, reg); err != nil {
+	if _, err := seed(context.Background(), direct.Submissions, reg); err != nil {
 		return nil, err
 	}
 	plan := faults.NewPlan(faults.Rule{When: func(faults.Call) bool { return true }, Fault: faults.Fault{Delay: roundTrip}, Times: -1})

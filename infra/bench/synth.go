@@ -11,7 +11,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/region"
-	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -55,7 +55,7 @@ func writeRegion(dir string, r *region.Region) (string, error) {
 
 // seed sends every synthetic submission through the service, as partners'
 // systems would (validation, versioning, audit), two writers at a time.
-func seed(ctx context.Context, svc *service.Service, r *region.Region) (int64, error) {
+func seed(ctx context.Context, svc *submissions.Service, r *region.Region) (int64, error) {
 	type job struct {
 		partner region.Partner
 		kind    submission.Kind
@@ -73,7 +73,7 @@ func seed(ctx context.Context, svc *service.Service, r *region.Region) (int64, e
 			defer wg.Done()
 			for j := range jobs {
 				p := &auth.Principal{Subject: "bench-" + j.partner.ID, Region: r.ID, Partner: j.partner.ID, Scopes: []auth.Scope{auth.SubmissionsWrite}}
-				_, err := svc.PutSubmission(ctx, service.PutRequest{Principal: p, Region: r.ID, Partner: j.partner.ID, Kind: j.kind, KeyValues: j.key, Body: j.body})
+				_, err := svc.PutSubmission(ctx, submissions.PutRequest{Principal: p, Region: r.ID, Partner: j.partner.ID, Kind: j.kind, KeyValues: j.key, Body: j.body})
 				if err != nil {
 					once.Do(func() { firstErr = fmt.Errorf("seed %s %v: %w", j.kind, j.key, err) })
 					continue

@@ -12,7 +12,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
-	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -117,7 +117,7 @@ func seedWestWales(ctx context.Context, s *served) error {
 	for _, m := range westWalesMembers {
 		p := &auth.Principal{Subject: "seed", Region: "west-wales", Partner: m.partner, Scopes: []auth.Scope{auth.SubmissionsWrite}}
 		put := func(kind submission.Kind, key [2]string, body []byte) error {
-			_, err := s.app.Service.PutSubmission(ctx, service.PutRequest{Principal: p, Region: "west-wales", Partner: m.partner, Kind: kind, KeyValues: key, Body: body})
+			_, err := s.app.Submissions.PutSubmission(ctx, submissions.PutRequest{Principal: p, Region: "west-wales", Partner: m.partner, Kind: kind, KeyValues: key, Body: body})
 			return err
 		}
 		for _, fy := range []string{"2018-19", "2019-20"} {

@@ -54,7 +54,10 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 func PrintTokens(w io.Writer, key *auth.DevKey, regions *region.Registry) error {
 	now, ttl := time.Now(), 24*time.Hour
 	mint := func(label string, spec auth.TokenSpec) error {
-		spec.TTL, spec.Scopes = ttl, auth.DefaultScopes(spec.Region, spec.Partner)
+		spec.TTL = ttl
+		if spec.Scopes == nil {
+			spec.Scopes = auth.DefaultScopes(spec.Region, spec.Partner)
+		}
 		tok, err := key.Mint(spec, now)
 		if err != nil {
 			return err
@@ -71,6 +74,10 @@ func PrintTokens(w io.Writer, key *auth.DevKey, regions *region.Registry) error 
 			}
 		}
 		if err := mint(id+" collaboration unit (RCU)", auth.TokenSpec{Subject: "dev-rcu-" + id, Name: reg.Name + " RCU", Region: id}); err != nil {
+			return err
+		}
+		if err := mint(id+" approving board", auth.TokenSpec{Subject: "dev-board-" + id, Name: reg.Name + " (board)", Region: id,
+			Scopes: auth.BoardScopes()}); err != nil {
 			return err
 		}
 	}

@@ -6,9 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 	"strings"
 	"testing"
+
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
 
 	"github.com/xuri/excelize/v2"
 )
@@ -46,7 +47,7 @@ func upload(t *testing.T, e *Env, partner string, fields map[string]any, file []
 	if status, out := e.SendPresigned(s.Method, s.URL, s.Headers, file); status/100 != 2 {
 		t.Fatalf("presigned %s: %d %s", s.Method, status, out)
 	}
-	if err := e.App.Service.UploadArrived(t.Context(), "uploads", "uploads/"+WW+"/"+partner+"/"+s.UploadID); err != nil {
+	if err := e.App.Files.UploadArrived(t.Context(), "uploads", "uploads/"+WW+"/"+partner+"/"+s.UploadID); err != nil {
 		t.Fatalf("validate upload: %v", err)
 	}
 	got := e.Get(SlicePath(WW, partner)+"/uploads/"+s.UploadID, tok)
@@ -274,7 +275,7 @@ func testQueuedExport(t *testing.T, e *Env, want map[string]string) {
 	if d.State != "building" || len(d.Downloads) != 0 {
 		t.Fatalf("queued export: %s", r.Body)
 	}
-	if err := q.App.Service.RunExport(t.Context(), "jobs/"+d.ExportID); err != nil {
+	if err := q.App.Exports.RunExport(t.Context(), "jobs/"+d.ExportID); err != nil {
 		t.Fatal(err)
 	}
 	got := q.Get("/v1/exports/"+d.ExportID, q.GovToken())

@@ -567,12 +567,12 @@ type mxSeed struct {
 }
 
 func (s *mxSeed) regionExists(id string) bool {
-	_, ok := s.e.App.Service.Regions().Get(id)
+	_, ok := s.e.App.Regions.Get(id)
 	return ok
 }
 
 func (s *mxSeed) partnerExists(region, partner string) bool {
-	reg, ok := s.e.App.Service.Regions().Get(region)
+	reg, ok := s.e.App.Regions.Get(region)
 	if !ok {
 		return false
 	}

@@ -1,5 +1,6 @@
 // Package app is the only composition root: configuration in, adapters
-// built, the service and its handler out.
+// built, the use cases (the shared core and a service per capability) and
+// their handler out.
 package app
 
 import (
@@ -17,6 +18,10 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/exports"
+	"github.com/regional-data-exchange/rdx/shared/service/files"
+	"github.com/regional-data-exchange/rdx/shared/service/regionview"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
@@ -41,12 +46,17 @@ type Config struct {
 	Log           *slog.Logger
 }
 
-// App is a built service.
+// App is the built use cases: the shared core (access, idempotency) and a
+// service per capability.
 type App struct {
-	Service *service.Service
-	Handler http.Handler // nil when built by BuildService
-	Regions *region.Registry
-	closers []func() error
+	Service     *service.Service
+	Submissions *submissions.Service
+	RegionView  *regionview.Service
+	Files       *files.Service
+	Exports     *exports.Service
+	Handler     http.Handler // nil when built by BuildService
+	Regions     *region.Registry
+	closers     []func() error
 }
 
 // OnClose adds a release to Close (the composition root's adapters).
@@ -93,7 +103,7 @@ type Stores struct {
 	Blobs, Uploads, Exports blob.Store
 }
 
-// BuildService wires the service alone over its stores: what a process
+// BuildService wires the use cases alone over their stores: what a process
 // that handles events rather than requests needs (the uploads and exports
 // functions). It needs no token issuer, keys or cursor key, and builds no
 // verifier.
@@ -102,9 +112,18 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, Uploads: st.Uploads, Exports: st.Exports,
-		CursorKey: cfg.CursorKey, QueueExports: cfg.QueueExports, PositionCache: cfg.PositionCache, Now: cfg.Now, Log: logger(cfg)})
-	return &App{Service: svc, Regions: reg}, nil
+	uploads, exportsBucket := st.Uploads, st.Exports
+	if uploads == nil {
+		uploads = st.Blobs
+	}
+	if exportsBucket == nil {
+		exportsBucket = st.Blobs
+	}
+	core := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg)})
+	subs := submissions.New(core)
+	view := regionview.New(core, cfg.PositionCache)
+	return &App{Service: core, Submissions: subs, RegionView: view, Files: files.New(core, subs, uploads),
+		Exports: exports.New(core, view, exportsBucket, cfg.QueueExports), Regions: reg}, nil
 }
 
 // Build wires the service and the API's handler, with its token verifier,
@@ -121,7 +140,8 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 		return nil, err
 	}
 	a.Handler = httpapi.NewHandler(httpapi.Deps{
-		Service: a.Service, Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, a.Regions), Log: logger(cfg), Extra: extra,
+		Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView, Files: a.Files, Exports: a.Exports,
+		Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, a.Regions), Log: logger(cfg), Extra: extra,
 	})
 	return a, nil
 }

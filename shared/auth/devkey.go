@@ -156,7 +156,8 @@ func (d *DevKey) Mint(s TokenSpec, now time.Time) (string, error) {
 }
 
 // DefaultScopes are the scopes a development token gets when none are named:
-// everything its shape allows.
+// a partner's system, government, or a region's collaboration unit (which
+// does not approve reports: BoardScopes are the board's).
 func DefaultScopes(region, partner string) []Scope {
 	switch {
 	case partner != "":
@@ -164,5 +165,5 @@ func DefaultScopes(region, partner string) []Scope {
 	case region == AllRegions:
 		return governmentScopes
 	}
-	return regionScopes
+	return unitScopes
 }

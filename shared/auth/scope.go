@@ -18,6 +18,9 @@ const (
 	PeriodsManage      Scope = "periods:manage"
 	ExportsWrite       Scope = "exports:write"
 	ExportsRead        Scope = "exports:read"
+	// ReportsApprove is the approving board's: it approves a fund's
+	// quarterly report once every required sign-off stands.
+	ReportsApprove Scope = "reports:approve"
 )
 
 // AllRegions is the region claim of a government token.
@@ -26,9 +29,16 @@ const AllRegions = "*"
 // The scopes each token shape may carry.
 var (
 	partnerScopes    = []Scope{SubmissionsWrite, SubmissionsRead, SubmissionsSignoff}
-	regionScopes     = []Scope{RegionRead, PeriodsManage, ExportsWrite, ExportsRead}
+	regionScopes     = []Scope{RegionRead, PeriodsManage, ExportsWrite, ExportsRead, ReportsApprove}
 	governmentScopes = []Scope{ExportsWrite, ExportsRead}
+	// unitScopes are the collaboration unit's; boardScopes the approving
+	// board's: the unit prepares and reads, the board approves.
+	unitScopes  = []Scope{RegionRead, PeriodsManage, ExportsWrite, ExportsRead}
+	boardScopes = []Scope{RegionRead, ReportsApprove}
 )
+
+// BoardScopes are the scopes of a region's approving board.
+func BoardScopes() []Scope { return slices.Clone(boardScopes) }
 
 // Principal is the verified caller.
 type Principal struct {

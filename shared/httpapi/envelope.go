@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -71,14 +72,14 @@ func versionURL(rec service.VersionRecord) string {
 
 // versionResponse is a version's envelope with its ETag (and Location for a
 // new one).
-func versionResponse(status int, v *service.Version) *response {
+func versionResponse(status int, v *submissions.Version) *response {
 	res := jsonResponse(status, envelopeOf(v.Record, nil))
 	// The stored canonical document is valid JSON already: splice it in
 	// rather than have encoding/json check and copy it again.
 	body := make([]byte, 0, len(res.body)+len(v.Document)+16)
 	body = append(append(body, res.body[:len(res.body)-1]...), `,"document":`...)
 	res.body = append(append(body, v.Document...), '}')
-	res.header.Set("ETag", service.ETag(v.Record.Version))
+	res.header.Set("ETag", submissions.ETag(v.Record.Version))
 	if status == http.StatusCreated {
 		res.header.Set("Location", versionURL(v.Record))
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/exports"
 )
 
 // uploadView is an upload as the API shows it.
@@ -48,7 +49,7 @@ func (h *handler) startUpload(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
-		up, err := h.svc.BeginUpload(r.Context(), p, region, partner, body)
+		up, err := h.files.BeginUpload(r.Context(), p, region, partner, body)
 		if err != nil {
 			return nil, err
 		}
@@ -62,7 +63,7 @@ func (h *handler) startUpload(r *http.Request) (*response, error) {
 }
 
 func (h *handler) getUpload(r *http.Request) (*response, error) {
-	u, err := h.svc.GetUpload(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), r.PathValue("uploadId"))
+	u, err := h.files.GetUpload(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), r.PathValue("uploadId"))
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +95,8 @@ func (h *handler) template(r *http.Request) (*response, error) {
 
 // exportView is an export as the API shows it.
 type exportView struct {
-	*service.ExportRecord
-	Downloads []service.Download `json:"downloads"`
+	*exports.ExportRecord
+	Downloads []exports.Download `json:"downloads"`
 }
 
 func (h *handler) createExport(r *http.Request) (*response, error) {
@@ -108,28 +109,28 @@ func (h *handler) createExport(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
-		rec, err := h.svc.CreateExport(r.Context(), p, body)
+		rec, err := h.exports.CreateExport(r.Context(), p, body)
 		if err != nil {
 			return nil, err
 		}
 		status := http.StatusCreated
-		if rec.State == service.ExportBuilding {
+		if rec.State == exports.ExportBuilding {
 			status = http.StatusAccepted
 		}
-		downloads, err := h.svc.ExportDownloads(r.Context(), rec)
+		downloads, err := h.exports.ExportDownloads(r.Context(), rec)
 		return exportResponse(status, rec, downloads), err
 	})
 }
 
 func (h *handler) getExport(r *http.Request) (*response, error) {
-	rec, downloads, err := h.svc.GetExport(r.Context(), principal(r.Context()), r.PathValue("exportId"))
+	rec, downloads, err := h.exports.GetExport(r.Context(), principal(r.Context()), r.PathValue("exportId"))
 	if err != nil {
 		return nil, err
 	}
 	return exportResponse(http.StatusOK, rec, downloads), nil
 }
 
-func exportResponse(status int, rec *service.ExportRecord, downloads []service.Download) *response {
+func exportResponse(status int, rec *exports.ExportRecord, downloads []exports.Download) *response {
 	res := jsonResponse(status, exportView{ExportRecord: rec, Downloads: downloads})
 	res.header.Set("Location", "/v1/exports/"+rec.ID)
 	return res

@@ -1,6 +1,7 @@
-// Package httpapi is the HTTP face of the service: one http.Handler, built
+// Package httpapi is the HTTP face of the use cases: one http.Handler, built
 // once per process, that serves locally under net/http and on Lambda through
-// the API Gateway adapter alike.
+// the API Gateway adapter alike. Every route is in routes.go; each handler
+// reads the request, calls one capability's service and writes its answer.
 package httpapi
 
 import (
@@ -19,27 +20,42 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/exports"
+	"github.com/regional-data-exchange/rdx/shared/service/files"
+	"github.com/regional-data-exchange/rdx/shared/service/regionview"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 )
 
-// Deps are what the handler serves.
+// Deps are what the handler serves: the use cases, one service per
+// capability, and the shared core that authorises and keeps
+// Idempotency-Keys for all of them.
 type Deps struct {
-	Service  *service.Service
-	Verifier *auth.Verifier
-	Log      *slog.Logger
+	Service     *service.Service
+	Submissions *submissions.Service
+	RegionView  *regionview.Service
+	Files       *files.Service
+	Exports     *exports.Service
+	Verifier    *auth.Verifier
+	Log         *slog.Logger
 	// Extra mounts handlers outside /v1 (the local server's presigned blob URLs).
 	Extra map[string]http.Handler
 }
 
 type handler struct {
-	svc      *service.Service
-	verifier *auth.Verifier
-	log      *slog.Logger
-	mux      *http.ServeMux
+	svc         *service.Service
+	submissions *submissions.Service
+	view        *regionview.Service
+	files       *files.Service
+	exports     *exports.Service
+	verifier    *auth.Verifier
+	log         *slog.Logger
+	mux         *http.ServeMux
 }
 
 // NewHandler builds the API.
 func NewHandler(d Deps) http.Handler {
-	h := &handler{svc: d.Service, verifier: d.Verifier, log: d.Log, mux: http.NewServeMux()}
+	h := &handler{svc: d.Service, submissions: d.Submissions, view: d.RegionView, files: d.Files, exports: d.Exports,
+		verifier: d.Verifier, log: d.Log, mux: http.NewServeMux()}
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt))
 	}

@@ -62,7 +62,7 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 func (h *handler) replayed(r *http.Request, rp *service.Replay) (*response, error) {
 	var res *response
 	if rp.Version != nil {
-		v, err := h.svc.ReplayVersion(r.Context(), *rp.Version)
+		v, err := h.submissions.ReplayVersion(r.Context(), *rp.Version)
 		if err != nil {
 			return nil, err
 		}

@@ -48,7 +48,7 @@ type regionView struct {
 }
 
 func (h *handler) region(r *http.Request) (*response, error) {
-	v, err := h.svc.Region(r.Context(), principal(r.Context()), r.PathValue("region"))
+	v, err := h.view.Region(r.Context(), principal(r.Context()), r.PathValue("region"))
 	if err != nil {
 		return nil, err
 	}

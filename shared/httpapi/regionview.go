@@ -7,6 +7,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -17,7 +18,7 @@ func (h *handler) lockPeriod(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return h.idempotent(r, nil, false, func(*service.Claim) (*response, error) {
-		return createdOrOK(h.svc.LockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period")))
+		return createdOrOK(h.view.LockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period")))
 	})
 }
 
@@ -29,7 +30,7 @@ func (h *handler) unlockPeriod(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.svc.UnlockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"), reason); err != nil {
+	if err := h.view.UnlockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"), reason); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent, header: http.Header{}}, nil
@@ -54,22 +55,6 @@ func unlockReason(r *http.Request) (string, error) {
 	return "", apperr.Validation([]apperr.FieldError{{Code: submission.RuleReasonRequired.Code, Header: "Reason", Message: submission.RuleReasonRequired.Message}})
 }
 
-func (h *handler) signOff(r *http.Request) (*response, error) {
-	p, region, partner := principal(r.Context()), r.PathValue("region"), r.PathValue("partner")
-	body, err := h.sliceBody(r, service.SignoffSlice)
-	if err != nil {
-		return nil, err
-	}
-	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
-		v, err := h.svc.SignOff(r.Context(), service.SignOffRequest{Principal: p, Region: region, Partner: partner,
-			KeyValues: keyValues(r, submission.QuarterlyReturns), IfMatch: r.Header.Get("If-Match"), Body: body})
-		if err != nil {
-			return nil, err
-		}
-		return versionResponse(http.StatusOK, v), nil
-	})
-}
-
 func consentValues(r *http.Request) [2]string {
 	return [2]string{r.PathValue("fundId"), r.PathValue("financialYear")}
 }
@@ -81,19 +66,19 @@ func (h *handler) giveConsent(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
-		return createdOrOK(h.svc.GiveConsent(r.Context(), p, region, partner, consentValues(r), body))
+		return createdOrOK(h.view.GiveConsent(r.Context(), p, region, partner, consentValues(r), body))
 	})
 }
 
 func (h *handler) withdrawConsent(r *http.Request) (*response, error) {
-	if err := h.svc.WithdrawConsent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r)); err != nil {
+	if err := h.view.WithdrawConsent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r)); err != nil {
 		return nil, err
 	}
 	return &response{status: http.StatusNoContent, header: http.Header{}}, nil
 }
 
 func (h *handler) getConsent(r *http.Request) (*response, error) {
-	rec, err := h.svc.Consent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r))
+	rec, err := h.view.Consent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r))
 	if err != nil {
 		return nil, err
 	}
@@ -105,16 +90,16 @@ func (h *handler) obligations(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	from, err := service.ParseDay("from", q.Get("from"))
+	from, err := dayParam("from", q.Get("from"))
 	if err != nil {
 		return nil, err
 	}
-	to, err := service.ParseDay("to", q.Get("to"))
+	to, err := dayParam("to", q.Get("to"))
 	if err != nil {
 		return nil, err
 	}
-	obs, err := h.svc.Obligations(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"),
-		service.ObligationFilter{Status: q.Get("status"), From: from, To: to})
+	obs, err := h.view.Obligations(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"),
+		regionview.ObligationFilter{Status: q.Get("status"), From: from, To: to})
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +115,8 @@ func (h *handler) audit(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	page, err := h.svc.Audit(r.Context(), principal(r.Context()), r.PathValue("region"),
-		service.AuditFilter{Partner: q.Get("partner"), From: q.Get("from"), To: q.Get("to")}, pg)
+	page, err := h.view.Audit(r.Context(), principal(r.Context()), r.PathValue("region"),
+		regionview.AuditFilter{Partner: q.Get("partner"), From: q.Get("from"), To: q.Get("to")}, pg)
 	if err != nil {
 		return nil, err
 	}
@@ -143,15 +128,15 @@ func (h *handler) fundPosition(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	year, err := service.ParseYearParam(q.Get("financialYear"))
+	year, err := yearParam(q.Get("financialYear"))
 	if err != nil {
 		return nil, err
 	}
-	asAt, err := service.ParseQuarterParam("asAt", q.Get("asAt"))
+	asAt, err := quarterParam("asAt", q.Get("asAt"))
 	if err != nil {
 		return nil, err
 	}
-	pos, err := h.svc.FundPosition(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), year, asAt)
+	pos, err := h.view.FundPosition(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), year, asAt)
 	if err != nil {
 		return nil, err
 	}
@@ -163,19 +148,19 @@ func (h *handler) populationAggregate(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	q := r.URL.Query()
-	var pq service.PopulationQuery
+	var pq regionview.PopulationQuery
 	var err error
-	if pq.AssessmentYear, err = service.ParseAssessmentYearParam(q.Get("assessmentYear")); err != nil {
+	if pq.AssessmentYear, err = assessmentYearParam(q.Get("assessmentYear")); err != nil {
 		return nil, err
 	}
 	if v := q.Get("financialYear"); v != "" {
-		y, err := service.ParseYearParam(v)
+		y, err := yearParam(v)
 		if err != nil {
 			return nil, err
 		}
 		pq.FinancialYear = &y
 	}
-	agg, err := h.svc.PopulationAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), pq)
+	agg, err := h.view.PopulationAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), pq)
 	if err != nil {
 		return nil, err
 	}
@@ -186,11 +171,11 @@ func (h *handler) marketAggregate(r *http.Request) (*response, error) {
 	if _, err := h.svc.AuthorizeRegional(principal(r.Context()), r.PathValue("region"), auth.RegionRead); err != nil {
 		return nil, err
 	}
-	year, err := service.ParseYearParam(r.URL.Query().Get("financialYear"))
+	year, err := yearParam(r.URL.Query().Get("financialYear"))
 	if err != nil {
 		return nil, err
 	}
-	agg, err := h.svc.MarketAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), year)
+	agg, err := h.view.MarketAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), year)
 	if err != nil {
 		return nil, err
 	}

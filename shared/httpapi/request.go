@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -109,4 +110,57 @@ func filters(r *http.Request, kind submission.Kind) map[string]string {
 		}
 	}
 	return out
+}
+
+// yearParam reads a required financialYear query parameter.
+func yearParam(v string) (period.FinancialYear, error) {
+	if v == "" {
+		return period.FinancialYear{}, paramError(submission.RuleParamRequired, "financialYear", "financialYear is required, e.g. 2019-20.")
+	}
+	y, err := period.ParseFinancialYear(v)
+	if err != nil {
+		return y, paramError(submission.RuleFinancialYear, "financialYear", fmt.Sprintf("%q: %v.", v, err))
+	}
+	return y, nil
+}
+
+// quarterParam reads an optional quarter query parameter.
+func quarterParam(name, v string) (*period.Quarter, error) {
+	if v == "" {
+		return nil, nil
+	}
+	q, err := period.ParseQuarter(v)
+	if err != nil {
+		return nil, paramError(submission.RuleQuarter, name, fmt.Sprintf("%q: %v.", v, err))
+	}
+	return &q, nil
+}
+
+// assessmentYearParam reads an optional assessmentYear query parameter.
+func assessmentYearParam(v string) (*int, error) {
+	if v == "" {
+		return nil, nil
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
+		return nil, paramError(submission.RuleAssessmentYear, "assessmentYear", fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
+	}
+	return &y, nil
+}
+
+// dayParam reads a YYYY-MM-DD query parameter.
+func dayParam(param, v string) (*period.Date, error) {
+	if v == "" {
+		return nil, nil
+	}
+	d, err := period.ParseDate(v)
+	if err != nil {
+		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleTimeInvalid.Code, Parameter: param, Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD).", v)}})
+	}
+	return &d, nil
+}
+
+// paramError is a 422 naming one parameter.
+func paramError(r *submission.Rule, param, msg string) error {
+	return apperr.Validation([]apperr.FieldError{{Code: r.Code, Parameter: param, Message: msg}})
 }

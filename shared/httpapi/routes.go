@@ -50,6 +50,9 @@ func (h *handler) routes() []route {
 		route{pattern: "POST /v1/exports", serve: h.createExport},
 		route{pattern: "GET /v1/exports/{exportId}", serve: h.getExport},
 		route{pattern: "GET /v1/regions/{region}/funds/{fundId}/position", query: []string{"financialYear", "asAt"}, serve: h.fundPosition},
+		route{pattern: "GET " + reportPath, serve: h.fundReport},
+		route{pattern: "POST " + reportPath + "/signoffs", serve: h.signFundReport},
+		route{pattern: "POST " + reportPath + "/approval", serve: h.approveFundReport},
 		route{pattern: "GET /v1/regions/{region}/aggregates/population", query: []string{"assessmentYear", "financialYear"}, serve: h.populationAggregate},
 		route{pattern: "GET /v1/regions/{region}/aggregates/market", query: []string{"financialYear"}, serve: h.marketAggregate},
 	)

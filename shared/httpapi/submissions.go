@@ -6,6 +6,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -27,7 +28,7 @@ func (h *handler) putSubmission(kind submission.Kind) serveFunc {
 			return nil, err
 		}
 		return h.idempotent(r, body, dryRun, func(claim *service.Claim) (*response, error) {
-			res, err := h.svc.PutSubmission(r.Context(), service.PutRequest{
+			res, err := h.submissions.PutSubmission(r.Context(), submissions.PutRequest{
 				Principal: p, Region: region, Partner: partner, Kind: kind, KeyValues: keyValues(r, kind),
 				Body: body, IfMatch: r.Header.Get("If-Match"), DryRun: dryRun, Claim: claim,
 			})
@@ -35,9 +36,9 @@ func (h *handler) putSubmission(kind submission.Kind) serveFunc {
 				return nil, err
 			}
 			switch res.Outcome {
-			case service.DryRun:
+			case submissions.DryRun:
 				return jsonResponse(http.StatusOK, map[string]any{"valid": true, "warnings": nonNil(res.Warnings)}), nil
-			case service.Unchanged:
+			case submissions.Unchanged:
 				return versionResponse(http.StatusOK, res.Version), nil
 			}
 			return versionResponse(http.StatusCreated, res.Version), nil
@@ -54,7 +55,7 @@ func nonNil[T any](s []T) []T {
 
 func (h *handler) getSubmission(kind submission.Kind) serveFunc {
 	return func(r *http.Request) (*response, error) {
-		v, err := h.svc.GetSubmission(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), kind, keyValues(r, kind))
+		v, err := h.submissions.GetSubmission(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), kind, keyValues(r, kind))
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +75,7 @@ func (h *handler) getVersion(kind submission.Kind) serveFunc {
 			return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleVersionInvalid.Code, Parameter: "version",
 				Message: submission.RuleVersionInvalid.Message}})
 		}
-		v, err := h.svc.GetVersion(r.Context(), p, region, partner, kind, keyValues(r, kind), n)
+		v, err := h.submissions.GetVersion(r.Context(), p, region, partner, kind, keyValues(r, kind), n)
 		if err != nil {
 			return nil, err
 		}
@@ -91,7 +92,7 @@ func (h *handler) listVersions(kind submission.Kind) serveFunc {
 		if err != nil {
 			return nil, err
 		}
-		lp, err := h.svc.ListVersions(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), kind, keyValues(r, kind), pg)
+		lp, err := h.submissions.ListVersions(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), kind, keyValues(r, kind), pg)
 		if err != nil {
 			return nil, err
 		}
@@ -116,7 +117,7 @@ func (h *handler) listCurrent(kind submission.Kind) serveFunc {
 		if err != nil {
 			return nil, err
 		}
-		lp, err := h.svc.ListCurrent(r.Context(), p, region, partner, kind, filters(r, kind), pg)
+		lp, err := h.submissions.ListCurrent(r.Context(), p, region, partner, kind, filters(r, kind), pg)
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +127,23 @@ func (h *handler) listCurrent(kind submission.Kind) serveFunc {
 		}
 		return jsonResponse(http.StatusOK, pageOf(items, lp.NextCursor)), nil
 	}
+}
+
+// signOff signs off a quarterly return's current version.
+func (h *handler) signOff(r *http.Request) (*response, error) {
+	p, region, partner := principal(r.Context()), r.PathValue("region"), r.PathValue("partner")
+	body, err := h.sliceBody(r, service.SignoffSlice)
+	if err != nil {
+		return nil, err
+	}
+	return h.idempotent(r, body, false, func(*service.Claim) (*response, error) {
+		v, err := h.submissions.SignOff(r.Context(), submissions.SignOffRequest{Principal: p, Region: region, Partner: partner,
+			KeyValues: keyValues(r, submission.QuarterlyReturns), IfMatch: r.Header.Get("If-Match"), Body: body})
+		if err != nil {
+			return nil, err
+		}
+		return versionResponse(http.StatusOK, v), nil
+	})
 }
 
 // sliceBody authorises a write to the path's partner slice, then reads its

@@ -22,9 +22,9 @@ var partnerScopeFor = map[Access]auth.Scope{
 	SignoffSlice: auth.SubmissionsSignoff,
 }
 
-// forbidden is the one answer for every slice the caller may not touch: it
+// Forbidden is the one answer for every slice the caller may not touch: it
 // says nothing about whether that region or partner exists.
-func forbidden() error {
+func Forbidden() error {
 	return apperr.New(apperr.Forbidden, "This token may not do this here.")
 }
 
@@ -39,19 +39,19 @@ type Slice struct {
 // partner's slice of its own region but never write it.
 func (s *Service) AuthorizeSlice(p *auth.Principal, regionID, partnerID string, a Access) (Slice, error) {
 	if p.Region != regionID {
-		return Slice{}, forbidden()
+		return Slice{}, Forbidden()
 	}
 	switch {
 	case p.IsPartner():
 		if p.Partner != partnerID || !p.Has(partnerScopeFor[a]) {
-			return Slice{}, forbidden()
+			return Slice{}, Forbidden()
 		}
 	case a != ReadSlice || !p.Has(auth.RegionRead):
-		return Slice{}, forbidden()
+		return Slice{}, Forbidden()
 	}
-	reg, ok := s.regions.Get(regionID)
+	reg, ok := s.Regions.Get(regionID)
 	if !ok {
-		return Slice{}, forbidden()
+		return Slice{}, Forbidden()
 	}
 	partner, ok := reg.Partner(partnerID)
 	if !ok {
@@ -64,14 +64,29 @@ func (s *Service) AuthorizeSlice(p *auth.Principal, regionID, partnerID string, 
 // AuthorizeRegion checks the caller may read region id's configuration.
 func (s *Service) AuthorizeRegion(p *auth.Principal, regionID string) (*region.Region, error) {
 	if !p.InRegion(regionID) {
-		return nil, forbidden()
+		return nil, Forbidden()
 	}
-	reg, ok := s.regions.Get(regionID)
+	reg, ok := s.Regions.Get(regionID)
 	if !ok {
 		if p.Region == auth.AllRegions {
 			return nil, apperr.Newf(apperr.NotFound, "No region %q is served here.", regionID)
 		}
-		return nil, forbidden()
+		return nil, Forbidden()
+	}
+	return reg, nil
+}
+
+// AuthorizeRegional checks a regional (no partner) scope on the token's own
+// region. Handlers call it before reading a body or parameters, so a caller
+// without the right gets 403 before anything else; the use cases call it
+// again.
+func (s *Service) AuthorizeRegional(p *auth.Principal, regionID string, scope auth.Scope) (*region.Region, error) {
+	if p.Region != regionID || p.IsPartner() || !p.Has(scope) {
+		return nil, Forbidden()
+	}
+	reg, ok := s.Regions.Get(regionID)
+	if !ok {
+		return nil, Forbidden()
 	}
 	return reg, nil
 }

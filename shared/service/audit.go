@@ -20,15 +20,15 @@ type AuditRecord struct {
 	Details   map[string]string `json:"details,omitempty"`
 }
 
-// auditOps appends a record to the region's trail and, when it concerns a
+// AuditOps appends a record to the region's trail and, when it concerns a
 // partner, to that partner's; both must not exist yet, so nothing is ever
 // overwritten.
-func auditOps(rec AuditRecord) []store.Op {
-	sk := auditSK(rec.At, rec.ID)
-	data := encode(rec)
-	ops := []store.Op{store.PutOp(store.Item{PK: auditPK(rec.Region), SK: sk, Version: 1, Data: data}, store.IfNotExists())}
+func AuditOps(rec AuditRecord) []store.Op {
+	sk := AuditSK(rec.At, rec.ID)
+	data := Encode(rec)
+	ops := []store.Op{store.PutOp(store.Item{PK: AuditPK(rec.Region), SK: sk, Version: 1, Data: data}, store.IfNotExists())}
 	if rec.Partner != "" {
-		ops = append(ops, store.PutOp(store.Item{PK: partnerAuditPK(rec.Region, rec.Partner), SK: sk, Version: 1, Data: data}, store.IfNotExists()))
+		ops = append(ops, store.PutOp(store.Item{PK: PartnerAuditPK(rec.Region, rec.Partner), SK: sk, Version: 1, Data: data}, store.IfNotExists()))
 	}
 	return ops
 }

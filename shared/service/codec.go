@@ -20,7 +20,8 @@ const legacyRecordFormat byte = 1
 
 var errRecordCodec = errors.New("version record: corrupt encoding")
 
-func encodeRecord(r VersionRecord) []byte { return encode(r) }
+// EncodeRecord is a version record's stored form.
+func EncodeRecord(r VersionRecord) []byte { return Encode(r) }
 
 // decodeRecord reads a version record in either stored form.
 func decodeRecord(data []byte) (VersionRecord, error) {
@@ -34,28 +35,32 @@ func decodeRecord(data []byte) (VersionRecord, error) {
 	return r, nil
 }
 
-// positionRecord is what the fund position needs of a version record:
+// PositionRecord is what the fund position needs of a version record:
 // what the fund-year partition keeps of each current contribution and
 // return (fundyear.go), a small JSON record read on every position request.
-type positionRecord struct {
+type PositionRecord struct {
 	Partner   string                   `json:"partner"`
 	KeyValues [2]string                `json:"keyValues"`
 	Version   int                      `json:"version"`
 	SignedOff bool                     `json:"signedOff,omitempty"`
 	Cells     []submission.SummaryCell `json:"cells,omitempty"`
 	Final     bool                     `json:"final,omitempty"`
+	// SHA256 is the version's canonical document's (a fund report names the
+	// versions it uses by it).
+	SHA256 string `json:"sha256,omitempty"`
 }
 
-func positionOf(r VersionRecord) positionRecord {
-	p := positionRecord{Partner: r.Partner, KeyValues: r.KeyValues, Version: r.Version, SignedOff: r.SignOff != nil}
+func positionOf(r VersionRecord) PositionRecord {
+	p := PositionRecord{Partner: r.Partner, KeyValues: r.KeyValues, Version: r.Version, SignedOff: r.SignOff != nil, SHA256: r.SHA256}
 	if r.Summary != nil {
 		p.Cells, p.Final = r.Summary.Cells, r.Summary.Final
 	}
 	return p
 }
 
-func decodePositionRecord(data []byte) (positionRecord, error) {
-	var p positionRecord
+// DecodePositionRecord reads a fund-year copy.
+func DecodePositionRecord(data []byte) (PositionRecord, error) {
+	var p PositionRecord
 	if err := json.Unmarshal(data, &p); err != nil {
 		return p, fmt.Errorf("%w: %v", errRecordCodec, err)
 	}

@@ -47,7 +47,7 @@ func TestRecordRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	for i := range 2000 {
 		r := randomRecord(rng)
-		data := encodeRecord(r)
+		data := EncodeRecord(r)
 		if !json.Valid(data) || data[0] != '{' {
 			t.Fatalf("case %d: stored form is not a JSON object: %q", i, data)
 		}
@@ -65,7 +65,7 @@ func TestRecordRoundTrip(t *testing.T) {
 func TestRecordIsReadable(t *testing.T) {
 	r := VersionRecord{Region: "r", Partner: "p", Kind: submission.QuarterlyReturns, KeyValues: [2]string{"f", "2019-20-Q1"}, Version: 3,
 		Summary: &submission.Summary{Cells: []submission.SummaryCell{{Discipline: "d", AreaCode: "a", Actual: 1234567}}}}
-	s := string(encodeRecord(r))
+	s := string(EncodeRecord(r))
 	for _, want := range []string{`"partner":"p"`, `"version":3`, `"keyValues":["f","2019-20-Q1"]`, `"actual":"12345.67"`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("stored record %s lacks %s", s, want)
@@ -91,7 +91,7 @@ func TestLegacyBinaryRecordsRead(t *testing.T) {
 // A damaged record is an error, not a panic, in either form.
 func TestRecordRefusesDamage(t *testing.T) {
 	r := randomRecord(rand.New(rand.NewPCG(1, 1)))
-	for _, data := range [][]byte{encodeRecord(r), encodeLegacy(r)} {
+	for _, data := range [][]byte{EncodeRecord(r), encodeLegacy(r)} {
 		for cut := range len(data) {
 			if _, err := decodeRecord(data[:cut]); err == nil {
 				t.Errorf("a record cut to %d of %d bytes decoded", cut, len(data))
@@ -109,7 +109,7 @@ func mustJSON(v any) string {
 }
 
 func FuzzDecodeRecord(f *testing.F) {
-	f.Add(encodeRecord(randomRecord(rand.New(rand.NewPCG(2, 3)))))
+	f.Add(EncodeRecord(randomRecord(rand.New(rand.NewPCG(2, 3)))))
 	f.Add(encodeLegacy(randomRecord(rand.New(rand.NewPCG(2, 3)))))
 	f.Add([]byte{legacyRecordFormat, 0xff, 0xff, 0xff, 0xff, 0x0f})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -123,12 +123,12 @@ func TestPositionRecordAgrees(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 9))
 	for i := range 2000 {
 		r := randomRecord(rng)
-		for _, data := range [][]byte{encodeRecord(r), encodeLegacy(r)} {
+		for _, data := range [][]byte{EncodeRecord(r), encodeLegacy(r)} {
 			rec, err := decodeRecord(data)
 			if err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}
-			got, err := decodePositionRecord(encode(positionOf(rec)))
+			got, err := DecodePositionRecord(Encode(positionOf(rec)))
 			if err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}

@@ -23,14 +23,14 @@ type PageRequest struct {
 	Cursor string
 }
 
-// cursorBinding ties a cursor to the caller and to what it lists.
-func cursorBinding(p *auth.Principal, parts ...string) string {
+// CursorBinding ties a cursor to the caller and to what it lists.
+func CursorBinding(p *auth.Principal, parts ...string) string {
 	return strings.Join(append([]string{p.Subject, p.Region, p.Partner}, parts...), "\x00")
 }
 
-// encodeCursor makes an opaque, tamper-evident cursor: the sort key to
+// EncodeCursor makes an opaque, tamper-evident cursor: the sort key to
 // continue after, and an HMAC over it and the binding.
-func (s *Service) encodeCursor(binding, after string) string {
+func (s *Service) EncodeCursor(binding, after string) string {
 	payload := base64.RawURLEncoding.EncodeToString([]byte(after))
 	return payload + "." + base64.RawURLEncoding.EncodeToString(s.cursorMAC(binding, payload))
 }
@@ -43,8 +43,8 @@ func (s *Service) cursorMAC(binding, payload string) []byte {
 	return m.Sum(nil)[:16]
 }
 
-// decodeCursor returns the sort key a cursor continues after ("" for none).
-func (s *Service) decodeCursor(binding, cursor string) (string, error) {
+// DecodeCursor returns the sort key a cursor continues after ("" for none).
+func (s *Service) DecodeCursor(binding, cursor string) (string, error) {
 	if cursor == "" {
 		return "", nil
 	}

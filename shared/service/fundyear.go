@@ -17,7 +17,7 @@ import (
 // The fund-year partition F#{region}#{fund}#{year} holds, of every member's
 // current contribution (C#{partner}) and quarterly returns
 // (Q#{partner}#{quarter}) of that fund-year, what the position needs of it
-// (positionRecord: the version, its sign-off, the figures per cell), so that
+// (PositionRecord: the version, its sign-off, the figures per cell), so that
 // the fund position, read far more often than returns are written, is one
 // query of one partition of small records however many members the fund
 // has, instead of two reads of whole records per member.
@@ -44,23 +44,23 @@ func fundCopy(region, partner string, key submission.Key) (pk, sk string, ok boo
 	return "", "", false
 }
 
-// fundCopyOps are the puts that keep a current record's copy in step with
+// FundCopyOps are the puts that keep a current record's copy in step with
 // it; the current record's own condition orders them.
-func fundCopyOps(key submission.Key, rec VersionRecord) []store.Op {
+func FundCopyOps(key submission.Key, rec VersionRecord) []store.Op {
 	pk, sk, ok := fundCopy(rec.Region, rec.Partner, key)
 	if !ok {
 		return nil
 	}
-	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: int64(rec.Version), Data: encode(positionOf(rec))}, store.Condition{})}
+	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: int64(rec.Version), Data: Encode(positionOf(rec))}, store.Condition{})}
 }
 
-// fundYearItems reads a fund-year's copies: contributions and returns of the
+// FundYearItems reads a fund-year's copies: contributions and returns of the
 // fund's members, each in member order.
-func (s *Service) fundYearItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (contributions, returns []store.Item, err error) {
+func (s *Service) FundYearItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (contributions, returns []store.Item, err error) {
 	for attempt := 0; ; attempt++ {
 		var items []store.Item
 		indexed := false
-		err := s.queryAll(ctx, store.Query{PK: fundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
+		err := s.QueryAll(ctx, store.Query{PK: fundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
 			if it.SK == fundYearMarker {
 				indexed = true
 			} else {
@@ -72,7 +72,7 @@ func (s *Service) fundYearItems(ctx context.Context, reg *region.Region, f *regi
 			return nil, nil, err
 		}
 		if indexed {
-			contributions, returns = byMember(f, items)
+			contributions, returns = byMember(f.MembersIn(year), items)
 			return contributions, returns, nil
 		}
 		err = s.indexFundYear(ctx, reg, f, year, items)
@@ -80,23 +80,24 @@ func (s *Service) fundYearItems(ctx context.Context, reg *region.Region, f *regi
 		case err == nil:
 			continue // read what is now complete
 		case !errors.Is(err, store.ErrConditionFailed):
-			return nil, nil, storeErr(err, "index fund-year")
-		case attempt >= s.retry.attempts:
+			return nil, nil, StoreErr(err, "index fund-year")
+		case attempt >= s.Retry.Attempts:
 			return nil, nil, apperr.Wrap(apperr.Unavailable, err, "The fund-year is being written; retry shortly.")
 		}
 		// A writer copied a record in first: read again.
-		if err := s.retry.wait(ctx, attempt); err != nil {
-			return nil, nil, storeErr(err, "wait to retry")
+		if err := s.Retry.Wait(ctx, attempt); err != nil {
+			return nil, nil, StoreErr(err, "wait to retry")
 		}
 	}
 }
 
-// byMember keeps the members' copies, in member order (a partner no longer
-// a member keeps its records, but is not in the fund's position).
-func byMember(f *region.Fund, items []store.Item) (contributions, returns []store.Item) {
+// byMember keeps the year's members' copies, in member order (a partner
+// not a member that year keeps its records, but is not in the year's
+// position).
+func byMember(members []string, items []store.Item) (contributions, returns []store.Item) {
 	type copies struct{ contributions, returns []store.Item }
-	of := make(map[string]*copies, len(f.Members))
-	for _, m := range f.Members {
+	of := make(map[string]*copies, len(members))
+	for _, m := range members {
 		of[m] = &copies{}
 	}
 	for _, it := range items {
@@ -111,7 +112,7 @@ func byMember(f *region.Fund, items []store.Item) (contributions, returns []stor
 			c.returns = append(c.returns, it)
 		}
 	}
-	for _, m := range f.Members {
+	for _, m := range members {
 		contributions = append(contributions, of[m].contributions...)
 		returns = append(returns, of[m].returns...)
 	}
@@ -143,12 +144,12 @@ func (s *Service) indexFundYear(ctx context.Context, reg *region.Region, f *regi
 		if err != nil {
 			return fmt.Errorf("decode %s/%s: %w", c.item.PK, c.item.SK, err)
 		}
-		ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: encode(positionOf(rec))}, store.IfNotExists()))
+		ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: Encode(positionOf(rec))}, store.IfNotExists()))
 	}
 	ops = append(ops, store.PutOp(store.Item{PK: pk, SK: fundYearMarker, Version: 1, Data: []byte("{}")}, store.IfNotExists()))
 	for len(ops) > 0 {
 		n := min(len(ops), store.MaxTxnOps)
-		if err := s.table.Transact(ctx, ops[:n]...); err != nil {
+		if err := s.Table.Transact(ctx, ops[:n]...); err != nil {
 			return err
 		}
 		ops = ops[n:]
@@ -189,17 +190,17 @@ func (s *Service) membersCurrent(ctx context.Context, reg *region.Region, f *reg
 }
 
 func (s *Service) memberCurrent(ctx context.Context, regionID, partner, fundID string, year period.FinancialYear) ([]memberRecord, error) {
-	pk := partnerPK(regionID, partner)
+	pk := PartnerPK(regionID, partner)
 	var out []memberRecord
-	it, err := s.table.Get(ctx, pk, currentPrefix(submission.PoolContributions)+fundID+"#"+year.String())
+	it, err := s.Table.Get(ctx, pk, CurrentPrefix(submission.PoolContributions)+fundID+"#"+year.String())
 	switch {
 	case err == nil:
 		out = append(out, memberRecord{sk: "C#" + partner, item: it})
-	case !isNotFound(err):
+	case !IsNotFound(err):
 		return nil, err
 	}
-	q := store.Query{PK: pk, Prefix: currentPrefix(submission.QuarterlyReturns) + fundID + "#" + year.String() + "-Q"}
-	err = s.queryAll(ctx, q, func(it store.Item) error {
+	q := store.Query{PK: pk, Prefix: CurrentPrefix(submission.QuarterlyReturns) + fundID + "#" + year.String() + "-Q"}
+	err = s.QueryAll(ctx, q, func(it store.Item) error {
 		_, _, quarter, _ := splitCurrentSK(it.SK)
 		out = append(out, memberRecord{sk: "Q#" + partner + "#" + quarter, item: it})
 		return nil

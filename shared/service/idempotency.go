@@ -77,21 +77,21 @@ type Replay struct {
 // held is read (to replay its answer, refuse it, or take it over).
 func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Claim, *Replay, error) {
 	pk := idempotencyPK(r.Scope, r.Subject, r.Key)
-	now := s.clock()
+	now := s.Clock()
 	c, err := s.claim(ctx, pk, r, now, 0, store.IfNotExists())
 	if !errors.Is(err, store.ErrConditionFailed) {
 		return c, nil, err
 	}
-	it, err := s.table.Get(ctx, pk, "I")
-	if isNotFound(err) {
-		return nil, nil, inFlight() // held a moment ago and gone now: another request is at work on it
+	it, err := s.Table.Get(ctx, pk, "I")
+	if IsNotFound(err) {
+		return nil, nil, InFlight() // held a moment ago and gone now: another request is at work on it
 	}
 	if err != nil {
-		return nil, nil, storeErr(err, "get idempotency record")
+		return nil, nil, StoreErr(err, "get idempotency record")
 	}
-	rec, err := decode[idemRecord](it)
+	rec, err := Decode[idemRecord](it)
 	if err != nil {
-		return nil, nil, storeErr(err, "idempotency record")
+		return nil, nil, StoreErr(err, "idempotency record")
 	}
 	if live := now.Before(rec.StartedAt.Add(IdempotencyTTL)); live {
 		if replay, err := s.storedAnswer(ctx, rec, r, now); replay != nil || err != nil {
@@ -101,7 +101,7 @@ func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Cl
 	// Expired, or abandoned by a request that outlived its lease: take it over.
 	c, err = s.claim(ctx, pk, r, now, it.Version, store.IfVersion(it.Version))
 	if errors.Is(err, store.ErrConditionFailed) {
-		return nil, nil, inFlight()
+		return nil, nil, InFlight()
 	}
 	return c, nil, err
 }
@@ -109,8 +109,8 @@ func (s *Service) BeginIdempotent(ctx context.Context, r IdempotentRequest) (*Cl
 // claim writes an in-flight record over the one at version prev (0: none).
 func (s *Service) claim(ctx context.Context, pk string, r IdempotentRequest, now time.Time, prev int64, cond store.Condition) (*Claim, error) {
 	c := &Claim{pk: pk, version: prev + 1, started: now,
-		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now, Claimant: newID(now)}}
-	err := s.table.Transact(ctx, store.PutOp(c.item(c.rec), cond))
+		rec: idemRecord{State: "in-flight", Fingerprint: r.Fingerprint, StartedAt: now, Claimant: NewID(now)}}
+	err := s.Table.Transact(ctx, store.PutOp(c.item(c.rec), cond))
 	switch {
 	case err == nil:
 		return c, nil
@@ -119,7 +119,7 @@ func (s *Service) claim(ctx context.Context, pk string, r IdempotentRequest, now
 	case s.claimLanded(ctx, c):
 		return c, nil // the claim landed but its answer was lost: it is this request's
 	}
-	return nil, storeErr(err, "claim idempotency key")
+	return nil, StoreErr(err, "claim idempotency key")
 }
 
 // claimLanded reads the key back after a claim that failed without a
@@ -127,11 +127,11 @@ func (s *Service) claim(ctx context.Context, pk string, r IdempotentRequest, now
 // unresolved, the claim would hold the key for its lease and the client's
 // retry would be refused as in flight.
 func (s *Service) claimLanded(ctx context.Context, c *Claim) bool {
-	it, err := s.table.Get(ctx, c.pk, "I")
+	it, err := s.Table.Get(ctx, c.pk, "I")
 	if err != nil || it.Version != c.version {
 		return false
 	}
-	rec, err := decode[idemRecord](it)
+	rec, err := Decode[idemRecord](it)
 	return err == nil && rec.State == "in-flight" && rec.Claimant == c.rec.Claimant
 }
 
@@ -145,28 +145,29 @@ func (s *Service) storedAnswer(ctx context.Context, rec idemRecord, r Idempotent
 	}
 	if rec.State != "done" {
 		if now.Before(rec.StartedAt.Add(inFlightLease)) {
-			return nil, inFlight()
+			return nil, InFlight()
 		}
 		return nil, nil
 	}
 	replay := &Replay{Status: rec.Status, Headers: rec.Headers, Version: rec.Version}
 	if rec.BodySHA256 != "" {
-		body, err := blob.ReadAll(ctx, s.blobs, responseBlob(rec.BodySHA256), 16<<20)
+		body, err := blob.ReadAll(ctx, s.Blobs, responseBlob(rec.BodySHA256), 16<<20)
 		if err != nil {
-			return nil, storeErr(err, "read stored answer")
+			return nil, StoreErr(err, "read stored answer")
 		}
 		replay.Body = body
 	}
 	return replay, nil
 }
 
-func inFlight() error {
+// InFlight is the answer while the first request with a key is running.
+func InFlight() error {
 	return apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still being processed; retry after it finishes.").
 		WithFields(apperr.FieldError{Code: "idempotency-key.in-flight", Header: "Idempotency-Key", Message: "The first request with this key has not finished."})
 }
 
 func (c *Claim) item(rec idemRecord) store.Item {
-	return store.Item{PK: c.pk, SK: "I", Version: c.version, Data: encode(rec),
+	return store.Item{PK: c.pk, SK: "I", Version: c.version, Data: Encode(rec),
 		ExpiresAt: c.started.Add(IdempotencyTTL).Unix()}
 }
 
@@ -179,10 +180,17 @@ func (c *Claim) completionOp(rec idemRecord) store.Op {
 	return store.PutOp(next.item(rec), store.IfVersion(c.version))
 }
 
-// versionCompletion stores a 201 answer by reference to the version it created.
-func (c *Claim) versionCompletion(ref VersionRef, headers map[string]string) store.Op {
-	return c.completionOp(idemRecord{Status: 201, Headers: headers, Version: &ref})
+// VersionCompletion is the write, in a new version's own transaction, that
+// stores the 201 answer by reference to the version (ref); it fails, and
+// with it the transaction, if the claim is no longer this request's
+// (InFlight is then the answer). MarkDone once that transaction commits.
+func (c *Claim) VersionCompletion(ref VersionRef) store.Op {
+	return c.completionOp(idemRecord{Status: 201, Version: &ref})
 }
+
+// MarkDone records that the claim was completed inside a version's
+// transaction, so that nothing completes or releases it again.
+func (c *Claim) MarkDone() { c.done = true }
 
 // CompleteIdempotent stores an answer that created no version.
 func (s *Service) CompleteIdempotent(ctx context.Context, c *Claim, status int, headers map[string]string, body []byte) error {
@@ -190,12 +198,12 @@ func (s *Service) CompleteIdempotent(ctx context.Context, c *Claim, status int, 
 		return nil
 	}
 	sha := submission.SHA256Hex(body)
-	if err := blob.PutBytes(ctx, s.blobs, responseBlob(sha), body, headers["Content-Type"]); err != nil {
-		return storeErr(err, "store answer")
+	if err := blob.PutBytes(ctx, s.Blobs, responseBlob(sha), body, headers["Content-Type"]); err != nil {
+		return StoreErr(err, "store answer")
 	}
-	err := s.table.Transact(ctx, c.completionOp(idemRecord{Status: status, Headers: headers, BodySHA256: sha}))
+	err := s.Table.Transact(ctx, c.completionOp(idemRecord{Status: status, Headers: headers, BodySHA256: sha}))
 	c.done = err == nil
-	return storeErr(err, "complete idempotency record")
+	return StoreErr(err, "complete idempotency record")
 }
 
 // AbandonIdempotent releases the key after a failure nobody should replay
@@ -204,7 +212,7 @@ func (s *Service) AbandonIdempotent(ctx context.Context, c *Claim) {
 	if c == nil || c.done {
 		return
 	}
-	if err := s.table.Transact(ctx, store.DeleteOp(c.pk, "I", store.IfVersion(c.version))); err != nil {
-		s.log.WarnContext(ctx, "release idempotency key", "error", err)
+	if err := s.Table.Transact(ctx, store.DeleteOp(c.pk, "I", store.IfVersion(c.version))); err != nil {
+		s.Log.WarnContext(ctx, "release idempotency key", "error", err)
 	}
 }

@@ -10,14 +10,18 @@ import (
 )
 
 // Storage keys. One table holds everything; every read is by key or by a
-// partition query, never a scan.
+// partition query, never a scan. The capabilities' own records are keyed
+// beside their code (consents in regionview, exports in exports).
 //
 //	P#{region}#{partner}   CUR#{kind}#{a}#{b}          the current version of a key (denormalised)
 //	                       VER#{kind}#{a}#{b}#{n:08}   every version, immutable but for sign-off
+//	                       UPLOAD#{id}                 the partner's uploads
 //	F#{region}#{fund}#{fy} C#{partner}, Q#{partner}#{q} copies of the fund-year's current contributions and returns (fundyear.go)
-//	R#{region}             LOCK#{fund}#{period}        period locks (and other region records)
+//	R#{region}             LOCK#{fund}#{period}        period locks
+//	                       CONSENT#{fund}#{fy}#{partner} pooling consents
 //	A#{region}             {time}#{id}                 the region's audit trail
 //	AP#{region}#{partner}  {time}#{id}                 the same records, by partner
+//	X#{id}                 EXPORT                      an export and its manifest
 //	I#{...}                I                           idempotency records (24 h TTL)
 //
 // The audit trail is written twice (region and partner partitions) in the
@@ -25,10 +29,18 @@ import (
 // partition range read with a time bound; at the region's scale (a handful of
 // partners writing at finance-team pace) one partition per region is far
 // below DynamoDB's per-partition throughput.
-func partnerPK(region, partner string) string { return "P#" + region + "#" + partner }
-func regionPK(region string) string           { return "R#" + region }
-func auditPK(region string) string            { return "A#" + region }
-func partnerAuditPK(region, partner string) string {
+
+// PartnerPK is a partner's partition: its submissions and uploads.
+func PartnerPK(region, partner string) string { return "P#" + region + "#" + partner }
+
+// RegionPK is a region's partition: its locks and consents.
+func RegionPK(region string) string { return "R#" + region }
+
+// AuditPK is the region's audit trail.
+func AuditPK(region string) string { return "A#" + region }
+
+// PartnerAuditPK is the audit trail of one partner.
+func PartnerAuditPK(region, partner string) string {
 	return "AP#" + region + "#" + partner
 }
 
@@ -37,15 +49,22 @@ func keyPart(k submission.Key) string {
 	return v[0] + "#" + v[1]
 }
 
-func currentSK(k submission.Key) string { return "CUR#" + string(k.Kind) + "#" + keyPart(k) }
-func versionPrefix(k submission.Key) string {
+// CurrentSK is a key's current version.
+func CurrentSK(k submission.Key) string { return "CUR#" + string(k.Kind) + "#" + keyPart(k) }
+
+// CurrentPrefix starts the current versions of every key of a kind.
+func CurrentPrefix(kind submission.Kind) string { return "CUR#" + string(kind) + "#" }
+
+// VersionPrefix starts every version of a key, oldest first.
+func VersionPrefix(k submission.Key) string {
 	return "VER#" + string(k.Kind) + "#" + keyPart(k) + "#"
 }
-func versionSK(k submission.Key, n int) string  { return fmt.Sprintf("%s%08d", versionPrefix(k), n) }
-func currentPrefix(kind submission.Kind) string { return "CUR#" + string(kind) + "#" }
 
-// auditSK orders audit records by time, then by id.
-func auditSK(at time.Time, id string) string {
+// VersionSK is version n of a key.
+func VersionSK(k submission.Key, n int) string { return fmt.Sprintf("%s%08d", VersionPrefix(k), n) }
+
+// AuditSK orders audit records by time, then by id.
+func AuditSK(at time.Time, id string) string {
 	return at.UTC().Format("2006-01-02T15:04:05.000Z") + "#" + id
 }
 
@@ -58,11 +77,20 @@ func idempotencyPK(scope, subject, key string) string {
 
 // Blob keys: content-addressed, so a failed write leaves only an
 // unreferenced object and a retry rewrites the same bytes.
-func documentBlob(sha string) string { return "documents/" + sha + ".json" }
-func rawBlob(sha string) string      { return "raw/" + sha }
+
+// DocumentBlob is a canonical document, by the SHA-256 of its bytes.
+func DocumentBlob(sha string) string { return "documents/" + sha + ".json" }
+
+// RawBlob is a body as it was received, by the SHA-256 of its bytes.
+func RawBlob(sha string) string { return "raw/" + sha }
+
 func responseBlob(sha string) string { return "responses/" + sha }
 
-func lockSK(fund, period string) string { return "LOCK#" + fund + "#" + period }
+// LockSK is a period lock's sort key in the region partition.
+func LockSK(fund, period string) string { return "LOCK#" + fund + "#" + period }
+
+// UploadSK is an upload's sort key in its partner's partition.
+func UploadSK(id string) string { return "UPLOAD#" + id }
 
 // splitKeyPart reverses keyPart for a CUR sort key.
 func splitCurrentSK(sk string) (kind string, a, b string, ok bool) {

@@ -50,14 +50,17 @@ type VersionRecord struct {
 	Summary *submission.Summary `json:"summary,omitempty"`
 }
 
-// Version is one version with its canonical document.
-type Version struct {
-	Record   VersionRecord
-	Key      submission.Key
-	Document json.RawMessage
+// maxDocumentBytes bounds a stored document read back (bodies are 1 MiB at most).
+const maxDocumentBytes = 4 << 20
+
+// Document reads the canonical document whose SHA-256 is sha (a version
+// record's SHA256) from blobs.
+func (s *Service) Document(ctx context.Context, sha string) ([]byte, error) {
+	return blob.ReadAll(ctx, s.Blobs, DocumentBlob(sha), maxDocumentBytes)
 }
 
-func encode(v any) []byte {
+// Encode is a record's stored form: JSON a person can read.
+func Encode(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("encode %T: %v", v, err)) // records are plain data: cannot fail
@@ -65,7 +68,8 @@ func encode(v any) []byte {
 	return b
 }
 
-func decode[T any](it store.Item) (T, error) {
+// Decode reads a stored record (a version record in either stored form).
+func Decode[T any](it store.Item) (T, error) {
 	var v T
 	var err error
 	if rec, isRecord := any(&v).(*VersionRecord); isRecord {
@@ -79,10 +83,11 @@ func decode[T any](it store.Item) (T, error) {
 	return v, nil
 }
 
-func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+// IsNotFound reports a key the store does not hold.
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 
-// storeErr maps a store failure to the product's error.
-func storeErr(err error, what string) error {
+// StoreErr maps a store failure to the product's error.
+func StoreErr(err error, what string) error {
 	switch {
 	case err == nil:
 		return nil
@@ -97,12 +102,12 @@ func storeErr(err error, what string) error {
 	return apperr.Wrap(apperr.Internal, fmt.Errorf("%s: %w", what, err), "internal error")
 }
 
-// queryAll reads every item of a partition range, page by page.
-func (s *Service) queryAll(ctx context.Context, q store.Query, each func(store.Item) error) error {
+// QueryAll reads every item of a partition range, page by page.
+func (s *Service) QueryAll(ctx context.Context, q store.Query, each func(store.Item) error) error {
 	for {
-		page, err := s.table.Query(ctx, q)
+		page, err := s.Table.Query(ctx, q)
 		if err != nil {
-			return storeErr(err, "query "+q.PK)
+			return StoreErr(err, "query "+q.PK)
 		}
 		for _, it := range page.Items {
 			if err := each(it); err != nil {
@@ -116,13 +121,13 @@ func (s *Service) queryAll(ctx context.Context, q store.Query, each func(store.I
 	}
 }
 
-// decodeAll reads every record of a partition range.
-func decodeAll[T any](ctx context.Context, s *Service, q store.Query) ([]T, error) {
+// DecodeAll reads every record of a partition range.
+func DecodeAll[T any](ctx context.Context, s *Service, q store.Query) ([]T, error) {
 	var out []T
-	err := s.queryAll(ctx, q, func(it store.Item) error {
-		v, err := decode[T](it)
+	err := s.QueryAll(ctx, q, func(it store.Item) error {
+		v, err := Decode[T](it)
 		if err != nil {
-			return storeErr(err, "decode")
+			return StoreErr(err, "decode")
 		}
 		out = append(out, v)
 		return nil

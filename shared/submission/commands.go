@@ -159,6 +159,7 @@ const (
 	tagAssessmentYear = "assessment-year"
 	tagExportFormat   = "export-format"
 	tagUploadPurpose  = "upload-purpose"
+	tagDate           = "date"
 )
 
 // tagRules maps every tag of the command bodies to its rule; a tag failing
@@ -174,6 +175,7 @@ var tagRules = map[string]*Rule{
 	tagExportFormat:     ruleExportFormat,
 	tagUploadPurpose:    ruleUploadPurpose,
 	tagSHA256:           ruleUploadSHA256,
+	tagDate:             ruleDate,
 }
 
 // commandRules is the validator of command bodies, built on first use (most
@@ -187,6 +189,10 @@ var commandRules = sync.OnceValue(func() *validator.Validate {
 	valid.Must(v.RegisterValidation(tagSHA256, func(fl validator.FieldLevel) bool {
 		sum, err := hex.DecodeString(fl.Field().String())
 		return err == nil && len(sum) == 32
+	}))
+	valid.Must(v.RegisterValidation(tagDate, func(fl validator.FieldLevel) bool {
+		_, err := period.ParseDate(fl.Field().String())
+		return err == nil
 	}))
 	v.RegisterAlias(tagCount, fmt.Sprintf("gte=0,lte=%d", maxSafeInteger))
 	v.RegisterAlias(tagAssessmentYear, "gte=2000,lte=2100")
@@ -224,6 +230,8 @@ func tagFinding(fe validator.FieldError, ptr string) Finding {
 		msg = fmt.Sprintf("%q is not one of %s.", v, strings.ReplaceAll(fe.Param(), " ", ", "))
 	case tagSHA256:
 		msg = "sha256 is the file's SHA-256 in 64 hex digits."
+	case tagDate:
+		msg = fmt.Sprintf("%q is not a date of the calendar written YYYY-MM-DD.", v)
 	default:
 		msg = numberMessage(r, fmt.Sprint(v))
 	}

@@ -354,6 +354,7 @@ var producedOutsideValidator = map[string]string{
 	"upload.size-invalid":       "shared/service (uploads.go: uploadRequest, the size against the purpose's limit)",
 	"export.format-invalid":     "shared/submission (commands.go: ExportRequest, the body of POST /v1/exports)",
 	"region.unknown":            "shared/service (exports.go: exportRequest, the region of an export)",
+	"report.role-not-required":  "shared/service/regionview (reports.go: a report sign-off's role against the fund's rules)",
 }
 
 type ruleCase struct {

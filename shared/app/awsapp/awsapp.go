@@ -26,7 +26,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
-	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
@@ -184,16 +183,12 @@ func API(ctx context.Context, cfg aws.Config) (*app.App, error) {
 	return NewAPI(ctx, NewClients(cfg, env.StandIns), env)
 }
 
-// Service is the start of a function that handles S3 events: its
-// environment, the clients from cfg, the service.
-func Service(cfg aws.Config) (*service.Service, error) {
+// Events is the start of a function that handles S3 events: its
+// environment, the clients from cfg, the use cases (no handler).
+func Events(cfg aws.Config) (*app.App, error) {
 	env, err := EnvFromOS()
 	if err != nil {
 		return nil, err
 	}
-	a, err := NewService(NewClients(cfg, env.StandIns), env)
-	if err != nil {
-		return nil, err
-	}
-	return a.Service, nil
+	return NewService(NewClients(cfg, env.StandIns), env)
 }

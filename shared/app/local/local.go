@@ -77,7 +77,7 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	// PUT; validation runs in-process, off the upload's request.
 	blobs.OnPut(func(key string) {
 		go func() {
-			if err := a.Service.UploadArrived(context.WithoutCancel(ctx), "local", key); err != nil {
+			if err := a.Files.UploadArrived(context.WithoutCancel(ctx), "local", key); err != nil {
 				cfg.Log.Error("validate upload", "key", key, "error", err)
 			}
 		}()

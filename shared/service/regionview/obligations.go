@@ -1,4 +1,4 @@
-package service
+package regionview
 
 import (
 	"context"
@@ -6,10 +6,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -48,7 +48,7 @@ type ObligationFilter struct {
 // Obligations lists every return the partner owes across its funds' years,
 // in due-date order: what it owes, by when, and the state of each.
 func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, partnerID string, f ObligationFilter) ([]Obligation, error) {
-	slice, err := s.AuthorizeSlice(p, regionID, partnerID, ReadSlice)
+	slice, err := s.AuthorizeSlice(p, regionID, partnerID, service.ReadSlice)
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +59,7 @@ func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, 
 	if err != nil {
 		return nil, err
 	}
-	locks, err := decodeAll[LockRecord](ctx, s, store.Query{PK: regionPK(slice.Region.ID), Prefix: "LOCK#"})
+	locks, err := service.DecodeAll[service.LockRecord](ctx, s.Service, store.Query{PK: service.RegionPK(slice.Region.ID), Prefix: "LOCK#"})
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, 
 	for _, l := range locks {
 		locked[l.Fund+"#"+l.Period] = true
 	}
-	now := s.now()
+	now := s.Now()
 	var out []Obligation
 	for _, due := range dueReturns(slice.Region, slice.Partner) {
 		o := due.status(held[string(due.kind)+"#"+due.fund+"#"+due.period], now)
@@ -93,8 +93,9 @@ type dueReturn struct {
 	dueAt              time.Time
 }
 
-// dueReturns lists every contribution and quarterly return the partner owes,
-// with due dates from the region's configuration (end of day, region time).
+// dueReturns lists every contribution and quarterly return the partner owes
+// in the years it is a fund's member, with due dates from the region's
+// configuration (end of day, region time).
 func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 	var out []dueReturn
 	add := func(f, per, year string, k submission.Kind, d period.Date) {
@@ -102,10 +103,7 @@ func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 		out = append(out, dueReturn{fund: f, period: per, year: year, kind: k, dueDate: d, dueAt: d.EndOfDay(reg.Location()).UTC().Truncate(time.Millisecond)})
 	}
 	for _, f := range reg.Funds {
-		if !f.HasMember(partner.ID) {
-			continue
-		}
-		for _, y := range f.Years() {
+		for _, y := range f.YearsOf(partner.ID) { // the years it is a member: an ended partner owes nothing after
 			add(f.ID, y.String(), y.String(), submission.PoolContributions, y.FirstDay().AddDays(-reg.DueDates.PoolContributionDaysBeforeYearStart))
 			for _, q := range y.Quarters() {
 				add(f.ID, q.String(), y.String(), submission.QuarterlyReturns, q.LastDay().AddDays(reg.DueDates.QuarterlyReturnDaysAfterQuarterEnd))
@@ -116,7 +114,7 @@ func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 }
 
 // status judges a due return against what is held and the time now.
-func (d dueReturn) status(rec *VersionRecord, now time.Time) Obligation {
+func (d dueReturn) status(rec *service.VersionRecord, now time.Time) Obligation {
 	o := Obligation{FundID: d.fund, Kind: d.kind, Period: d.period, DueDate: d.dueDate.String(), DueAt: d.dueAt}
 	switch {
 	case rec == nil && now.After(d.dueAt):
@@ -136,10 +134,10 @@ func (d dueReturn) status(rec *VersionRecord, now time.Time) Obligation {
 
 // currentByKey reads a partner's current records of some kinds, keyed
 // "kind#a#b": one partition range read per kind.
-func (s *Service) currentByKey(ctx context.Context, slice Slice, kinds ...submission.Kind) (map[string]*VersionRecord, error) {
-	out := map[string]*VersionRecord{}
+func (s *Service) currentByKey(ctx context.Context, slice service.Slice, kinds ...submission.Kind) (map[string]*service.VersionRecord, error) {
+	out := map[string]*service.VersionRecord{}
 	for _, k := range kinds {
-		recs, err := decodeAll[VersionRecord](ctx, s, store.Query{PK: partnerPK(slice.Region.ID, slice.Partner.ID), Prefix: currentPrefix(k)})
+		recs, err := service.DecodeAll[service.VersionRecord](ctx, s.Service, store.Query{PK: service.PartnerPK(slice.Region.ID, slice.Partner.ID), Prefix: service.CurrentPrefix(k)})
 		if err != nil {
 			return nil, err
 		}
@@ -148,16 +146,4 @@ func (s *Service) currentByKey(ctx context.Context, slice Slice, kinds ...submis
 		}
 	}
 	return out, nil
-}
-
-// ParseDay reads a YYYY-MM-DD query parameter.
-func ParseDay(param, v string) (*period.Date, error) {
-	if v == "" {
-		return nil, nil
-	}
-	d, err := period.ParseDate(v)
-	if err != nil {
-		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleTimeInvalid.Code, Parameter: param, Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD).", v)}})
-	}
-	return &d, nil
 }

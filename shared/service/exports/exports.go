@@ -1,4 +1,8 @@
-package service
+// Package exports is government's exports: a region's financial year as
+// CSV, XLSX or JSON files with a manifest of their SHA-256s, built from the
+// current versions and the region's view so that the same data gives the
+// same bytes, in the request or (AWS) by the exports function.
+package exports
 
 import (
 	"bytes"
@@ -17,9 +21,29 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
+
+// Service is the exports' use cases over the shared core.
+type Service struct {
+	*service.Service
+	// view gives each fund's position and the aggregates an export includes.
+	view *regionview.Service
+	// exports holds the built files (its own bucket in AWS).
+	exports blob.Store
+	// queueExports builds exports in the exports function (AWS: a job object
+	// in the exports bucket) instead of inside the request.
+	queueExports bool
+}
+
+// New builds the exports' use cases over the exports bucket; queue hands
+// the builds to the exports function.
+func New(core *service.Service, view *regionview.Service, exports blob.Store, queue bool) *Service {
+	return &Service{Service: core, view: view, exports: exports, queueExports: queue}
+}
 
 // Export states.
 const (
@@ -39,7 +63,7 @@ type ExportRecord struct {
 	Format        string           `json:"format"`
 	State         string           `json:"state"`
 	CreatedAt     time.Time        `json:"createdAt"`
-	CreatedBy     Actor            `json:"createdBy"`
+	CreatedBy     service.Actor    `json:"createdBy"`
 	CompletedAt   *time.Time       `json:"completedAt,omitempty"`
 	Manifest      *export.Manifest `json:"manifest,omitempty"`
 	Failure       string           `json:"failure,omitempty"`
@@ -62,23 +86,23 @@ func exportJobID(key string) (string, bool) { return strings.CutPrefix(key, "job
 // (202 with state building).
 func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []byte) (*ExportRecord, error) {
 	if !p.Has(auth.ExportsWrite) {
-		return nil, forbidden()
+		return nil, service.Forbidden()
 	}
 	rec, err := s.exportRequest(p, body)
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
-	rec.ID, rec.State, rec.CreatedAt, rec.CreatedBy = newID(now), ExportBuilding, now, Actor{Sub: p.Subject, Name: p.Name}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: encode(rec)}, store.IfNotExists())},
-		auditOps(AuditRecord{ID: newID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
+	now := s.Clock()
+	rec.ID, rec.State, rec.CreatedAt, rec.CreatedBy = service.NewID(now), ExportBuilding, now, service.Actor{Sub: p.Subject, Name: p.Name}
+	ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
+		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
 			Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)})...)
-	if err := s.table.Transact(ctx, ops...); err != nil {
-		return nil, storeErr(err, "record export")
+	if err := s.Table.Transact(ctx, ops...); err != nil {
+		return nil, service.StoreErr(err, "record export")
 	}
 	if s.queueExports {
 		err := blob.PutBytes(ctx, s.exports, exportJobKey(rec.ID), []byte(rec.ID), "text/plain")
-		return &rec, storeErr(err, "queue export")
+		return &rec, service.StoreErr(err, "queue export")
 	}
 	return s.buildAndRecord(ctx, rec, 1)
 }
@@ -92,9 +116,9 @@ func (s *Service) exportRequest(p *auth.Principal, body []byte) (ExportRecord, e
 	}
 	rec := ExportRecord{Region: form.Region.String(), FinancialYear: *form.FinancialYear, Format: *form.Format}
 	if !p.InRegion(rec.Region) {
-		return rec, forbidden()
+		return rec, service.Forbidden()
 	}
-	if _, ok := s.regions.Get(rec.Region); !ok {
+	if _, ok := s.Regions.Get(rec.Region); !ok {
 		return rec, apperr.Validation([]apperr.FieldError{{Code: submission.RuleRegionUnknown.Code, Pointer: "/region", Message: fmt.Sprintf("No region %q is served here.", rec.Region)}})
 	}
 	return rec, nil
@@ -115,25 +139,25 @@ func (s *Service) RunExport(ctx context.Context, jobKey string) error {
 }
 
 func (s *Service) exportRecord(ctx context.Context, id string) (ExportRecord, int64, error) {
-	it, err := s.table.Get(ctx, exportPK(id), "EXPORT")
-	if isNotFound(err) {
+	it, err := s.Table.Get(ctx, exportPK(id), "EXPORT")
+	if service.IsNotFound(err) {
 		return ExportRecord{}, 0, apperr.Newf(apperr.NotFound, "No export %q.", id)
 	}
 	if err != nil {
-		return ExportRecord{}, 0, storeErr(err, "read export")
+		return ExportRecord{}, 0, service.StoreErr(err, "read export")
 	}
-	rec, err := decode[ExportRecord](it)
-	return rec, it.Version, storeErr(err, "decode export")
+	rec, err := service.Decode[ExportRecord](it)
+	return rec, it.Version, service.StoreErr(err, "decode export")
 }
 
 // buildAndRecord builds the files and records the outcome; a failure to
 // build is recorded as the export's state, a failure to record is returned.
 func (s *Service) buildAndRecord(ctx context.Context, rec ExportRecord, version int64) (*ExportRecord, error) {
 	m, err := s.buildExport(ctx, rec)
-	done := s.clock()
+	done := s.Clock()
 	rec.CompletedAt = &done
 	if err != nil {
-		s.log.ErrorContext(ctx, "build export", "export", rec.ID, "error", err)
+		s.Log.ErrorContext(ctx, "build export", "export", rec.ID, "error", err)
 		if apperr.Is(err, apperr.Unavailable) {
 			return nil, err // leave it building: the job is retried
 		}
@@ -141,19 +165,19 @@ func (s *Service) buildAndRecord(ctx context.Context, rec ExportRecord, version 
 	} else {
 		rec.State, rec.Manifest = ExportReady, m
 	}
-	err = s.table.Transact(ctx, store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: version + 1, Data: encode(rec)}, store.IfVersion(version)))
+	err = s.Table.Transact(ctx, store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)))
 	if errors.Is(err, store.ErrConditionFailed) {
 		cur, _, err := s.exportRecord(ctx, rec.ID) // another attempt finished first
 		return &cur, err
 	}
-	return &rec, storeErr(err, "record export")
+	return &rec, service.StoreErr(err, "record export")
 }
 
 // GetExport reads an export of the caller's region (government: any), with
 // download URLs once it is ready. Another region's export is not found.
 func (s *Service) GetExport(ctx context.Context, p *auth.Principal, id string) (*ExportRecord, []Download, error) {
 	if !p.Has(auth.ExportsRead) {
-		return nil, nil, forbidden()
+		return nil, nil, service.Forbidden()
 	}
 	rec, _, err := s.exportRecord(ctx, id)
 	if err != nil {
@@ -185,7 +209,7 @@ func (s *Service) downloads(ctx context.Context, rec *ExportRecord) ([]Download,
 	for i, name := range names {
 		pre, err := s.exports.PresignGet(ctx, exportBlob(rec.ID, name), DownloadURLLifetime)
 		if err != nil {
-			return nil, storeErr(err, "presign download")
+			return nil, service.StoreErr(err, "presign download")
 		}
 		d := Download{URL: pre.URL, ExpiresAt: pre.ExpiresAt.UTC()}
 		if i > 0 {
@@ -210,7 +234,7 @@ func fileNames(fs []export.FileInfo) []string {
 // the manifest. The data's as-at time (the newest version included) is found
 // first, so no file carries the clock: the same data gives the same bytes.
 func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Manifest, error) {
-	reg, _ := s.regions.Get(rec.Region)
+	reg, _ := s.Regions.Get(rec.Region)
 	year, _ := period.ParseFinancialYear(rec.FinancialYear)
 	format, _ := export.ParseFormat(rec.Format)
 	src := &exportSource{s: s, reg: reg, year: year}
@@ -261,7 +285,7 @@ func (s *Service) storeExport(ctx context.Context, id, dir string, m *export.Man
 	if err := export.WriteManifest(&buf, *m); err != nil {
 		return err
 	}
-	return storeErr(blob.PutBytes(ctx, s.exports, exportBlob(id, "manifest.json"), buf.Bytes(), "application/json"), "store manifest")
+	return service.StoreErr(blob.PutBytes(ctx, s.exports, exportBlob(id, "manifest.json"), buf.Bytes(), "application/json"), "store manifest")
 }
 
 func putFile(ctx context.Context, b blob.Store, key, path string, f export.FileInfo) error {
@@ -271,10 +295,10 @@ func putFile(ctx context.Context, b blob.Store, key, path string, f export.FileI
 	}
 	defer file.Close()
 	sum, _ := hexDecode(f.SHA256)
-	return storeErr(b.Put(ctx, key, file, f.Bytes, blob.PutOptions{ContentType: f.ContentType, SHA256: sum}), "store export file")
+	return service.StoreErr(b.Put(ctx, key, file, f.Bytes, blob.PutOptions{ContentType: f.ContentType, SHA256: sum}), "store export file")
 }
 
-// regionOf is the region an export is of (for the tables).
+// exportSource is what an export is drawn from: a region's financial year.
 type exportSource struct {
 	s    *Service
 	reg  *region.Region

@@ -1,4 +1,4 @@
-package service
+package regionview
 
 import (
 	"cmp"
@@ -6,13 +6,13 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/position"
 	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -25,7 +25,7 @@ import (
 // when those records differ from the last computation's (see
 // positionCache); the one returned is shared, and callers must not change it.
 func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
-	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
+	reg, err := s.AuthorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
 		return nil, err
 	}
@@ -58,14 +58,16 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 		return nil, paramError(submission.RuleParameterInvalid, "asAt", fmt.Sprintf("%s is not a quarter of %s.", asAt, year))
 	}
 	if err != nil {
-		return nil, storeErr(err, "compute position")
+		return nil, service.StoreErr(err, "compute position")
 	}
 	s.positions.put(key, sum, pos)
 	return pos, nil
 }
 
-// positionInput gathers the members' current contributions, returns and consents.
-func (s *Service) positionInput(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (position.Input, error) {
+// PositionInput gathers the members' current contributions, returns and
+// consents of a fund-year already authorised (an export's, which computes
+// every fund's position as at its latest quarter, past the cache).
+func (s *Service) PositionInput(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (position.Input, error) {
 	items, err := s.readPositionItems(ctx, reg, f, year)
 	if err != nil {
 		return position.Input{}, err
@@ -86,9 +88,9 @@ func (s *Service) readPositionItems(ctx context.Context, reg *region.Region, f *
 	var items positionItems
 	var fundErr, consentErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { items.contributions, items.returns, fundErr = s.fundYearItems(ctx, reg, f, year) })
+	wg.Go(func() { items.contributions, items.returns, fundErr = s.FundYearItems(ctx, reg, f, year) })
 	wg.Go(func() {
-		consentErr = s.queryAll(ctx, store.Query{PK: regionPK(reg.ID), Prefix: consentPrefix(f.ID, year.String())}, func(it store.Item) error {
+		consentErr = s.QueryAll(ctx, store.Query{PK: service.RegionPK(reg.ID), Prefix: consentPrefix(f.ID, year.String())}, func(it store.Item) error {
 			items.consents = append(items.consents, it)
 			return nil
 		})
@@ -99,37 +101,38 @@ func (s *Service) readPositionItems(ctx context.Context, reg *region.Region, f *
 
 // input decodes the records into the position's input.
 func (items positionItems) input(f *region.Fund, year period.FinancialYear) (position.Input, error) {
-	in := position.Input{Fund: f.ID, Year: year, Members: f.Members, Consents: make(map[string]bool, len(items.consents)),
+	members := f.MembersIn(year)
+	in := position.Input{Fund: f.ID, Year: year, Members: members, RiskShare: riskShareOf(f, year, members), Consents: make(map[string]bool, len(items.consents)),
 		Contributions: make([]position.Contribution, 0, len(items.contributions)), Returns: make([]position.Return, 0, len(items.returns))}
 	for _, it := range items.contributions {
-		rec, err := decodePositionRecord(it.Data)
+		rec, err := service.DecodePositionRecord(it.Data)
 		if err != nil {
-			return in, storeErr(err, "decode contribution")
+			return in, service.StoreErr(err, "decode contribution")
 		}
 		in.Contributions = append(in.Contributions, contributionOf(rec))
 	}
 	for _, it := range items.returns {
-		rec, err := decodePositionRecord(it.Data)
+		rec, err := service.DecodePositionRecord(it.Data)
 		if err != nil {
-			return in, storeErr(err, "decode return")
+			return in, service.StoreErr(err, "decode return")
 		}
 		ret, err := returnOf(rec)
 		if err != nil {
-			return in, storeErr(err, "stored return")
+			return in, service.StoreErr(err, "stored return")
 		}
 		in.Returns = append(in.Returns, ret)
 	}
 	for _, it := range items.consents {
-		c, err := decode[ConsentRecord](it)
+		c, err := service.Decode[ConsentRecord](it)
 		if err != nil {
-			return in, storeErr(err, "decode consent")
+			return in, service.StoreErr(err, "decode consent")
 		}
 		in.Consents[c.Partner] = true
 	}
 	return in, nil
 }
 
-func contributionOf(r positionRecord) position.Contribution {
+func contributionOf(r service.PositionRecord) position.Contribution {
 	c := position.Contribution{Partner: r.Partner, Version: r.Version, Lines: make([]position.Line, 0, len(r.Cells))}
 	for _, cell := range r.Cells {
 		c.Lines = append(c.Lines, position.Line{Discipline: cell.Discipline, AreaCode: cell.AreaCode, Amount: cell.Amount})
@@ -137,7 +140,7 @@ func contributionOf(r positionRecord) position.Contribution {
 	return c
 }
 
-func returnOf(r positionRecord) (position.Return, error) {
+func returnOf(r service.PositionRecord) (position.Return, error) {
 	q, err := period.ParseQuarter(r.KeyValues[1])
 	ret := position.Return{Partner: r.Partner, Quarter: q, Version: r.Version, SignedOff: r.SignedOff, Final: r.Final,
 		Lines: make([]position.ReturnLine, 0, len(r.Cells))}
@@ -147,38 +150,17 @@ func returnOf(r positionRecord) (position.Return, error) {
 	return ret, err
 }
 
-// ParseYearParam reads a required financialYear query parameter.
-func ParseYearParam(v string) (period.FinancialYear, error) {
-	if v == "" {
-		return period.FinancialYear{}, paramError(submission.RuleParamRequired, "financialYear", "financialYear is required, e.g. 2019-20.")
+// riskShareOf is the fund's arrangement for the year, as the position takes
+// it: the model, the host, and each member's fixed share in basis points.
+func riskShareOf(f *region.Fund, year period.FinancialYear, members []string) position.RiskShare {
+	rs := position.RiskShare{Model: position.Model(f.RiskShare), Host: f.Host}
+	if rs.Model == position.FixedShares {
+		rs.Shares = make(map[string]int, len(members))
+		for _, m := range members {
+			if share, ok := f.ShareOf(m, year); ok {
+				rs.Shares[m] = int(share)
+			}
+		}
 	}
-	y, err := period.ParseFinancialYear(v)
-	if err != nil {
-		return y, paramError(submission.RuleFinancialYear, "financialYear", fmt.Sprintf("%q: %v.", v, err))
-	}
-	return y, nil
-}
-
-// ParseQuarterParam reads an optional quarter query parameter.
-func ParseQuarterParam(name, v string) (*period.Quarter, error) {
-	if v == "" {
-		return nil, nil
-	}
-	q, err := period.ParseQuarter(v)
-	if err != nil {
-		return nil, paramError(submission.RuleQuarter, name, fmt.Sprintf("%q: %v.", v, err))
-	}
-	return &q, nil
-}
-
-// ParseAssessmentYearParam reads an optional assessmentYear query parameter.
-func ParseAssessmentYearParam(v string) (*int, error) {
-	if v == "" {
-		return nil, nil
-	}
-	y, err := strconv.Atoi(v)
-	if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
-		return nil, paramError(submission.RuleAssessmentYear, "assessmentYear", fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
-	}
-	return &y, nil
+	return rs
 }

@@ -1,4 +1,4 @@
-package service
+package files
 
 import (
 	"bytes"
@@ -15,23 +15,10 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
-)
-
-// Upload purposes and what each becomes.
-const (
-	PurposePopulationCSV = "population-assessment-csv"
-	PurposeReturnCSV     = "quarterly-return-csv"
-	PurposeDocument      = "market-position-document"
-)
-
-// Upload states.
-const (
-	UploadPending    = "pending"
-	UploadValidating = "validating"
-	UploadAccepted   = "accepted"
-	UploadRejected   = "rejected"
 )
 
 // Limits of uploads: presigned URLs live a quarter of an hour; a CSV is at
@@ -46,38 +33,10 @@ const (
 )
 
 var purposeKinds = map[string]submission.Kind{
-	PurposePopulationCSV: submission.PopulationAssessments,
-	PurposeReturnCSV:     submission.QuarterlyReturns,
-	PurposeDocument:      submission.MarketPositionStatements,
+	service.PurposePopulationCSV: submission.PopulationAssessments,
+	service.PurposeReturnCSV:     submission.QuarterlyReturns,
+	service.PurposeDocument:      submission.MarketPositionStatements,
 }
-
-// UploadError is one problem of a rejected file, at its row and column.
-type UploadError struct {
-	Row     int    `json:"row"`
-	Column  string `json:"column"`
-	Code    string `json:"code"`
-	Message string `json:"message"`
-}
-
-// UploadRecord is a file a partner uploads through a presigned URL.
-type UploadRecord struct {
-	ID        string          `json:"uploadId"`
-	Purpose   string          `json:"purpose"`
-	State     string          `json:"state"`
-	Region    string          `json:"region"`
-	Partner   string          `json:"partner"`
-	Kind      submission.Kind `json:"kind"`
-	KeyValues [2]string       `json:"keyValues"`
-	SizeBytes int64           `json:"sizeBytes"`
-	SHA256    string          `json:"sha256"`
-	CreatedAt time.Time       `json:"createdAt"`
-	UpdatedAt time.Time       `json:"updatedAt"`
-	CreatedBy Actor           `json:"createdBy"`
-	Errors    []UploadError   `json:"errors"`
-	Version   *VersionRef     `json:"version,omitempty"`
-}
-
-func uploadSK(id string) string { return "UPLOAD#" + id }
 
 // uploadKey is where an upload's object lives: uploads/{region}/{partner}/{id}.
 func uploadKey(region, partner, id string) string {
@@ -95,14 +54,14 @@ func parseUploadKey(key string) (region, partner, id string, ok bool) {
 
 // StartUpload is a started upload: where to PUT the file.
 type StartUpload struct {
-	Record    UploadRecord
+	Record    service.UploadRecord
 	Presigned blob.Presigned
 }
 
 // BeginUpload records a pending upload and presigns a PUT that accepts only
 // the declared file (its size and SHA-256).
 func (s *Service) BeginUpload(ctx context.Context, p *auth.Principal, regionID, partnerID string, body []byte) (*StartUpload, error) {
-	slice, err := s.AuthorizeSlice(p, regionID, partnerID, WriteSlice)
+	slice, err := s.AuthorizeSlice(p, regionID, partnerID, service.WriteSlice)
 	if err != nil {
 		return nil, err
 	}
@@ -110,26 +69,26 @@ func (s *Service) BeginUpload(ctx context.Context, p *auth.Principal, regionID, 
 	if err != nil {
 		return nil, err
 	}
-	now := s.clock()
-	rec.ID, rec.State, rec.Region, rec.Partner = newID(now), UploadPending, slice.Region.ID, slice.Partner.ID
-	rec.CreatedAt, rec.UpdatedAt, rec.CreatedBy, rec.Errors = now, now, Actor{Sub: p.Subject, Name: p.Name}, []UploadError{}
+	now := s.Clock()
+	rec.ID, rec.State, rec.Region, rec.Partner = service.NewID(now), service.UploadPending, slice.Region.ID, slice.Partner.ID
+	rec.CreatedAt, rec.UpdatedAt, rec.CreatedBy, rec.Errors = now, now, service.Actor{Sub: p.Subject, Name: p.Name}, []service.UploadError{}
 	pre, err := s.uploads.PresignPut(ctx, uploadKey(rec.Region, rec.Partner, rec.ID), blob.PresignPutOptions{
 		Size: rec.SizeBytes, SHA256: sum, ContentType: contentTypeOf(rec.Purpose), Expires: UploadURLLifetime})
 	if err != nil {
-		return nil, storeErr(err, "presign upload")
+		return nil, service.StoreErr(err, "presign upload")
 	}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: partnerPK(rec.Region, rec.Partner), SK: uploadSK(rec.ID), Version: 1, Data: encode(rec)}, store.IfNotExists())},
-		auditOps(AuditRecord{ID: newID(now), At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy, Action: "upload.started",
+	ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
+		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy, Action: "upload.started",
 			Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256, RequestID: logx.RequestID(ctx)})...)
-	if err := s.table.Transact(ctx, ops...); err != nil {
-		return nil, storeErr(err, "record upload")
+	if err := s.Table.Transact(ctx, ops...); err != nil {
+		return nil, service.StoreErr(err, "record upload")
 	}
 	pre.ExpiresAt = pre.ExpiresAt.UTC()
 	return &StartUpload{Record: rec, Presigned: pre}, nil
 }
 
 func contentTypeOf(purpose string) string {
-	if purpose == PurposeDocument {
+	if purpose == service.PurposeDocument {
 		return "application/pdf"
 	}
 	return "text/csv"
@@ -138,12 +97,12 @@ func contentTypeOf(purpose string) string {
 // uploadRequest checks {purpose, key fields, sizeBytes, sha256}: the body's
 // own rules first, then, every error at once, the purpose's key and the
 // size against the purpose's limit.
-func (s *Service) uploadRequest(slice Slice, body []byte) (UploadRecord, []byte, error) {
+func (s *Service) uploadRequest(slice service.Slice, body []byte) (service.UploadRecord, []byte, error) {
 	var form submission.UploadStart
 	if err := submission.DecodeCommand(body, &form); err != nil {
-		return UploadRecord{}, nil, err
+		return service.UploadRecord{}, nil, err
 	}
-	rec := UploadRecord{Purpose: *form.Purpose, SHA256: strings.ToLower(form.SHA256.String()), SizeBytes: *form.SizeBytes}
+	rec := service.UploadRecord{Purpose: *form.Purpose, SHA256: strings.ToLower(form.SHA256.String()), SizeBytes: *form.SizeBytes}
 	kind := purposeKinds[rec.Purpose]
 	names := kind.KeyParams()
 	values := form.KeyValues(kind)
@@ -168,32 +127,32 @@ func (s *Service) uploadRequest(slice Slice, body []byte) (UploadRecord, []byte,
 }
 
 func uploadLimit(purpose string) int64 {
-	if purpose == PurposeDocument {
+	if purpose == service.PurposeDocument {
 		return MaxDocumentUpload
 	}
 	return MaxCSVBytes
 }
 
 // GetUpload reads an upload of the partner; another partner's is the same 404.
-func (s *Service) GetUpload(ctx context.Context, p *auth.Principal, regionID, partnerID, id string) (UploadRecord, error) {
-	slice, err := s.AuthorizeSlice(p, regionID, partnerID, ReadSlice)
+func (s *Service) GetUpload(ctx context.Context, p *auth.Principal, regionID, partnerID, id string) (service.UploadRecord, error) {
+	slice, err := s.AuthorizeSlice(p, regionID, partnerID, service.ReadSlice)
 	if err != nil {
-		return UploadRecord{}, err
+		return service.UploadRecord{}, err
 	}
 	rec, _, err := s.upload(ctx, slice.Region.ID, slice.Partner.ID, id)
 	return rec, err
 }
 
-func (s *Service) upload(ctx context.Context, region, partner, id string) (UploadRecord, int64, error) {
-	it, err := s.table.Get(ctx, partnerPK(region, partner), uploadSK(id))
-	if isNotFound(err) {
-		return UploadRecord{}, 0, apperr.Newf(apperr.NotFound, "No upload %q.", id)
+func (s *Service) upload(ctx context.Context, region, partner, id string) (service.UploadRecord, int64, error) {
+	it, err := s.Table.Get(ctx, service.PartnerPK(region, partner), service.UploadSK(id))
+	if service.IsNotFound(err) {
+		return service.UploadRecord{}, 0, apperr.Newf(apperr.NotFound, "No upload %q.", id)
 	}
 	if err != nil {
-		return UploadRecord{}, 0, storeErr(err, "read upload")
+		return service.UploadRecord{}, 0, service.StoreErr(err, "read upload")
 	}
-	rec, err := decode[UploadRecord](it)
-	return rec, it.Version, storeErr(err, "decode upload")
+	rec, err := service.Decode[service.UploadRecord](it)
+	return rec, it.Version, service.StoreErr(err, "decode upload")
 }
 
 // UploadArrived validates an object that landed in the uploads bucket (S3
@@ -203,12 +162,12 @@ func (s *Service) upload(ctx context.Context, region, partner, id string) (Uploa
 func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
 	region, partner, id, ok := parseUploadKey(key)
 	if !ok {
-		s.log.WarnContext(ctx, "object is not an upload", "bucket", bucket, "key", key)
+		s.Log.WarnContext(ctx, "object is not an upload", "bucket", bucket, "key", key)
 		return nil
 	}
 	rec, ver, err := s.upload(ctx, region, partner, id)
 	if apperr.Is(err, apperr.NotFound) {
-		s.log.WarnContext(ctx, "object for an unknown upload", "bucket", bucket, "key", key)
+		s.Log.WarnContext(ctx, "object for an unknown upload", "bucket", bucket, "key", key)
 		return nil
 	}
 	if err != nil {
@@ -217,69 +176,69 @@ func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
 	if !s.claimValidation(rec) {
 		return nil // already validated, or another attempt is at it
 	}
-	rec.State, rec.UpdatedAt = UploadValidating, s.clock()
+	rec.State, rec.UpdatedAt = service.UploadValidating, s.Clock()
 	if err := s.putUpload(ctx, rec, ver); err != nil {
 		return err
 	}
 	out, err := s.validateUpload(ctx, rec)
 	if err != nil {
-		rec.State = UploadPending // let a retry of the event start again
+		rec.State = service.UploadPending // let a retry of the event start again
 		if perr := s.putUpload(ctx, rec, ver+1); perr != nil {
-			s.log.WarnContext(ctx, "release upload", "error", perr)
+			s.Log.WarnContext(ctx, "release upload", "error", perr)
 		}
 		return err
 	}
 	return s.finishUpload(ctx, out, ver+1)
 }
 
-func (s *Service) claimValidation(rec UploadRecord) bool {
-	return rec.State == UploadPending || (rec.State == UploadValidating && s.clock().Sub(rec.UpdatedAt) > validatingLease)
+func (s *Service) claimValidation(rec service.UploadRecord) bool {
+	return rec.State == service.UploadPending || (rec.State == service.UploadValidating && s.Clock().Sub(rec.UpdatedAt) > validatingLease)
 }
 
-func (s *Service) putUpload(ctx context.Context, rec UploadRecord, version int64) error {
-	err := s.table.Transact(ctx, store.PutOp(store.Item{PK: partnerPK(rec.Region, rec.Partner), SK: uploadSK(rec.ID), Version: version + 1, Data: encode(rec)}, store.IfVersion(version)))
+func (s *Service) putUpload(ctx context.Context, rec service.UploadRecord, version int64) error {
+	err := s.Table.Transact(ctx, store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)))
 	if errors.Is(err, store.ErrConditionFailed) {
 		return apperr.New(apperr.Conflict, "The upload changed meanwhile.")
 	}
-	return storeErr(err, "update upload")
+	return service.StoreErr(err, "update upload")
 }
 
 // finishUpload records the outcome with its audit record.
-func (s *Service) finishUpload(ctx context.Context, rec UploadRecord, version int64) error {
-	rec.UpdatedAt = s.clock()
+func (s *Service) finishUpload(ctx context.Context, rec service.UploadRecord, version int64) error {
+	rec.UpdatedAt = s.Clock()
 	if len(rec.Errors) > maxUploadErrors {
 		rec.Errors = rec.Errors[:maxUploadErrors]
 	}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: partnerPK(rec.Region, rec.Partner), SK: uploadSK(rec.ID), Version: version + 1, Data: encode(rec)}, store.IfVersion(version))},
-		auditOps(AuditRecord{ID: newID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
+	ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version))},
+		service.AuditOps(service.AuditRecord{ID: service.NewID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
 			Action: "upload." + rec.State, Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256})...)
-	return storeErr(s.table.Transact(ctx, ops...), "finish upload")
+	return service.StoreErr(s.Table.Transact(ctx, ops...), "finish upload")
 }
 
 // validateUpload checks the stored object and decides accepted or rejected;
 // an error is a failure to decide (retry later).
-func (s *Service) validateUpload(ctx context.Context, rec UploadRecord) (UploadRecord, error) {
-	reject := func(errs ...UploadError) (UploadRecord, error) {
-		rec.State, rec.Errors = UploadRejected, errs
+func (s *Service) validateUpload(ctx context.Context, rec service.UploadRecord) (service.UploadRecord, error) {
+	reject := func(errs ...service.UploadError) (service.UploadRecord, error) {
+		rec.State, rec.Errors = service.UploadRejected, errs
 		return rec, nil
 	}
 	info, err := s.uploads.Stat(ctx, uploadKey(rec.Region, rec.Partner, rec.ID))
 	if err != nil {
-		return rec, storeErr(err, "stat upload")
+		return rec, service.StoreErr(err, "stat upload")
 	}
 	if info.Size != rec.SizeBytes || (info.SHA256 != nil && hex.EncodeToString(info.SHA256) != rec.SHA256) {
-		return reject(UploadError{Code: "upload.mismatch", Message: "The stored file is not the one declared (size or SHA-256)."})
+		return reject(service.UploadError{Code: "upload.mismatch", Message: "The stored file is not the one declared (size or SHA-256)."})
 	}
 	rc, err := s.uploads.Get(ctx, uploadKey(rec.Region, rec.Partner, rec.ID))
 	if err != nil {
-		return rec, storeErr(err, "read upload")
+		return rec, service.StoreErr(err, "read upload")
 	}
 	defer rc.Close()
-	if rec.Purpose == PurposeDocument {
+	if rec.Purpose == service.PurposeDocument {
 		if perr := checkPDF(rc, rec.SizeBytes); perr != nil {
 			return reject(*perr)
 		}
-		rec.State = UploadAccepted
+		rec.State = service.UploadAccepted
 		return rec, nil
 	}
 	return s.ingestCSV(ctx, rec, rc)
@@ -287,64 +246,64 @@ func (s *Service) validateUpload(ctx context.Context, rec UploadRecord) (UploadR
 
 // ingestCSV turns a CSV into the JSON body and submits it as the uploader,
 // through the same PUT as a JSON submission.
-func (s *Service) ingestCSV(ctx context.Context, rec UploadRecord, r io.Reader) (UploadRecord, error) {
+func (s *Service) ingestCSV(ctx context.Context, rec service.UploadRecord, r io.Reader) (service.UploadRecord, error) {
 	purpose, _ := csvin.ParsePurpose(rec.Purpose)
 	res, err := csvin.Convert(purpose, r, csvin.DefaultLimits(purpose))
 	if err != nil {
 		return rec, fmt.Errorf("read csv: %w", err)
 	}
 	if len(res.Errors) > 0 {
-		rec.State, rec.Errors = UploadRejected, cellErrors(res.Errors)
+		rec.State, rec.Errors = service.UploadRejected, cellErrors(res.Errors)
 		return rec, nil
 	}
 	uploader := &auth.Principal{Subject: rec.CreatedBy.Sub, Name: rec.CreatedBy.Name, Region: rec.Region, Partner: rec.Partner, Scopes: []auth.Scope{auth.SubmissionsWrite}}
-	out, err := s.PutSubmission(ctx, PutRequest{Principal: uploader, Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Body: res.Body})
+	out, err := s.submissions.PutSubmission(ctx, submissions.PutRequest{Principal: uploader, Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Body: res.Body})
 	if err != nil {
 		return s.refused(rec, err, res.Locate)
 	}
-	rec.State = UploadAccepted
-	rec.Version = &VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: out.Version.Record.Version}
+	rec.State = service.UploadAccepted
+	rec.Version = &service.VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: out.Version.Record.Version}
 	return rec, nil
 }
 
 // refused turns the PUT's refusal into the file's errors (a rule's JSON
 // pointer becomes the row and column it came from), or passes on a failure.
-func (s *Service) refused(rec UploadRecord, err error, locate func(string) (int, string, bool)) (UploadRecord, error) {
+func (s *Service) refused(rec service.UploadRecord, err error, locate func(string) (int, string, bool)) (service.UploadRecord, error) {
 	e := apperr.As(err)
 	switch e.Code {
 	case apperr.Invalid, apperr.Locked, apperr.Conflict, apperr.PreconditionFail:
 	default:
 		return rec, err
 	}
-	rec.State, rec.Errors = UploadRejected, nil
+	rec.State, rec.Errors = service.UploadRejected, nil
 	for _, f := range e.Fields {
 		row, col, _ := locate(f.Pointer)
-		rec.Errors = append(rec.Errors, UploadError{Row: row, Column: col, Code: f.Code, Message: f.Message})
+		rec.Errors = append(rec.Errors, service.UploadError{Row: row, Column: col, Code: f.Code, Message: f.Message})
 	}
 	if len(rec.Errors) == 0 {
-		rec.Errors = []UploadError{{Code: string(e.Code), Message: e.Detail}}
+		rec.Errors = []service.UploadError{{Code: string(e.Code), Message: e.Detail}}
 	}
 	return rec, nil
 }
 
-func cellErrors(cs []csvin.CellError) []UploadError {
-	out := make([]UploadError, len(cs))
+func cellErrors(cs []csvin.CellError) []service.UploadError {
+	out := make([]service.UploadError, len(cs))
 	for i, c := range cs {
-		out[i] = UploadError{Row: c.Row, Column: c.Column, Code: c.Code, Message: c.Message}
+		out[i] = service.UploadError{Row: c.Row, Column: c.Column, Code: c.Code, Message: c.Message}
 	}
 	return out
 }
 
 // checkPDF checks a published statement by its content: a PDF header at the
 // start and an end-of-file marker near the end.
-func checkPDF(r io.Reader, size int64) *UploadError {
+func checkPDF(r io.Reader, size int64) *service.UploadError {
 	data, err := io.ReadAll(io.LimitReader(r, MaxDocumentUpload+1))
 	if err != nil || int64(len(data)) != size {
-		return &UploadError{Code: "upload.unreadable", Message: "The file could not be read whole."}
+		return &service.UploadError{Code: "upload.unreadable", Message: "The file could not be read whole."}
 	}
 	tail := data[max(0, len(data)-1024):]
 	if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.Contains(tail, []byte("%%EOF")) {
-		return &UploadError{Code: "upload.not-pdf", Message: "A market position document must be a PDF file."}
+		return &service.UploadError{Code: "upload.not-pdf", Message: "A market position document must be a PDF file."}
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package service
+package submissions
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -24,7 +25,7 @@ type SignOffRequest struct {
 // SignOff records the signatory's sign-off of the version If-Match names,
 // which must be current; a later version clears it.
 func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, error) {
-	slice, err := s.AuthorizeSlice(r.Principal, r.Region, r.Partner, SignoffSlice)
+	slice, err := s.AuthorizeSlice(r.Principal, r.Region, r.Partner, service.SignoffSlice)
 	if err != nil {
 		return nil, err
 	}
@@ -47,13 +48,13 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 	}
 	for attempt := 0; ; attempt++ {
 		v, retry, err := s.signOffOnce(ctx, r.Principal, slice, key, match, form)
-		if !retry || attempt >= s.retry.attempts {
+		if !retry || attempt >= s.Retry.Attempts {
 			return v, err
 		}
 	}
 }
 
-func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slice, key submission.Key, match etagMatch, form submission.SignOff) (*Version, bool, error) {
+func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice service.Slice, key submission.Key, match etagMatch, form submission.SignOff) (*Version, bool, error) {
 	st := s.readKeyState(ctx, slice, key)
 	locks, cur, exists := st.locks, st.cur, st.exists
 	switch {
@@ -72,26 +73,26 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice Slic
 	if err != nil {
 		return nil, false, err
 	}
-	now := s.clock()
-	actor := Actor{Sub: p.Subject, Name: p.Name}
-	cur.SignOff = &SignOff{Signatory: form.Signatory.String(), Role: form.Role.String(), At: now, By: actor}
-	pk, data := partnerPK(slice.Region.ID, slice.Partner.ID), encodeRecord(cur)
+	now := s.Clock()
+	actor := service.Actor{Sub: p.Subject, Name: p.Name}
+	cur.SignOff = &service.SignOff{Signatory: form.Signatory.String(), Role: form.Role.String(), At: now, By: actor}
+	pk, data := service.PartnerPK(slice.Region.ID, slice.Partner.ID), service.EncodeRecord(cur)
 	ops := []store.Op{
-		store.PutOp(store.Item{PK: pk, SK: currentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
+		store.PutOp(store.Item{PK: pk, SK: service.CurrentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
 		// The version itself records its sign-off; it had never been signed (item version 1).
-		store.PutOp(store.Item{PK: pk, SK: versionSK(key, cur.Version), Version: 2, Data: data}, store.IfVersion(1)),
+		store.PutOp(store.Item{PK: pk, SK: service.VersionSK(key, cur.Version), Version: 2, Data: data}, store.IfVersion(1)),
 	}
-	ops = append(ops, fundCopyOps(key, cur)...)
+	ops = append(ops, service.FundCopyOps(key, cur)...)
 	ops = append(ops, locks...)
-	ops = append(ops, auditOps(AuditRecord{ID: newID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
+	ops = append(ops, service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
 		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,
 		Details: map[string]string{"signatory": form.Signatory.String(), "role": form.Role.String()}, RequestID: logx.RequestID(ctx)})...)
-	err = s.table.Transact(ctx, ops...)
+	err = s.Table.Transact(ctx, ops...)
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, true, err // a new version, a lock or another sign-off got in first: check again
 	}
 	if err != nil {
-		return nil, false, storeErr(err, "sign off")
+		return nil, false, service.StoreErr(err, "sign off")
 	}
 	v.Record = cur
 	return v, false, nil

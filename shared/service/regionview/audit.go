@@ -1,4 +1,4 @@
-package service
+package regionview
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -21,13 +22,13 @@ type AuditFilter struct {
 
 // AuditPage is one page of the trail, newest first.
 type AuditPage struct {
-	Items      []AuditRecord
+	Items      []service.AuditRecord
 	NextCursor string
 }
 
 // Audit reads the region's trail (region:read) or a partner's own
 // (submissions:read, its own partner only), newest first.
-func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string, f AuditFilter, pg PageRequest) (*AuditPage, error) {
+func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string, f AuditFilter, pg service.PageRequest) (*AuditPage, error) {
 	reg, pk, err := s.auditScope(p, regionID, f.Partner)
 	if err != nil {
 		return nil, err
@@ -43,25 +44,25 @@ func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string,
 	if from != "" && to != "" && from > to {
 		return nil, paramError(submission.RuleTimeInvalid, "to", "to is before from.")
 	}
-	binding := cursorBinding(p, "audit", pk, from, to)
-	after, err := s.decodeCursor(binding, pg.Cursor)
+	binding := service.CursorBinding(p, "audit", pk, from, to)
+	after, err := s.DecodeCursor(binding, pg.Cursor)
 	if err != nil {
 		return nil, err
 	}
 	q := store.Query{PK: pk, Start: from, End: to, Reverse: true, After: after, Limit: pg.Limit + 1}
-	page, err := s.table.Query(ctx, q)
+	page, err := s.Table.Query(ctx, q)
 	if err != nil {
-		return nil, storeErr(err, "read audit")
+		return nil, service.StoreErr(err, "read audit")
 	}
 	out := &AuditPage{}
 	for i, it := range page.Items {
 		if i == pg.Limit {
-			out.NextCursor = s.encodeCursor(binding, page.Items[i-1].SK)
+			out.NextCursor = s.EncodeCursor(binding, page.Items[i-1].SK)
 			break
 		}
-		rec, err := decode[AuditRecord](it)
+		rec, err := service.Decode[service.AuditRecord](it)
 		if err != nil {
-			return nil, storeErr(err, "decode audit")
+			return nil, service.StoreErr(err, "decode audit")
 		}
 		out.Items = append(out.Items, rec)
 	}
@@ -74,23 +75,23 @@ func (s *Service) auditScope(p *auth.Principal, regionID, partner string) (*regi
 		if partner == "" {
 			partner = p.Partner
 		}
-		slice, err := s.AuthorizeSlice(p, regionID, partner, ReadSlice)
+		slice, err := s.AuthorizeSlice(p, regionID, partner, service.ReadSlice)
 		if err != nil {
 			return nil, "", err
 		}
-		return slice.Region, partnerAuditPK(regionID, partner), nil
+		return slice.Region, service.PartnerAuditPK(regionID, partner), nil
 	}
-	reg, err := s.authorizeRegional(p, regionID, auth.RegionRead)
+	reg, err := s.AuthorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
 		return nil, "", err
 	}
 	if partner == "" {
-		return reg, auditPK(regionID), nil
+		return reg, service.AuditPK(regionID), nil
 	}
 	if _, ok := reg.Partner(partner); !ok {
 		return nil, "", paramError(submission.RuleParameterInvalid, "partner", fmt.Sprintf("%s has no partner %q.", reg.ID, partner))
 	}
-	return reg, partnerAuditPK(regionID, partner), nil
+	return reg, service.PartnerAuditPK(regionID, partner), nil
 }
 
 // auditBound turns a from/to parameter into a sort-key bound: a date means
@@ -111,7 +112,7 @@ func auditBound(reg *region.Region, param, v string, end bool) (string, error) {
 			t = d.EndOfDay(reg.Location())
 		}
 	}
-	sk := auditSK(t, "")
+	sk := service.AuditSK(t, "")
 	if end {
 		sk += store.MaxRune // every record of that millisecond
 	}

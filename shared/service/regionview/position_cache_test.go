@@ -1,4 +1,4 @@
-package service
+package regionview
 
 import (
 	"crypto/sha256"

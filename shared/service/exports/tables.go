@@ -1,4 +1,4 @@
-package service
+package exports
 
 import (
 	"context"
@@ -7,11 +7,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/regional-data-exchange/rdx/shared/aggregate"
-	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/export"
 	"github.com/regional-data-exchange/rdx/shared/money"
 	"github.com/regional-data-exchange/rdx/shared/position"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -58,7 +58,7 @@ var keyCols = map[submission.Kind][]export.Column{
 	submission.PopulationAssessments:    {text("partner"), text("area_code"), text("assessment_year"), integer("version")},
 }
 
-func keyCells(r VersionRecord) []export.Cell {
+func keyCells(r service.VersionRecord) []export.Cell {
 	return []export.Cell{t(r.Partner), t(r.KeyValues[0]), t(r.KeyValues[1]), n(int64(r.Version))}
 }
 
@@ -66,17 +66,17 @@ func cols(kind submission.Kind, more ...export.Column) []export.Column {
 	return append(append([]export.Column{}, keyCols[kind]...), more...)
 }
 
-// inYear keeps the current versions an export of the year includes: that
+// each calls fn with every current version an export of the year includes: that
 // year's contributions, returns and statements, and per partner and area the
 // population assessment with the latest assessment year not after the year's start.
-func (x *exportSource) each(ctx context.Context, kind submission.Kind, fn func(VersionRecord) error) error {
+func (x *exportSource) each(ctx context.Context, kind submission.Kind, fn func(service.VersionRecord) error) error {
 	fy := x.year.String()
 	for _, p := range x.reg.Partners {
-		var latest []VersionRecord // population: the last kept per area, in key order
-		err := x.s.queryAll(ctx, store.Query{PK: partnerPK(x.reg.ID, p.ID), Prefix: currentPrefix(kind), Limit: exportPage}, func(it store.Item) error {
-			r, err := decode[VersionRecord](it)
+		var latest []service.VersionRecord // population: the last kept per area, in key order
+		err := x.s.QueryAll(ctx, store.Query{PK: service.PartnerPK(x.reg.ID, p.ID), Prefix: service.CurrentPrefix(kind), Limit: exportPage}, func(it store.Item) error {
+			r, err := service.Decode[service.VersionRecord](it)
 			if err != nil {
-				return storeErr(err, "decode")
+				return service.StoreErr(err, "decode")
 			}
 			switch kind {
 			case submission.PopulationAssessments:
@@ -115,7 +115,7 @@ func (x *exportSource) each(ctx context.Context, kind submission.Kind, fn func(V
 func (x *exportSource) asAt(ctx context.Context) (time.Time, error) {
 	at := x.year.FirstDay().Time(x.reg.Location()).UTC()
 	for _, k := range submission.Kinds {
-		err := x.each(ctx, k, func(r VersionRecord) error {
+		err := x.each(ctx, k, func(r service.VersionRecord) error {
 			if r.ReceivedAt.After(at) {
 				at = r.ReceivedAt
 			}
@@ -132,19 +132,19 @@ func (x *exportSource) asAt(ctx context.Context) (time.Time, error) {
 }
 
 // document reads a version's canonical document as T.
-func document[T any](ctx context.Context, x *exportSource, r VersionRecord) (T, error) {
+func document[T any](ctx context.Context, x *exportSource, r service.VersionRecord) (T, error) {
 	var zero T
-	data, err := blob.ReadAll(ctx, x.s.blobs, documentBlob(r.SHA256), MaxDocumentBytes)
+	data, err := x.s.Document(ctx, r.SHA256)
 	if err != nil {
-		return zero, storeErr(err, "read document")
+		return zero, service.StoreErr(err, "read document")
 	}
 	return submission.ReadDocument[T](data)
 }
 
 // docRows makes a table of rows drawn from each included version's document.
-func docRows[T any](x *exportSource, kind submission.Kind, rows func(r VersionRecord, d T, e emit) error) func(context.Context, emit) error {
+func docRows[T any](x *exportSource, kind submission.Kind, rows func(r service.VersionRecord, d T, e emit) error) func(context.Context, emit) error {
 	return func(ctx context.Context, e emit) error {
-		return x.each(ctx, kind, func(r VersionRecord) error {
+		return x.each(ctx, kind, func(r service.VersionRecord) error {
 			d, err := document[T](ctx, x, r)
 			if err != nil {
 				return err
@@ -178,7 +178,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 		{export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at")}},
 			func(ctx context.Context, e emit) error {
 				for _, k := range submission.Kinds {
-					err := x.each(ctx, k, func(r VersionRecord) error {
+					err := x.each(ctx, k, func(r service.VersionRecord) error {
 						*count++
 						signed := export.NullCell()
 						if r.SignOff != nil {
@@ -193,7 +193,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				return nil
 			}},
 		{export.Table{Name: "pool_contributions", Columns: cols(submission.PoolContributions, text("discipline"), text("area_code"), text("type"), pounds("amount"), text("description"), text("approved_by"), text("approved_on"))},
-			docRows(x, submission.PoolContributions, func(_ VersionRecord, d submission.ContributionDoc, e emit) error {
+			docRows(x, submission.PoolContributions, func(_ service.VersionRecord, d submission.ContributionDoc, e emit) error {
 				for _, l := range d.Lines {
 					if err := e(t(l.Discipline), t(l.AreaCode), t(l.Type), m(l.Amount), t(l.Description), t(d.ApprovedBy), t(d.ApprovedOn)); err != nil {
 						return err
@@ -203,7 +203,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 			})},
 		{export.Table{Name: "quarterly_returns", Columns: cols(submission.QuarterlyReturns, text("risk_rating"), text("commentary"), boolean("final"),
 			integer("placements_at_quarter_end"), integer("new_placements"), integer("ended_placements"), integer("bed_weeks"), text("signed_off_by"), text("signed_off_role"))},
-			docRows(x, submission.QuarterlyReturns, func(r VersionRecord, d submission.ReturnDoc, e emit) error {
+			docRows(x, submission.QuarterlyReturns, func(r service.VersionRecord, d submission.ReturnDoc, e emit) error {
 				by, role := export.NullCell(), export.NullCell()
 				if r.SignOff != nil {
 					by, role = t(r.SignOff.Signatory), t(r.SignOff.Role)
@@ -212,7 +212,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				return e(t(d.RiskRating), t(d.Commentary), export.BoolCell(d.Final), n(a.PlacementsAtQuarterEnd), n(a.NewPlacements), n(a.EndedPlacements), n(a.BedWeeks), by, role)
 			})},
 		{export.Table{Name: "quarterly_return_lines", Columns: cols(submission.QuarterlyReturns, text("record"), text("discipline"), text("area_code"), text("category"), text("source"), pounds("actual_to_date"), pounds("forecast_outturn"))},
-			docRows(x, submission.QuarterlyReturns, func(_ VersionRecord, d submission.ReturnDoc, e emit) error {
+			docRows(x, submission.QuarterlyReturns, func(_ service.VersionRecord, d submission.ReturnDoc, e emit) error {
 				for _, l := range d.Spend {
 					if err := e(t("spend"), t(l.Discipline), t(l.AreaCode), t(l.Category), export.NullCell(), m(l.ActualToDate), m(l.ForecastOutturn)); err != nil {
 						return err
@@ -226,7 +226,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				return nil
 			})},
 		{export.Table{Name: "quarterly_return_kpis", Columns: cols(submission.QuarterlyReturns, text("code"), decimal("value"), text("unit"))},
-			docRows(x, submission.QuarterlyReturns, func(_ VersionRecord, d submission.ReturnDoc, e emit) error {
+			docRows(x, submission.QuarterlyReturns, func(_ service.VersionRecord, d submission.ReturnDoc, e emit) error {
 				for _, k := range d.KPIs {
 					if err := e(t(k.Code), export.DecimalCell(k.Value.String()), t(k.Unit)); err != nil {
 						return err
@@ -235,12 +235,12 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				return nil
 			})},
 		{export.Table{Name: "market_position_statements", Columns: cols(submission.MarketPositionStatements, integer("providers"), integer("closures"), integer("new_entrants"))},
-			docRows(x, submission.MarketPositionStatements, func(_ VersionRecord, d submission.MarketDoc, e emit) error {
+			docRows(x, submission.MarketPositionStatements, func(_ service.VersionRecord, d submission.MarketDoc, e emit) error {
 				return e(n(d.Providers), n(d.Closures), n(d.NewEntrants))
 			})},
 		{export.Table{Name: "market_care_homes", Columns: cols(submission.MarketPositionStatements, text("category"), integer("homes"), integer("beds"), integer("occupied_beds"),
 			integer("vacant_beds"), integer("local_authority_funded"), integer("health_funded"), integer("self_funded"), pounds("average_weekly_fee"), pounds("min_weekly_fee"), pounds("max_weekly_fee"))},
-			docRows(x, submission.MarketPositionStatements, func(_ VersionRecord, d submission.MarketDoc, e emit) error {
+			docRows(x, submission.MarketPositionStatements, func(_ service.VersionRecord, d submission.MarketDoc, e emit) error {
 				for _, c := range d.CareHomes {
 					if err := e(t(c.Category), n(c.Homes), n(c.Beds), n(c.OccupiedBeds), n(c.VacantBeds), n(c.LocalAuthorityFunded), n(c.HealthFunded), n(c.SelfFunded),
 						m(c.AverageWeeklyFee), m(c.MinWeeklyFee), m(c.MaxWeeklyFee)); err != nil {
@@ -250,7 +250,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				return nil
 			})},
 		{export.Table{Name: "population", Columns: cols(submission.PopulationAssessments, integer("year"), text("age_band"), text("sex"), integer("count"))},
-			docRows(x, submission.PopulationAssessments, func(_ VersionRecord, d submission.PopulationDoc, e emit) error {
+			docRows(x, submission.PopulationAssessments, func(_ service.VersionRecord, d submission.PopulationDoc, e emit) error {
 				for _, p := range d.Population {
 					if err := e(n(int64(p.Year)), t(p.AgeBand), t(p.Sex), n(p.Count)); err != nil {
 						return err
@@ -259,7 +259,7 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				return nil
 			})},
 		{export.Table{Name: "needs", Columns: cols(submission.PopulationAssessments, text("group"), integer("year"), integer("count"), text("source"))},
-			docRows(x, submission.PopulationAssessments, func(_ VersionRecord, d submission.PopulationDoc, e emit) error {
+			docRows(x, submission.PopulationAssessments, func(_ service.VersionRecord, d submission.PopulationDoc, e emit) error {
 				for _, nd := range d.Needs {
 					if err := e(t(nd.Group), n(int64(nd.Year)), n(nd.Count), t(nd.Source)); err != nil {
 						return err
@@ -306,7 +306,7 @@ func (x *exportSource) viewTables() []exportTable {
 			})},
 		{export.Table{Name: "aggregate_population", Columns: []export.Column{integer("year"), text("age_band"), text("sex"), integer("count"), text("sources")}},
 			func(ctx context.Context, e emit) error {
-				agg, err := x.population(ctx)
+				agg, err := x.s.view.Population(ctx, x.reg, regionview.PopulationQuery{FinancialYear: &x.year})
 				if err != nil {
 					return err
 				}
@@ -320,11 +320,7 @@ func (x *exportSource) viewTables() []exportTable {
 		{export.Table{Name: "aggregate_market", Columns: []export.Column{text("category"), integer("homes"), integer("beds"), integer("occupied_beds"), integer("vacant_beds"),
 			decimal("occupancy"), pounds("average_weekly_fee"), pounds("min_weekly_fee"), pounds("max_weekly_fee"), text("sources")}},
 			func(ctx context.Context, e emit) error {
-				chosen, err := x.s.chooseSources(ctx, x.reg, submission.MarketPositionStatements, func(r VersionRecord) bool { return r.KeyValues[1] == x.year.String() })
-				if err != nil {
-					return err
-				}
-				agg, err := aggregate.Market(x.year.String(), areaCodes(x.reg), chosen)
+				agg, err := x.s.view.Market(ctx, x.reg, x.year)
 				if err != nil {
 					return err
 				}
@@ -350,7 +346,7 @@ func (x *exportSource) positions(rows func(*position.Position, emit) error) func
 			if !f.HasYear(x.year) {
 				continue
 			}
-			in, err := x.s.positionInput(ctx, x.reg, f, x.year)
+			in, err := x.s.view.PositionInput(ctx, x.reg, f, x.year)
 			if err != nil {
 				return err
 			}
@@ -364,17 +360,6 @@ func (x *exportSource) positions(rows func(*position.Position, emit) error) func
 		}
 		return nil
 	}
-}
-
-func (x *exportSource) population(ctx context.Context) (*aggregate.PopulationAggregate, error) {
-	chosen, err := x.s.chooseSources(ctx, x.reg, submission.PopulationAssessments, func(r VersionRecord) bool {
-		y, _ := strconv.Atoi(r.KeyValues[1])
-		return y <= x.year.Start
-	})
-	if err != nil {
-		return nil, err
-	}
-	return aggregate.Population(nil, areaCodes(x.reg), chosen)
 }
 
 // exportPage is how many records an export reads at a time: small pages keep

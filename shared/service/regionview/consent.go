@@ -1,4 +1,4 @@
-package service
+package regionview
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -15,35 +16,35 @@ import (
 // ConsentRecord is a member's standing consent to pool the fund's
 // underspends for a financial year.
 type ConsentRecord struct {
-	Fund          string    `json:"fundId"`
-	FinancialYear string    `json:"financialYear"`
-	Partner       string    `json:"partner"`
-	Signatory     string    `json:"signatory"`
-	Role          string    `json:"role"`
-	Reference     string    `json:"reference"`
-	At            time.Time `json:"at"`
-	By            Actor     `json:"by"`
+	Fund          string        `json:"fundId"`
+	FinancialYear string        `json:"financialYear"`
+	Partner       string        `json:"partner"`
+	Signatory     string        `json:"signatory"`
+	Role          string        `json:"role"`
+	Reference     string        `json:"reference"`
+	At            time.Time     `json:"at"`
+	By            service.Actor `json:"by"`
 }
 
 func consentPrefix(fund, year string) string { return "CONSENT#" + fund + "#" + year + "#" }
 
 // consentKey checks the fund-year like a pool contribution's key: the fund
 // exists, the partner is a member, the fund runs that year.
-func (s *Service) consentKey(p *auth.Principal, regionID, partnerID string, a Access, values [2]string) (Slice, submission.Key, error) {
+func (s *Service) consentKey(p *auth.Principal, regionID, partnerID string, a service.Access, values [2]string) (service.Slice, submission.Key, error) {
 	slice, err := s.AuthorizeSlice(p, regionID, partnerID, a)
 	if err != nil {
-		return Slice{}, submission.Key{}, err
+		return service.Slice{}, submission.Key{}, err
 	}
 	key, findings := submission.ParseKey(submission.PoolContributions, values, slice.Region, slice.Partner)
 	if len(findings) > 0 {
-		return Slice{}, key, apperr.Validation(submission.FieldErrors(findings))
+		return service.Slice{}, key, apperr.Validation(submission.FieldErrors(findings))
 	}
 	return slice, key, nil
 }
 
 // GiveConsent records (or replaces) the partner's consent; refused in a locked year.
 func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, partnerID string, values [2]string, body []byte) (ConsentRecord, bool, error) {
-	slice, key, err := s.consentKey(p, regionID, partnerID, SignoffSlice, values)
+	slice, key, err := s.consentKey(p, regionID, partnerID, service.SignoffSlice, values)
 	if err != nil {
 		return ConsentRecord{}, false, err
 	}
@@ -51,22 +52,22 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	if err := submission.DecodeCommand(body, &form); err != nil {
 		return ConsentRecord{}, false, err
 	}
-	locks, err := s.lockChecks(ctx, slice.Region.ID, key)
+	locks, err := s.LockChecks(ctx, slice.Region.ID, key)
 	if err != nil {
 		return ConsentRecord{}, false, err
 	}
 	sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
-	_, err = s.table.Get(ctx, regionPK(slice.Region.ID), sk)
-	created := isNotFound(err)
+	_, err = s.Table.Get(ctx, service.RegionPK(slice.Region.ID), sk)
+	created := service.IsNotFound(err)
 	if err != nil && !created {
-		return ConsentRecord{}, false, storeErr(err, "read consent")
+		return ConsentRecord{}, false, service.StoreErr(err, "read consent")
 	}
-	now := s.clock()
+	now := s.Clock()
 	rec := ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
-		Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: Actor{Sub: p.Subject, Name: p.Name}}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: regionPK(slice.Region.ID), SK: sk, Version: 1, Data: encode(rec)}, store.Condition{})}, locks...)
+		Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: service.Actor{Sub: p.Subject, Name: p.Name}}
+	ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(slice.Region.ID), SK: sk, Version: 1, Data: service.Encode(rec)}, store.Condition{})}, locks...)
 	ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.given")...)
-	if err := s.table.Transact(ctx, ops...); err != nil {
+	if err := s.Table.Transact(ctx, ops...); err != nil {
 		return ConsentRecord{}, false, s.lockRace(ctx, slice, key, err, "give consent")
 	}
 	return rec, created, nil
@@ -74,11 +75,11 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 
 // WithdrawConsent removes the partner's consent; refused in a locked year.
 func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, regionID, partnerID string, values [2]string) error {
-	slice, key, err := s.consentKey(p, regionID, partnerID, SignoffSlice, values)
+	slice, key, err := s.consentKey(p, regionID, partnerID, service.SignoffSlice, values)
 	if err != nil {
 		return err
 	}
-	locks, err := s.lockChecks(ctx, slice.Region.ID, key)
+	locks, err := s.LockChecks(ctx, slice.Region.ID, key)
 	if err != nil {
 		return err
 	}
@@ -87,10 +88,10 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 		return err
 	}
 	sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
-	ops := append([]store.Op{store.DeleteOp(regionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
-	rec.By, rec.At = Actor{Sub: p.Subject, Name: p.Name}, s.clock()
+	ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
+	rec.By, rec.At = service.Actor{Sub: p.Subject, Name: p.Name}, s.Clock()
 	ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.withdrawn")...)
-	if err := s.table.Transact(ctx, ops...); err != nil {
+	if err := s.Table.Transact(ctx, ops...); err != nil {
 		return s.lockRace(ctx, slice, key, err, "withdraw consent")
 	}
 	return nil
@@ -98,38 +99,38 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 
 // Consent reads the partner's consent for a fund-year.
 func (s *Service) Consent(ctx context.Context, p *auth.Principal, regionID, partnerID string, values [2]string) (ConsentRecord, error) {
-	slice, key, err := s.consentKey(p, regionID, partnerID, ReadSlice, values)
+	slice, key, err := s.consentKey(p, regionID, partnerID, service.ReadSlice, values)
 	if err != nil {
 		return ConsentRecord{}, err
 	}
 	return s.consent(ctx, slice, key)
 }
 
-func (s *Service) consent(ctx context.Context, slice Slice, key submission.Key) (ConsentRecord, error) {
-	it, err := s.table.Get(ctx, regionPK(slice.Region.ID), consentPrefix(key.FundID, key.FinancialYear.String())+slice.Partner.ID)
-	if isNotFound(err) {
+func (s *Service) consent(ctx context.Context, slice service.Slice, key submission.Key) (ConsentRecord, error) {
+	it, err := s.Table.Get(ctx, service.RegionPK(slice.Region.ID), consentPrefix(key.FundID, key.FinancialYear.String())+slice.Partner.ID)
+	if service.IsNotFound(err) {
 		return ConsentRecord{}, apperr.Newf(apperr.NotFound, "%s has no consent to pool %s underspends in %s.", slice.Partner.ID, key.FundID, key.FinancialYear)
 	}
 	if err != nil {
-		return ConsentRecord{}, storeErr(err, "read consent")
+		return ConsentRecord{}, service.StoreErr(err, "read consent")
 	}
-	rec, err := decode[ConsentRecord](it)
-	return rec, storeErr(err, "decode consent")
+	rec, err := service.Decode[ConsentRecord](it)
+	return rec, service.StoreErr(err, "decode consent")
 }
 
-func (s *Service) consentAudit(ctx context.Context, slice Slice, rec ConsentRecord, action string) []store.Op {
-	return auditOps(AuditRecord{ID: newID(rec.At), At: rec.At, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: rec.By,
+func (s *Service) consentAudit(ctx context.Context, slice service.Slice, rec ConsentRecord, action string) []store.Op {
+	return service.AuditOps(service.AuditRecord{ID: service.NewID(rec.At), At: rec.At, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: rec.By,
 		Action: action, Target: map[string]any{"fund": rec.Fund, "financialYear": rec.FinancialYear},
 		Details: map[string]string{"signatory": rec.Signatory, "role": rec.Role, "reference": rec.Reference}, RequestID: logx.RequestID(ctx)})
 }
 
 // lockRace turns a failed condition into what happened: a lock that landed
 // meanwhile (409 naming it) or a concurrent change.
-func (s *Service) lockRace(ctx context.Context, slice Slice, key submission.Key, err error, what string) error {
+func (s *Service) lockRace(ctx context.Context, slice service.Slice, key submission.Key, err error, what string) error {
 	if !errors.Is(err, store.ErrConditionFailed) {
-		return storeErr(err, what)
+		return service.StoreErr(err, what)
 	}
-	if _, lerr := s.lockChecks(ctx, slice.Region.ID, key); lerr != nil {
+	if _, lerr := s.LockChecks(ctx, slice.Region.ID, key); lerr != nil {
 		return lerr
 	}
 	return apperr.New(apperr.Conflict, "The consent changed meanwhile; read it and try again.")

@@ -1,0 +1,52 @@
+package service
+
+import (
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/submission"
+)
+
+// The upload record is written by the files capability and read by
+// submissions too: a market position statement names an accepted document
+// upload of its partner.
+
+// Upload purposes and what each becomes.
+const (
+	PurposePopulationCSV = "population-assessment-csv"
+	PurposeReturnCSV     = "quarterly-return-csv"
+	PurposeDocument      = "market-position-document"
+)
+
+// Upload states.
+const (
+	UploadPending    = "pending"
+	UploadValidating = "validating"
+	UploadAccepted   = "accepted"
+	UploadRejected   = "rejected"
+)
+
+// UploadError is one problem of a rejected file, at its row and column.
+type UploadError struct {
+	Row     int    `json:"row"`
+	Column  string `json:"column"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// UploadRecord is a file a partner uploads through a presigned URL.
+type UploadRecord struct {
+	ID        string          `json:"uploadId"`
+	Purpose   string          `json:"purpose"`
+	State     string          `json:"state"`
+	Region    string          `json:"region"`
+	Partner   string          `json:"partner"`
+	Kind      submission.Kind `json:"kind"`
+	KeyValues [2]string       `json:"keyValues"`
+	SizeBytes int64           `json:"sizeBytes"`
+	SHA256    string          `json:"sha256"`
+	CreatedAt time.Time       `json:"createdAt"`
+	UpdatedAt time.Time       `json:"updatedAt"`
+	CreatedBy Actor           `json:"createdBy"`
+	Errors    []UploadError   `json:"errors"`
+	Version   *VersionRef     `json:"version,omitempty"`
+}
