@@ -112,19 +112,26 @@ func notesOf(t *testing.T, tmpl []byte) string {
 	return b.String()
 }
 
+// fundTemplate is a fund's template as rows of cells.
+func fundTemplate(t *testing.T, p csvin.Purpose, r *region.Region, fundID string) [][]string {
+	t.Helper()
+	tmpl, err := csvin.FundTemplateCSV(p, r, fundID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(tmpl)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
 // West Wales's care-home funds use the general example's own lists: their
 // template is today's, with note rows before its rows.
 func TestACareHomeFundsTemplateIsTheGeneralOneWithNotes(t *testing.T) {
 	ww, _ := shippedRegions(t).Get("west-wales")
 	for _, p := range []csvin.Purpose{qr, pc} {
-		tmpl, err := csvin.FundTemplateCSV(p, ww, "care-homes-older-people")
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := csv.NewReader(bytes.NewReader(tmpl)).ReadAll()
-		if err != nil {
-			t.Fatal(err)
-		}
+		rows := fundTemplate(t, p, ww, "care-homes-older-people")
 		var kept [][]string
 		for _, row := range rows {
 			if !strings.HasPrefix(row[0], "#") {
@@ -228,14 +235,7 @@ func TestBCFExamplesAsCSV(t *testing.T) {
 // validator's (not met without commentary, an unknown code).
 func TestAssuranceRows(t *testing.T) {
 	cw, _ := shippedRegions(t).Get("cheshire-west")
-	tmpl, err := csvin.FundTemplateCSV(qr, cw, "better-care-fund")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(bytes.NewReader(tmpl)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := fundTemplate(t, qr, cw, "better-care-fund")
 	col := func(name string) int {
 		for i, c := range rows[0] {
 			if c == name {

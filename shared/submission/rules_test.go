@@ -113,17 +113,8 @@ var fixtures = map[string]fixture{
 	// The ICB is not the fund's host: its returns answer no assurances.
 	"cw-qr-icb": {cwRegion, "cheshire-and-merseyside-icb", submission.QuarterlyReturns, [2]string{"better-care-fund", "2024-25-Q3"}, "quarterly-return.json",
 		func(d jsonDoc) {
-			d.set("/fundId", "better-care-fund")
-			d.set("/quarter", "2024-25-Q3")
-			for _, list := range []string{"spend", "income"} {
-				for i := range d.len("/" + list) {
-					d.set(fmt.Sprintf("/%s/%d/discipline", list, i), "health")
-					d.set(fmt.Sprintf("/%s/%d/areaCode", list, i), "E06000050")
-				}
-			}
-			for i, c := range []string{"home-based-intermediate-care", "bed-based-intermediate-care", "enablers-for-integration"} {
-				d.set(fmt.Sprintf("/spend/%d/category", i), c)
-			}
+			asReturnOf(d, "better-care-fund", "2024-25-Q3", "health", "E06000050",
+				"home-based-intermediate-care", "bed-based-intermediate-care", "enablers-for-integration")
 			d.set("/kpis/0", map[string]any{"code": "discharge-to-usual-residence", "value": json.Number("92.75"), "unit": "percent"})
 		}},
 	"cw-pc-council": {cwRegion, "cheshire-west-and-chester", submission.PoolContributions, [2]string{"better-care-fund", "2025-26"}, "pool-contribution.json",
@@ -160,31 +151,33 @@ var fixtures = map[string]fixture{
 	// spend categories and income sources, no funding streams, no assurances.
 	"wi-qr-mhld-icb": {wiRegion, "bsw-icb", submission.QuarterlyReturns, [2]string{"mental-health-learning-disabilities", "2024-25-Q1"}, "quarterly-return.json",
 		func(d jsonDoc) {
-			d.set("/fundId", "mental-health-learning-disabilities")
-			d.set("/quarter", "2024-25-Q1")
-			for _, list := range []string{"spend", "income"} {
-				for i := range d.len("/" + list) {
-					d.set(fmt.Sprintf("/%s/%d/discipline", list, i), "health")
-					d.set(fmt.Sprintf("/%s/%d/areaCode", list, i), "E06000054")
-				}
-			}
-			for i, c := range []string{"community-mental-health", "section-117-aftercare", "learning-disabilities-placements"} {
-				d.set(fmt.Sprintf("/spend/%d/category", i), c)
-			}
+			asReturnOf(d, "mental-health-learning-disabilities", "2024-25-Q1", "health", "E06000054",
+				"community-mental-health", "section-117-aftercare", "learning-disabilities-placements")
 			d.set("/income/0/source", "continuing-healthcare")
 			d.set("/kpis/0", map[string]any{"code": "mh-out-of-area-placements", "value": json.Number("7"), "unit": "count"})
 		}},
 	// hywel-dda's key for the fund it is not a member of in the variant region.
 	"ld-hywel-dda": {wwLDCouncilsOnly, "hywel-dda", submission.QuarterlyReturns, [2]string{"care-homes-learning-disabilities", "2026-27-Q1"}, "quarterly-return.json",
-		func(d jsonDoc) {
-			d.set("/fundId", "care-homes-learning-disabilities")
-			d.set("/quarter", "2026-27-Q1")
-			for _, list := range []string{"spend", "income"} {
-				for i := range d.len("/" + list) {
-					d.set(fmt.Sprintf("/%s/%d/discipline", list, i), "health")
-				}
+		func(d jsonDoc) { asReturnOf(d, "care-homes-learning-disabilities", "2026-27-Q1", "health", "") }},
+}
+
+// asReturnOf moves the example return to another fund and quarter, every
+// line to a discipline and (unless "") an area, and its spend lines to the
+// fund's categories, in order.
+func asReturnOf(d jsonDoc, fund, quarter, discipline, area string, categories ...string) {
+	d.set("/fundId", fund)
+	d.set("/quarter", quarter)
+	for _, list := range []string{"spend", "income"} {
+		for i := range d.len("/" + list) {
+			d.set(fmt.Sprintf("/%s/%d/discipline", list, i), discipline)
+			if area != "" {
+				d.set(fmt.Sprintf("/%s/%d/areaCode", list, i), area)
 			}
-		}},
+		}
+	}
+	for i, c := range categories {
+		d.set(fmt.Sprintf("/spend/%d/category", i), c)
+	}
 }
 
 // fixtureDoc is a fixture's body, decoded for mutation.
