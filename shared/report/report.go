@@ -64,13 +64,20 @@ type Answer struct {
 	Commentary string `json:"commentary,omitempty"`
 }
 
+// Actor is who recorded a sign-off or an approval: the token's subject and
+// name, as every other record of the API names its actor.
+type Actor struct {
+	Sub  string `json:"sub"`
+	Name string `json:"name,omitempty"`
+}
+
 // SignOff is one signature recorded against the report.
 type SignOff struct {
 	Partner   string    `json:"partner"`
 	Role      string    `json:"role"`
 	Signatory string    `json:"signatory"`
 	At        time.Time `json:"at"`
-	By        string    `json:"by"`
+	By        Actor     `json:"by"`
 	// ContentSHA256 is the content it was given on; it counts only while
 	// that is still the report's content.
 	ContentSHA256 string `json:"contentSha256"`
@@ -82,7 +89,7 @@ type Approval struct {
 	Reference     string    `json:"reference"`  // the minute or decision reference
 	ApprovedOn    string    `json:"approvedOn"` // the date of the decision
 	At            time.Time `json:"at"`
-	By            string    `json:"by"`
+	By            Actor     `json:"by"`
 	ContentSHA256 string    `json:"contentSha256"`
 }
 

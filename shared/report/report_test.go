@@ -77,7 +77,7 @@ func TestSignOffLifecycle(t *testing.T) {
 		t.Fatalf("unsigned: %s with %d required", first.Status, len(first.Required))
 	}
 	sign := func(partner, role, sha string) report.SignOff {
-		return report.SignOff{Partner: partner, Role: role, Signatory: "Someone", At: time.Unix(0, 0).UTC(), By: "sub", ContentSHA256: sha}
+		return report.SignOff{Partner: partner, Role: role, Signatory: "Someone", At: time.Unix(0, 0).UTC(), By: report.Actor{Sub: "sub"}, ContentSHA256: sha}
 	}
 	sum := first.ContentSHA256
 	in.SignOffs = []report.SignOff{sign("cheshire-west-and-chester", "chief-executive", sum), sign("cheshire-west-and-chester", "s151-officer", sum),
