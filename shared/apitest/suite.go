@@ -38,6 +38,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"members give and withdraw consent to pool underspends", testConsentRoutes},
 		{"obligations say what is owed and when", testObligations},
 		{"the audit trail", testAuditTrail},
+		{"a fund's report is signed by its members on one content, then approved by its board", testReportSignOff},
+		{"a fund's report is its region's and its members' of that year", testReportAccess},
 		{"population and market aggregates", testAggregates},
 		{"the region's view is the region's own", testRegionViewIsolation},
 		{"uploads: template, CSV, presigned PUT, accepted version", testUploadsEndToEnd},
