@@ -191,7 +191,11 @@ func testReportSignOff(t *testing.T, e *Env) {
 		}
 	}
 	expectStatus(t, fr.sign(Cere, "chief-finance-officer", etag), 412)
-	expectStatus(t, fr.sign(Cere, "chief-finance-officer", newTag), 201)
+	resigned := fr.sign(Cere, "chief-finance-officer", newTag)
+	expectStatus(t, resigned, 201)
+	if again := e.Get(fr.path, rcu); string(again.Body) != string(resigned.Body) {
+		t.Errorf("a sign-off's answer is not the report as read after it:\n%s\n%s", resigned.Body, again.Body)
+	}
 
 	// A locked quarter, or year, refuses sign-offs and approval (409 naming
 	// the lock); the report says it is locked.

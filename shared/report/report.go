@@ -120,7 +120,7 @@ type Report struct {
 	ContentSHA256 string            `json:"contentSha256"`
 	Status        Status            `json:"status"`
 	Required      []RequiredSignOff `json:"requiredSignOffs"`
-	SignOffs      []RecordedSignOff `json:"signOffs"`
+	SignOffs      []RecordedSignOff `json:"signOffs"` // in the order given
 	Approval      *RecordedApproval `json:"approval"`
 	Locked        bool              `json:"locked"`
 }
@@ -197,7 +197,9 @@ func Build(in Input) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Content: c, ContentSHA256: sum, Required: Required(in.Fund, in.Members), SignOffs: []RecordedSignOff{}, Locked: in.Locked}
-	for _, s := range in.SignOffs {
+	// In the order given, whatever order they were read in.
+	signOffs := slices.SortedStableFunc(slices.Values(in.SignOffs), func(a, b SignOff) int { return a.At.Compare(b.At) })
+	for _, s := range signOffs {
 		counts := s.ContentSHA256 == sum
 		r.SignOffs = append(r.SignOffs, RecordedSignOff{SignOff: s, Counts: counts})
 		for i := range r.Required {

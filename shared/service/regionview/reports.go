@@ -150,9 +150,14 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		if form.Role == nil || slices.ContainsFunc(fields, func(f apperr.FieldError) bool { return f.Pointer == "/role" }) {
 			return fields
 		}
-		if role := form.Role.String(); !slices.Contains(s.rolesOf(sc), role) {
+		roles := s.rolesOf(sc)
+		if role := form.Role.String(); !slices.Contains(roles, role) {
+			asks := "it asks " + strings.Join(roles, ", ")
+			if len(roles) == 0 {
+				asks = "it asks no sign-off of it"
+			}
 			fields = append(fields, apperr.FieldError{Code: submission.RuleReportRole.Code, Pointer: "/role",
-				Message: fmt.Sprintf("%q is not a role %s's report asks of %s; it asks %s.", role, sc.fund.ID, sc.partner.ID, strings.Join(s.rolesOf(sc), ", "))})
+				Message: fmt.Sprintf("%q is not a role %s's report asks of %s; %s.", role, sc.fund.ID, sc.partner.ID, asks)})
 		}
 		return fields
 	})
@@ -160,17 +165,20 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		return nil, err
 	}
 	role := form.Role.String()
-	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) ([]store.Op, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) (reportChange, error) {
 		for _, o := range r.SignOffs {
 			if o.Counts && o.Partner == sc.partner.ID && o.Role == role {
-				return nil, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s (%s, %s).", sc.partner.ID, role, o.Signatory, o.At.Format("2 January 2006"))
+				return reportChange{}, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s (%s, %s).", sc.partner.ID, role, o.Signatory, o.At.Format("2 January 2006"))
 			}
 		}
 		rec := report.SignOff{Partner: sc.partner.ID, Role: role, Signatory: form.Signatory.String(), At: at, By: by, ContentSHA256: r.ContentSHA256}
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportSignOffSK(sc.fund.ID, sc.quarter, r.ContentSHA256, rec.Partner, role),
 			Version: 1, Data: service.Encode(rec)}, store.IfNotExists())
-		return append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.signed", r.ContentSHA256,
-			map[string]string{"signatory": rec.Signatory, "role": role})...), nil
+		return reportChange{
+			ops: append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.signed", r.ContentSHA256,
+				map[string]string{"signatory": rec.Signatory, "role": role})...),
+			apply: func(in *report.Input) { in.SignOffs = append(in.SignOffs, rec) },
+		}, nil
 	})
 }
 
@@ -186,19 +194,22 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 	if err != nil {
 		return nil, err
 	}
-	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) ([]store.Op, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) (reportChange, error) {
 		switch {
 		case r.Status == report.Approved:
-			return nil, apperr.New(apperr.Conflict, "This content of the report is already approved.")
+			return reportChange{}, apperr.New(apperr.Conflict, "This content of the report is already approved.")
 		case r.Status != report.Signed:
-			return nil, apperr.Newf(apperr.Conflict, "The report awaits %d required sign-off(s) on its current content.", unsigned(r))
+			return reportChange{}, apperr.Newf(apperr.Conflict, "The report awaits %d required sign-off(s) on its current content.", unsigned(r))
 		}
 		a := report.Approval{ApprovedBy: form.ApprovedBy.String(), Reference: form.Reference.String(), ApprovedOn: *form.ApprovedOn,
 			At: at, By: by, ContentSHA256: r.ContentSHA256}
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportApprovalSK(sc.fund.ID, sc.quarter, r.ContentSHA256),
 			Version: 1, Data: service.Encode(a)}, store.IfNotExists())
-		return append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.approved", r.ContentSHA256,
-			map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn})...), nil
+		return reportChange{
+			ops: append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.approved", r.ContentSHA256,
+				map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn})...),
+			apply: func(in *report.Input) { in.Approval = &a },
+		}, nil
 	})
 }
 
@@ -253,11 +264,20 @@ func parseReportIfMatch(h string) ([]string, bool) {
 	return tags, true
 }
 
+// reportChange is a sign-off or an approval: the writes that record it, and
+// what it adds to the report's input.
+type reportChange struct {
+	ops   []store.Op
+	apply func(*report.Input)
+}
+
 // reportWrite builds the report, checks its quarter is not locked and
-// If-Match names its content, and writes ops (with checks that keep the
-// inputs and locks as read); a change meanwhile is read again and checked
-// again.
-func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, ops func(r *report.Report, at time.Time, by report.Actor) ([]store.Op, error)) (*report.Report, error) {
+// If-Match names its content, and writes the change (with checks that keep
+// the inputs and locks as read); a change meanwhile is read again and
+// checked again. The answer is the report as read with the change applied:
+// nothing is read after the write, so a stored change is never answered
+// with a 5xx.
+func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor) (reportChange, error)) (*report.Report, error) {
 	for attempt := 0; ; attempt++ {
 		b, err := s.buildReport(ctx, sc)
 		if err != nil {
@@ -271,18 +291,19 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 			return nil, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
 				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + ReportETag(r) + "."})
 		}
-		write, err := ops(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name})
+		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name})
 		if err != nil {
 			return nil, err
 		}
-		err = s.Table.Transact(ctx, append(write, b.guard...)...)
+		err = s.Table.Transact(ctx, append(c.ops, b.guard...)...)
 		switch {
 		case err == nil:
-			out, err := s.buildReport(ctx, sc)
+			c.apply(&b.input)
+			out, err := report.Build(b.input)
 			if err != nil {
-				return nil, err
+				return nil, service.StoreErr(err, "build report")
 			}
-			return out.report, nil
+			return out, nil
 		case !errors.Is(err, store.ErrConditionFailed):
 			return nil, service.StoreErr(err, "write report")
 		case attempt >= s.Retry.Attempts:
@@ -330,6 +351,7 @@ func (s *Service) reportAudit(ctx context.Context, sc reportScope, p *auth.Princ
 
 // builtReport is a report as read, with what a write of it must hold to.
 type builtReport struct {
+	input  report.Input // what report was built of
 	report *report.Report
 	// guard are the checks that hold a write to what was read: the records
 	// the content came from are unchanged and no lock has landed.
@@ -402,6 +424,7 @@ func (s *Service) buildReport(ctx context.Context, sc reportScope) (builtReport,
 			}
 		}
 	}
+	b.input = rin
 	if b.report, err = report.Build(rin); err != nil {
 		return b, service.StoreErr(err, "build report")
 	}
