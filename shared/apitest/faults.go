@@ -147,6 +147,8 @@ type auditItem struct {
 		Period  string
 		// consent
 		FinancialYear string
+		// report
+		Quarter string
 	}
 	Details map[string]string
 }

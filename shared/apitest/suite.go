@@ -49,6 +49,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"faults during sign-off leave all or nothing", testFaultsDuringSignOff},
 		{"faults while locking a period leave all or nothing", testFaultsDuringLock},
 		{"faults during consent changes leave all or nothing", testFaultsDuringConsent},
+		{"faults during a report's sign-off leave all or nothing", testFaultsDuringReportSignOff},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
 		{"every route refuses every caller it should", testAccessMatrix},
 	}
