@@ -484,12 +484,7 @@ func testFaultsDuringSignOff(t *testing.T, e *Env) {
 			return fe.Do(Req{Method: "POST", Path: path + "/signoff", Token: tok, Body: []byte(`{"signatory":"Jane Jones","role":"S151 officer"}`),
 				Header: map[string]string{"If-Match": `"1"`, "Idempotency-Key": "signoff-" + k.partner + "-" + k.quarter}})
 		}
-		plan.Add(faults.Rule{When: st.when(k), Fault: f})
-		r := signoff()
-		mustFire(t, plan)
-		plan.Clear()
-		landed := st.lands && f.Kind == faults.LostAnswer
-		expectFaultAnswer(t, r, f.Kind)
+		r, landed := injectOnce(t, plan, st, k, f, signoff)
 		after := Observe(t, clean, k.partner, k.quarter)
 		if after.SignedOff != landed || after.Version != 1 {
 			t.Errorf("after the fault: signed off %v (want %v), version %d\n%s", after.SignedOff, landed, after.Version, plan.Log())
@@ -506,6 +501,19 @@ func testFaultsDuringSignOff(t *testing.T, e *Env) {
 		}
 		return fmt.Sprintf("%-26s %-26s %-12s → %s; signed off after %v; retry %s", "sign-off", st.name, f.Kind, answerLabel(r), after.SignedOff, answerLabel(retry))
 	})
+}
+
+// injectOnce makes st's call of k meet f in one request, do, checks the
+// answer says so, and reports whether the write landed all the same (its
+// answer lost).
+func injectOnce(t *testing.T, plan *faults.Plan, st faultStep, k faultKey, f faults.Fault, do func() *Resp) (*Resp, bool) {
+	t.Helper()
+	plan.Add(faults.Rule{When: st.when(k), Fault: f})
+	r := do()
+	mustFire(t, plan)
+	plan.Clear()
+	expectFaultAnswer(t, r, f.Kind)
+	return r, st.lands && f.Kind == faults.LostAnswer
 }
 
 // eachStepFault runs scenario, in parallel, for every step with every kind

@@ -53,12 +53,7 @@ func testFaultsDuringReportSignOff(t *testing.T, e *Env) {
 			}
 			return len(d.SignOffs), audited
 		}
-		plan.Add(faults.Rule{When: st.when(k), Fault: f})
-		r := sign()
-		mustFire(t, plan)
-		plan.Clear()
-		landed := st.lands && f.Kind == faults.LostAnswer
-		expectFaultAnswer(t, r, f.Kind)
+		r, landed := injectOnce(t, plan, st, k, f, sign)
 		want := 0
 		if landed {
 			want = 1
