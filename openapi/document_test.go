@@ -197,8 +197,9 @@ func (d document) parameters(t *testing.T, op operation) []map[string]any {
 }
 
 type bodyExample struct {
-	name  string
-	value any
+	name    string
+	value   any
+	partner string // x-partner: the partner whose token sends it, when the path names none
 }
 
 // bodyExamples are the JSON request body's examples, in name order.
@@ -210,12 +211,14 @@ func (d document) bodyExamples(t *testing.T, op operation) []bodyExample {
 	}
 	media, _ := rb["content"].(map[string]any)["application/json"].(map[string]any)
 	if v, ok := media["example"]; ok {
-		return []bodyExample{{"example", v}}
+		return []bodyExample{{name: "example", value: v}}
 	}
 	var out []bodyExample
 	named, _ := media["examples"].(map[string]any)
 	for _, name := range sortedKeys(named) {
-		out = append(out, bodyExample{name, d.resolve(t, named[name])["value"]})
+		ex := d.resolve(t, named[name])
+		partner, _ := ex["x-partner"].(string)
+		out = append(out, bodyExample{name, ex["value"], partner})
 	}
 	return out
 }

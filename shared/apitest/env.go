@@ -123,6 +123,12 @@ func (e *Env) RCUToken(region string) string {
 	return e.Token(auth.TokenSpec{Region: region, Name: "RCU", Scopes: auth.DefaultScopes(region, "")})
 }
 
+// BoardToken is the region's approving board: it reads the region and
+// approves fund reports (a client of its own, not the collaboration unit).
+func (e *Env) BoardToken(region string) string {
+	return e.Token(auth.TokenSpec{Region: region, Subject: "test-board-" + region, Name: "Board", Scopes: auth.BoardScopes()})
+}
+
 // GovToken is government, for every region.
 func (e *Env) GovToken() string {
 	return e.Token(auth.TokenSpec{Region: auth.AllRegions, Name: "Minister's office", Scopes: auth.DefaultScopes(auth.AllRegions, "")})

@@ -147,6 +147,8 @@ type auditItem struct {
 		Period  string
 		// consent
 		FinancialYear string
+		// report
+		Quarter string
 	}
 	Details map[string]string
 }
@@ -472,44 +474,62 @@ func unchangedPutFault(t *testing.T, b Backend, k faultKey, st faultStep, f faul
 
 func testFaultsDuringSignOff(t *testing.T, e *Env) {
 	qs := fundQuarters()
+	eachStepFault(t, signOffSteps, func(t *testing.T, i int, st faultStep, f faults.Fault) string {
+		k := faultKey{partner: scenarioPartners[i%len(scenarioPartners)], quarter: qs[26+i/len(scenarioPartners)]}
+		fe, clean, plan := faultEnvs(t, e.Backend)
+		tok := clean.PartnerToken(WW, k.partner)
+		path, body := QuarterlyReturn(t, k.partner, k.quarter, 3)
+		expectStatus(t, clean.Put(path, tok, body), 201)
+		signoff := func() *Resp {
+			return fe.Do(Req{Method: "POST", Path: path + "/signoff", Token: tok, Body: []byte(`{"signatory":"Jane Jones","role":"S151 officer"}`),
+				Header: map[string]string{"If-Match": `"1"`, "Idempotency-Key": "signoff-" + k.partner + "-" + k.quarter}})
+		}
+		r, landed := injectOnce(t, plan, st, k, f, signoff)
+		after := Observe(t, clean, k.partner, k.quarter)
+		if after.SignedOff != landed || after.Version != 1 {
+			t.Errorf("after the fault: signed off %v (want %v), version %d\n%s", after.SignedOff, landed, after.Version, plan.Log())
+		}
+		retry := signoff()
+		switch {
+		case retry.Status == 200:
+		case retry.Status == 409 && landed: // it was signed off: the retry is told so
+		default:
+			t.Errorf("retry: %d %s", retry.Status, retry.Body)
+		}
+		if final := Observe(t, clean, k.partner, k.quarter); !final.SignedOff || final.SignOffs != 1 || final.Version != 1 {
+			t.Errorf("after the retry: %+v", final)
+		}
+		return fmt.Sprintf("%-26s %-26s %-12s → %s; signed off after %v; retry %s", "sign-off", st.name, f.Kind, answerLabel(r), after.SignedOff, answerLabel(retry))
+	})
+}
+
+// injectOnce makes st's call of k meet f in one request, do, checks the
+// answer says so, and reports whether the write landed all the same (its
+// answer lost).
+func injectOnce(t *testing.T, plan *faults.Plan, st faultStep, k faultKey, f faults.Fault, do func() *Resp) (*Resp, bool) {
+	t.Helper()
+	plan.Add(faults.Rule{When: st.when(k), Fault: f})
+	r := do()
+	mustFire(t, plan)
+	plan.Clear()
+	expectFaultAnswer(t, r, f.Kind)
+	return r, st.lands && f.Kind == faults.LostAnswer
+}
+
+// eachStepFault runs scenario, in parallel, for every step with every kind
+// of fault (i counts the scenarios from 0, for each to pick a key of its
+// own), and logs the table of the rows they return.
+func eachStepFault(t *testing.T, steps []faultStep, scenario func(t *testing.T, i int, st faultStep, f faults.Fault) string) {
 	ft := &faultTable{}
 	t.Cleanup(func() { ft.log(t) })
 	i := 0
-	for _, st := range signOffSteps {
+	for _, st := range steps {
 		for _, f := range faultKinds {
-			k := faultKey{partner: scenarioPartners[i%len(scenarioPartners)], quarter: qs[26+i/len(scenarioPartners)]}
+			n := i
 			i++
 			t.Run(st.name+"/"+f.Kind.String(), func(t *testing.T) {
 				t.Parallel()
-				fe, clean, plan := faultEnvs(t, e.Backend)
-				tok := clean.PartnerToken(WW, k.partner)
-				path, body := QuarterlyReturn(t, k.partner, k.quarter, 3)
-				expectStatus(t, clean.Put(path, tok, body), 201)
-				signoff := func() *Resp {
-					return fe.Do(Req{Method: "POST", Path: path + "/signoff", Token: tok, Body: []byte(`{"signatory":"Jane Jones","role":"S151 officer"}`),
-						Header: map[string]string{"If-Match": `"1"`, "Idempotency-Key": "signoff-" + k.partner + "-" + k.quarter}})
-				}
-				plan.Add(faults.Rule{When: st.when(k), Fault: f})
-				r := signoff()
-				mustFire(t, plan)
-				plan.Clear()
-				landed := st.lands && f.Kind == faults.LostAnswer
-				expectFaultAnswer(t, r, f.Kind)
-				after := Observe(t, clean, k.partner, k.quarter)
-				if after.SignedOff != landed || after.Version != 1 {
-					t.Errorf("after the fault: signed off %v (want %v), version %d\n%s", after.SignedOff, landed, after.Version, plan.Log())
-				}
-				retry := signoff()
-				switch {
-				case retry.Status == 200:
-				case retry.Status == 409 && landed: // it was signed off: the retry is told so
-				default:
-					t.Errorf("retry: %d %s", retry.Status, retry.Body)
-				}
-				if final := Observe(t, clean, k.partner, k.quarter); !final.SignedOff || final.SignOffs != 1 || final.Version != 1 {
-					t.Errorf("after the retry: %+v", final)
-				}
-				ft.add("%-26s %-26s %-12s → %s; signed off after %v; retry %s", "sign-off", st.name, f.Kind, answerLabel(r), after.SignedOff, answerLabel(retry))
+				ft.add("%s", scenario(t, n, st, f))
 			})
 		}
 	}

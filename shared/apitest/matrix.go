@@ -34,6 +34,7 @@ import (
 const (
 	mxCW            = "cheshire-west"
 	mxCWC           = "cheshire-west-and-chester"
+	mxWCCG          = "west-cheshire-ccg"
 	mxNoRegion      = "atlantis"
 	mxNoPartner     = "nobody"
 	mxUnknownExport = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -130,6 +131,7 @@ type mxSlice struct {
 	region, partner          string
 	token                    string
 	fund, year, quarter      string
+	reportRole               string // a role the fund's report asks of the partner
 	lock                     string // a period of the fund the seed locks
 	popArea, mpsArea         string
 	docs                     map[string][]byte // kind → its current document, a body that changes nothing
@@ -173,6 +175,10 @@ type mxRow struct {
 	scopes  []auth.Scope // the scopes it needs: a token of the right shape missing one is refused
 	ok      []int        // what an allowed caller may get
 	req     func(s *mxSeed, tg mxTarget) Req
+	// shows says which data of another owner the answer shows an allowed
+	// caller by design (a fund report shows its members each other's
+	// versions); nil: none.
+	shows func(s *mxSeed, c mxCaller, tg mxTarget, o mxOwner, what string) bool
 }
 
 // The rules of product.md's access model.
@@ -367,7 +373,7 @@ var matrixRows = append([]mxRow{
 			}
 			return mxGet("/v1/exports/" + id)
 		}},
-}, mxSubmissionRows()...)
+}, append(mxSubmissionRows(), mxReportRows()...)...)
 
 // mxSubmissionRows are the five routes of each submission kind.
 func mxSubmissionRows() []mxRow {
@@ -483,7 +489,8 @@ func testAccessMatrix(t *testing.T, e *Env) {
 					}
 					t.Errorf("%s: %d%s, want %s: %.300s", label, res.Status, replayed, want, res.Body)
 				}
-				s.checkLeaks(t, label, c, r, res)
+				shown := func(o mxOwner, what string) bool { return row.shows != nil && row.shows(s, c, tg, o, what) }
+				s.checkLeaks(t, label, c, r, res, shown)
 				if res.Status == http.StatusForbidden {
 					if refusals[c.name] == nil {
 						refusals[c.name] = map[string][]string{}
@@ -531,8 +538,8 @@ func normalProblem(body []byte) string {
 }
 
 // checkLeaks fails when an answer carries a secret its caller may not see
-// (unless the request itself carried it).
-func (s *mxSeed) checkLeaks(t *testing.T, label string, c mxCaller, r Req, res *Resp) {
+// (unless the request itself carried it, or the operation shows it by design).
+func (s *mxSeed) checkLeaks(t *testing.T, label string, c mxCaller, r Req, res *Resp, shown func(o mxOwner, what string) bool) {
 	t.Helper()
 	var all bytes.Buffer
 	all.Write(res.Body)
@@ -541,7 +548,7 @@ func (s *mxSeed) checkLeaks(t *testing.T, label string, c mxCaller, r Req, res *
 	}
 	answer := all.String()
 	for v, owner := range s.secrets {
-		if c.sees(owner) || strings.Contains(r.Path, v) || bytes.Contains(r.Body, []byte(v)) {
+		if c.sees(owner) || strings.Contains(r.Path, v) || bytes.Contains(r.Body, []byte(v)) || shown(owner, s.what[v]) {
 			if c.sees(owner) && strings.Contains(answer, v) {
 				s.observed[v] = true
 			}
@@ -655,11 +662,11 @@ func seedMatrix(t *testing.T, e *Env) *mxSeed {
 		secrets: map[string]mxOwner{}, what: map[string]string{}, shared: map[string]bool{}, observed: map[string]bool{}}
 	ww := func(partner, area string) *mxSlice {
 		return &mxSlice{region: WW, partner: partner, token: e.PartnerToken(WW, partner), fund: Fund, year: "2019-20",
-			quarter: "2019-20-Q1", lock: "2019-20-Q3", popArea: area, mpsArea: area}
+			quarter: "2019-20-Q1", reportRole: "chief-finance-officer", lock: "2019-20-Q3", popArea: area, mpsArea: area}
 	}
 	carm, cere := ww(Carm, "W06000010"), ww(Cere, "W06000008")
 	cwc := &mxSlice{region: mxCW, partner: mxCWC, token: e.PartnerToken(mxCW, mxCWC), fund: "better-care-fund", year: "2025-26",
-		quarter: "2025-26-Q1", lock: "2025-26-Q3", popArea: "E06000050", mpsArea: "E06000050"}
+		quarter: "2025-26-Q1", reportRole: "chief-executive", lock: "2025-26-Q3", popArea: "E06000050", mpsArea: "E06000050"}
 	all := []*mxSlice{carm, cere, cwc}
 	owner := func(sl *mxSlice) mxOwner { return mxOwner{region: sl.region, partner: sl.partner} }
 	put := func(sl *mxSlice, kind string, body []byte) *Resp {
@@ -753,49 +760,65 @@ func seedMatrix(t *testing.T, e *Env) *mxSeed {
 	if len(s.exportID) != 2 || s.exportID[WW] == "" {
 		t.Fatalf("exports %v", s.exportID)
 	}
-	s.callers = []mxCaller{
-		{name: "no token"},
-		s.caller("carmarthenshire", WW, Carm, nil),
-		s.caller("ceredigion", WW, Cere, nil),
-		s.caller("cheshire-west's council", mxCW, mxCWC, nil),
-		s.caller("the West Wales RCU", WW, "", nil),
-		s.caller("government", auth.AllRegions, "", nil),
+	s.seedReports(t)
+	s.callers = []mxCaller{{name: "no token"}}
+	for _, sh := range mxShapes {
+		s.callers = append(s.callers, s.caller(sh, nil))
 	}
 	return s
 }
 
-// caller mints a token of a shape with every scope it allows but without.
-func (s *mxSeed) caller(name, region, partner string, without *auth.Scope) mxCaller {
+// mxShape is a kind of token: its holder and every scope it carries, and
+// whether the matrix asks it without each scope a row needs, too.
+type mxShape struct {
+	name, region, partner string
+	scopes                []auth.Scope
+	lacks                 bool
+}
+
+// mxShapes are the callers with a token. The board is a regional token like
+// the RCU's, and of the same subject, so that an answer kept under an
+// Idempotency-Key for one would show if it were replayed to the other.
+var mxShapes = []mxShape{
+	{"carmarthenshire", WW, Carm, auth.DefaultScopes(WW, Carm), true},
+	{"ceredigion", WW, Cere, auth.DefaultScopes(WW, Cere), false},
+	{"cheshire-west's council", mxCW, mxCWC, auth.DefaultScopes(mxCW, mxCWC), false},
+	{"west cheshire ccg (a member until 2019-20)", mxCW, mxWCCG, auth.DefaultScopes(mxCW, mxWCCG), false},
+	{"the West Wales RCU", WW, "", auth.DefaultScopes(WW, ""), true},
+	{"the West Wales board", WW, "", auth.BoardScopes(), true},
+	{"government", auth.AllRegions, "", auth.DefaultScopes(auth.AllRegions, ""), true},
+}
+
+// caller mints a token of a shape with every scope it carries but without.
+func (s *mxSeed) caller(sh mxShape, without *auth.Scope) mxCaller {
 	var scopes []auth.Scope
-	for _, sc := range auth.DefaultScopes(region, partner) {
+	for _, sc := range sh.scopes {
 		if without == nil || sc != *without {
 			scopes = append(scopes, sc)
 		}
 	}
+	name := sh.name
 	if without != nil {
 		name += " without " + string(*without)
 	}
-	tok := s.e.Token(auth.TokenSpec{Region: region, Partner: partner, Name: name, Scopes: scopes})
-	return mxCaller{name: name, token: tok, region: region, partner: partner, scopes: scopes}
+	tok := s.e.Token(auth.TokenSpec{Region: sh.region, Partner: sh.partner, Name: name, Scopes: scopes})
+	return mxCaller{name: name, token: tok, region: sh.region, partner: sh.partner, scopes: scopes}
 }
 
 // lacking are the tokens of the right shape for each needed scope, without
-// it: carmarthenshire's for a partner scope, the West Wales RCU's for a
-// regional one, and government's too for an export scope.
+// it: carmarthenshire's for a partner scope, the West Wales RCU's or
+// board's for a regional one, and government's too for an export scope.
 func (s *mxSeed) lacking(needed []auth.Scope) []mxCaller {
 	var out []mxCaller
 	for _, sc := range needed {
-		shapes := []struct{ name, region, partner string }{
-			{"carmarthenshire", WW, Carm}, {"the West Wales RCU", WW, ""}, {"government", auth.AllRegions, ""},
-		}
-		for _, sh := range shapes {
-			if !slices.Contains(auth.DefaultScopes(sh.region, sh.partner), sc) {
+		for _, sh := range mxShapes {
+			if !sh.lacks || !slices.Contains(sh.scopes, sc) {
 				continue
 			}
 			k := sh.name + string(sc)
 			c, ok := s.lackers[k]
 			if !ok {
-				c = s.caller(sh.name, sh.region, sh.partner, &sc)
+				c = s.caller(sh, &sc)
 				s.lackers[k] = c
 			}
 			out = append(out, c)

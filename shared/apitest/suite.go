@@ -38,6 +38,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"members give and withdraw consent to pool underspends", testConsentRoutes},
 		{"obligations say what is owed and when", testObligations},
 		{"the audit trail", testAuditTrail},
+		{"a fund's report is signed by its members on one content, then approved by its board", testReportSignOff},
+		{"a fund's report is its region's and its members' of that year", testReportAccess},
 		{"population and market aggregates", testAggregates},
 		{"the region's view is the region's own", testRegionViewIsolation},
 		{"uploads: template, CSV, presigned PUT, accepted version", testUploadsEndToEnd},
@@ -47,6 +49,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"faults during sign-off leave all or nothing", testFaultsDuringSignOff},
 		{"faults while locking a period leave all or nothing", testFaultsDuringLock},
 		{"faults during consent changes leave all or nothing", testFaultsDuringConsent},
+		{"faults during a report's sign-off leave all or nothing", testFaultsDuringReportSignOff},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
 		{"every route refuses every caller it should", testAccessMatrix},
 	}

@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
-
 	"github.com/regional-data-exchange/rdx/shared/report"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
@@ -20,18 +19,19 @@ func (h *handler) fundReport(r *http.Request) (*response, error) {
 }
 
 func (h *handler) signFundReport(r *http.Request) (*response, error) {
-	return h.reportWrite(r, h.view.SignFundReport)
+	return h.reportWrite(r, regionview.SignReport, h.view.SignFundReport)
 }
 
 func (h *handler) approveFundReport(r *http.Request) (*response, error) {
-	return h.reportWrite(r, h.view.ApproveFundReport)
+	return h.reportWrite(r, regionview.ApproveReport, h.view.ApproveFundReport)
 }
 
-// reportWrite authorises a sign-off or an approval before reading its body,
-// then runs it under its Idempotency-Key, if any.
-func (h *handler) reportWrite(r *http.Request, write func(ctx context.Context, p *auth.Principal, region, fund, quarter, ifMatch string, body []byte) (*report.Report, error)) (*response, error) {
+// reportWrite authorises a sign-off or an approval (the action's own scope:
+// a caller who may do the other is refused as anyone else) before reading
+// its body, then runs it under its Idempotency-Key, if any.
+func (h *handler) reportWrite(r *http.Request, action regionview.ReportAction, write func(ctx context.Context, p *auth.Principal, region, fund, quarter, ifMatch string, body []byte) (*report.Report, error)) (*response, error) {
 	p, region, fund, quarter := principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("quarter")
-	if err := h.view.AuthorizeReport(p, region, fund, quarter, true); err != nil {
+	if err := h.view.AuthorizeReport(p, region, fund, quarter, action); err != nil {
 		return nil, err
 	}
 	body, err := readJSONBody(r)

@@ -64,13 +64,20 @@ type Answer struct {
 	Commentary string `json:"commentary,omitempty"`
 }
 
+// Actor is who recorded a sign-off or an approval: the token's subject and
+// name, as every other record of the API names its actor.
+type Actor struct {
+	Sub  string `json:"sub"`
+	Name string `json:"name,omitempty"`
+}
+
 // SignOff is one signature recorded against the report.
 type SignOff struct {
 	Partner   string    `json:"partner"`
 	Role      string    `json:"role"`
 	Signatory string    `json:"signatory"`
 	At        time.Time `json:"at"`
-	By        string    `json:"by"`
+	By        Actor     `json:"by"`
 	// ContentSHA256 is the content it was given on; it counts only while
 	// that is still the report's content.
 	ContentSHA256 string `json:"contentSha256"`
@@ -82,7 +89,7 @@ type Approval struct {
 	Reference     string    `json:"reference"`  // the minute or decision reference
 	ApprovedOn    string    `json:"approvedOn"` // the date of the decision
 	At            time.Time `json:"at"`
-	By            string    `json:"by"`
+	By            Actor     `json:"by"`
 	ContentSHA256 string    `json:"contentSha256"`
 }
 
@@ -113,7 +120,7 @@ type Report struct {
 	ContentSHA256 string            `json:"contentSha256"`
 	Status        Status            `json:"status"`
 	Required      []RequiredSignOff `json:"requiredSignOffs"`
-	SignOffs      []RecordedSignOff `json:"signOffs"`
+	SignOffs      []RecordedSignOff `json:"signOffs"` // in the order given
 	Approval      *RecordedApproval `json:"approval"`
 	Locked        bool              `json:"locked"`
 }
@@ -190,7 +197,9 @@ func Build(in Input) (*Report, error) {
 		return nil, err
 	}
 	r := &Report{Content: c, ContentSHA256: sum, Required: Required(in.Fund, in.Members), SignOffs: []RecordedSignOff{}, Locked: in.Locked}
-	for _, s := range in.SignOffs {
+	// In the order given, whatever order they were read in.
+	signOffs := slices.SortedStableFunc(slices.Values(in.SignOffs), func(a, b SignOff) int { return a.At.Compare(b.At) })
+	for _, s := range signOffs {
 		counts := s.ContentSHA256 == sum
 		r.SignOffs = append(r.SignOffs, RecordedSignOff{SignOff: s, Counts: counts})
 		for i := range r.Required {

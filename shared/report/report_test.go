@@ -3,6 +3,7 @@ package report_test
 import (
 	"errors"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -77,7 +78,7 @@ func TestSignOffLifecycle(t *testing.T) {
 		t.Fatalf("unsigned: %s with %d required", first.Status, len(first.Required))
 	}
 	sign := func(partner, role, sha string) report.SignOff {
-		return report.SignOff{Partner: partner, Role: role, Signatory: "Someone", At: time.Unix(0, 0).UTC(), By: "sub", ContentSHA256: sha}
+		return report.SignOff{Partner: partner, Role: role, Signatory: "Someone", At: time.Unix(0, 0).UTC(), By: report.Actor{Sub: "sub"}, ContentSHA256: sha}
 	}
 	sum := first.ContentSHA256
 	in.SignOffs = []report.SignOff{sign("cheshire-west-and-chester", "chief-executive", sum), sign("cheshire-west-and-chester", "s151-officer", sum),
@@ -171,5 +172,27 @@ func TestAssurances(t *testing.T) {
 	r, _ := report.Build(in)
 	if len(r.Assurances) != 4 || r.Assurances[0].Answer != nil || r.Assurances[1].Answer == nil || r.Assurances[1].Answer.Met {
 		t.Errorf("assurances %+v", r.Assurances)
+	}
+}
+
+// Sign-offs are listed in the order they were given, however they are read.
+func TestSignOffsInTheOrderGiven(t *testing.T) {
+	in := input(t, pos("2019-20"))
+	at := func(min int) time.Time { return time.Date(2019, 11, 12, 10, min, 0, 0, time.UTC) }
+	in.SignOffs = []report.SignOff{
+		{Partner: "west-cheshire-ccg", Role: "chief-executive", At: at(30)},
+		{Partner: "cheshire-west-and-chester", Role: "s151-officer", At: at(10)},
+		{Partner: "vale-royal-ccg", Role: "chief-executive", At: at(20)},
+	}
+	r, err := report.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range r.SignOffs {
+		got = append(got, s.Partner)
+	}
+	if want := []string{"cheshire-west-and-chester", "vale-royal-ccg", "west-cheshire-ccg"}; !slices.Equal(got, want) {
+		t.Errorf("sign-offs %v, want %v", got, want)
 	}
 }

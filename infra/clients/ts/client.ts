@@ -43,7 +43,8 @@ const quarterlyReturn = "/v1/regions/{region}/partners/{partner}/quarterly-retur
 
 // walkThrough is the README's walk-through: Carmarthenshire PUTs its
 // quarterly return, reads it back, lists its versions and what it owes; the
-// region's collaboration unit reads the pooled fund position.
+// region's collaboration unit reads the pooled fund position; Carmarthenshire
+// reads its fund's report and signs it.
 export async function walkThrough(
   baseUrl: string,
   partnerToken: string,
@@ -91,5 +92,19 @@ export async function walkThrough(
   for (const p of position.data.partners) {
     lines.push(`${p.partner}: ${p.missing ? "missing" : `return v${p.returnVersion}, contribution v${p.contributionVersion}`}`);
   }
+
+  // The fund's quarterly report, read as a member and signed on the content
+  // read: its ETag is the sign-off's If-Match.
+  const reportPath = { region: path.region, fundId: path.fundId, quarter: path.quarter };
+  const report = await carm.GET("/v1/regions/{region}/funds/{fundId}/reports/{quarter}", { params: { path: reportPath } });
+  if (report.error) throw new Error(report.error.title);
+  const etag = report.response.headers.get("ETag") ?? "";
+  const signed = await carm.POST("/v1/regions/{region}/funds/{fundId}/reports/{quarter}/signoffs", {
+    params: { path: reportPath, header: { "If-Match": etag } },
+    body: { signatory: "Jane Jones", role: "chief-finance-officer" },
+  });
+  if (signed.error) throw new Error(`${signed.error.status} ${signed.error.title}`);
+  const awaiting = signed.data.requiredSignOffs.filter((q) => !q.signed).map((q) => `${q.partner} ${q.role}`);
+  lines.push(`report ${signed.data.quarter} ${signed.data.status} (content ${signed.data.contentSha256}): awaits ${awaiting.join(", ") || "nobody"}`);
   return lines;
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -51,12 +53,36 @@ type reportScope struct {
 	partner *region.Partner // the signing or reading partner; nil for a regional token
 }
 
-// authorizeReport checks the caller may read (or, with a partner's
-// submissions:signoff, sign) the report: the region's token with scope, or
-// a partner of the region that is a member of the fund in the quarter's
-// year. Anyone else gets the same 403 whether or not the fund exists.
-func (s *Service) authorizeReport(p *auth.Principal, regionID, fundID, quarterText string, regional auth.Scope, partnerScope auth.Scope) (reportScope, error) {
+// ReportAction is what a caller asks of a fund's report.
+type ReportAction int
+
+// The actions, each with the scopes it needs.
+const (
+	ReadReport    ReportAction = iota // region:read, or a member's submissions:read
+	SignReport                        // a member's submissions:signoff
+	ApproveReport                     // the region's reports:approve (the board's)
+)
+
+// scopes are the scope a regional token and the scope a partner token need
+// for the action; "" when no token of that shape may.
+func (a ReportAction) scopes() (regional, partner auth.Scope) {
+	switch a {
+	case SignReport:
+		return "", auth.SubmissionsSignoff
+	case ApproveReport:
+		return auth.ReportsApprove, ""
+	}
+	return auth.RegionRead, auth.SubmissionsRead
+}
+
+// authorizeReport checks the caller may do action to the report: the
+// region's token with the action's regional scope, or a partner of the
+// region, with its partner scope, that is a member of the fund in the
+// quarter's year. Anyone else gets the same 403 whether or not the fund
+// exists.
+func (s *Service) authorizeReport(p *auth.Principal, regionID, fundID, quarterText string, action ReportAction) (reportScope, error) {
 	var sc reportScope
+	regional, partnerScope := action.scopes()
 	if p.Region != regionID {
 		return sc, service.Forbidden()
 	}
@@ -83,7 +109,7 @@ func (s *Service) authorizeReport(p *auth.Principal, regionID, fundID, quarterTe
 		return sc, paramError(submission.RuleQuarter, "quarter", fmt.Sprintf("%q: %v.", quarterText, err))
 	}
 	if !f.HasYear(q.Year) {
-		return sc, paramError(submission.RuleParameterInvalid, "quarter", fmt.Sprintf("%s does not run in %s.", f.ID, q.Year))
+		return sc, paramError(submission.RulePeriodOutside, "quarter", fmt.Sprintf("%s does not run in %s.", f.ID, q.Year))
 	}
 	sc.quarter = q
 	if sc.partner != nil && !f.IsMember(sc.partner.ID, q.Year) {
@@ -92,104 +118,192 @@ func (s *Service) authorizeReport(p *auth.Principal, regionID, fundID, quarterTe
 	return sc, nil
 }
 
+// AuthorizeReport checks, before anything of the request is read, that the
+// caller may do action to the report.
+func (s *Service) AuthorizeReport(p *auth.Principal, regionID, fundID, quarter string, action ReportAction) error {
+	_, err := s.authorizeReport(p, regionID, fundID, quarter, action)
+	return err
+}
+
 // FundReport reads a fund's report for a quarter.
 func (s *Service) FundReport(ctx context.Context, p *auth.Principal, regionID, fundID, quarter string) (*report.Report, error) {
-	sc, err := s.authorizeReport(p, regionID, fundID, quarter, auth.RegionRead, auth.SubmissionsRead)
+	sc, err := s.authorizeReport(p, regionID, fundID, quarter, ReadReport)
 	if err != nil {
 		return nil, err
 	}
-	r, _, err := s.buildReport(ctx, sc)
-	return r, err
+	b, err := s.buildReport(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	return b.report, nil
 }
 
 // SignFundReport records a member's signature of the report's current
 // content (If-Match names it) in one of the roles the fund asks of it.
 func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionID, fundID, quarter, ifMatch string, body []byte) (*report.Report, error) {
-	sc, err := s.authorizeReport(p, regionID, fundID, quarter, "", auth.SubmissionsSignoff)
+	sc, err := s.authorizeReport(p, regionID, fundID, quarter, SignReport)
 	if err != nil {
 		return nil, err
 	}
 	var form submission.SignOff
-	if err := submission.DecodeCommand(body, &form); err != nil {
+	tags, err := decodeReportCommand(body, &form, ifMatch, func(fields []apperr.FieldError) []apperr.FieldError {
+		if form.Role == nil || slices.ContainsFunc(fields, func(f apperr.FieldError) bool { return f.Pointer == "/role" }) {
+			return fields
+		}
+		roles := s.rolesOf(sc)
+		if role := form.Role.String(); !slices.Contains(roles, role) {
+			asks := "it asks " + strings.Join(roles, ", ")
+			if len(roles) == 0 {
+				asks = "it asks no sign-off of it"
+			}
+			fields = append(fields, apperr.FieldError{Code: submission.RuleReportRole.Code, Pointer: "/role",
+				Message: fmt.Sprintf("%q is not a role %s's report asks of %s; %s.", role, sc.fund.ID, sc.partner.ID, asks)})
+		}
+		return fields
+	})
+	if err != nil {
 		return nil, err
 	}
 	role := form.Role.String()
-	if !s.requires(sc, role) {
-		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleReportRole.Code, Pointer: "/role",
-			Message: fmt.Sprintf("%q is not a role %s's report asks of %s; it asks %s.", role, sc.fund.ID, sc.partner.ID, strings.Join(s.rolesOf(sc), ", "))}})
-	}
-	return s.reportWrite(ctx, sc, ifMatch, func(r *report.Report, now report.SignOff) ([]store.Op, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) (reportChange, error) {
 		for _, o := range r.SignOffs {
 			if o.Counts && o.Partner == sc.partner.ID && o.Role == role {
-				return nil, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s.", sc.partner.ID, role)
+				return reportChange{}, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s (%s, %s).", sc.partner.ID, role, o.Signatory, o.At.Format("2 January 2006"))
 			}
 		}
-		rec := now
-		rec.Partner, rec.Role, rec.Signatory = sc.partner.ID, role, form.Signatory.String()
+		rec := report.SignOff{Partner: sc.partner.ID, Role: role, Signatory: form.Signatory.String(), At: at, By: by, ContentSHA256: r.ContentSHA256}
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportSignOffSK(sc.fund.ID, sc.quarter, r.ContentSHA256, rec.Partner, role),
 			Version: 1, Data: service.Encode(rec)}, store.IfNotExists())
-		return append([]store.Op{op}, s.reportAudit(ctx, sc, p, "report.signed", r.ContentSHA256,
-			map[string]string{"signatory": rec.Signatory, "role": role})...), nil
-	}, p)
+		return reportChange{
+			ops: append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.signed", r.ContentSHA256,
+				map[string]string{"signatory": rec.Signatory, "role": role})...),
+			apply: func(in *report.Input) { in.SignOffs = append(in.SignOffs, rec) },
+		}, nil
+	})
 }
 
 // ApproveFundReport records the board's approval of the report's current
 // content, which every required sign-off must already stand on.
 func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regionID, fundID, quarter, ifMatch string, body []byte) (*report.Report, error) {
-	sc, err := s.authorizeReport(p, regionID, fundID, quarter, auth.ReportsApprove, "")
+	sc, err := s.authorizeReport(p, regionID, fundID, quarter, ApproveReport)
 	if err != nil {
 		return nil, err
 	}
 	var form submission.ReportApproval
-	if err := submission.DecodeCommand(body, &form); err != nil {
+	tags, err := decodeReportCommand(body, &form, ifMatch, nil)
+	if err != nil {
 		return nil, err
 	}
-	return s.reportWrite(ctx, sc, ifMatch, func(r *report.Report, now report.SignOff) ([]store.Op, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) (reportChange, error) {
 		switch {
 		case r.Status == report.Approved:
-			return nil, apperr.New(apperr.Conflict, "This content of the report is already approved.")
+			return reportChange{}, apperr.New(apperr.Conflict, "This content of the report is already approved.")
 		case r.Status != report.Signed:
-			return nil, apperr.Newf(apperr.Conflict, "The report awaits %d required sign-off(s) on its current content.", unsigned(r))
+			return reportChange{}, apperr.Newf(apperr.Conflict, "The report awaits %d required sign-off(s) on its current content.", unsigned(r))
 		}
 		a := report.Approval{ApprovedBy: form.ApprovedBy.String(), Reference: form.Reference.String(), ApprovedOn: *form.ApprovedOn,
-			At: now.At, By: now.By, ContentSHA256: r.ContentSHA256}
+			At: at, By: by, ContentSHA256: r.ContentSHA256}
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportApprovalSK(sc.fund.ID, sc.quarter, r.ContentSHA256),
 			Version: 1, Data: service.Encode(a)}, store.IfNotExists())
-		return append([]store.Op{op}, s.reportAudit(ctx, sc, p, "report.approved", r.ContentSHA256,
-			map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn})...), nil
-	}, p)
+		return reportChange{
+			ops: append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.approved", r.ContentSHA256,
+				map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn})...),
+			apply: func(in *report.Input) { in.Approval = &a },
+		}, nil
+	})
 }
 
-// reportWrite builds the report, checks If-Match names its content and its
-// quarter is not locked, and writes ops (with checks that keep the inputs
-// and locks as read); a change meanwhile is read again and checked again.
-func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch string, ops func(*report.Report, report.SignOff) ([]store.Op, error), p *auth.Principal) (*report.Report, error) {
-	if ifMatch == "" {
-		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleIfMatchRequired.Code, Header: "If-Match",
-			Message: "Name the report's content in If-Match: its ETag, as a GET of the report gives it."}})
+// decodeReportCommand decodes a sign-off's or an approval's body into form
+// and reads If-Match, refusing every failing field and a missing or
+// malformed If-Match at once (more, given the decoded form, adds checks of
+// its own); a body that is not JSON is 400 before any of them.
+func decodeReportCommand(body []byte, form any, ifMatch string, more func([]apperr.FieldError) []apperr.FieldError) ([]string, error) {
+	err := submission.DecodeCommand(body, form)
+	if err != nil && !apperr.Is(err, apperr.Invalid) {
+		return nil, err
 	}
+	var fields []apperr.FieldError
+	if err != nil {
+		fields = apperr.As(err).Fields
+	}
+	if more != nil {
+		fields = more(fields)
+	}
+	tags, ok := parseReportIfMatch(ifMatch)
+	if !ok {
+		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchRequired.Code, Header: "If-Match",
+			Message: "Name the report's content in If-Match: its ETag, a quoted SHA-256, as a GET of the report gives it."})
+	}
+	if len(fields) > 0 {
+		return nil, apperr.Validation(fields)
+	}
+	return tags, nil
+}
+
+// parseReportIfMatch reads If-Match as a list of entity tags (RFC 9110
+// §13.1.1). A weak tag is kept as one that never matches (If-Match compares
+// strongly). "*" is refused as a missing or malformed value is: a
+// signature or an approval names the content it is given on.
+func parseReportIfMatch(h string) ([]string, bool) {
+	h = strings.TrimSpace(h)
+	if h == "" || h == "*" {
+		return nil, false
+	}
+	var tags []string
+	for _, tag := range strings.Split(h, ",") {
+		tag = strings.TrimSpace(tag)
+		weak := strings.HasPrefix(tag, "W/")
+		tag = strings.TrimPrefix(tag, "W/")
+		if len(tag) < 2 || tag[0] != '"' || tag[len(tag)-1] != '"' || strings.Contains(tag[1:len(tag)-1], `"`) {
+			return nil, false
+		}
+		if !weak {
+			tags = append(tags, tag)
+		}
+	}
+	return tags, true
+}
+
+// reportChange is a sign-off or an approval: the writes that record it, and
+// what it adds to the report's input.
+type reportChange struct {
+	ops   []store.Op
+	apply func(*report.Input)
+}
+
+// reportWrite builds the report, checks its quarter is not locked and
+// If-Match names its content, and writes the change (with checks that keep
+// the inputs and locks as read); a change meanwhile is read again and
+// checked again. The answer is the report as read with the change applied:
+// nothing is read after the write, so a stored change is never answered
+// with a 5xx.
+func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor) (reportChange, error)) (*report.Report, error) {
 	for attempt := 0; ; attempt++ {
-		r, guard, err := s.buildReport(ctx, sc)
+		b, err := s.buildReport(ctx, sc)
 		if err != nil {
 			return nil, err
 		}
-		if strings.TrimPrefix(ifMatch, "W/") != reportETag(r) {
+		r := b.report
+		if b.lock != nil {
+			return nil, b.lock
+		}
+		if !slices.Contains(ifMatch, ReportETag(r)) {
 			return nil, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
-				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + reportETag(r) + "."})
+				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + ReportETag(r) + "."})
 		}
-		if r.Locked {
-			return nil, apperr.Newf(apperr.Locked, "%s of %s is locked.", sc.quarter, sc.fund.ID)
-		}
-		now := s.Clock()
-		write, err := ops(r, report.SignOff{At: now, By: cmp.Or(p.Name, p.Subject)})
+		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name})
 		if err != nil {
 			return nil, err
 		}
-		err = s.Table.Transact(ctx, append(write, guard...)...)
+		err = s.Table.Transact(ctx, append(c.ops, b.guard...)...)
 		switch {
 		case err == nil:
-			out, _, err := s.buildReport(ctx, sc)
-			return out, err
+			c.apply(&b.input)
+			out, err := report.Build(b.input)
+			if err != nil {
+				return nil, service.StoreErr(err, "build report")
+			}
+			return out, nil
 		case !errors.Is(err, store.ErrConditionFailed):
 			return nil, service.StoreErr(err, "write report")
 		case attempt >= s.Retry.Attempts:
@@ -201,11 +315,9 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch strin
 	}
 }
 
-// ReportETag is the report's strong validator: its content's SHA-256.
-func reportETag(r *report.Report) string { return `"` + r.ContentSHA256 + `"` }
-
-// ReportETag is the ETag header of a report.
-func ReportETag(r *report.Report) string { return reportETag(r) }
+// ReportETag is the report's strong validator, the ETag of its answers: its
+// content's SHA-256, quoted.
+func ReportETag(r *report.Report) string { return `"` + r.ContentSHA256 + `"` }
 
 func unsigned(r *report.Report) int {
 	n := 0
@@ -217,16 +329,7 @@ func unsigned(r *report.Report) int {
 	return n
 }
 
-// requires reports whether the fund asks the scope's partner to sign in role.
-func (s *Service) requires(sc reportScope, role string) bool {
-	for _, r := range s.rolesOf(sc) {
-		if r == role {
-			return true
-		}
-	}
-	return false
-}
-
+// rolesOf are the roles the fund's report asks of the scope's partner.
 func (s *Service) rolesOf(sc reportScope) []string {
 	var out []string
 	for _, q := range report.Required(sc.fund, []report.Member{{Partner: sc.partner.ID, Type: sc.partner.Type}}) {
@@ -235,29 +338,37 @@ func (s *Service) rolesOf(sc reportScope) []string {
 	return out
 }
 
-func (s *Service) reportAudit(ctx context.Context, sc reportScope, p *auth.Principal, action, content string, details map[string]string) []store.Op {
-	now := s.Clock()
+func (s *Service) reportAudit(ctx context.Context, sc reportScope, p *auth.Principal, at time.Time, action, content string, details map[string]string) []store.Op {
 	partner := ""
 	if sc.partner != nil {
 		partner = sc.partner.ID
 	}
 	details["contentSha256"] = content
-	return service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: sc.reg.ID, Partner: partner,
+	return service.AuditOps(service.AuditRecord{ID: service.NewID(at), At: at, Region: sc.reg.ID, Partner: partner,
 		Actor: service.Actor{Sub: p.Subject, Name: p.Name}, Action: action,
 		Target: map[string]any{"fund": sc.fund.ID, "quarter": sc.quarter.String()}, Details: details, RequestID: logx.RequestID(ctx)})
 }
 
+// builtReport is a report as read, with what a write of it must hold to.
+type builtReport struct {
+	input  report.Input // what report was built of
+	report *report.Report
+	// guard are the checks that hold a write to what was read: the records
+	// the content came from are unchanged and no lock has landed.
+	guard []store.Op
+	// lock is the 409 naming the lock of the quarter or its year, if any.
+	lock error
+}
+
 // buildReport reads what the report is made of — the fund-year's records
 // and consents, its sign-offs and approvals, the period locks — together,
-// and builds it. guard are the checks that hold a write to what was read:
-// the records the content came from are unchanged and no lock has landed.
-func (s *Service) buildReport(ctx context.Context, sc reportScope) (*report.Report, []store.Op, error) {
+// and builds it.
+func (s *Service) buildReport(ctx context.Context, sc reportScope) (builtReport, error) {
+	var b builtReport
 	year := sc.quarter.Year
 	var items positionItems
 	var records []store.Item
-	var locked bool
 	var itemsErr, recordsErr, locksErr error
-	var locks []store.Op
 	var wg sync.WaitGroup
 	wg.Go(func() { items, itemsErr = s.readPositionItems(ctx, sc.reg, sc.fund, year) })
 	wg.Go(func() {
@@ -268,110 +379,97 @@ func (s *Service) buildReport(ctx context.Context, sc reportScope) (*report.Repo
 	})
 	wg.Go(func() {
 		key := submission.Key{Kind: submission.QuarterlyReturns, FundID: sc.fund.ID, Quarter: sc.quarter}
-		locks, locksErr = s.LockChecks(ctx, sc.reg.ID, key)
+		b.guard, locksErr = s.LockChecks(ctx, sc.reg.ID, key)
 		if apperr.Is(locksErr, apperr.Locked) {
-			locked, locksErr = true, nil
+			b.lock, locksErr = locksErr, nil
 		}
 	})
 	wg.Wait()
 	if err := cmp.Or(itemsErr, recordsErr, locksErr); err != nil {
-		return nil, nil, err
+		return b, err
 	}
 	in, err := items.input(sc.fund, year)
 	if err != nil {
-		return nil, nil, err
+		return b, err
 	}
 	q := sc.quarter
 	in.AsAt = &q
 	pos, err := position.Compute(in)
 	if err != nil {
-		return nil, nil, service.StoreErr(err, "compute the report's position")
+		return b, service.StoreErr(err, "compute the report's position")
 	}
-	rin := report.Input{Region: sc.reg.ID, Fund: sc.fund, Quarter: q, Position: pos, KPIs: sc.reg.KPIs, Locked: locked}
+	rin := report.Input{Region: sc.reg.ID, Fund: sc.fund, Quarter: q, Position: pos, KPIs: sc.reg.KPIs, Locked: b.lock != nil}
 	for _, m := range sc.fund.MembersIn(year) {
 		partner, _ := sc.reg.Partner(m)
 		rin.Members = append(rin.Members, report.Member{Partner: m, Type: partner.Type})
 	}
 	if err := usedRecords(&rin, items, pos); err != nil {
-		return nil, nil, err
+		return b, err
 	}
 	for _, it := range records {
 		switch {
 		case strings.Contains(it.SK, "#SIGNOFF#"):
 			o, err := service.Decode[report.SignOff](it)
 			if err != nil {
-				return nil, nil, service.StoreErr(err, "decode report sign-off")
+				return b, service.StoreErr(err, "decode report sign-off")
 			}
 			rin.SignOffs = append(rin.SignOffs, o)
 		case strings.Contains(it.SK, "#APPROVAL#"):
 			a, err := service.Decode[report.Approval](it)
 			if err != nil {
-				return nil, nil, service.StoreErr(err, "decode report approval")
+				return b, service.StoreErr(err, "decode report approval")
 			}
 			if rin.Approval == nil || a.At.After(rin.Approval.At) {
 				rin.Approval = &a
 			}
 		}
 	}
-	r, err := report.Build(rin)
-	if err != nil {
-		return nil, nil, service.StoreErr(err, "build report")
+	b.input = rin
+	if b.report, err = report.Build(rin); err != nil {
+		return b, service.StoreErr(err, "build report")
 	}
 	// A write holds only while every record the content came from is as
 	// read (its copy's version) and the period stays unlocked.
 	// (A fund too large for one transaction's checks keeps the lock checks
 	// alone: a sign-off given on content that changed meanwhile names that
 	// content, and simply does not count.)
-	guard := locks
 	var inputs []store.Op
 	for _, group := range [][]store.Item{items.contributions, items.returns, items.consents} {
 		for _, it := range group {
 			inputs = append(inputs, store.CheckOp(it.PK, it.SK, store.IfVersion(it.Version)))
 		}
 	}
-	if len(guard)+len(inputs) <= store.MaxTxnOps-maxReportWriteOps {
-		guard = append(guard, inputs...)
+	if len(b.guard)+len(inputs) <= store.MaxTxnOps-maxReportWriteOps {
+		b.guard = append(b.guard, inputs...)
 	}
-	return r, guard, nil
+	return b, nil
 }
 
-// usedRecords names, of each member, the return the position uses and its
-// contribution, by version and SHA-256.
+// usedRecords names, of each member, the return the position uses (its
+// latest at or before the quarter) and its contribution, by version and
+// SHA-256, in member order (as the fund-year's records are read).
 func usedRecords(in *report.Input, items positionItems, pos *position.Position) error {
-	decoded := func(it store.Item) (service.PositionRecord, error) {
-		rec, err := service.DecodePositionRecord(it.Data)
-		return rec, service.StoreErr(err, "decode "+it.SK)
-	}
+	asAt := make(map[string]string, len(pos.Partners))
 	for _, pp := range pos.Partners {
-		for _, it := range items.returns {
-			rec, err := decoded(it)
-			if err != nil {
-				return err
-			}
-			if rec.Partner == pp.Partner && pp.AsAtQuarter != nil && rec.KeyValues[1] == *pp.AsAtQuarter {
-				in.Returns = append(in.Returns, report.Used{Partner: rec.Partner, Quarter: rec.KeyValues[1], Version: rec.Version, SHA256: rec.SHA256})
-			}
+		if pp.AsAtQuarter != nil {
+			asAt[pp.Partner] = *pp.AsAtQuarter
 		}
-		for _, it := range items.contributions {
-			rec, err := decoded(it)
-			if err != nil {
-				return err
-			}
-			if rec.Partner == pp.Partner {
-				in.Contributions = append(in.Contributions, report.Used{Partner: rec.Partner, Version: rec.Version, SHA256: rec.SHA256})
-			}
+	}
+	for _, it := range items.returns {
+		rec, err := service.DecodePositionRecord(it.Data)
+		if err != nil {
+			return service.StoreErr(err, "decode "+it.SK)
 		}
+		if q, ok := asAt[rec.Partner]; ok && rec.KeyValues[1] == q {
+			in.Returns = append(in.Returns, report.Used{Partner: rec.Partner, Quarter: q, Version: rec.Version, SHA256: rec.SHA256})
+		}
+	}
+	for _, it := range items.contributions {
+		rec, err := service.DecodePositionRecord(it.Data)
+		if err != nil {
+			return service.StoreErr(err, "decode "+it.SK)
+		}
+		in.Contributions = append(in.Contributions, report.Used{Partner: rec.Partner, Version: rec.Version, SHA256: rec.SHA256})
 	}
 	return nil
-}
-
-// AuthorizeReport checks, before anything of the request is read, that the
-// caller may read the report (sign false) or sign or approve it (sign true).
-func (s *Service) AuthorizeReport(p *auth.Principal, regionID, fundID, quarter string, sign bool) error {
-	regional, partner := auth.RegionRead, auth.SubmissionsRead
-	if sign {
-		regional, partner = auth.ReportsApprove, auth.SubmissionsSignoff
-	}
-	_, err := s.authorizeReport(p, regionID, fundID, quarter, regional, partner)
-	return err
 }

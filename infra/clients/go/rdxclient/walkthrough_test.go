@@ -23,7 +23,7 @@ import (
 // with tokens from `go run ./infra/devtoken`: Carmarthenshire PUTs its
 // quarterly return and its pool contribution, reads the return back, lists
 // its versions and its returns, asks what it owes; the RCU reads the pooled
-// fund position.
+// fund position; Carmarthenshire reads its fund's report and signs it.
 func TestReadmeWalkThrough(t *testing.T) {
 	const (
 		region, partner = "west-wales", "carmarthenshire"
@@ -167,6 +167,31 @@ func TestReadmeWalkThrough(t *testing.T) {
 	}
 	if len(pos.Partners) != 4 {
 		t.Errorf("the position has %d members, want the fund's four", len(pos.Partners))
+	}
+
+	// The fund's quarterly report, which Carmarthenshire reads as a member;
+	// its chief finance officer signs the content read (If-Match its ETag),
+	// one of the four signatures the report awaits.
+	rep, err := carm.GetFundReportWithResponse(ctx, region, fund, quarter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.StatusCode() != http.StatusOK || rep.JSON200 == nil {
+		t.Fatalf("GET report: %d %s", rep.StatusCode(), rep.Body)
+	}
+	etag := rep.HTTPResponse.Header.Get("ETag")
+	if r := rep.JSON200; etag != `"`+string(r.ContentSha256)+`"` || r.Status != rdxclient.AwaitingSignOff || len(r.RequiredSignOffs) != 4 ||
+		r.Position.AsAt == nil || *r.Position.AsAt != quarter || len(r.Returns) != 1 || r.Returns[0].Sha256 != created.Sha256 {
+		t.Errorf("report (ETag %s) %+v", etag, r)
+	}
+	signed, err := carm.SignOffFundReportWithResponse(ctx, region, fund, quarter, &rdxclient.SignOffFundReportParams{IfMatch: etag},
+		rdxclient.SignOffFundReportJSONRequestBody{Signatory: "Jane Jones", Role: "chief-finance-officer"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if signed.StatusCode() != http.StatusCreated || signed.JSON201 == nil || len(signed.JSON201.SignOffs) != 1 || !signed.JSON201.SignOffs[0].Counts ||
+		signed.JSON201.Status != rdxclient.AwaitingSignOff {
+		t.Errorf("sign the report: %d %s", signed.StatusCode(), signed.Body)
 	}
 
 	// A partner's token cannot read the position: the typed 403 problem.
