@@ -388,6 +388,15 @@ func (s *Service) buildReport(ctx context.Context, sc reportScope) (builtReport,
 	if err := cmp.Or(itemsErr, recordsErr, locksErr); err != nil {
 		return b, err
 	}
+	return assembleReport(sc, items, records, b.guard, b.lock)
+}
+
+// assembleReport builds the report of sc from what was read: the
+// fund-year's records, the quarter's sign-off and approval records, and the
+// lock checks (or the lock that stands).
+func assembleReport(sc reportScope, items positionItems, records []store.Item, locks []store.Op, lock error) (builtReport, error) {
+	b := builtReport{guard: locks, lock: lock}
+	year := sc.quarter.Year
 	in, err := items.input(sc.fund, year)
 	if err != nil {
 		return b, err
