@@ -454,15 +454,15 @@ func testObligations(t *testing.T, e *Env) {
 	expectStatus(t, r, 200)
 	var obs struct {
 		Items []struct {
-			FundID, Kind, Period, DueDate, Status string
-			ReceivedLate, Locked                  bool
+			FundID, Kind, Role, Period, DueDate, Status string
+			ReceivedLate, Locked                        bool
 		}
 	}
 	json.Unmarshal(r.Body, &obs.Items)
 	json.Unmarshal(r.Body, &obs)
 	byKey := map[string]string{}
 	for _, o := range obs.Items {
-		byKey[o.FundID+" "+o.Period+" "+o.Kind] = fmt.Sprintf("%s %s late=%v", o.DueDate, o.Status, o.ReceivedLate)
+		byKey[o.FundID+" "+o.Period+" "+o.Kind+o.Role] = fmt.Sprintf("%s %s late=%v", o.DueDate, o.Status, o.ReceivedLate)
 	}
 	// West Wales: returns are due 30 days after the quarter, contributions 1 day before the year.
 	for k, w := range map[string]string{
@@ -471,6 +471,9 @@ func testObligations(t *testing.T, e *Env) {
 		"care-homes-older-people 2018-19 pool-contributions":            "2018-03-31 late late=false",
 		"care-homes-older-people 2018-19-Q4 quarterly-returns":          "2019-04-30 late late=false",
 		"care-homes-learning-disabilities 2026-27-Q4 quarterly-returns": "2027-04-30 open late=false",
+		// The quarter with a return has a report to sign, in the role the fund asks; none without.
+		"care-homes-older-people 2018-19-Q2 fund-report-sign-offchief-finance-officer": "2018-10-30 late late=false",
+		"care-homes-older-people 2018-19-Q1 fund-report-sign-offchief-finance-officer": "",
 	} {
 		if byKey[k] != w {
 			t.Errorf("%s: %q, want %q", k, byKey[k], w)
@@ -482,8 +485,17 @@ func testObligations(t *testing.T, e *Env) {
 		t.Errorf("status=received gave %d", n)
 	}
 	ranged := e.Get(SlicePath(WW, Carm)+"/obligations?from=2018-07-01&to=2018-12-31", carm)
-	if n := strings.Count(string(ranged.Body), `"status"`); n != 2 {
-		t.Errorf("from/to gave %d obligations, want Q1 and Q2 of both funds' 2018-19 that fall due then: %s", n, ranged.Body)
+	if n := strings.Count(string(ranged.Body), `"status"`); n != 3 {
+		t.Errorf("from/to gave %d obligations, want the 2018-19 Q1 and Q2 returns and Q2's report sign-off, which fall due then: %s", n, ranged.Body)
+	}
+	// Signing the report in the role owed settles that obligation.
+	reportPath := "/v1/regions/west-wales/funds/care-homes-older-people/reports/2018-19-Q2"
+	rep := e.Get(reportPath, carm)
+	expectStatus(t, rep, 200)
+	expectStatus(t, e.Do(Req{Method: "POST", Path: reportPath + "/signoffs", Token: e.PartnerToken(WW, Carm),
+		Body: []byte(`{"signatory":"Jane Jones","role":"chief-finance-officer"}`), Header: map[string]string{"If-Match": rep.Header.Get("ETag")}}), 201)
+	if after := e.Get(SlicePath(WW, Carm)+"/obligations?from=2018-07-01&to=2018-12-31", carm); strings.Contains(string(after.Body), "fund-report-sign-off") {
+		t.Errorf("a signed report is still owed: %s", after.Body)
 	}
 	expectError(t, e.Get(SlicePath(WW, Carm)+"/obligations?status=done", carm), "status.invalid", "status")
 	expectStatus(t, e.Get(SlicePath(WW, Carm)+"/obligations", e.RCUToken(WW)), 200)

@@ -48,12 +48,19 @@ type PositionRecord struct {
 	// SHA256 is the version's canonical document's (a fund report names the
 	// versions it uses by it).
 	SHA256 string `json:"sha256,omitempty"`
+	// What the fund's quarterly report shows beside the position: a return's
+	// KPI values and (the host's) assurance answers, a contribution's KPI
+	// plans.
+	KPIs       []submission.SummaryKPI       `json:"kpis,omitempty"`
+	Assurances []submission.SummaryAssurance `json:"assurances,omitempty"`
+	KPIPlans   []submission.SummaryKPI       `json:"kpiPlans,omitempty"`
 }
 
 func positionOf(r VersionRecord) PositionRecord {
 	p := PositionRecord{Partner: r.Partner, KeyValues: r.KeyValues, Version: r.Version, SignedOff: r.SignOff != nil, SHA256: r.SHA256}
 	if r.Summary != nil {
 		p.Cells, p.Final = r.Summary.Cells, r.Summary.Final
+		p.KPIs, p.Assurances, p.KPIPlans = r.Summary.KPIs, r.Summary.Assurances, r.Summary.KPIPlans
 	}
 	return p
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -27,16 +28,18 @@ var ObligationStatuses = []string{StatusOpen, StatusLate, StatusReceived, Status
 
 // Obligation is one return a partner owes.
 type Obligation struct {
-	FundID       string          `json:"fundId"`
-	Kind         submission.Kind `json:"kind"`
-	Period       string          `json:"period"`
-	DueDate      string          `json:"dueDate"`
-	DueAt        time.Time       `json:"dueAt"`
-	Status       string          `json:"status"`
-	ReceivedLate bool            `json:"receivedLate"`
-	Locked       bool            `json:"locked"`
-	Version      *int            `json:"version"`
-	ReceivedAt   *time.Time      `json:"receivedAt"`
+	FundID string `json:"fundId"`
+	Kind   string `json:"kind"` // a submission kind, or ReportSignOffKind
+	// Role is the role a report sign-off is owed in.
+	Role         string     `json:"role,omitempty"`
+	Period       string     `json:"period"`
+	DueDate      string     `json:"dueDate"`
+	DueAt        time.Time  `json:"dueAt"`
+	Status       string     `json:"status"`
+	ReceivedLate bool       `json:"receivedLate"`
+	Locked       bool       `json:"locked"`
+	Version      *int       `json:"version"`
+	ReceivedAt   *time.Time `json:"receivedAt"`
 }
 
 // ObligationFilter selects obligations by status and due date (inclusive).
@@ -76,7 +79,85 @@ func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, 
 			out = append(out, o)
 		}
 	}
+	reports, err := s.reportObligations(ctx, slice, now, locked)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range reports {
+		if f.keeps(o) {
+			out = append(out, o)
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Obligation) int { return a.DueAt.Compare(b.DueAt) })
+	return out, nil
+}
+
+// ReportSignOffKind is the kind of an obligation to sign a fund's
+// quarterly report.
+const ReportSignOffKind = "fund-report-sign-off"
+
+// reportObligations are the partner's outstanding sign-offs of its funds'
+// quarterly reports: of every quarter of a year it is a member for which
+// some member has sent a return, each role the fund asks of it that no
+// sign-off on the report's current content stands for. A sign-off falls due
+// with the quarter's returns. Per fund-year: one read of its records, one of
+// its reports' sign-offs.
+func (s *Service) reportObligations(ctx context.Context, slice service.Slice, now time.Time, locked map[string]bool) ([]Obligation, error) {
+	var out []Obligation
+	reg := slice.Region
+	for i := range reg.Funds {
+		f := &reg.Funds[i]
+		for _, y := range f.YearsOf(slice.Partner.ID) {
+			items, err := s.readPositionItems(ctx, reg, f, y)
+			if err != nil {
+				return nil, err
+			}
+			quarters := map[string]bool{}
+			for _, it := range items.returns {
+				quarters[it.SK[strings.LastIndex(it.SK, "#")+1:]] = true // Q#{partner}#{quarter}
+			}
+			if len(quarters) == 0 {
+				continue
+			}
+			var records []store.Item
+			err = s.QueryAll(ctx, store.Query{PK: service.RegionPK(reg.ID), Prefix: "REPORT#" + f.ID + "#" + y.String() + "-Q"}, func(it store.Item) error {
+				records = append(records, it)
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			for _, q := range y.Quarters() {
+				if !quarters[q.String()] {
+					continue
+				}
+				sc := reportScope{reg: reg, fund: f, quarter: q, partner: slice.Partner}
+				var own []store.Item
+				for _, it := range records {
+					if strings.HasPrefix(it.SK, reportPrefix(f.ID, q)) {
+						own = append(own, it)
+					}
+				}
+				b, err := assembleReport(sc, items, own, nil, nil)
+				if err != nil {
+					return nil, err
+				}
+				due := q.LastDay().AddDays(reg.DueDates.QuarterlyReturnDaysAfterQuarterEnd)
+				dueAt := due.EndOfDay(reg.Location()).UTC().Truncate(time.Millisecond)
+				for _, r := range b.report.Required {
+					if r.Partner != slice.Partner.ID || r.Signed {
+						continue
+					}
+					o := Obligation{FundID: f.ID, Kind: ReportSignOffKind, Role: r.Role, Period: q.String(), DueDate: due.String(), DueAt: dueAt,
+						Status: StatusOpen, Locked: locked[f.ID+"#"+y.String()] || locked[f.ID+"#"+q.String()]}
+					if now.After(dueAt) {
+						o.Status = StatusLate
+					}
+					out = append(out, o)
+				}
+			}
+		}
+	}
 	return out, nil
 }
 
@@ -115,7 +196,7 @@ func dueReturns(reg *region.Region, partner *region.Partner) []dueReturn {
 
 // status judges a due return against what is held and the time now.
 func (d dueReturn) status(rec *service.VersionRecord, now time.Time) Obligation {
-	o := Obligation{FundID: d.fund, Kind: d.kind, Period: d.period, DueDate: d.dueDate.String(), DueAt: d.dueAt}
+	o := Obligation{FundID: d.fund, Kind: string(d.kind), Period: d.period, DueDate: d.dueDate.String(), DueAt: d.dueAt}
 	switch {
 	case rec == nil && now.After(d.dueAt):
 		o.Status = StatusLate

@@ -388,6 +388,15 @@ func (s *Service) buildReport(ctx context.Context, sc reportScope) (builtReport,
 	if err := cmp.Or(itemsErr, recordsErr, locksErr); err != nil {
 		return b, err
 	}
+	return assembleReport(sc, items, records, b.guard, b.lock)
+}
+
+// assembleReport builds the report of sc from what was read: the
+// fund-year's records, the quarter's sign-off and approval records, and the
+// lock checks (or the lock that stands).
+func assembleReport(sc reportScope, items positionItems, records []store.Item, locks []store.Op, lock error) (builtReport, error) {
+	b := builtReport{guard: locks, lock: lock}
+	year := sc.quarter.Year
 	in, err := items.input(sc.fund, year)
 	if err != nil {
 		return b, err
@@ -463,6 +472,19 @@ func usedRecords(in *report.Input, items positionItems, pos *position.Position) 
 		if q, ok := asAt[rec.Partner]; ok && rec.KeyValues[1] == q {
 			in.Returns = append(in.Returns, report.Used{Partner: rec.Partner, Quarter: q, Version: rec.Version, SHA256: rec.SHA256})
 		}
+		// The quarter's own return gives the member's KPI values for it and,
+		// the host's, its answers to the fund's assurances.
+		if rec.KeyValues[1] != in.Quarter.String() {
+			continue
+		}
+		for _, k := range rec.KPIs {
+			in.Actuals = append(in.Actuals, report.KPIValue{Partner: rec.Partner, Code: k.Code, Value: k.Value.String()})
+		}
+		if rec.Partner == in.Fund.Host {
+			for _, a := range rec.Assurances {
+				in.Answers = append(in.Answers, report.Answer{Code: a.Code, Met: a.Met, Commentary: a.Commentary})
+			}
+		}
 	}
 	for _, it := range items.contributions {
 		rec, err := service.DecodePositionRecord(it.Data)
@@ -470,6 +492,11 @@ func usedRecords(in *report.Input, items positionItems, pos *position.Position) 
 			return service.StoreErr(err, "decode "+it.SK)
 		}
 		in.Contributions = append(in.Contributions, report.Used{Partner: rec.Partner, Version: rec.Version, SHA256: rec.SHA256})
+		for _, k := range rec.KPIPlans {
+			if k.Quarter == in.Quarter.String() {
+				in.Plans = append(in.Plans, report.KPIValue{Partner: rec.Partner, Code: k.Code, Value: k.Value.String()})
+			}
+		}
 	}
 	return nil
 }
