@@ -163,8 +163,8 @@ func testPoolContributionUploads(t *testing.T, e *Env) {
 		t.Fatalf("a contribution with a wrong stream: %+v", st)
 	}
 	want := map[string]bool{
-		fmt.Sprintf("funding-stream.invalid@%d/funding_stream", rowOf(t, bad, "lottery-fund")):      true,
-		fmt.Sprintf("kpi-plan.quarter-outside-year@%d/quarter", rowOf(t, bad, "2024-25-Q3")): true,
+		fmt.Sprintf("funding-stream.invalid@%d/funding_stream", rowOf(t, bad, "lottery-fund")): true,
+		fmt.Sprintf("kpi-plan.quarter-outside-year@%d/quarter", rowOf(t, bad, "2024-25-Q3")):   true,
 	}
 	for _, er := range st.Errors {
 		delete(want, fmt.Sprintf("%s@%d/%s", er.Code, er.Row, er.Column))
@@ -181,8 +181,10 @@ func testPoolContributionUploads(t *testing.T, e *Env) {
 	if st.Key["fundId"] != BCF || st.Key["financialYear"] != "2023-24" {
 		t.Errorf("the upload's key: %v", st.Key)
 	}
-	v := e.Get(st.Version.Href, tok).JSON(t)
-	if lines := v["lines"].([]any); len(lines) != 4 || lines[2].(map[string]any)["fundingStream"] != "discharge-fund" || len(v["kpiPlans"].([]any)) != 5 {
+	v, _ := e.Get(st.Version.Href, tok).JSON(t)["document"].(map[string]any)
+	lines, _ := v["lines"].([]any)
+	plans, _ := v["kpiPlans"].([]any)
+	if len(lines) != 4 || lines[2].(map[string]any)["fundingStream"] != "discharge-fund" || len(plans) != 5 {
 		t.Errorf("the version the upload made: %v", v)
 	}
 	// The same figures as JSON are the same content: no new version.
