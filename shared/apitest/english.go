@@ -3,6 +3,7 @@ package apitest
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -229,5 +230,48 @@ func testBCFReportContent(t *testing.T, e *Env) {
 	sameList(t, "required sign-offs", required, []string{council + " chief-executive", council + " s151-officer", icb + " chief-executive"})
 	if rep.Status != "awaiting-sign-off" {
 		t.Errorf("status %s", rep.Status)
+	}
+}
+
+// Government exports each English region's year like West Wales's: the
+// contribution lines name their funding stream, the KPI plans and the host's
+// answers to the fund's assurances are tables of their own, and the same
+// data exports to the same bytes.
+func testEnglishExports(t *testing.T, e *Env) {
+	const cw, wi, bcf = "cheshire-west", "wiltshire", "better-care-fund"
+	e.putOK(t, cw, "cheshire-west-and-chester", "/quarterly-returns/"+bcf+"/2019-20-Q2", Example(t, "cheshire-west-quarterly-return.json"))
+	e.putOK(t, wi, "wiltshire-council", "/pool-contributions/"+bcf+"/2023-24", Example(t, "wiltshire-pool-contribution.json"))
+	gov := e.GovToken()
+	for _, c := range []struct {
+		region, year string
+		want         map[string][]string // file: what it must hold
+	}{
+		{cw, "2019-20", map[string][]string{
+			"quarterly_return_assurances.csv": {"better-care-fund,2019-20-Q2", "national-condition-1"},
+			"quarterly_return_lines.csv":      {"6204310.55", "dfg-related-schemes"},
+		}},
+		{wi, "2023-24", map[string][]string{
+			"pool_contributions.csv":          {"funding_stream", "disabled-facilities-grant", "4183562.00"},
+			"pool_contribution_kpi_plans.csv": {"discharge-to-usual-residence", "2023-24-Q2"},
+		}},
+	} {
+		first := requestYearExport(t, e, gov, c.region, c.year, "csv")
+		if first.State != "ready" {
+			t.Fatalf("%s export: %+v", c.region, first)
+		}
+		for file, wants := range c.want {
+			body := string(download(t, e, first, file))
+			for _, w := range wants {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s %s does not hold %q:\n%s", c.region, file, w, body)
+				}
+			}
+		}
+		a, b := fileHashes(t, e, first), fileHashes(t, e, requestYearExport(t, e, gov, c.region, c.year, "csv"))
+		for name, h := range a {
+			if b[name] != h {
+				t.Errorf("%s: %s differs between two exports of the same data", c.region, name)
+			}
+		}
 	}
 }

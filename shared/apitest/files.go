@@ -21,36 +21,43 @@ type started struct {
 
 type uploadState struct {
 	State   string
+	Key     map[string]any
 	Version *struct {
 		Version int
 		Href    string
 	}
 	Errors []struct {
-		Row          int
-		Column, Code string
+		Row                   int
+		Column, Code, Message string
 	}
 }
 
-// upload starts an upload, PUTs the file to its presigned URL, delivers the
-// ObjectCreated event as S3 (or the local blob server) would, and returns
-// the upload's state.
+// upload is uploadTo a partner of West Wales.
 func upload(t *testing.T, e *Env, partner string, fields map[string]any, file []byte) uploadState {
+	t.Helper()
+	return uploadTo(t, e, WW, partner, fields, file)
+}
+
+// uploadTo starts an upload, PUTs the file to its presigned URL, delivers
+// the ObjectCreated event as S3 (or the local blob server) would, and
+// returns the upload's state.
+func uploadTo(t *testing.T, e *Env, region, partner string, fields map[string]any, file []byte) uploadState {
 	t.Helper()
 	sum := sha256.Sum256(file)
 	fields["sizeBytes"], fields["sha256"] = len(file), hex.EncodeToString(sum[:])
 	body, _ := json.Marshal(fields)
-	tok := e.PartnerToken(WW, partner)
-	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, partner) + "/uploads", Token: tok, Body: body})
+	tok := e.PartnerToken(region, partner)
+	r := e.Do(Req{Method: "POST", Path: SlicePath(region, partner) + "/uploads", Token: tok, Body: body})
 	expectStatus(t, r, 201)
 	var s started
 	json.Unmarshal(r.Body, &s)
 	if status, out := e.SendPresigned(s.Method, s.URL, s.Headers, file); status/100 != 2 {
 		t.Fatalf("presigned %s: %d %s", s.Method, status, out)
 	}
-	if err := e.App.Files.UploadArrived(t.Context(), "uploads", "uploads/"+WW+"/"+partner+"/"+s.UploadID); err != nil {
+	if err := e.App.Files.UploadArrived(t.Context(), "uploads", "uploads/"+region+"/"+partner+"/"+s.UploadID); err != nil {
 		t.Fatalf("validate upload: %v", err)
 	}
-	got := e.Get(SlicePath(WW, partner)+"/uploads/"+s.UploadID, tok)
+	got := e.Get(SlicePath(region, partner)+"/uploads/"+s.UploadID, tok)
 	expectStatus(t, got, 200)
 	var st uploadState
 	json.Unmarshal(got.Body, &st)
@@ -159,7 +166,12 @@ type exportDoc struct {
 
 func requestExport(t *testing.T, e *Env, token, region, format string) exportDoc {
 	t.Helper()
-	r := e.Do(Req{Method: "POST", Path: "/v1/exports", Token: token, Body: []byte(`{"region":"` + region + `","financialYear":"2019-20","format":"` + format + `"}`)})
+	return requestYearExport(t, e, token, region, "2019-20", format)
+}
+
+func requestYearExport(t *testing.T, e *Env, token, region, year, format string) exportDoc {
+	t.Helper()
+	r := e.Do(Req{Method: "POST", Path: "/v1/exports", Token: token, Body: []byte(`{"region":"` + region + `","financialYear":"` + year + `","format":"` + format + `"}`)})
 	if r.Status != 201 {
 		t.Fatalf("export: %d %s", r.Status, r.Body)
 	}

@@ -34,6 +34,13 @@ type fundForm struct {
 	example []map[string]string // the example rows
 }
 
+// IsFundForm reports whether the purpose's form has a fund's template: a
+// form keyed by a fund (not a population assessment's).
+func IsFundForm(p Purpose) bool {
+	f, ok := forms()[p]
+	return ok && f.forFund != nil
+}
+
 // FundTemplateCSV is the purpose's template for one fund of a region: the
 // header (with the optional columns the fund uses), note rows naming what
 // the fund's lists allow, then example rows in the fund's terms (for the

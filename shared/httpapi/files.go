@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -8,8 +10,10 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
+	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
 // uploadView is an upload as the API shows it.
@@ -70,27 +74,109 @@ func (h *handler) getUpload(r *http.Request) (*response, error) {
 	return jsonResponse(http.StatusOK, uploadViewOf(u)), nil
 }
 
-// template serves a blank upload form: {purpose}.csv or {purpose}.xlsx.
+// template serves a blank upload form: {purpose}.csv or {purpose}.xlsx, or
+// with region and fund the CSV form in that fund's terms.
 func (h *handler) template(r *http.Request) (*response, error) {
 	file := r.PathValue("file")
 	name, ext, _ := strings.Cut(file, ".")
 	purpose, ok := csvin.ParsePurpose(name)
 	if !ok || (ext != "csv" && ext != "xlsx") {
-		return nil, apperr.Newf(apperr.NotFound, "No template %q; there are population-assessment-csv and quarterly-return-csv, as .csv or .xlsx.", file)
+		return nil, apperr.Newf(apperr.NotFound, "No template %q; there are %s, as .csv or .xlsx.", file, purposeList(csvin.Purposes()))
 	}
-	res := &response{status: http.StatusOK, header: http.Header{"Content-Disposition": {`attachment; filename="` + file + `"`}}}
+	regionID, fundID := r.URL.Query().Get("region"), r.URL.Query().Get("fund")
+	if regionID != "" || fundID != "" {
+		return h.fundTemplate(file, purpose, ext, regionID, fundID)
+	}
 	if ext == "csv" {
-		res.header.Set("Content-Type", "text/csv; charset=utf-8")
-		res.body = csvin.TemplateCSV(purpose)
-		return res, nil
+		return attachment(file, "text/csv; charset=utf-8", csvin.TemplateCSV(purpose)), nil
 	}
 	body, err := csvin.TemplateXLSX(purpose)
 	if err != nil {
 		return nil, err
 	}
-	res.header.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	res.body = body
-	return res, nil
+	return attachment(file, xlsxType, body), nil
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// fundTemplate serves a fund's CSV form, named {region}-{fund}-{file}. The
+// parameters are checked first, every error at once (422): region and fund
+// come together, a fund's form is a CSV (its lists are note rows, which a
+// workbook built when the service is would not know: a region's lists are
+// configuration), and only a form keyed by a fund has one. Then a region or
+// fund that does not exist is 404.
+func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID, fundID string) (*response, error) {
+	var fs []apperr.FieldError
+	switch {
+	case regionID == "":
+		fs = append(fs, apperr.FieldError{Code: submission.RuleParamRequired.Code, Parameter: "region",
+			Message: "region is required with fund: a fund's form names both, e.g. ?region=cheshire-west&fund=better-care-fund."})
+	case fundID == "":
+		fs = append(fs, apperr.FieldError{Code: submission.RuleParamRequired.Code, Parameter: "fund",
+			Message: "fund is required with region: a fund's form names both, e.g. ?region=cheshire-west&fund=better-care-fund."})
+	}
+	if !csvin.IsFundForm(purpose) {
+		fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: "fund",
+			Message: fmt.Sprintf("%s is no fund's form (a fund's form is one of %s): ask for it without region and fund.", purpose, purposeList(fundForms()))})
+	} else if ext != "csv" {
+		fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: "file",
+			Message: fmt.Sprintf("A fund's form is served as CSV only: ask for %s.csv with region and fund (a spreadsheet opens it; its note rows list the fund's values); %s without region and fund is the general workbook.", purpose, file)})
+	}
+	if len(fs) > 0 {
+		return nil, apperr.Validation(fs)
+	}
+	reg, ok := h.svc.Regions.Get(regionID)
+	if !ok {
+		return nil, apperr.Newf(apperr.NotFound, "No region %q is served here.", regionID)
+	}
+	body, err := csvin.FundTemplateCSV(purpose, reg, fundID)
+	if errors.Is(err, csvin.ErrUnknownFund) {
+		return nil, apperr.Newf(apperr.NotFound, "No fund %q in %s; its funds are %s.", fundID, reg.ID, fundList(reg))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return attachment(reg.ID+"-"+fundID+"-"+file, "text/csv; charset=utf-8", body), nil
+}
+
+// attachment is a form served as a file of that name.
+func attachment(name, contentType string, body []byte) *response {
+	return &response{status: http.StatusOK, body: body, header: http.Header{
+		"Content-Disposition": {`attachment; filename="` + name + `"`}, "Content-Type": {contentType}}}
+}
+
+func fundForms() []csvin.Purpose {
+	var out []csvin.Purpose
+	for _, p := range csvin.Purposes() {
+		if csvin.IsFundForm(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// purposeList names purposes in prose: "a, b and c".
+func purposeList(ps []csvin.Purpose) string {
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = string(p)
+	}
+	return prose(names)
+}
+
+func fundList(reg *region.Region) string {
+	ids := make([]string, len(reg.Funds))
+	for i, f := range reg.Funds {
+		ids[i] = f.ID
+	}
+	return prose(ids)
+}
+
+func prose(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // exportView is an export as the API shows it.

@@ -14,6 +14,7 @@ import (
 const (
 	PurposePopulationCSV = "population-assessment-csv"
 	PurposeReturnCSV     = "quarterly-return-csv"
+	PurposeContribCSV    = "pool-contribution-csv"
 	PurposeDocument      = "market-position-document"
 )
 

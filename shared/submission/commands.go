@@ -203,7 +203,7 @@ var commandRules = sync.OnceValue(func() *validator.Validate {
 
 var (
 	exportFormats  = []string{"csv", "xlsx", "json"}
-	uploadPurposes = []string{"population-assessment-csv", "quarterly-return-csv", "market-position-document"}
+	uploadPurposes = []string{"population-assessment-csv", "quarterly-return-csv", "pool-contribution-csv", "market-position-document"}
 )
 
 // tagFinding is a failed tag as its rule's finding, worded as the

@@ -66,7 +66,7 @@ func TestCommandRefusals(t *testing.T) {
 			`financial-year.invalid@/financialYear: "2019-20 ": a financial year is YYYY-YY with the second year following the first, e.g. 2018-19.`,
 			`export.format-invalid@/format: " csv" is not one of csv, xlsx, json.`}},
 		{"purpose", `{"purpose":"photo","sizeBytes":1,"sha256":"` + sum + `"}`, &UploadStart{}, []string{
-			`upload.purpose-invalid@/purpose: "photo" is not one of population-assessment-csv, quarterly-return-csv, market-position-document.`}},
+			`upload.purpose-invalid@/purpose: "photo" is not one of population-assessment-csv, quarterly-return-csv, pool-contribution-csv, market-position-document.`}},
 		{"a fraction of a count", `{"purpose":"quarterly-return-csv","sizeBytes":1.5,"sha256":"` + sum + `"}`, &UploadStart{}, []string{
 			"count.invalid@/sizeBytes: 1.5 is not a whole number from 0 to 9007199254740991."}},
 		{"a negative count", `{"purpose":"quarterly-return-csv","sizeBytes":-1,"sha256":"` + sum + `"}`, &UploadStart{}, []string{

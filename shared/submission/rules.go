@@ -74,7 +74,7 @@ var (
 	ruleRiskRating       = rule(SevError, "risk-rating.invalid", "A risk rating is green, amber or red.")
 	RuleRegionUnknown    = requestRule("region.unknown", "region", "No region of that id is served here.")
 	ruleExportFormat     = requestRule("export.format-invalid", "format", "An export format is csv, xlsx or json.")
-	ruleUploadPurpose    = requestRule("upload.purpose-invalid", "purpose", "An upload purpose is population-assessment-csv, quarterly-return-csv or market-position-document.")
+	ruleUploadPurpose    = requestRule("upload.purpose-invalid", "purpose", "An upload purpose is population-assessment-csv, quarterly-return-csv, pool-contribution-csv or market-position-document.")
 	ruleUploadSHA256     = requestRule("upload.sha256-invalid", "sha256", "sha256 is the file's SHA-256 in 64 hex digits.")
 	RuleUploadSize       = requestRule("upload.size-invalid", "sizeBytes", "A file is from 1 byte to the limit of its purpose.")
 )

@@ -41,6 +41,14 @@ func optT(s *string) export.Cell {
 	return t(*s)
 }
 
+// orNull is an optional text of a document (left out: ""), null when absent.
+func orNull(s string) export.Cell {
+	if s == "" {
+		return export.NullCell()
+	}
+	return t(s)
+}
+
 // emit writes one row.
 type emit func(cells ...export.Cell) error
 
@@ -192,10 +200,20 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				}
 				return nil
 			}},
-		{export.Table{Name: "pool_contributions", Columns: cols(submission.PoolContributions, text("discipline"), text("area_code"), text("type"), pounds("amount"), text("description"), text("approved_by"), text("approved_on"))},
+		{export.Table{Name: "pool_contributions", Columns: cols(submission.PoolContributions, text("discipline"), text("area_code"), text("type"), pounds("amount"), text("description"),
+			text("funding_stream"), text("approved_by"), text("approved_on"))},
 			docRows(x, submission.PoolContributions, func(_ service.VersionRecord, d submission.ContributionDoc, e emit) error {
 				for _, l := range d.Lines {
-					if err := e(t(l.Discipline), t(l.AreaCode), t(l.Type), m(l.Amount), t(l.Description), t(d.ApprovedBy), t(d.ApprovedOn)); err != nil {
+					if err := e(t(l.Discipline), t(l.AreaCode), t(l.Type), m(l.Amount), t(l.Description), orNull(l.FundingStream), t(d.ApprovedBy), t(d.ApprovedOn)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "pool_contribution_kpi_plans", Columns: cols(submission.PoolContributions, text("code"), text("quarter"), decimal("value"))},
+			docRows(x, submission.PoolContributions, func(_ service.VersionRecord, d submission.ContributionDoc, e emit) error {
+				for _, k := range d.KPIPlans {
+					if err := e(t(k.Code), t(k.Quarter), export.DecimalCell(k.Value.String())); err != nil {
 						return err
 					}
 				}
@@ -229,6 +247,15 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 			docRows(x, submission.QuarterlyReturns, func(_ service.VersionRecord, d submission.ReturnDoc, e emit) error {
 				for _, k := range d.KPIs {
 					if err := e(t(k.Code), export.DecimalCell(k.Value.String()), t(k.Unit)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})},
+		{export.Table{Name: "quarterly_return_assurances", Columns: cols(submission.QuarterlyReturns, text("code"), boolean("met"), text("commentary"))},
+			docRows(x, submission.QuarterlyReturns, func(_ service.VersionRecord, d submission.ReturnDoc, e emit) error {
+				for _, a := range d.Assurances {
+					if err := e(t(a.Code), export.BoolCell(a.Met), orNull(a.Commentary)); err != nil {
 						return err
 					}
 				}

@@ -35,6 +35,7 @@ const (
 var purposeKinds = map[string]submission.Kind{
 	service.PurposePopulationCSV: submission.PopulationAssessments,
 	service.PurposeReturnCSV:     submission.QuarterlyReturns,
+	service.PurposeContribCSV:    submission.PoolContributions,
 	service.PurposeDocument:      submission.MarketPositionStatements,
 }
 
