@@ -224,6 +224,21 @@ func testReportSignOff(t *testing.T, e *Env) {
 		t.Errorf("after the locks: locked %v, %d sign-offs (a refused one was kept)", d.Locked, len(d.SignOffs))
 	}
 
+	// A locked quarter freezes its report: Ceredigion's Q1 return (which the
+	// Q2 report uses) and Pembrokeshire's contribution for the year are not
+	// held by Q2's lock, and change; the report does not, until unlocked.
+	lock("PUT", "2019-20-Q2")
+	frozen, frozenTag := fr.read()
+	expectStatus(t, e.Put(q1, e.PartnerToken(WW, Cere), returnBody(t, Fund, "2019-20-Q1", []line{{"social-care", "W06000008", "nursing", "170000.00", "770000.00"}}, nil)), 201)
+	expectStatus(t, e.Put(fundPath(Pemb, "pool-contributions", "2019-20"), e.PartnerToken(WW, Pemb), contributionBody(t, [4]string{"social-care", "W06000009", "cash", "510000.00"})), 201)
+	if d, tag := fr.read(); tag != frozenTag || d.ContentSHA256 != frozen.ContentSHA256 || !d.Locked || len(d.SignOffs) != 5 {
+		t.Errorf("a locked quarter's report moved: ETag %s, was %s", tag, frozenTag)
+	}
+	lock("DELETE", "2019-20-Q2")
+	if d, tag := fr.read(); tag == frozenTag || d.Locked {
+		t.Errorf("unlocked, the report still shows the content as locked: ETag %s", tag)
+	}
+
 	// Audited: each signature under its partner, the approval under the region.
 	audit := e.Get("/v1/regions/west-wales/audit?limit=200", rcu)
 	expectStatus(t, audit, 200)

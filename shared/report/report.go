@@ -112,6 +112,11 @@ type Input struct {
 	SignOffs       []SignOff
 	Approval       *Approval
 	Locked         bool // the quarter is locked: nothing may change it
+	// Frozen is the content as it stood when the quarter was locked; while
+	// the lock stands it is the report's content, whatever the inputs have
+	// become since (a contribution of the year, say, that the quarter's
+	// lock does not hold).
+	Frozen *Content
 }
 
 // Report is the fund's quarterly report (JSON: the API's).
@@ -192,6 +197,9 @@ func Build(in Input) (*Report, error) {
 	c := Content{Region: in.Region, Fund: in.Fund.ID, Quarter: in.Quarter.String(), ApprovedBy: in.Fund.ApprovedBy,
 		Position: in.Position, Returns: nonNil(in.Returns), Contributions: nonNil(in.Contributions),
 		KPIs: kpiLines(in), Assurances: assuranceLines(in)}
+	if in.Frozen != nil {
+		c = *in.Frozen
+	}
 	sum, err := ContentSHA256(c)
 	if err != nil {
 		return nil, err

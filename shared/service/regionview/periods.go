@@ -60,17 +60,50 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 	if err != nil {
 		return service.LockRecord{}, false, err
 	}
-	now := s.Clock()
-	rec := service.LockRecord{Fund: f.ID, Period: per.String(), LockedAt: now, LockedBy: service.Actor{Sub: p.Subject, Name: p.Name}}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(reg.ID), SK: service.LockSK(f.ID, rec.Period), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
-		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
-			Target: map[string]any{"fund": f.ID, "period": rec.Period}, RequestID: logx.RequestID(ctx)})...)
-	err = s.Table.Transact(ctx, ops...)
-	if i, failed := store.FailedOp(err); failed && i == 0 {
-		existing, err := s.lock(ctx, reg.ID, f.ID, rec.Period)
-		return existing, false, err
+	for attempt := 0; ; attempt++ {
+		now := s.Clock()
+		rec := service.LockRecord{Fund: f.ID, Period: per.String(), LockedAt: now, LockedBy: service.Actor{Sub: p.Subject, Name: p.Name}}
+		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(reg.ID), SK: service.LockSK(f.ID, rec.Period), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
+			service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
+				Target: map[string]any{"fund": f.ID, "period": rec.Period}, RequestID: logx.RequestID(ctx)})...)
+		if per.Quarter != nil {
+			freeze, err := s.freezeReport(ctx, reportScope{reg: reg, fund: f, quarter: *per.Quarter})
+			if err != nil {
+				return service.LockRecord{}, false, err
+			}
+			ops = append(ops, freeze...)
+		}
+		err = s.Table.Transact(ctx, ops...)
+		if i, failed := store.FailedOp(err); failed && i == 0 {
+			existing, err := s.lock(ctx, reg.ID, f.ID, rec.Period)
+			return existing, false, err
+		}
+		switch {
+		case err == nil:
+			return rec, true, nil
+		case !errors.Is(err, store.ErrConditionFailed):
+			return rec, false, service.StoreErr(err, "lock period")
+		case attempt >= s.Retry.Attempts:
+			return rec, false, apperr.Wrap(apperr.Unavailable, err, "The quarter's report keeps changing while it is being locked; retry shortly.")
+		}
+		if err := s.Retry.Wait(ctx, attempt); err != nil {
+			return rec, false, service.StoreErr(err, "wait to retry")
+		}
 	}
-	return rec, err == nil, service.StoreErr(err, "lock period")
+}
+
+// freezeReport are the ops that keep, with a quarter's lock, the content of
+// the fund's report for the quarter as it stands, so that the locked
+// quarter's report does not move when something its lock does not hold
+// changes (the year's contributions, an earlier quarter's return a member's
+// position still uses): the content, held to the records it came from.
+func (s *Service) freezeReport(ctx context.Context, sc reportScope) ([]store.Op, error) {
+	b, err := s.buildReport(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	it := store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportFrozenSK(sc.fund.ID, sc.quarter), Version: 1, Data: service.Encode(b.report.Content)}
+	return append([]store.Op{store.PutOp(it, store.Condition{})}, b.inputs...), nil
 }
 
 // UnlockPeriod removes a lock, with the reason recorded in the audit trail.
@@ -105,7 +138,11 @@ func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID,
 		return service.StoreErr(err, "read lock")
 	}
 	now := s.Clock()
-	ops := append([]store.Op{store.DeleteOp(service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()), store.IfVersion(it.Version))},
+	ops := []store.Op{store.DeleteOp(service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()), store.IfVersion(it.Version))}
+	if per.Quarter != nil {
+		ops = append(ops, store.DeleteOp(service.RegionPK(reg.ID), reportFrozenSK(f.ID, *per.Quarter), store.Condition{}))
+	}
+	ops = append(ops,
 		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: service.Actor{Sub: p.Subject, Name: p.Name}, Action: "period.unlocked",
 			Target: map[string]any{"fund": f.ID, "period": per.String()}, Details: map[string]string{"reason": reason}, RequestID: logx.RequestID(ctx)})...)
 	err = s.Table.Transact(ctx, ops...)

@@ -29,6 +29,7 @@ import (
 //
 //	R#{region}  REPORT#{fund}#{quarter}#SIGNOFF#{content}#{partner}#{role}
 //	            REPORT#{fund}#{quarter}#APPROVAL#{content}
+//	            REPORT#{fund}#{quarter}#FROZEN   the content as the quarter was locked
 func reportPrefix(fund string, q period.Quarter) string {
 	return "REPORT#" + fund + "#" + q.String() + "#"
 }
@@ -39,6 +40,12 @@ func reportSignOffSK(fund string, q period.Quarter, content, partner, role strin
 
 func reportApprovalSK(fund string, q period.Quarter, content string) string {
 	return reportPrefix(fund, q) + "APPROVAL#" + content
+}
+
+const frozenSuffix = "FROZEN"
+
+func reportFrozenSK(fund string, q period.Quarter) string {
+	return reportPrefix(fund, q) + frozenSuffix
 }
 
 // maxReportWriteOps is the most a report write adds to its guard: the
@@ -356,6 +363,9 @@ type builtReport struct {
 	// guard are the checks that hold a write to what was read: the records
 	// the content came from are unchanged and no lock has landed.
 	guard []store.Op
+	// inputs are guard's checks of the records the content came from
+	// (none when they are too many for one transaction, or it is frozen).
+	inputs []store.Op
 	// lock is the 409 naming the lock of the quarter or its year, if any.
 	lock error
 }
@@ -423,6 +433,17 @@ func assembleReport(sc reportScope, items positionItems, records []store.Item, l
 				return b, service.StoreErr(err, "decode report sign-off")
 			}
 			rin.SignOffs = append(rin.SignOffs, o)
+		case strings.HasSuffix(it.SK, "#"+frozenSuffix):
+			// Only while the lock stands: a frozen content left behind
+			// (by an unlock that raced the lock) is not used.
+			if lock == nil {
+				continue
+			}
+			c, err := service.Decode[report.Content](it)
+			if err != nil {
+				return b, service.StoreErr(err, "decode frozen report")
+			}
+			rin.Frozen = &c
 		case strings.Contains(it.SK, "#APPROVAL#"):
 			a, err := service.Decode[report.Approval](it)
 			if err != nil {
@@ -448,8 +469,9 @@ func assembleReport(sc reportScope, items positionItems, records []store.Item, l
 			inputs = append(inputs, store.CheckOp(it.PK, it.SK, store.IfVersion(it.Version)))
 		}
 	}
-	if len(b.guard)+len(inputs) <= store.MaxTxnOps-maxReportWriteOps {
+	if rin.Frozen == nil && len(b.guard)+len(inputs) <= store.MaxTxnOps-maxReportWriteOps {
 		b.guard = append(b.guard, inputs...)
+		b.inputs = inputs
 	}
 	return b, nil
 }
