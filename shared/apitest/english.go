@@ -25,8 +25,8 @@ func bcfContribution(t *testing.T, fund, year, discipline, area, stream, amount 
 func bcfReturn(t *testing.T, fund, quarter, discipline, area, category, actual, forecast string, assurances []string, kpis map[string]string) []byte {
 	t.Helper()
 	doc := map[string]any{"fundId": fund, "quarter": quarter,
-		"spend":    []any{map[string]any{"discipline": discipline, "areaCode": area, "category": category, "actualToDate": actual, "forecastOutturn": forecast}},
-		"activity": map[string]any{"placementsAtQuarterEnd": 10, "newPlacements": 2, "endedPlacements": 1, "bedWeeks": 130}, "riskRating": "green"}
+		"spend":      []any{map[string]any{"discipline": discipline, "areaCode": area, "category": category, "actualToDate": actual, "forecastOutturn": forecast}},
+		"riskRating": "green"} // a Better Care Fund asks for no placement activity
 	if len(assurances) > 0 {
 		var as []any
 		for i, code := range assurances {
@@ -273,5 +273,52 @@ func testEnglishExports(t *testing.T, e *Env) {
 				t.Errorf("%s: %s differs between two exports of the same data", c.region, name)
 			}
 		}
+	}
+}
+
+// testEnglishWalkthrough is the README's walk-through for Wiltshire, with
+// its example files: both members' 2023-24 contributions to the Better
+// Care Fund and the council's Q2 return; the position shares the variance
+// 45/55; the report is signed by each member's chief executive and the
+// council's S151 officer, then approved by the Health and Wellbeing Board.
+//
+// The council's forecast, £19,443,562.00, is over its contribution,
+// £17,122,007.00, by V = £2,321,555.00 (the ICB has sent no return, so its
+// cell has no actuals): the council bears 45%, £1,044,699.75, the ICB 55%,
+// £1,276,855.25, each exact.
+func testEnglishWalkthrough(t *testing.T, e *Env) {
+	const wi, bcf, council, icb = "wiltshire", "better-care-fund", "wiltshire-council", "bsw-icb"
+	e.putOK(t, wi, council, "/pool-contributions/"+bcf+"/2023-24", Example(t, "wiltshire-pool-contribution.json"))
+	e.putOK(t, wi, icb, "/pool-contributions/"+bcf+"/2023-24", Example(t, "wiltshire-icb-pool-contribution.json"))
+	e.putOK(t, wi, council, "/quarterly-returns/"+bcf+"/2023-24-Q2", Example(t, "wiltshire-quarterly-return.json"))
+	// The CCG that ended in 2019-20 cannot send for 2023-24.
+	old := e.Put(SlicePath(wi, "wiltshire-ccg")+"/pool-contributions/"+bcf+"/2023-24", e.PartnerToken(wi, "wiltshire-ccg"), Example(t, "wiltshire-icb-pool-contribution.json"))
+	expectError(t, old, "fund.not-member-in-year", "financialYear")
+
+	pos := e.shared(t, wi, bcf, "financialYear=2023-24")
+	if pos.RiskShare.Model != "fixed-shares" || pos.RiskShare.Variance != "2321555.00" {
+		t.Errorf("the fund's variance: %+v", *pos.RiskShare)
+	}
+	sameList(t, "45/55 shares", pos.shares(), []string{council + " 1044699.75", icb + " 1276855.25"})
+
+	path := "/v1/regions/wiltshire/funds/better-care-fund/reports/2023-24-Q2"
+	r := e.Get(path, e.PartnerToken(wi, icb)) // a member reads its fund's report
+	expectStatus(t, r, 200)
+	etag := r.Header.Get("ETag")
+	for _, s := range []struct{ partner, role string }{{council, "chief-executive"}, {council, "s151-officer"}, {icb, "chief-executive"}} {
+		signed := e.Do(Req{Method: "POST", Path: path + "/signoffs", Token: e.PartnerToken(wi, s.partner), Header: map[string]string{"If-Match": etag},
+			Body: []byte(`{"signatory":"` + s.role + ` of ` + s.partner + `","role":"` + s.role + `"}`)})
+		expectStatus(t, signed, 201)
+	}
+	approved := e.Do(Req{Method: "POST", Path: path + "/approval", Token: e.BoardToken(wi), Header: map[string]string{"If-Match": etag},
+		Body: []byte(`{"approvedBy":"Wiltshire Health and Wellbeing Board","reference":"HWB minute 2023/58","approvedOn":"2023-11-16"}`)})
+	expectStatus(t, approved, 201)
+	var rep struct {
+		Status string
+		KPIs   []struct{ OnTrack *bool }
+	}
+	json.Unmarshal(approved.Body, &rep)
+	if rep.Status != "approved" || len(rep.KPIs) != 1 || rep.KPIs[0].OnTrack == nil || !*rep.KPIs[0].OnTrack {
+		t.Errorf("the approved report: %s", approved.Body)
 	}
 }

@@ -39,8 +39,13 @@ func testFundTemplates(t *testing.T, e *Env) {
 	// The joint MH/LD pool's return names its own categories and no funding streams or assurances.
 	r = e.Get("/v1/templates/quarterly-return-csv.csv?region=wiltshire&fund=mental-health-learning-disabilities", tok)
 	expectStatus(t, r, 200)
-	if !bytes.Contains(r.Body, []byte("section-117-aftercare")) || bytes.Contains(r.Body, []byte("national-condition")) {
+	// Nor placement activity: a fund without placementActivity does not ask for it.
+	if !bytes.Contains(r.Body, []byte("section-117-aftercare")) || bytes.Contains(r.Body, []byte("national-condition")) || bytes.Contains(r.Body, []byte("bed-weeks")) {
 		t.Errorf("the MH/LD pool's return form:\n%s", r.Body)
+	}
+	// A care-homes fund's return asks for it.
+	if ww := e.Get("/v1/templates/quarterly-return-csv.csv?region=west-wales&fund=care-homes-older-people", tok); !bytes.Contains(ww.Body, []byte("activity,")) || !bytes.Contains(ww.Body, []byte("bed-weeks")) {
+		t.Errorf("the care-homes return form has no activity rows:\n%s", ww.Body)
 	}
 	// The forms carry configuration, no partner's data: any token may read any region's.
 	expectStatus(t, e.Get("/v1/templates/quarterly-return-csv.csv?region=wiltshire&fund=better-care-fund", e.PartnerToken(WW, Carm)), 200)

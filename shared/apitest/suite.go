@@ -48,6 +48,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"uploads: template, CSV, presigned PUT, accepted version", testUploadsEndToEnd},
 		{"bad uploads get clear results", testBadUploads},
 		{"exports are reproducible", testExports},
+		{"the README's English walk-through: Wiltshire's Better Care Fund from contributions to the board's approval", testEnglishWalkthrough},
 		{"government exports the English regions, their streams, plans and assurances", testEnglishExports},
 		{"a fund's own forms, in its terms", testFundTemplates},
 		{"a Better Care Fund contribution sent as its form", testPoolContributionUploads},

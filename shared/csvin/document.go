@@ -123,13 +123,15 @@ func (d *document) require(record string) {
 	}
 }
 
-// requireActivities reports each activity code missing (the JSON activity
-// object needs all four), unless a failed activity row may be that code.
+// requireActivities reports each activity code missing when the file gives
+// activity (the JSON activity object needs all four), unless a failed
+// activity row may be that code. Whether the return needs activity at all
+// is its fund's (activity.required).
 func (d *document) requireActivities() {
-	if d.unsure || d.broken["activity"] {
+	act, _ := d.values["activity"].(map[string]any)
+	if d.unsure || d.broken["activity"] || act == nil {
 		return
 	}
-	act, _ := d.values["activity"].(map[string]any)
 	for _, a := range activities {
 		if _, ok := act[a.field]; !ok {
 			d.errs.add(0, "code", codeMissingRecord, fmt.Sprintf("There is no activity row for %s; each of the four activity codes is needed once.", a.code))

@@ -119,8 +119,10 @@ func returnForFund(example []map[string]string, reg *region.Region, f *region.Fu
 		"spend categories (category): " + strings.Join(f.SpendCategories, ", "),
 		"income sources (source): " + strings.Join(f.IncomeSources, ", "),
 		"KPI codes (code, with their unit): " + kpiNote(reg),
-		"activity codes: " + activityCodes(),
 	}}
+	if f.PlacementActivity {
+		out.notes = append(out.notes, "activity codes, each once: "+activityCodes())
+	}
 	if len(f.Assurances) > 0 {
 		out.extra = []string{"commentary"}
 		var as []string
@@ -147,6 +149,10 @@ func returnForFund(example []map[string]string, reg *region.Region, f *region.Fu
 				continue
 			}
 			row["code"], row["unit"] = reg.KPIs[0].Code, reg.KPIs[0].Unit
+		case "activity":
+			if !f.PlacementActivity {
+				continue
+			}
 		case "rating":
 			for _, a := range f.Assurances {
 				out.example = append(out.example, map[string]string{"record": "assurance", "code": a.Code, "value": "yes"})

@@ -181,10 +181,6 @@ func TestBCFExamplesAsCSV(t *testing.T) {
 				"spend,social-care,E06000050,dfg-related-schemes,,,,,1035500.00,2871000.00,\r\n" +
 				"spend,social-care,E06000050,carers-services,,,,,402775.20,810000.00,\r\n" +
 				"income,social-care,E06000050,,client-contributions,,,,611200.00,1230000.00,\r\n" +
-				"activity,,,,,placements-at-quarter-end,1884,,,,\r\n" +
-				"activity,,,,,new-placements,412,,,,\r\n" +
-				"activity,,,,,ended-placements,395,,,,\r\n" +
-				"activity,,,,,bed-weeks,5260,,,,\r\n" +
 				"kpi,,,,,discharge-to-usual-residence,92.6,percent,,,\r\n" +
 				"kpi,,,,,residential-admissions-65plus-per-100k,281.4,rate,,,\r\n" +
 				"assurance,,,,,national-condition-1,Yes,,,,\r\n" +

@@ -90,6 +90,12 @@ type Fund struct {
 	FundingStreams  []string `json:"fundingStreams,omitempty" validate:"omitempty,dive,id"`
 	// Assurances are the statements the host's returns must answer.
 	Assurances []Assurance `json:"assurances,omitempty" validate:"omitempty,dive"`
+	// PlacementActivity says each member's returns give the quarter's
+	// placement activity (placements at the quarter's end, new and ended
+	// placements, bed-weeks): a fund that buys placements (care homes)
+	// asks for it; one whose schemes are not placements (a Better Care
+	// Fund) does not.
+	PlacementActivity bool `json:"placementActivity,omitempty"`
 	// ReportSignOffs are the roles that must sign the fund's quarterly
 	// report, per partner type of its members.
 	ReportSignOffs []SignOffRule `json:"reportSignOffs" validate:"min=1,dive"`

@@ -84,19 +84,23 @@ type ReturnLine struct {
 	ForecastOutturn money.Pence `json:"forecastOutturn"`
 }
 
+// Activity is a quarter's placement activity.
+type Activity struct {
+	PlacementsAtQuarterEnd int64 `json:"placementsAtQuarterEnd"`
+	NewPlacements          int64 `json:"newPlacements"`
+	EndedPlacements        int64 `json:"endedPlacements"`
+	BedWeeks               int64 `json:"bedWeeks"`
+}
+
 // ReturnDoc is a quarterly return.
 type ReturnDoc struct {
-	FundID   string       `json:"fundId"`
-	Quarter  string       `json:"quarter"`
-	Spend    []ReturnLine `json:"spend"`
-	Income   []ReturnLine `json:"income"`
-	Activity struct {
-		PlacementsAtQuarterEnd int64 `json:"placementsAtQuarterEnd"`
-		NewPlacements          int64 `json:"newPlacements"`
-		EndedPlacements        int64 `json:"endedPlacements"`
-		BedWeeks               int64 `json:"bedWeeks"`
-	} `json:"activity"`
-	KPIs []struct {
+	FundID  string       `json:"fundId"`
+	Quarter string       `json:"quarter"`
+	Spend   []ReturnLine `json:"spend"`
+	Income  []ReturnLine `json:"income"`
+	// Activity is nil when the return gives none (its fund does not ask).
+	Activity *Activity `json:"activity"`
+	KPIs     []struct {
 		Code  string        `json:"code"`
 		Value money.Decimal `json:"value"`
 		Unit  string        `json:"unit"`

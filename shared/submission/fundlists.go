@@ -90,6 +90,17 @@ func fundingStreamsNamed(c *checker, doc map[string]any) error {
 	return nil
 }
 
+// activityAsked requires the placement activity of a return to a fund that
+// asks for it.
+func activityAsked(c *checker, doc map[string]any) error {
+	if f := c.fund(); f != nil && f.PlacementActivity {
+		if _, has := doc["activity"]; !has && !c.failed("/activity") {
+			c.report(ruleActivityRequired, "/activity", fmt.Sprintf("%s asks each return for the quarter's placement activity: placementsAtQuarterEnd, newPlacements, endedPlacements and bedWeeks.", f.ID))
+		}
+	}
+	return nil
+}
+
 // kpiPlansInYear keeps a contribution's KPI plans within its financial year.
 func kpiPlansInYear(c *checker, doc map[string]any) error {
 	if c.vc.BadParams["financialYear"] || c.vc.Key.FinancialYear.IsZero() {

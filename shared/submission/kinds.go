@@ -139,7 +139,7 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 					req("actualToDate", moneyType{nonNegative}),
 					req("forecastOutturn", moneyType{nonNegative}),
 				}}}),
-				req("activity", object{[]field{
+				opt("activity", object{[]field{
 					req("placementsAtQuarterEnd", countType{}),
 					req("newPlacements", countType{}),
 					req("endedPlacements", countType{}),
@@ -167,6 +167,7 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 				check{ruleFinalNotQ4, []string{"/final"}, finalOnlyInQ4},
 				check{ruleForecastBelow, []string{"/spend/*/forecastOutturn", "/income/*/forecastOutturn"}, forecastNotBelowActual},
 				check{ruleActualDecreased, []string{"/spend/*/actualToDate", "/income/*/actualToDate"}, actualsNotFalling},
+				check{ruleActivityRequired, []string{"/activity"}, activityAsked},
 				check{ruleAssuranceHostOnly, []string{"/assurances"}, assurancesFromHostOnly},
 				check{ruleAssuranceUnknown, []string{"/assurances/*/code"}, assurances(knownAssurances)},
 				check{ruleAssuranceDuplicate, []string{"/assurances/*/code"}, assurances(assurancesOnce)},

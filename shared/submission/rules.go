@@ -97,6 +97,7 @@ var (
 	ruleIncomeSource          = rule(SevError, "income-source.invalid", "The income source is not one of the fund's own incomeSources (GET /v1/regions/{region}): which values pass depends on the fund.")
 	ruleFundingStream         = rule(SevError, "funding-stream.invalid", "The funding stream is not one of the fund's own fundingStreams (GET /v1/regions/{region}): which values pass depends on the fund.")
 	ruleFundingStreamRequired = rule(SevError, "funding-stream.required", "The fund has fundingStreams (GET /v1/regions/{region}): every line of a contribution to it names one.")
+	ruleActivityRequired      = rule(SevError, "activity.required", "The fund asks for placement activity (placementActivity in GET /v1/regions/{region}): every return to it gives activity.")
 	ruleFundingStreamNotUsed  = rule(SevError, "funding-stream.not-used", "The fund has no fundingStreams (GET /v1/regions/{region}): the lines of a contribution to it name none.")
 	ruleAssuranceHostOnly     = rule(SevError, "assurance.host-only", "Only the fund's host answers the fund's assurances; other members' returns carry none.")
 	ruleAssuranceUnknown      = rule(SevError, "assurance.unknown-code", "The code is not one of the fund's own assurances (GET /v1/regions/{region}).")

@@ -694,6 +694,8 @@ var cases = []ruleCase{
 		mutate: func(d jsonDoc) { d.del("/assurances/3/commentary") }, pointer: "/assurances/3/commentary"},
 	{name: "a condition not met with whitespace commentary", code: "assurance.commentary-required", fixture: "cw-qr-council",
 		mutate: func(d jsonDoc) { d.set("/assurances/0/met", false); d.set("/assurances/0/commentary", " \n") }, pointer: "/assurances/0/commentary"},
+	{name: "a care-homes return without its placement activity", code: "activity.required", fixture: "qr",
+		mutate: func(d jsonDoc) { d.del("/activity") }, pointer: "/activity"},
 	{name: "an assurance without met", code: "field.required", fixture: "cw-qr-council",
 		mutate: func(d jsonDoc) { d.del("/assurances/1/met") }, pointer: "/assurances/1/met", field: "/assurances/*"},
 	{name: "met written as yes", code: "body.wrong-type", fixture: "cw-qr-council",

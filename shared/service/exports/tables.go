@@ -226,8 +226,11 @@ func (x *exportSource) submissionTables(count *int) []exportTable {
 				if r.SignOff != nil {
 					by, role = t(r.SignOff.Signatory), t(r.SignOff.Role)
 				}
-				a := d.Activity
-				return e(t(d.RiskRating), t(d.Commentary), export.BoolCell(d.Final), n(a.PlacementsAtQuarterEnd), n(a.NewPlacements), n(a.EndedPlacements), n(a.BedWeeks), by, role)
+				act := []export.Cell{export.NullCell(), export.NullCell(), export.NullCell(), export.NullCell()}
+				if a := d.Activity; a != nil {
+					act = []export.Cell{n(a.PlacementsAtQuarterEnd), n(a.NewPlacements), n(a.EndedPlacements), n(a.BedWeeks)}
+				}
+				return e(append(append([]export.Cell{t(d.RiskRating), t(d.Commentary), export.BoolCell(d.Final)}, act...), by, role)...)
 			})},
 		{export.Table{Name: "quarterly_return_lines", Columns: cols(submission.QuarterlyReturns, text("record"), text("discipline"), text("area_code"), text("category"), text("source"), pounds("actual_to_date"), pounds("forecast_outturn"))},
 			docRows(x, submission.QuarterlyReturns, func(_ service.VersionRecord, d submission.ReturnDoc, e emit) error {
