@@ -48,6 +48,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"uploads: template, CSV, presigned PUT, accepted version", testUploadsEndToEnd},
 		{"bad uploads get clear results", testBadUploads},
 		{"exports are reproducible", testExports},
+		{"an export built while 50 writers change returns is one snapshot", testExportSnapshot},
+		{"an export reads each document once", testExportReadsOnce},
 		{"government exports the English regions, their streams, plans and assurances", testEnglishExports},
 		{"a fund's own forms, in its terms", testFundTemplates},
 		{"a Better Care Fund contribution sent as its form", testPoolContributionUploads},

@@ -20,7 +20,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/export"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
-	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -230,15 +229,15 @@ func fileNames(fs []export.FileInfo) []string {
 	return out
 }
 
-// buildExport writes every table into a scratch folder, stores the files and
-// the manifest. The data's as-at time (the newest version included) is found
-// first, so no file carries the clock: the same data gives the same bytes.
+// buildExport reads the export's snapshot, then writes every table into a
+// scratch folder and stores the files and the manifest. The as-at point is
+// the snapshot's, so no file carries the clock: the same data gives the same
+// bytes.
 func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Manifest, error) {
 	reg, _ := s.Regions.Get(rec.Region)
 	year, _ := period.ParseFinancialYear(rec.FinancialYear)
 	format, _ := export.ParseFormat(rec.Format)
-	src := &exportSource{s: s, reg: reg, year: year}
-	asAt, err := src.asAt(ctx)
+	x, err := s.takeSnapshot(ctx, reg, year)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +246,11 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	w, err := export.NewWriter(format, dir, export.AsAt(asAt))
+	w, err := export.NewWriter(format, dir, export.AsAt(x.asAt))
 	if err != nil {
 		return nil, err
 	}
-	count, err := src.writeTables(ctx, w)
+	count, err := x.writeTables(ctx, w)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -262,7 +261,7 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 	if err != nil {
 		return nil, err
 	}
-	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: asAt.Format(time.RFC3339Nano),
+	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: x.asAt.Format(time.RFC3339Nano),
 		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count}
 	return m, s.storeExport(ctx, rec.ID, dir, m)
 }
@@ -296,11 +295,4 @@ func putFile(ctx context.Context, b blob.Store, key, path string, f export.FileI
 	defer file.Close()
 	sum, _ := hexDecode(f.SHA256)
 	return service.StoreErr(b.Put(ctx, key, file, f.Bytes, blob.PutOptions{ContentType: f.ContentType, SHA256: sum}), "store export file")
-}
-
-// exportSource is what an export is drawn from: a region's financial year.
-type exportSource struct {
-	s    *Service
-	reg  *region.Region
-	year period.FinancialYear
 }
