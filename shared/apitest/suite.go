@@ -58,6 +58,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"faults while locking a period leave all or nothing", testFaultsDuringLock},
 		{"faults during consent changes leave all or nothing", testFaultsDuringConsent},
 		{"faults during a report's sign-off leave all or nothing", testFaultsDuringReportSignOff},
+		{"an upload's validation killed at each step still ends, retried or swept", testKillUploadValidation},
+		{"an export's build killed at each step still ends, retried or swept", testKillExportBuild},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
 		{"every route refuses every caller it should", testAccessMatrix},
 	}

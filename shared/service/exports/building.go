@@ -124,17 +124,18 @@ func (s *Service) build(ctx, work context.Context, st stored, version int64, que
 	settle, done := service.Settle(ctx)
 	defer done()
 	if err == nil {
-		at := s.Clock()
-		st.State, st.Manifest, st.CompletedAt = ExportReady, m, &at
-		return s.finished(settle, st, s.finishExport(settle, st, version))
+		ready, at := st, s.Clock()
+		ready.State, ready.Manifest, ready.CompletedAt = ExportReady, m, &at
+		err := s.finishExport(settle, ready, version)
+		if err != nil && !errors.Is(err, errChanged) && queued {
+			s.release(settle, st, version)
+		}
+		return s.finished(settle, ready, err)
 	}
 	s.Log.ErrorContext(ctx, "build export", "export", st.ID, "attempt", st.Attempts, "error", err)
 	transient := apperr.Is(err, apperr.Unavailable) || work.Err() != nil
 	if queued && transient && st.Attempts < service.MaxAttempts {
-		st.Lease = st.Released()
-		if perr := s.putExport(settle, st, version, s.Clock().Add(service.RetryWindow)); perr != nil {
-			s.Log.WarnContext(ctx, "release export", "export", st.ID, "error", perr)
-		}
+		s.release(settle, st, version)
 		return nil, err
 	}
 	reason := "The export could not be built; request it again."
@@ -146,6 +147,15 @@ func (s *Service) build(ctx, work context.Context, st stored, version int64, que
 		return nil, err
 	}
 	return rec, ferr
+}
+
+// release gives up an attempt's hold, so that Lambda's retry can start at
+// once; if even that cannot be written, the retry waits out the lease.
+func (s *Service) release(ctx context.Context, st stored, version int64) {
+	st.Lease = st.Released()
+	if err := s.putExport(ctx, st, version, s.Clock().Add(service.RetryWindow)); err != nil {
+		s.Log.WarnContext(ctx, "release export", "export", st.ID, "error", err)
+	}
 }
 
 // finished is the export as recorded: st, or, when it changed meanwhile,

@@ -69,13 +69,23 @@ func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
 		if rec.Attempts >= service.MaxAttempts {
 			return ignoreChanged(s.failUpload(settle, rec, ver, stoppedShort(rec.Attempts)))
 		}
-		rec.Lease = rec.Released()
-		if perr := s.putUpload(settle, rec, ver, s.Clock().Add(service.RetryWindow)); perr != nil {
-			s.Log.WarnContext(ctx, "release upload", "upload", rec.ID, "error", perr)
-		}
+		s.release(settle, rec, ver)
 		return err
 	}
-	return ignoreChanged(s.finishUpload(settle, out, ver))
+	if err := s.finishUpload(settle, out, ver); err != nil && !errors.Is(err, errChanged) {
+		s.release(settle, rec, ver)
+		return err
+	}
+	return nil
+}
+
+// release gives up an attempt's hold, so that Lambda's retry can start at
+// once; if even that cannot be written, the retry waits out the lease.
+func (s *Service) release(ctx context.Context, rec service.UploadRecord, version int64) {
+	rec.Lease = rec.Released()
+	if err := s.putUpload(ctx, rec, version, s.Clock().Add(service.RetryWindow)); err != nil {
+		s.Log.WarnContext(ctx, "release upload", "upload", rec.ID, "error", err)
+	}
 }
 
 // ignoreChanged: an upload another finished meanwhile needs nothing more.
