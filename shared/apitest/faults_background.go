@@ -442,6 +442,33 @@ func testKillExportBuild(t *testing.T, e *Env) {
 				t.Errorf("after three killed attempts: %s %q", d.State, failure)
 			}
 		})
+		t.Run("built in the request, the store too busy", func(t *testing.T) {
+			t.Parallel()
+			fe, clean, plan := clockedEnvs(t, e.Backend, &testClock{}, false)
+			request := func() *Resp {
+				return fe.Do(Req{Method: "POST", Path: "/v1/exports", Token: fe.GovToken(), Body: []byte(`{"region":"west-wales","financialYear":"2019-20","format":"csv"}`),
+					Header: map[string]string{"Idempotency-Key": "in-request-busy"}})
+			}
+			plan.Inject(faults.BlobKey(faults.BlobGet, "documents/"), faults.Fault{Kind: faults.Throttle})
+			ExpectRetryable(t, request())
+			mustFire(t, plan)
+			var failedID string
+			for _, c := range plan.Calls() {
+				if c.Op == faults.Transact && c.Touches("X#", "EXPORT") {
+					failedID = strings.TrimPrefix(c.Ops[0].Item.PK, "X#")
+				}
+			}
+			if d, failure := exportOf(t, clean, failedID); d.State != "failed" || failure == "" {
+				t.Errorf("an export the store was too busy to build: %s %q", d.State, failure)
+			}
+			retry := request() // the same request again builds a new export
+			expectStatus(t, retry, 201)
+			if id := retry.JSON(t)["exportId"].(string); id == failedID {
+				t.Errorf("the retry answered the failed export")
+			} else {
+				expectReady(t, clean, id)
+			}
+		})
 		for _, kind := range []faults.Kind{faults.Throttle, faults.Timeout, faults.Fail, faults.LostAnswer} {
 			t.Run("job not queued/"+kind.String(), func(t *testing.T) {
 				t.Parallel()
@@ -492,6 +519,19 @@ func testKillExportBuild(t *testing.T, e *Env) {
 					})
 				}
 			}
+			t.Run("built in the request, killed", func(t *testing.T) {
+				t.Parallel()
+				fe, _, plan := clockedEnvs(t, e.Backend, &testClock{}, false)
+				killAt(plan, bgStep{name: "file stored", when: faults.BlobKey(faults.BlobPut, "exports/")}, faults.Fail)
+				r := fe.Do(Req{Method: "POST", Path: "/v1/exports", Token: fe.GovToken(), Body: []byte(`{"region":"west-wales","financialYear":"2019-20","format":"csv"}`)})
+				ExpectInternal(t, r)
+				for _, c := range plan.Calls() {
+					if id, ok := strings.CutPrefix(c.Key, "exports/"); ok {
+						add(id[:strings.Index(id, "/")], "failed")
+						break
+					}
+				}
+			})
 			t.Run("its job was lost", func(t *testing.T) {
 				t.Parallel()
 				_, clean, _ := clockedEnvs(t, e.Backend, &testClock{}, true)
