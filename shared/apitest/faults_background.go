@@ -72,6 +72,22 @@ type bgStep struct {
 	final bool
 }
 
+// landsFinal: the attempt recorded its outcome before it died.
+func (st bgStep) landsFinal(kind faults.Kind) bool { return st.final && kind == faults.LostAnswer }
+
+// eachKill runs scenario, in parallel, for every step (named, when they
+// depend on an id, by the zero one's) and kind; i is the step's index.
+func eachKill(t *testing.T, steps []bgStep, kinds []faults.Kind, scenario func(t *testing.T, i int, st bgStep, kind faults.Kind)) {
+	for i, st := range steps {
+		for _, kind := range kinds {
+			t.Run(st.name+"/"+kind.String(), func(t *testing.T) {
+				t.Parallel()
+				scenario(t, i, st, kind)
+			})
+		}
+	}
+}
+
 // bgKinds are how an attempt ends at a step: stopped short, or killed
 // before or after its call lands.
 var bgKinds = []faults.Kind{faults.Throttle, faults.Fail, faults.LostAnswer}
@@ -176,24 +192,19 @@ func outcomes(t *testing.T, e *Env, k uploadKey) map[string]int {
 func testKillUploadValidation(t *testing.T, e *Env) {
 	keys := &uploadKeys{}
 	t.Run("retried", func(t *testing.T) {
-		for i, st := range uploadSteps(uploadKey{}) {
-			for _, kind := range bgKinds {
-				t.Run(st.name+"/"+kind.String(), func(t *testing.T) {
-					t.Parallel()
-					clock := &testClock{}
-					fe, clean, plan := clockedEnvs(t, e.Backend, clock, false)
-					k := startedUpload(t, clean, keys)
-					killUpload(t, fe, plan, k, uploadSteps(k)[i], kind)
-					if kind != faults.Throttle { // a stopped attempt has released it: the retry need not wait
-						clock.Advance(pastLeases)
-					}
-					if err := clean.App.Files.UploadArrived(t.Context(), "uploads", k.object()); err != nil {
-						t.Fatalf("retry: %v", err)
-					}
-					expectUploadAccepted(t, clean, k)
-				})
+		eachKill(t, uploadSteps(uploadKey{}), bgKinds, func(t *testing.T, i int, _ bgStep, kind faults.Kind) {
+			clock := &testClock{}
+			fe, clean, plan := clockedEnvs(t, e.Backend, clock, false)
+			k := startedUpload(t, clean, keys)
+			killUpload(t, fe, plan, k, uploadSteps(k)[i], kind)
+			if kind != faults.Throttle { // a stopped attempt has released it: the retry need not wait
+				clock.Advance(pastLeases)
 			}
-		}
+			if err := clean.App.Files.UploadArrived(t.Context(), "uploads", k.object()); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			expectUploadAccepted(t, clean, k)
+		})
 		t.Run("killed three times, then failed", func(t *testing.T) {
 			t.Parallel()
 			clock := &testClock{}
@@ -228,17 +239,12 @@ func testKillUploadValidation(t *testing.T, e *Env) {
 			items = append(items, swept{k, want})
 		}
 		t.Run("killed", func(t *testing.T) {
-			for i, st := range uploadSteps(uploadKey{}) {
-				for _, kind := range bgKinds[1:] {
-					t.Run(st.name+"/"+kind.String(), func(t *testing.T) {
-						t.Parallel()
-						fe, clean, plan := clockedEnvs(t, e.Backend, &testClock{}, false)
-						k := startedUpload(t, clean, keys)
-						killUpload(t, fe, plan, k, uploadSteps(k)[i], kind)
-						add(k, map[bool]string{true: "accepted", false: "failed"}[st.final && kind == faults.LostAnswer])
-					})
-				}
-			}
+			eachKill(t, uploadSteps(uploadKey{}), bgKinds[1:], func(t *testing.T, i int, st bgStep, kind faults.Kind) {
+				fe, clean, plan := clockedEnvs(t, e.Backend, &testClock{}, false)
+				k := startedUpload(t, clean, keys)
+				killUpload(t, fe, plan, k, uploadSteps(k)[i], kind)
+				add(k, map[bool]string{true: "accepted", false: "failed"}[st.landsFinal(kind)])
+			})
 			t.Run("the file never arrived", func(t *testing.T) {
 				t.Parallel()
 				partner, quarter := keys.next()
@@ -408,24 +414,19 @@ func testKillExportBuild(t *testing.T, e *Env) {
 		}
 	}
 	t.Run("retried", func(t *testing.T) {
-		for i, st := range exportSteps("") {
-			for _, kind := range bgKinds {
-				t.Run(st.name+"/"+kind.String(), func(t *testing.T) {
-					t.Parallel()
-					clock := &testClock{}
-					fe, clean, plan := clockedEnvs(t, e.Backend, clock, true)
-					id := queuedExport(t, clean, fmt.Sprintf("retried-%d-%s", i, kind))
-					killExport(t, fe, plan, id, exportSteps(id)[i], kind)
-					if kind != faults.Throttle {
-						clock.Advance(pastLeases)
-					}
-					if err := clean.App.Exports.RunExport(t.Context(), "jobs/"+id); err != nil {
-						t.Fatalf("retry: %v", err)
-					}
-					expectReady(t, clean, id)
-				})
+		eachKill(t, exportSteps(""), bgKinds, func(t *testing.T, i int, _ bgStep, kind faults.Kind) {
+			clock := &testClock{}
+			fe, clean, plan := clockedEnvs(t, e.Backend, clock, true)
+			id := queuedExport(t, clean, fmt.Sprintf("retried-%d-%s", i, kind))
+			killExport(t, fe, plan, id, exportSteps(id)[i], kind)
+			if kind != faults.Throttle {
+				clock.Advance(pastLeases)
 			}
-		}
+			if err := clean.App.Exports.RunExport(t.Context(), "jobs/"+id); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			expectReady(t, clean, id)
+		})
 		t.Run("killed three times, then failed", func(t *testing.T) {
 			t.Parallel()
 			clock := &testClock{}
@@ -508,17 +509,12 @@ func testKillExportBuild(t *testing.T, e *Env) {
 			items = append(items, swept{id, want})
 		}
 		t.Run("killed", func(t *testing.T) {
-			for i, st := range exportSteps("") {
-				for _, kind := range bgKinds[1:] {
-					t.Run(st.name+"/"+kind.String(), func(t *testing.T) {
-						t.Parallel()
-						fe, clean, plan := clockedEnvs(t, e.Backend, &testClock{}, true)
-						id := queuedExport(t, clean, fmt.Sprintf("swept-%d-%s", i, kind))
-						killExport(t, fe, plan, id, exportSteps(id)[i], kind)
-						add(id, map[bool]string{true: "ready", false: "failed"}[st.final && kind == faults.LostAnswer])
-					})
-				}
-			}
+			eachKill(t, exportSteps(""), bgKinds[1:], func(t *testing.T, i int, st bgStep, kind faults.Kind) {
+				fe, clean, plan := clockedEnvs(t, e.Backend, &testClock{}, true)
+				id := queuedExport(t, clean, fmt.Sprintf("swept-%d-%s", i, kind))
+				killExport(t, fe, plan, id, exportSteps(id)[i], kind)
+				add(id, map[bool]string{true: "ready", false: "failed"}[st.landsFinal(kind)])
+			})
 			t.Run("built in the request, killed", func(t *testing.T) {
 				t.Parallel()
 				fe, _, plan := clockedEnvs(t, e.Backend, &testClock{}, false)
