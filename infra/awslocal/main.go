@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/regional-data-exchange/rdx/infra/localrun"
 	"github.com/regional-data-exchange/rdx/infra/standins"
@@ -62,6 +63,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	stopSweeps := a.Sweeper.Every(ctx, time.Minute) // finishes background work that stopped, as the sweeper function does deployed
+	defer stopSweeps()
 	ln, base, err := localrun.Listen()
 	if err != nil {
 		return err

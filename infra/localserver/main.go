@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/regional-data-exchange/rdx/infra/localrun"
 	"github.com/regional-data-exchange/rdx/shared/app"
@@ -37,6 +38,8 @@ func run() error {
 		return err
 	}
 	defer local.Close()
+	stopSweeps := local.Sweeper.Every(ctx, time.Minute) // finishes background work that stopped, as the sweeper function does deployed
+	defer stopSweeps()
 	if err := localrun.PrintTokens(os.Stdout, local.DevKey, local.Regions); err != nil {
 		return err
 	}

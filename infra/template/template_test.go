@@ -140,6 +140,7 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 		"api":     append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY"}, every...),
 		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
 		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
+		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
 	}
 	vars := func(fn map[string]any) []string {
 		env, _ := fn["Environment"].(map[string]any)

@@ -149,6 +149,8 @@ type auditItem struct {
 		FinancialYear string
 		// report
 		Quarter string
+		// background work
+		UploadID, ExportID string
 	}
 	Details map[string]string
 }

@@ -21,6 +21,7 @@ type started struct {
 
 type uploadState struct {
 	State   string
+	Failure string
 	Key     map[string]any
 	Version *struct {
 		Version int
@@ -43,21 +44,37 @@ func upload(t *testing.T, e *Env, partner string, fields map[string]any, file []
 // returns the upload's state.
 func uploadTo(t *testing.T, e *Env, region, partner string, fields map[string]any, file []byte) uploadState {
 	t.Helper()
+	id := startUpload(t, e, region, partner, fields, file)
+	if err := e.App.Files.UploadArrived(t.Context(), "uploads", "uploads/"+region+"/"+partner+"/"+id); err != nil {
+		t.Fatalf("validate upload: %v", err)
+	}
+	return uploadStateOf(t, e, region, partner, id)
+}
+
+// startUpload starts an upload and, unless file is nil, PUTs the file to
+// its presigned URL; it returns the upload's id.
+func startUpload(t *testing.T, e *Env, region, partner string, fields map[string]any, file []byte) string {
+	t.Helper()
 	sum := sha256.Sum256(file)
-	fields["sizeBytes"], fields["sha256"] = len(file), hex.EncodeToString(sum[:])
+	fields["sizeBytes"], fields["sha256"] = max(len(file), 1), hex.EncodeToString(sum[:])
 	body, _ := json.Marshal(fields)
-	tok := e.PartnerToken(region, partner)
-	r := e.Do(Req{Method: "POST", Path: SlicePath(region, partner) + "/uploads", Token: tok, Body: body})
+	r := e.Do(Req{Method: "POST", Path: SlicePath(region, partner) + "/uploads", Token: e.PartnerToken(region, partner), Body: body})
 	expectStatus(t, r, 201)
 	var s started
 	json.Unmarshal(r.Body, &s)
+	if file == nil {
+		return s.UploadID
+	}
 	if status, out := e.SendPresigned(s.Method, s.URL, s.Headers, file); status/100 != 2 {
 		t.Fatalf("presigned %s: %d %s", s.Method, status, out)
 	}
-	if err := e.App.Files.UploadArrived(t.Context(), "uploads", "uploads/"+region+"/"+partner+"/"+s.UploadID); err != nil {
-		t.Fatalf("validate upload: %v", err)
-	}
-	got := e.Get(SlicePath(region, partner)+"/uploads/"+s.UploadID, tok)
+	return s.UploadID
+}
+
+// uploadStateOf reads an upload through the API.
+func uploadStateOf(t *testing.T, e *Env, region, partner, id string) uploadState {
+	t.Helper()
+	got := e.Get(SlicePath(region, partner)+"/uploads/"+id, e.PartnerToken(region, partner))
 	expectStatus(t, got, 200)
 	var st uploadState
 	json.Unmarshal(got.Body, &st)

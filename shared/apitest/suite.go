@@ -49,6 +49,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"bad uploads get clear results", testBadUploads},
 		{"exports are reproducible", testExports},
 		{"the README's English walk-through: Wiltshire's Better Care Fund from contributions to the board's approval", testEnglishWalkthrough},
+		{"an export built while 50 writers change returns is one snapshot", testExportSnapshot},
+		{"an export reads each document once", testExportReadsOnce},
 		{"government exports the English regions, their streams, plans and assurances", testEnglishExports},
 		{"a fund's own forms, in its terms", testFundTemplates},
 		{"a Better Care Fund contribution sent as its form", testPoolContributionUploads},
@@ -57,6 +59,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"faults while locking a period leave all or nothing", testFaultsDuringLock},
 		{"faults during consent changes leave all or nothing", testFaultsDuringConsent},
 		{"faults during a report's sign-off leave all or nothing", testFaultsDuringReportSignOff},
+		{"an upload's validation killed at each step still ends, retried or swept", testKillUploadValidation},
+		{"an export's build killed at each step still ends, retried or swept", testKillExportBuild},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
 		{"every route refuses every caller it should", testAccessMatrix},
 	}

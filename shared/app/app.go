@@ -22,6 +22,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/service/files"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
+	"github.com/regional-data-exchange/rdx/shared/service/sweeper"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
@@ -54,7 +55,8 @@ type App struct {
 	RegionView  *regionview.Service
 	Files       *files.Service
 	Exports     *exports.Service
-	Handler     http.Handler // nil when built by BuildService
+	Sweeper     *sweeper.Service // finishes background work that stopped
+	Handler     http.Handler     // nil when built by BuildService
 	Regions     *region.Registry
 	closers     []func() error
 }
@@ -122,8 +124,8 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 	core := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg)})
 	subs := submissions.New(core)
 	view := regionview.New(core, cfg.PositionCache)
-	return &App{Service: core, Submissions: subs, RegionView: view, Files: files.New(core, subs, uploads),
-		Exports: exports.New(core, view, exportsBucket, cfg.QueueExports), Regions: reg}, nil
+	fs, xs := files.New(core, subs, uploads), exports.New(core, view, exportsBucket, cfg.QueueExports)
+	return &App{Service: core, Submissions: subs, RegionView: view, Files: fs, Exports: xs, Sweeper: sweeper.New(core, fs, xs), Regions: reg}, nil
 }
 
 // Build wires the service and the API's handler, with its token verifier,

@@ -28,6 +28,7 @@ type uploadView struct {
 	UpdatedAt time.Time             `json:"updatedAt"`
 	Version   *versionLink          `json:"version"`
 	Errors    []service.UploadError `json:"errors"`
+	Failure   string                `json:"failure,omitempty"`
 }
 
 // versionLink names the version an upload produced.
@@ -38,7 +39,7 @@ type versionLink struct {
 
 func uploadViewOf(u service.UploadRecord) uploadView {
 	v := uploadView{UploadID: u.ID, Purpose: u.Purpose, State: u.State, Key: keyFields(u.Kind, u.KeyValues), SizeBytes: u.SizeBytes,
-		SHA256: u.SHA256, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Errors: nonNil(u.Errors)}
+		SHA256: u.SHA256, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Errors: nonNil(u.Errors), Failure: u.Failure}
 	if u.Version != nil {
 		v.Version = &versionLink{Version: u.Version.Version, Href: versionURL(service.VersionRecord{Region: u.Region, Partner: u.Partner,
 			Kind: u.Kind, KeyValues: u.KeyValues, Version: u.Version.Version})}

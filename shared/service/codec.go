@@ -56,7 +56,9 @@ type PositionRecord struct {
 	KPIPlans   []submission.SummaryKPI       `json:"kpiPlans,omitempty"`
 }
 
-func positionOf(r VersionRecord) PositionRecord {
+// PositionRecordOf is what the position needs of a version record: the
+// fund-year copy, or (an export) the same taken from a record in hand.
+func PositionRecordOf(r VersionRecord) PositionRecord {
 	p := PositionRecord{Partner: r.Partner, KeyValues: r.KeyValues, Version: r.Version, SignedOff: r.SignOff != nil, SHA256: r.SHA256}
 	if r.Summary != nil {
 		p.Cells, p.Final = r.Summary.Cells, r.Summary.Final

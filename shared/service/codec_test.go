@@ -128,12 +128,12 @@ func TestPositionRecordAgrees(t *testing.T) {
 			if err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}
-			got, err := DecodePositionRecord(Encode(positionOf(rec)))
+			got, err := DecodePositionRecord(Encode(PositionRecordOf(rec)))
 			if err != nil {
 				t.Fatalf("case %d: %v", i, err)
 			}
-			if mustJSON(got) != mustJSON(positionOf(r)) {
-				t.Fatalf("case %d:\n got %s\nwant %s", i, mustJSON(got), mustJSON(positionOf(r)))
+			if mustJSON(got) != mustJSON(PositionRecordOf(r)) {
+				t.Fatalf("case %d:\n got %s\nwant %s", i, mustJSON(got), mustJSON(PositionRecordOf(r)))
 			}
 		}
 	}

@@ -51,7 +51,7 @@ func FundCopyOps(key submission.Key, rec VersionRecord) []store.Op {
 	if !ok {
 		return nil
 	}
-	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: int64(rec.Version), Data: Encode(positionOf(rec))}, store.Condition{})}
+	return []store.Op{store.PutOp(store.Item{PK: pk, SK: sk, Version: int64(rec.Version), Data: Encode(PositionRecordOf(rec))}, store.Condition{})}
 }
 
 // FundYearItems reads a fund-year's copies: contributions and returns of the
@@ -144,7 +144,7 @@ func (s *Service) indexFundYear(ctx context.Context, reg *region.Region, f *regi
 		if err != nil {
 			return fmt.Errorf("decode %s/%s: %w", c.item.PK, c.item.SK, err)
 		}
-		ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: Encode(positionOf(rec))}, store.IfNotExists()))
+		ops = append(ops, store.PutOp(store.Item{PK: pk, SK: c.sk, Version: c.item.Version, Data: Encode(PositionRecordOf(rec))}, store.IfNotExists()))
 	}
 	ops = append(ops, store.PutOp(store.Item{PK: pk, SK: fundYearMarker, Version: 1, Data: []byte("{}")}, store.IfNotExists()))
 	for len(ops) > 0 {

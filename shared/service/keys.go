@@ -55,6 +55,9 @@ func CurrentSK(k submission.Key) string { return "CUR#" + string(k.Kind) + "#" +
 // CurrentPrefix starts the current versions of every key of a kind.
 func CurrentPrefix(kind submission.Kind) string { return "CUR#" + string(kind) + "#" }
 
+// CurrentAny starts the current versions of every key of every kind.
+const CurrentAny = "CUR#"
+
 // VersionPrefix starts every version of a key, oldest first.
 func VersionPrefix(k submission.Key) string {
 	return "VER#" + string(k.Kind) + "#" + keyPart(k) + "#"

@@ -24,6 +24,9 @@ const (
 	UploadValidating = "validating"
 	UploadAccepted   = "accepted"
 	UploadRejected   = "rejected"
+	// UploadFailed: validation never came to a decision (the file did not
+	// arrive, or every attempt stopped short); Failure says why.
+	UploadFailed = "failed"
 )
 
 // UploadError is one problem of a rejected file, at its row and column.
@@ -50,4 +53,12 @@ type UploadRecord struct {
 	CreatedBy Actor           `json:"createdBy"`
 	Errors    []UploadError   `json:"errors"`
 	Version   *VersionRef     `json:"version,omitempty"`
+	Failure   string          `json:"failure,omitempty"`
+	// Lease is the validation's hold and attempts (work.go).
+	Lease
+}
+
+// Final reports whether the upload has reached a state it never leaves.
+func (u UploadRecord) Final() bool {
+	return u.State == UploadAccepted || u.State == UploadRejected || u.State == UploadFailed
 }

@@ -7,7 +7,6 @@ package exports
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,7 +19,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/export"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
-	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -83,7 +81,10 @@ func exportJobID(key string) (string, bool) { return strings.CutPrefix(key, "job
 
 // CreateExport records an export of a region's financial year and builds it:
 // at once (201), or, where exports are queued (AWS), by the exports function
-// (202 with state building).
+// (202 with state building). Either way it is listed as unfinished work
+// until built, so it ends ready or failed whatever stops its build. An
+// export whose job cannot be queued is failed at once, and the error
+// answered (503), so that a retry of the request starts a new one.
 func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []byte) (*ExportRecord, error) {
 	if !p.Has(auth.ExportsWrite) {
 		return nil, service.Forbidden()
@@ -94,17 +95,32 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	}
 	now := s.Clock()
 	rec.ID, rec.State, rec.CreatedAt, rec.CreatedBy = service.NewID(now), ExportBuilding, now, service.Actor{Sub: p.Subject, Name: p.Name}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
+	st, work, due := stored{ExportRecord: rec}, ctx, now.Add(service.RetryWindow) // queued: the exports function claims it within the window
+	if !s.queueExports {
+		var cancel context.CancelFunc
+		work, st.Lease, cancel = st.Claim(ctx, now, buildLimit)
+		defer cancel()
+		due = st.LeaseUntil.Add(service.RetryWindow)
+	}
+	ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(st)}, store.IfNotExists()),
+		service.ListWork(workItem(rec.ID, due))},
 		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
 			Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)})...)
 	if err := s.Table.Transact(ctx, ops...); err != nil {
 		return nil, service.StoreErr(err, "record export")
 	}
-	if s.queueExports {
-		err := blob.PutBytes(ctx, s.exports, exportJobKey(rec.ID), []byte(rec.ID), "text/plain")
-		return &rec, service.StoreErr(err, "queue export")
+	if !s.queueExports {
+		return s.build(ctx, work, st, 1, false)
 	}
-	return s.buildAndRecord(ctx, rec, 1)
+	if err := blob.PutBytes(ctx, s.exports, exportJobKey(rec.ID), []byte(rec.ID), "text/plain"); err != nil {
+		settle, done := service.Settle(ctx)
+		defer done()
+		if ferr := ignoreChanged(s.failExport(settle, st, 1, "The export could not be queued; request it again.")); ferr != nil {
+			s.Log.WarnContext(ctx, "record unqueued export", "export", rec.ID, "error", ferr) // the sweeper finishes it
+		}
+		return nil, service.StoreErr(err, "queue export")
+	}
+	return &rec, nil
 }
 
 // exportRequest checks {region, financialYear, format}: the region must be
@@ -124,65 +140,17 @@ func (s *Service) exportRequest(p *auth.Principal, body []byte) (ExportRecord, e
 	return rec, nil
 }
 
-// RunExport builds a queued export (the exports function, on its job object).
-func (s *Service) RunExport(ctx context.Context, jobKey string) error {
-	id, ok := exportJobID(jobKey)
-	if !ok {
-		return nil
-	}
-	rec, ver, err := s.exportRecord(ctx, id)
-	if err != nil || rec.State != ExportBuilding {
-		return err
-	}
-	_, err = s.buildAndRecord(ctx, rec, ver)
-	return err
-}
-
-func (s *Service) exportRecord(ctx context.Context, id string) (ExportRecord, int64, error) {
-	it, err := s.Table.Get(ctx, exportPK(id), "EXPORT")
-	if service.IsNotFound(err) {
-		return ExportRecord{}, 0, apperr.Newf(apperr.NotFound, "No export %q.", id)
-	}
-	if err != nil {
-		return ExportRecord{}, 0, service.StoreErr(err, "read export")
-	}
-	rec, err := service.Decode[ExportRecord](it)
-	return rec, it.Version, service.StoreErr(err, "decode export")
-}
-
-// buildAndRecord builds the files and records the outcome; a failure to
-// build is recorded as the export's state, a failure to record is returned.
-func (s *Service) buildAndRecord(ctx context.Context, rec ExportRecord, version int64) (*ExportRecord, error) {
-	m, err := s.buildExport(ctx, rec)
-	done := s.Clock()
-	rec.CompletedAt = &done
-	if err != nil {
-		s.Log.ErrorContext(ctx, "build export", "export", rec.ID, "error", err)
-		if apperr.Is(err, apperr.Unavailable) {
-			return nil, err // leave it building: the job is retried
-		}
-		rec.State, rec.Failure = ExportFailed, "The export could not be built; request it again."
-	} else {
-		rec.State, rec.Manifest = ExportReady, m
-	}
-	err = s.Table.Transact(ctx, store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)))
-	if errors.Is(err, store.ErrConditionFailed) {
-		cur, _, err := s.exportRecord(ctx, rec.ID) // another attempt finished first
-		return &cur, err
-	}
-	return &rec, service.StoreErr(err, "record export")
-}
-
 // GetExport reads an export of the caller's region (government: any), with
 // download URLs once it is ready. Another region's export is not found.
 func (s *Service) GetExport(ctx context.Context, p *auth.Principal, id string) (*ExportRecord, []Download, error) {
 	if !p.Has(auth.ExportsRead) {
 		return nil, nil, service.Forbidden()
 	}
-	rec, _, err := s.exportRecord(ctx, id)
+	st, _, err := s.exportRecord(ctx, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	rec := st.ExportRecord
 	if !p.InRegion(rec.Region) {
 		return nil, nil, apperr.Newf(apperr.NotFound, "No export %q.", id)
 	}
@@ -230,15 +198,15 @@ func fileNames(fs []export.FileInfo) []string {
 	return out
 }
 
-// buildExport writes every table into a scratch folder, stores the files and
-// the manifest. The data's as-at time (the newest version included) is found
-// first, so no file carries the clock: the same data gives the same bytes.
+// buildExport reads the export's snapshot, then writes every table into a
+// scratch folder and stores the files and the manifest. The as-at point is
+// the snapshot's, so no file carries the clock: the same data gives the same
+// bytes.
 func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Manifest, error) {
 	reg, _ := s.Regions.Get(rec.Region)
 	year, _ := period.ParseFinancialYear(rec.FinancialYear)
 	format, _ := export.ParseFormat(rec.Format)
-	src := &exportSource{s: s, reg: reg, year: year}
-	asAt, err := src.asAt(ctx)
+	x, err := s.takeSnapshot(ctx, reg, year)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +215,11 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	w, err := export.NewWriter(format, dir, export.AsAt(asAt))
+	w, err := export.NewWriter(format, dir, export.AsAt(x.asAt))
 	if err != nil {
 		return nil, err
 	}
-	count, err := src.writeTables(ctx, w)
+	count, err := x.writeTables(ctx, w)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -262,7 +230,7 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 	if err != nil {
 		return nil, err
 	}
-	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: asAt.Format(time.RFC3339Nano),
+	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: x.asAt.Format(time.RFC3339Nano),
 		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count}
 	return m, s.storeExport(ctx, rec.ID, dir, m)
 }
@@ -296,11 +264,4 @@ func putFile(ctx context.Context, b blob.Store, key, path string, f export.FileI
 	defer file.Close()
 	sum, _ := hexDecode(f.SHA256)
 	return service.StoreErr(b.Put(ctx, key, file, f.Bytes, blob.PutOptions{ContentType: f.ContentType, SHA256: sum}), "store export file")
-}
-
-// exportSource is what an export is drawn from: a region's financial year.
-type exportSource struct {
-	s    *Service
-	reg  *region.Region
-	year period.FinancialYear
 }

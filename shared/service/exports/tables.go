@@ -3,7 +3,6 @@ package exports
 import (
 	"context"
 	"encoding/hex"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/position"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
-	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -74,86 +72,21 @@ func cols(kind submission.Kind, more ...export.Column) []export.Column {
 	return append(append([]export.Column{}, keyCols[kind]...), more...)
 }
 
-// each calls fn with every current version an export of the year includes: that
-// year's contributions, returns and statements, and per partner and area the
-// population assessment with the latest assessment year not after the year's start.
-func (x *exportSource) each(ctx context.Context, kind submission.Kind, fn func(service.VersionRecord) error) error {
-	fy := x.year.String()
-	for _, p := range x.reg.Partners {
-		var latest []service.VersionRecord // population: the last kept per area, in key order
-		err := x.s.QueryAll(ctx, store.Query{PK: service.PartnerPK(x.reg.ID, p.ID), Prefix: service.CurrentPrefix(kind), Limit: exportPage}, func(it store.Item) error {
-			r, err := service.Decode[service.VersionRecord](it)
-			if err != nil {
-				return service.StoreErr(err, "decode")
-			}
-			switch kind {
-			case submission.PopulationAssessments:
-				if y, _ := strconv.Atoi(r.KeyValues[1]); y <= x.year.Start {
-					if n := len(latest); n > 0 && latest[n-1].KeyValues[0] == r.KeyValues[0] {
-						latest[n-1] = r
-					} else {
-						latest = append(latest, r)
-					}
-				}
-				return nil
-			case submission.QuarterlyReturns:
-				if !strings.HasPrefix(r.KeyValues[1], fy+"-Q") {
-					return nil
-				}
-			default:
-				if r.KeyValues[1] != fy {
-					return nil
-				}
-			}
-			return fn(r)
-		})
-		if err != nil {
+// each calls fn with every version of a kind the export includes, in order.
+func (x *snapshot) each(kind submission.Kind, fn func(service.VersionRecord) error) error {
+	for _, r := range x.versions[kind] {
+		if err := fn(r); err != nil {
 			return err
-		}
-		for _, r := range latest {
-			if err := fn(r); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
 }
 
-// asAt is the newest moment of the data: a version received or signed off.
-func (x *exportSource) asAt(ctx context.Context) (time.Time, error) {
-	at := x.year.FirstDay().Time(x.reg.Location()).UTC()
-	for _, k := range submission.Kinds {
-		err := x.each(ctx, k, func(r service.VersionRecord) error {
-			if r.ReceivedAt.After(at) {
-				at = r.ReceivedAt
-			}
-			if r.SignOff != nil && r.SignOff.At.After(at) {
-				at = r.SignOff.At
-			}
-			return nil
-		})
-		if err != nil {
-			return at, err
-		}
-	}
-	return at, nil
-}
-
-// document reads a version's canonical document as T.
-func document[T any](ctx context.Context, x *exportSource, r service.VersionRecord) (T, error) {
-	var zero T
-	data, err := x.s.Document(ctx, r.SHA256)
-	if err != nil {
-		return zero, service.StoreErr(err, "read document")
-	}
-	return submission.ReadDocument[T](data)
-}
-
 // docRows makes a table of rows drawn from each included version's document.
-func docRows[T any](x *exportSource, kind submission.Kind, rows func(r service.VersionRecord, d T, e emit) error) func(context.Context, emit) error {
-	return func(ctx context.Context, e emit) error {
-		return x.each(ctx, kind, func(r service.VersionRecord) error {
-			d, err := document[T](ctx, x, r)
+func docRows[T any](x *snapshot, kind submission.Kind, rows func(r service.VersionRecord, d T, e emit) error) func(context.Context, emit) error {
+	return func(_ context.Context, e emit) error {
+		return x.each(kind, func(r service.VersionRecord) error {
+			d, err := decode[T](x, r)
 			if err != nil {
 				return err
 			}
@@ -164,7 +97,7 @@ func docRows[T any](x *exportSource, kind submission.Kind, rows func(r service.V
 
 // writeTables writes every table in a fixed order and returns how many
 // versions the export includes.
-func (x *exportSource) writeTables(ctx context.Context, w export.Writer) (int, error) {
+func (x *snapshot) writeTables(ctx context.Context, w export.Writer) (int, error) {
 	count := 0
 	tables := append(x.submissionTables(&count), x.viewTables()...)
 	for _, tb := range tables {
@@ -181,12 +114,12 @@ func (x *exportSource) writeTables(ctx context.Context, w export.Writer) (int, e
 	return count, nil
 }
 
-func (x *exportSource) submissionTables(count *int) []exportTable {
+func (x *snapshot) submissionTables(count *int) []exportTable {
 	return []exportTable{
 		{export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at")}},
-			func(ctx context.Context, e emit) error {
+			func(_ context.Context, e emit) error {
 				for _, k := range submission.Kinds {
-					err := x.each(ctx, k, func(r service.VersionRecord) error {
+					err := x.each(k, func(r service.VersionRecord) error {
 						*count++
 						signed := export.NullCell()
 						if r.SignOff != nil {
@@ -308,7 +241,7 @@ func totalsCells(t position.Totals) []export.Cell {
 }
 
 // viewTables are the region's view of the year: each fund's position and the aggregates.
-func (x *exportSource) viewTables() []exportTable {
+func (x *snapshot) viewTables() []exportTable {
 	return []exportTable{
 		{export.Table{Name: "fund_position", Columns: []export.Column{text("fund_id"), text("as_at"), text("partner"), text("discipline"), text("area_code"), pounds("contribution"),
 			pounds("actual_to_date"), pounds("forecast_outturn"), pounds("variance"), pounds("overspend"), pounds("underspend"), boolean("unfunded"), text("underspend_to")}},
@@ -336,7 +269,7 @@ func (x *exportSource) viewTables() []exportTable {
 			})},
 		{export.Table{Name: "aggregate_population", Columns: []export.Column{integer("year"), text("age_band"), text("sex"), integer("count"), text("sources")}},
 			func(ctx context.Context, e emit) error {
-				agg, err := x.s.view.Population(ctx, x.reg, regionview.PopulationQuery{FinancialYear: &x.year})
+				agg, err := regionview.PopulationFrom(ctx, x.reg, regionview.PopulationQuery{FinancialYear: &x.year}, x.byPartner(submission.PopulationAssessments), x.document)
 				if err != nil {
 					return err
 				}
@@ -350,7 +283,7 @@ func (x *exportSource) viewTables() []exportTable {
 		{export.Table{Name: "aggregate_market", Columns: []export.Column{text("category"), integer("homes"), integer("beds"), integer("occupied_beds"), integer("vacant_beds"),
 			decimal("occupancy"), pounds("average_weekly_fee"), pounds("min_weekly_fee"), pounds("max_weekly_fee"), text("sources")}},
 			func(ctx context.Context, e emit) error {
-				agg, err := x.s.view.Market(ctx, x.reg, x.year)
+				agg, err := regionview.MarketFrom(ctx, x.reg, x.year, x.byPartner(submission.MarketPositionStatements), x.document)
 				if err != nil {
 					return err
 				}
@@ -368,19 +301,17 @@ func (x *exportSource) viewTables() []exportTable {
 	}
 }
 
-// positions computes each fund's position for the year (as at its latest quarter).
-func (x *exportSource) positions(rows func(*position.Position, emit) error) func(context.Context, emit) error {
-	return func(ctx context.Context, e emit) error {
+// positions computes each fund's position for the year (as at its latest
+// quarter) from the snapshot's versions and consents.
+func (x *snapshot) positions(rows func(*position.Position, emit) error) func(context.Context, emit) error {
+	return func(_ context.Context, e emit) error {
+		current := x.current()
 		for i := range x.reg.Funds {
 			f := &x.reg.Funds[i]
 			if !f.HasYear(x.year) {
 				continue
 			}
-			in, err := x.s.view.PositionInput(ctx, x.reg, f, x.year)
-			if err != nil {
-				return err
-			}
-			p, err := position.Compute(in)
+			p, err := regionview.PositionFrom(f, x.year, current, x.consents[f.ID])
 			if err != nil {
 				return err
 			}

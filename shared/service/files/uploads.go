@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,13 +21,11 @@ import (
 )
 
 // Limits of uploads: presigned URLs live a quarter of an hour; a CSV is at
-// most 16 MiB, a published statement (PDF) 20 MiB; a validation that has not
-// finished in validatingLease is taken over by the next attempt.
+// most 16 MiB, a published statement (PDF) 20 MiB.
 const (
 	UploadURLLifetime = 15 * time.Minute
 	MaxCSVBytes       = 16 << 20
 	MaxDocumentUpload = 20 << 20
-	validatingLease   = 10 * time.Minute
 	maxUploadErrors   = 500
 )
 
@@ -78,7 +75,10 @@ func (s *Service) BeginUpload(ctx context.Context, p *auth.Principal, regionID, 
 	if err != nil {
 		return nil, service.StoreErr(err, "presign upload")
 	}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
+	// Listed as unfinished until the file is validated: one that never
+	// arrives is finished as failed once its URL and the retries are over.
+	ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: 1, Data: service.Encode(rec)}, store.IfNotExists()),
+		service.ListWork(workItem(rec, now.Add(UploadURLLifetime+service.RetryWindow)))},
 		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy, Action: "upload.started",
 			Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256, RequestID: logx.RequestID(ctx)})...)
 	if err := s.Table.Transact(ctx, ops...); err != nil {
@@ -154,66 +154,6 @@ func (s *Service) upload(ctx context.Context, region, partner, id string) (servi
 	}
 	rec, err := service.Decode[service.UploadRecord](it)
 	return rec, it.Version, service.StoreErr(err, "decode upload")
-}
-
-// UploadArrived validates an object that landed in the uploads bucket (S3
-// ObjectCreated in AWS, the local server's presigned PUT locally), once: an
-// accepted CSV becomes a version through exactly the path a JSON PUT takes.
-// An object no upload was started for is logged and left alone.
-func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
-	region, partner, id, ok := parseUploadKey(key)
-	if !ok {
-		s.Log.WarnContext(ctx, "object is not an upload", "bucket", bucket, "key", key)
-		return nil
-	}
-	rec, ver, err := s.upload(ctx, region, partner, id)
-	if apperr.Is(err, apperr.NotFound) {
-		s.Log.WarnContext(ctx, "object for an unknown upload", "bucket", bucket, "key", key)
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !s.claimValidation(rec) {
-		return nil // already validated, or another attempt is at it
-	}
-	rec.State, rec.UpdatedAt = service.UploadValidating, s.Clock()
-	if err := s.putUpload(ctx, rec, ver); err != nil {
-		return err
-	}
-	out, err := s.validateUpload(ctx, rec)
-	if err != nil {
-		rec.State = service.UploadPending // let a retry of the event start again
-		if perr := s.putUpload(ctx, rec, ver+1); perr != nil {
-			s.Log.WarnContext(ctx, "release upload", "error", perr)
-		}
-		return err
-	}
-	return s.finishUpload(ctx, out, ver+1)
-}
-
-func (s *Service) claimValidation(rec service.UploadRecord) bool {
-	return rec.State == service.UploadPending || (rec.State == service.UploadValidating && s.Clock().Sub(rec.UpdatedAt) > validatingLease)
-}
-
-func (s *Service) putUpload(ctx context.Context, rec service.UploadRecord, version int64) error {
-	err := s.Table.Transact(ctx, store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)))
-	if errors.Is(err, store.ErrConditionFailed) {
-		return apperr.New(apperr.Conflict, "The upload changed meanwhile.")
-	}
-	return service.StoreErr(err, "update upload")
-}
-
-// finishUpload records the outcome with its audit record.
-func (s *Service) finishUpload(ctx context.Context, rec service.UploadRecord, version int64) error {
-	rec.UpdatedAt = s.Clock()
-	if len(rec.Errors) > maxUploadErrors {
-		rec.Errors = rec.Errors[:maxUploadErrors]
-	}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version))},
-		service.AuditOps(service.AuditRecord{ID: service.NewID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
-			Action: "upload." + rec.State, Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256})...)
-	return service.StoreErr(s.Table.Transact(ctx, ops...), "finish upload")
 }
 
 // validateUpload checks the stored object and decides accepted or rejected;

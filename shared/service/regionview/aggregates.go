@@ -28,17 +28,22 @@ func (s *Service) PopulationAggregate(ctx context.Context, p *auth.Principal, re
 	if err != nil {
 		return nil, err
 	}
-	return s.Population(ctx, reg, q)
+	current, err := s.currentOf(ctx, reg, submission.PopulationAssessments)
+	if err != nil {
+		return nil, err
+	}
+	return PopulationFrom(ctx, reg, q, current, s.Document)
 }
 
-// Population is PopulationAggregate of a region already authorised (an
-// export's).
-func (s *Service) Population(ctx context.Context, reg *region.Region, q PopulationQuery) (*aggregate.PopulationAggregate, error) {
+// PopulationFrom is the population aggregate of records already read (an
+// export's snapshot): current holds each partner's current assessments, doc
+// reads a document by its SHA-256.
+func PopulationFrom(ctx context.Context, reg *region.Region, q PopulationQuery, current map[string][]service.VersionRecord, doc DocumentReader) (*aggregate.PopulationAggregate, error) {
 	keep := func(r service.VersionRecord) bool {
 		y, _ := strconv.Atoi(r.KeyValues[1])
 		return (q.AssessmentYear == nil || y == *q.AssessmentYear) && (q.FinancialYear == nil || y <= q.FinancialYear.Start)
 	}
-	chosen, err := s.chooseSources(ctx, reg, submission.PopulationAssessments, keep)
+	chosen, err := chooseSources(ctx, reg, current, keep, doc)
 	if err != nil {
 		return nil, err
 	}
@@ -53,18 +58,27 @@ func (s *Service) MarketAggregate(ctx context.Context, p *auth.Principal, region
 	if err != nil {
 		return nil, err
 	}
-	return s.Market(ctx, reg, year)
+	current, err := s.currentOf(ctx, reg, submission.MarketPositionStatements)
+	if err != nil {
+		return nil, err
+	}
+	return MarketFrom(ctx, reg, year, current, s.Document)
 }
 
-// Market is MarketAggregate of a region already authorised (an export's).
-func (s *Service) Market(ctx context.Context, reg *region.Region, year period.FinancialYear) (*aggregate.MarketAggregate, error) {
-	chosen, err := s.chooseSources(ctx, reg, submission.MarketPositionStatements, func(r service.VersionRecord) bool { return r.KeyValues[1] == year.String() })
+// MarketFrom is the market aggregate of records already read (an export's
+// snapshot): current holds each partner's current statements, doc reads a
+// document by its SHA-256.
+func MarketFrom(ctx context.Context, reg *region.Region, year period.FinancialYear, current map[string][]service.VersionRecord, doc DocumentReader) (*aggregate.MarketAggregate, error) {
+	chosen, err := chooseSources(ctx, reg, current, func(r service.VersionRecord) bool { return r.KeyValues[1] == year.String() }, doc)
 	if err != nil {
 		return nil, err
 	}
 	agg, err := aggregate.Market(year.String(), areaCodes(reg), chosen)
 	return agg, service.StoreErr(err, "market aggregate")
 }
+
+// DocumentReader reads a version's canonical document by its SHA-256.
+type DocumentReader func(ctx context.Context, sha string) ([]byte, error)
 
 func areaCodes(reg *region.Region) []string {
 	out := make([]string, len(reg.Areas))
@@ -74,20 +88,29 @@ func areaCodes(reg *region.Region) []string {
 	return out
 }
 
-// chooseSources reads every partner's current submissions of a kind (one
-// range read per partner), keeps each partner's latest matching one per
-// area, picks one source per area (a council before a health board) and
-// reads only the chosen documents.
-func (s *Service) chooseSources(ctx context.Context, reg *region.Region, kind submission.Kind, keep func(service.VersionRecord) bool) (map[string]aggregate.Source, error) {
-	candidates := map[string][]aggregate.Source{}
-	records := map[[2]string]service.VersionRecord{}
+// currentOf reads every partner's current submissions of a kind, one range
+// read per partner.
+func (s *Service) currentOf(ctx context.Context, reg *region.Region, kind submission.Kind) (map[string][]service.VersionRecord, error) {
+	current := make(map[string][]service.VersionRecord, len(reg.Partners))
 	for _, partner := range reg.Partners {
 		recs, err := service.DecodeAll[service.VersionRecord](ctx, s.Service, store.Query{PK: service.PartnerPK(reg.ID, partner.ID), Prefix: service.CurrentPrefix(kind)})
 		if err != nil {
 			return nil, err
 		}
+		current[partner.ID] = recs
+	}
+	return current, nil
+}
+
+// chooseSources keeps each partner's latest current record per area that
+// keep keeps (current: by partner, in key order), picks one source per area
+// (a council before a health board) and reads only the chosen documents.
+func chooseSources(ctx context.Context, reg *region.Region, current map[string][]service.VersionRecord, keep func(service.VersionRecord) bool, doc DocumentReader) (map[string]aggregate.Source, error) {
+	candidates := map[string][]aggregate.Source{}
+	records := map[[2]string]service.VersionRecord{}
+	for _, partner := range reg.Partners {
 		latest := map[string]service.VersionRecord{} // keys sort by year: the last kept per area is the latest
-		for _, r := range recs {
+		for _, r := range current[partner.ID] {
 			if keep(r) {
 				latest[r.KeyValues[0]] = r
 			}
@@ -99,11 +122,11 @@ func (s *Service) chooseSources(ctx context.Context, reg *region.Region, kind su
 	}
 	chosen := aggregate.Choose(candidates)
 	for area, src := range chosen {
-		doc, err := s.Document(ctx, records[[2]string{area, src.Partner}].SHA256)
+		d, err := doc(ctx, records[[2]string{area, src.Partner}].SHA256)
 		if err != nil {
 			return nil, service.StoreErr(err, "read document")
 		}
-		src.Document = doc
+		src.Document = d
 		chosen[area] = src
 	}
 	return chosen, nil

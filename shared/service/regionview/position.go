@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -64,15 +65,37 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	return pos, nil
 }
 
-// PositionInput gathers the members' current contributions, returns and
-// consents of a fund-year already authorised (an export's, which computes
-// every fund's position as at its latest quarter, past the cache).
-func (s *Service) PositionInput(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (position.Input, error) {
-	items, err := s.readPositionItems(ctx, reg, f, year)
-	if err != nil {
-		return position.Input{}, err
+// PositionFrom computes a fund-year's position as at its latest quarter
+// from records already read (an export's snapshot, past the cache): current,
+// the current versions of any partner and kind, of which it takes the
+// members' contributions and returns of the fund-year in member order as the
+// fund-year partition holds them, and consents, the fund-year's consents.
+func PositionFrom(f *region.Fund, year period.FinancialYear, current []service.VersionRecord, consents []ConsentRecord) (*position.Position, error) {
+	var recs positionRecords
+	for _, m := range f.MembersIn(year) {
+		for _, r := range current {
+			if r.Partner != m || r.KeyValues[0] != f.ID {
+				continue
+			}
+			switch {
+			case r.Kind == submission.PoolContributions && r.KeyValues[1] == year.String():
+				recs.contributions = append(recs.contributions, service.PositionRecordOf(r))
+			case r.Kind == submission.QuarterlyReturns && strings.HasPrefix(r.KeyValues[1], year.String()+"-Q"):
+				recs.returns = append(recs.returns, service.PositionRecordOf(r))
+			}
+		}
 	}
-	return items.input(f, year)
+	recs.consents = consents
+	in, err := recs.input(f, year)
+	if err != nil {
+		return nil, err
+	}
+	return position.Compute(in)
+}
+
+// Consents reads a fund-year's consents to pool underspends.
+func (s *Service) Consents(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) ([]ConsentRecord, error) {
+	return service.DecodeAll[ConsentRecord](ctx, s.Service, store.Query{PK: service.RegionPK(reg.ID), Prefix: consentPrefix(f.ID, year.String())})
 }
 
 // positionItems are the stored records a fund-year's position is computed
@@ -101,32 +124,54 @@ func (s *Service) readPositionItems(ctx context.Context, reg *region.Region, f *
 
 // input decodes the records into the position's input.
 func (items positionItems) input(f *region.Fund, year period.FinancialYear) (position.Input, error) {
-	members := f.MembersIn(year)
-	in := position.Input{Fund: f.ID, Year: year, Members: members, RiskShare: riskShareOf(f, year, members), Consents: make(map[string]bool, len(items.consents)),
-		Contributions: make([]position.Contribution, 0, len(items.contributions)), Returns: make([]position.Return, 0, len(items.returns))}
+	var recs positionRecords
 	for _, it := range items.contributions {
 		rec, err := service.DecodePositionRecord(it.Data)
 		if err != nil {
-			return in, service.StoreErr(err, "decode contribution")
+			return position.Input{}, service.StoreErr(err, "decode contribution")
 		}
-		in.Contributions = append(in.Contributions, contributionOf(rec))
+		recs.contributions = append(recs.contributions, rec)
 	}
 	for _, it := range items.returns {
 		rec, err := service.DecodePositionRecord(it.Data)
 		if err != nil {
-			return in, service.StoreErr(err, "decode return")
+			return position.Input{}, service.StoreErr(err, "decode return")
 		}
+		recs.returns = append(recs.returns, rec)
+	}
+	for _, it := range items.consents {
+		c, err := service.Decode[ConsentRecord](it)
+		if err != nil {
+			return position.Input{}, service.StoreErr(err, "decode consent")
+		}
+		recs.consents = append(recs.consents, c)
+	}
+	return recs.input(f, year)
+}
+
+// positionRecords are a fund-year's records decoded: the members'
+// contributions and returns, in member order, and the consents.
+type positionRecords struct {
+	contributions, returns []service.PositionRecord
+	consents               []ConsentRecord
+}
+
+// input is the position's input of the records.
+func (recs positionRecords) input(f *region.Fund, year period.FinancialYear) (position.Input, error) {
+	members := f.MembersIn(year)
+	in := position.Input{Fund: f.ID, Year: year, Members: members, RiskShare: riskShareOf(f, year, members), Consents: make(map[string]bool, len(recs.consents)),
+		Contributions: make([]position.Contribution, 0, len(recs.contributions)), Returns: make([]position.Return, 0, len(recs.returns))}
+	for _, rec := range recs.contributions {
+		in.Contributions = append(in.Contributions, contributionOf(rec))
+	}
+	for _, rec := range recs.returns {
 		ret, err := returnOf(rec)
 		if err != nil {
 			return in, service.StoreErr(err, "stored return")
 		}
 		in.Returns = append(in.Returns, ret)
 	}
-	for _, it := range items.consents {
-		c, err := service.Decode[ConsentRecord](it)
-		if err != nil {
-			return in, service.StoreErr(err, "decode consent")
-		}
+	for _, c := range recs.consents {
 		in.Consents[c.Partner] = true
 	}
 	return in, nil
