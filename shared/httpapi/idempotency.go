@@ -92,10 +92,13 @@ func validIdempotencyKey(k string) bool {
 
 // Fingerprint identifies a request for its key: method, path and the SHA-256
 // of the body's canonical JSON, so formatting differences do not matter.
+// Numbers are written exactly (jsonx.CanonicalExact), not through a double:
+// bodies whose numbers differ only past a double's 17 digits are different
+// requests, and a key sent with both answers the second 422.
 func Fingerprint(method, path string, body []byte) string {
 	canon := body // not JSON: the request will be refused; its bytes identify it
 	if v, _, err := jsonx.Decode(body); err == nil {
-		if c, err := jsonx.Canonical(v); err == nil { // a decoded tree always has a canonical form
+		if c, err := jsonx.CanonicalExact(v); err == nil { // a decoded tree always has a canonical form
 			canon = c
 		}
 	}
