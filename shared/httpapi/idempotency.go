@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -46,16 +45,24 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 	switch {
 	case claim.Done():
 	case res.status >= 500:
-		h.svc.AbandonIdempotent(context.WithoutCancel(r.Context()), claim) // release even if the caller left
+		h.release(r, claim)
 	default:
 		if err := h.svc.CompleteIdempotent(r.Context(), claim, res.status, res.headerMap(), res.body); err != nil {
 			h.log.WarnContext(r.Context(), "store idempotent answer", "error", err)
 			// Release the key, or a retry would wait out the in-flight lease
 			// for an answer that was never kept.
-			h.svc.AbandonIdempotent(context.WithoutCancel(r.Context()), claim) // release even if the caller left
+			h.release(r, claim)
 		}
 	}
 	return res, nil
+}
+
+// release frees the key for a retry, even if the caller has left, within
+// its own time limit.
+func (h *handler) release(r *http.Request, claim *service.Claim) {
+	ctx, cancel := service.Detached(r.Context(), service.ReleaseTimeLimit)
+	defer cancel()
+	h.svc.AbandonIdempotent(ctx, claim)
 }
 
 // replayed renders a stored answer again.
