@@ -118,6 +118,8 @@ func testBadUploads(t *testing.T, e *Env) {
 		{"not UTF-8", []byte(header + "\r\ncommentary,,,,,,caf\xe9,,,\r\n"), "rejected", "csv.encoding"},
 		{"a ragged row", []byte(header + "\r\nrating,,,\r\n"), "rejected", "csv.ragged-row"},
 		{"formula injection", []byte(strings.Replace(tmpl, "Nursing placements", "=1+2", 1)), "rejected", "csv.formula"},
+		{"a formula behind a no-break space", []byte(strings.Replace(tmpl, "Nursing placements", "\u00a0=HYPERLINK(A1)", 1)), "rejected", "csv.formula"},
+		{"a formula behind an ideographic space", []byte(strings.Replace(tmpl, "Nursing placements", "\u3000@SUM(1+1)", 1)), "rejected", "csv.formula"},
 		{"too many rows", []byte(header + "\r\n" + strings.Repeat("kpi,,,,,avg-weekly-fee,1,GBP,,\r\n", 50000)), "rejected", "csv.too-many-rows"},
 		{"a rule of the data dictionary, at its row and column", []byte(strings.Replace(tmpl, "residential-dementia", "palace", 1)), "rejected", "spend-category.invalid"},
 	}

@@ -355,6 +355,10 @@ func TestBadFiles(t *testing.T) {
 			{6, "source"}: "\t=cmd", {7, "source"}: "\r=cmd", {6, "group"}: "＝1",
 		}), csvin.Limits{}, []errAt{{2, "sex", "csv.formula"}, {3, "age_band", "csv.formula"}, {4, "age_band", "csv.formula"},
 			{5, "sex", "csv.formula"}, {6, "group", "csv.formula"}, {6, "source", "csv.formula"}, {7, "source", "csv.formula"}}},
+		{"formulas behind every kind of white space", pop, edit(t, pop, map[where]string{
+			{2, "sex"}: "\u00a0=1+1", {3, "age_band"}: "\u3000+44", {4, "age_band"}: "\u2007\u202f@SUM(A1)", {6, "source"}: "\ufeff=cmd", {7, "source"}: "\u200b-cmd",
+		}), csvin.Limits{}, []errAt{{2, "sex", "csv.formula"}, {3, "age_band", "csv.formula"}, {4, "age_band", "csv.formula"},
+			{6, "source", "csv.formula"}, {7, "source", "csv.formula"}}},
 		{"formula in the record cell", pop, edit(t, pop, map[where]string{{2, "record"}: "=population"}), csvin.Limits{}, []errAt{{2, "record", "csv.formula"}}},
 		{"formula in a number cell", qr, edit(t, qr, map[where]string{{2, "actual_to_date"}: "=4102337.18", {6, "value"}: "+A1", {10, "value"}: "@1"}), csvin.Limits{},
 			[]errAt{{2, "actual_to_date", "csv.formula"}, {6, "value", "csv.formula"}, {10, "value", "csv.formula"}}},
