@@ -6,11 +6,17 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/elliptic"
+	"encoding/base64"
+	"fmt"
+	"math/big"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/faults"
 	"github.com/regional-data-exchange/rdx/shared/service"
 )
@@ -60,4 +66,46 @@ func testDetachedWork(t *testing.T, e *Env) {
 	}
 	// The key is free: the client's retry runs and lands.
 	expectStatus(t, clean.Put(QRPath, tok, withCommentary(t, "hung up"), "Idempotency-Key", "hung-up-1"), 201)
+}
+
+// Tokens the issuer signed, tried as an attacker would: each is refused
+// (401) with its rule code against the Authorization header.
+func testTokenAttacks(t *testing.T, e *Env) {
+	now := time.Now().Unix()
+	header := fmt.Sprintf(`{"alg":"ES256","kid":%q,"typ":"JWT"}`, e.Key.KID())
+	claims := func(extra string) string {
+		return fmt.Sprintf(`{"iss":%q,"aud":%q,"sub":"attacker","iat":%d,"exp":%d,"region":%q,"partner":%q,"scope":"submissions:read"%s}`,
+			auth.DevIssuer, auth.DevAudience, now, now+600, WW, Carm, extra)
+	}
+	sign := func(header, claims string) string {
+		tok, err := e.Key.SignRaw([]byte(header), []byte(claims))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	expectStatus(t, e.Get("/v1/me", sign(header, claims(""))), 200) // the same, well formed
+	highS := func(tok string) string {
+		parts := strings.Split(tok, ".")
+		sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+		n := elliptic.P256().Params().N
+		s := new(big.Int).SetBytes(sig[32:])
+		s.Sub(n, s).FillBytes(sig[32:])
+		return parts[0] + "." + parts[1] + "." + base64.RawURLEncoding.EncodeToString(sig)
+	}
+	for _, c := range []struct{ name, token, code string }{
+		{"partner and Partner", sign(header, claims(`,"Partner":"`+Cere+`"`)), auth.RuleClaimRepeated.Code},
+		{"partner given twice", sign(header, claims(`,"partner":"`+Cere+`"`)), auth.RuleClaimRepeated.Code},
+		{"kid given twice", sign(`{"alg":"ES256","kid":"other","kid":"`+e.Key.KID()+`"}`, claims("")), auth.RuleClaimRepeated.Code},
+		{"Region alone", sign(header, strings.Replace(claims(""), `"region"`, `"Region"`, 1)), auth.RuleClaimCase.Code},
+		{"exp as a string", sign(header, strings.Replace(claims(""), fmt.Sprintf(`"exp":%d`, now+600), fmt.Sprintf(`"exp":"%d"`, now+600), 1)), auth.RuleTimeNotNumber.Code},
+		{"s replaced by n-s", highS(sign(header, claims(""))), auth.RuleSignatureNotCanonical.Code},
+	} {
+		r := e.Get("/v1/me", c.token)
+		if r.Status != 401 {
+			t.Errorf("%s: %d, want 401: %s", c.name, r.Status, r.Body)
+			continue
+		}
+		expectError(t, r, c.code, "Authorization")
+	}
 }

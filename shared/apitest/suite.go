@@ -21,6 +21,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"bad requests get problems", testSafeByDefault},
 		{"partners act only on their own slice", testSliceIsolation},
 		{"tokens of the wrong shape are refused", testTokenShapes},
+		{"tokens with two readings or two spellings are refused with their rule", testTokenAttacks},
 		{"lists page with opaque cursors", testPagination},
 		{"data survives a restart", testRestart},
 		{"concurrent writers all land as consecutive versions", testConcurrentWriters},

@@ -3,6 +3,8 @@ package submission
 import (
 	"slices"
 	"sort"
+
+	"github.com/regional-data-exchange/rdx/shared/auth"
 )
 
 // Severity says whether a rule rejects a submission or only warns.
@@ -221,6 +223,14 @@ var (
 	RuleTimeInvalid      = requestRule("time.invalid", "query", "A time is RFC 3339 (2026-11-22T09:00:00Z) or a date (2026-11-22).")
 	RuleStatusInvalid    = requestRule("status.invalid", "status", "An obligation status is open, late, received or signed-off.")
 )
+
+// Token rules: why a token the issuer signed is still refused (401), named
+// against the Authorization header. Package auth reports them.
+func init() {
+	for _, r := range auth.TokenRules {
+		requestRule(r.Code, "Authorization", r.Message)
+	}
+}
 
 // Rules the region's views reuse for their query parameters.
 var (
