@@ -109,3 +109,25 @@ func testTokenAttacks(t *testing.T, e *Env) {
 		expectError(t, r, c.code, "Authorization")
 	}
 }
+
+// A lone surrogate escape (\ud800) is no character: encoding/json would
+// store U+FFFD in its place, so the text kept would not be the text sent.
+// It is refused, with its pointer, in a submission, its dry run and a
+// command body.
+func testLoneSurrogates(t *testing.T, e *Env) {
+	tok := e.PartnerToken(WW, Carm)
+	body := []byte(strings.Replace(string(withCommentary(t, "SURROGATE")), "SURROGATE", `before \ud800 after`, 1))
+	for _, path := range []string{QRPath + "?dryRun=true", QRPath} {
+		r := e.Put(path, tok, body)
+		expectStatus(t, r, 422)
+		expectError(t, r, "body.lone-surrogate", "/commentary")
+	}
+	expectStatus(t, e.Get(QRPath, tok), 404) // nothing stored
+	low := []byte(strings.Replace(string(withCommentary(t, "x")), `"riskRating"`, `"\udc00": 1, "riskRating"`, 1))
+	expectError(t, e.Put(QRPath+"?dryRun=true", tok, low), "body.lone-surrogate", "/\ufffd")
+	expectStatus(t, e.Put(QRPath, tok, withCommentary(t, "signed")), 201)
+	r := e.Do(Req{Method: "POST", Path: QRPath + "/signoff", Token: tok, Header: map[string]string{"If-Match": `"1"`},
+		Body: []byte(`{"signatory":"J \ud83d Jones","role":"S151 officer"}`)})
+	expectStatus(t, r, 422)
+	expectError(t, r, "body.lone-surrogate", "/signatory")
+}

@@ -59,6 +59,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"faults during a report's sign-off leave all or nothing", testFaultsDuringReportSignOff},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
 		{"work that outlives its request has a time limit", testDetachedWork},
+		{"lone surrogates are refused with their pointer", testLoneSurrogates},
 		{"every route refuses every caller it should", testAccessMatrix},
 	}
 	for _, tc := range tests {

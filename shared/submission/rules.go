@@ -38,6 +38,7 @@ var (
 	ruleUnknownField   = rule(SevError, "body.unknown-field", "The field is not part of this kind of submission.")
 	ruleDuplicateField = rule(SevError, "body.duplicate-field", "The field appears more than once in the same object.")
 	ruleTooDeep        = rule(SevError, "body.too-deep", "The value is nested more deeply than any submission allows.")
+	ruleLoneSurrogate  = rule(SevError, "body.lone-surrogate", `The text holds a lone UTF-16 surrogate escape (\ud800 to \udfff, not as a pair), which is no character.`)
 	ruleWrongType      = rule(SevError, "body.wrong-type", "The value has the wrong JSON type.")
 	ruleRequired       = rule(SevError, "field.required", "The field is required.")
 	ruleListShort      = rule(SevError, "list.too-short", "The list has fewer items than required.")

@@ -395,6 +395,13 @@ var cases = []ruleCase{
 	{name: "duplicate field in a nested object", code: "body.duplicate-field", fixture: "qr",
 		raw:     func(s string) string { return strings.Replace(s, `"activity": {`, `"activity": {"bedWeeks": 1,`, 1) },
 		pointer: "/activity/bedWeeks", field: "/activity"},
+	{name: "a lone surrogate escape in a text", code: "body.lone-surrogate", fixture: "qr",
+		raw: func(s string) string {
+			return strings.Replace(s, `"Nursing placements`, `"\ud800Nursing placements`, 1)
+		}, pointer: "/commentary", field: rootField},
+	{name: "a lone low surrogate in a field's name", code: "body.lone-surrogate", fixture: "qr",
+		raw: func(s string) string { return strings.Replace(s, "{", `{"x\udc00": 1,`, 1) }, pointer: "/x\ufffd", field: rootField,
+		also: []string{"body.unknown-field@/x\ufffd"}},
 	{name: "value nested deeper than MaxDepth", code: "body.too-deep", fixture: "pa",
 		raw: func(s string) string {
 			return strings.Replace(s, `"notes": "Figures rounded to the nearest 100."`,
