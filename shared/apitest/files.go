@@ -146,11 +146,19 @@ func testBadUploads(t *testing.T, e *Env) {
 	expectError(t, r, "count.invalid", "/sizeBytes")
 	expectError(t, r, "upload.sha256-invalid", "/sha256")
 	// A PDF statement, once accepted, can be named by a market position statement.
-	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
-	doc := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, pdf)
-	notPDF := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, []byte("<html>not a pdf</html>"))
-	if doc.State != "accepted" || notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
-		t.Fatalf("documents: %+v %+v", doc, notPDF)
+	statement := map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}
+	doc := upload(t, e, Pemb, statement, MinimalPDF("Market position statement"))
+	if doc.State != "accepted" {
+		t.Fatalf("a well-formed PDF: %+v", doc)
+	}
+	// It must parse as a PDF: first and last bytes that look right are not one.
+	for name, body := range map[string]string{
+		"not a PDF at all":        "<html>not a pdf</html>",
+		"HTML after a PDF header": "%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n",
+	} {
+		if notPDF := upload(t, e, Pemb, statement, []byte(body)); notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
+			t.Errorf("%s: %+v", name, notPDF)
+		}
 	}
 }
 
