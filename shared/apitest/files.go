@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,6 +137,21 @@ func testBadUploads(t *testing.T, e *Env) {
 				t.Errorf("the rule's error is not at its row and column: %+v", st.Errors[0])
 			}
 		})
+	}
+	// Every error at once, each at its row and column: the cells' (a count
+	// that is not a number, row 4) and the data dictionary's on the rows
+	// that passed (a negative count, row 3; a year out of range, row 5).
+	pop := string(e.Get("/v1/templates/population-assessment-csv.csv", e.PartnerToken(WW, Cere)).Body)
+	for from, to := range map[string]string{",6900,": ",-6900,", ",2300,": ",lots,", "population,2030,": "population,2100,"} {
+		pop = strings.Replace(pop, from, to, 1)
+	}
+	st := upload(t, e, Cere, map[string]any{"purpose": "population-assessment-csv", "areaCode": "W06000008", "assessmentYear": 2022}, []byte(pop))
+	var got []string
+	for _, er := range st.Errors {
+		got = append(got, fmt.Sprintf("%d %s %s", er.Row, er.Column, er.Code))
+	}
+	if want := []string{"3 count count.invalid", "4 count csv.not-a-number", "5 year population.year-out-of-range"}; st.State != "rejected" || !slices.Equal(got, want) {
+		t.Errorf("a file with three errors: %s %q, want %q", st.State, got, want)
 	}
 	// An empty file, or one over the limit, is refused before any upload.
 	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, Carm) + "/uploads", Token: e.PartnerToken(WW, Carm),

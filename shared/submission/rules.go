@@ -135,6 +135,17 @@ var (
 	ruleActualDecreased  = rule(SevWarning, "actual.decreased", "The actual to date is lower than the same line in the previous quarter's current return; cumulative figures should not fall.")
 )
 
+// wholeDocument are the rules whose finding on part of a document can be
+// false: a field, list item or answer that the rows left out would have
+// given, and totals across rows. Of a partial document (the rows of a CSV
+// upload that passed, when others did not) only the other rules are judged.
+var wholeDocument = []*Rule{ruleRequired, ruleListShort, ruleNeedsOverPopulation, ruleSexTotal, ruleRedCommentary, ruleAssuranceMissing}
+
+// NeedsWholeDocument reports a rule that only a whole document can judge.
+func NeedsWholeDocument(code string) bool {
+	return slices.ContainsFunc(wholeDocument, func(r *Rule) bool { return r.Code == code })
+}
+
 // CatalogueEntry is one rule as GET /v1/rules publishes it.
 type CatalogueEntry struct {
 	Code     string   `json:"code"`

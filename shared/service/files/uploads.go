@@ -253,7 +253,11 @@ func (s *Service) ingestCSV(ctx context.Context, rec service.UploadRecord, r io.
 		return rec, fmt.Errorf("read csv: %w", err)
 	}
 	if len(res.Errors) > 0 {
-		rec.State, rec.Errors = service.UploadRejected, cellErrors(res.Errors)
+		errs, err := s.everyError(ctx, rec, res)
+		if err != nil {
+			return rec, err
+		}
+		rec.State, rec.Errors = service.UploadRejected, errs
 		return rec, nil
 	}
 	uploader := &auth.Principal{Subject: rec.CreatedBy.Sub, Name: rec.CreatedBy.Name, Region: rec.Region, Partner: rec.Partner, Scopes: []auth.Scope{auth.SubmissionsWrite}}
