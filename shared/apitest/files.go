@@ -21,9 +21,10 @@ type started struct {
 }
 
 type uploadState struct {
-	State   string
-	Key     map[string]any
-	Version *struct {
+	UploadID string
+	State    string
+	Key      map[string]any
+	Version  *struct {
 		Version int
 		Href    string
 	}
@@ -163,18 +164,29 @@ func testBadUploads(t *testing.T, e *Env) {
 	expectError(t, r, "upload.sha256-invalid", "/sha256")
 	// A PDF statement, once accepted, can be named by a market position statement.
 	statement := map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}
-	doc := upload(t, e, Pemb, statement, MinimalPDF("Market position statement"))
+	pdf := MinimalPDF("Market position statement")
+	doc := upload(t, e, Pemb, statement, pdf)
 	if doc.State != "accepted" {
 		t.Fatalf("a well-formed PDF: %+v", doc)
 	}
+	// It is served back only as a download, of a type the browser may not sniff.
+	dl := e.Get(SlicePath(WW, Pemb)+"/uploads/"+doc.UploadID+"/document", e.PartnerToken(WW, Pemb))
+	expectStatus(t, dl, 200)
+	if dl.Header.Get("Content-Disposition") != `attachment; filename="pembrokeshire-market-position-W06000009-2024-25.pdf"` ||
+		dl.Header.Get("X-Content-Type-Options") != "nosniff" || dl.Header.Get("Content-Type") != "application/pdf" || !bytes.Equal(dl.Body, pdf) {
+		t.Errorf("the document served as %v (%d bytes)", dl.Header, len(dl.Body))
+	}
+	expectStatus(t, e.Get(SlicePath(WW, Pemb)+"/uploads/"+doc.UploadID+"/document", e.RCUToken(WW)), 200)
 	// It must parse as a PDF: first and last bytes that look right are not one.
 	for name, body := range map[string]string{
 		"not a PDF at all":        "<html>not a pdf</html>",
 		"HTML after a PDF header": "%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n",
 	} {
-		if notPDF := upload(t, e, Pemb, statement, []byte(body)); notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
+		notPDF := upload(t, e, Pemb, statement, []byte(body))
+		if notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
 			t.Errorf("%s: %+v", name, notPDF)
 		}
+		expectStatus(t, e.Get(SlicePath(WW, Pemb)+"/uploads/"+notPDF.UploadID+"/document", e.PartnerToken(WW, Pemb)), 404)
 	}
 }
 
