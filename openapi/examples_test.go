@@ -27,13 +27,13 @@ var exampleOrder = []string{
 	"listObligations", "getFundPosition", "getFundReport", "signOffFundReport", "approveFundReport",
 	"getPopulationAggregate", "getMarketAggregate", "listAuditRecords",
 	"lockPeriod", "unlockPeriod",
-	"startUpload", "getUpload", "getTemplate", "createExport", "getExport",
+	"startUpload", "getUpload", "getUploadDocument", "getTemplate", "createExport", "getExport",
 }
 
 // serverMadeIDs are the operations whose path names an id only the server
 // makes (an upload's, an export's): no example can name one that exists, so
 // they answer 404, a problem, and nothing else.
-var serverMadeIDs = []string{"getUpload", "getExport"}
+var serverMadeIDs = []string{"getUpload", "getUploadDocument", "getExport"}
 
 // boardOperations are the operations only the region's approving board may
 // call (scope reports:approve, which the collaboration unit does not hold).

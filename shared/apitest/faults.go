@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/faults"
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
 // NewEnvWith builds a second API over b as wrap changes it (a table or blob
@@ -778,6 +780,23 @@ func testRacesAtTheWrite(t *testing.T, e *Env) {
 		}
 		if v1 := clean.Get(path+"/versions/1", tok).JSON(t); v1["signOff"] != nil {
 			t.Errorf("version 1 was signed off: %v", v1)
+		}
+	})
+	t.Run("a sign-off that keeps racing: 503 with Retry-After, after backing off", func(t *testing.T) {
+		t.Parallel()
+		partner, quarter := Carm, qs[33]
+		fe, clean, plan, tok, path := race(t, partner, quarter)
+		const attempts = 3
+		fe.App.Service.Retry = service.RetryPolicy{Attempts: attempts, Base: time.Millisecond, Top: 4 * time.Millisecond}
+		// every try finds that another writer got in first
+		plan.Add(faults.Rule{When: txn, Fault: faults.Fault{Kind: faults.Fail, Err: &store.ConditionFailedError{Index: 0}}, Times: -1})
+		r := fe.Do(Req{Method: "POST", Path: path + "/signoff", Token: tok, Body: []byte(`{"signatory":"J","role":"S151"}`), Header: map[string]string{"If-Match": `"1"`}})
+		ExpectRetryable(t, r)
+		if n := len(plan.Faulted()); n != attempts+1 {
+			t.Errorf("%d tries, want %d:\n%s", n, attempts+1, plan.Log())
+		}
+		if s := Observe(t, clean, partner, quarter); s.Version != 1 || s.SignedOff {
+			t.Errorf("after the race: %+v", s)
 		}
 	})
 	t.Run("consent given as the year is locked: 409 naming the lock", func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -20,10 +21,11 @@ type started struct {
 }
 
 type uploadState struct {
-	State   string
-	Failure string
-	Key     map[string]any
-	Version *struct {
+	UploadID string
+	State    string
+	Failure  string
+	Key      map[string]any
+	Version  *struct {
 		Version int
 		Href    string
 	}
@@ -135,6 +137,8 @@ func testBadUploads(t *testing.T, e *Env) {
 		{"not UTF-8", []byte(header + "\r\ncommentary,,,,,,caf\xe9,,,\r\n"), "rejected", "csv.encoding"},
 		{"a ragged row", []byte(header + "\r\nrating,,,\r\n"), "rejected", "csv.ragged-row"},
 		{"formula injection", []byte(strings.Replace(tmpl, "Nursing placements", "=1+2", 1)), "rejected", "csv.formula"},
+		{"a formula behind a no-break space", []byte(strings.Replace(tmpl, "Nursing placements", "\u00a0=HYPERLINK(A1)", 1)), "rejected", "csv.formula"},
+		{"a formula behind an ideographic space", []byte(strings.Replace(tmpl, "Nursing placements", "\u3000@SUM(1+1)", 1)), "rejected", "csv.formula"},
 		{"too many rows", []byte(header + "\r\n" + strings.Repeat("kpi,,,,,avg-weekly-fee,1,GBP,,\r\n", 50000)), "rejected", "csv.too-many-rows"},
 		{"a rule of the data dictionary, at its row and column", []byte(strings.Replace(tmpl, "residential-dementia", "palace", 1)), "rejected", "spend-category.invalid"},
 	}
@@ -152,6 +156,21 @@ func testBadUploads(t *testing.T, e *Env) {
 			}
 		})
 	}
+	// Every error at once, each at its row and column: the cells' (a count
+	// that is not a number, row 4) and the data dictionary's on the rows
+	// that passed (a negative count, row 3; a year out of range, row 5).
+	pop := string(e.Get("/v1/templates/population-assessment-csv.csv", e.PartnerToken(WW, Cere)).Body)
+	for from, to := range map[string]string{",6900,": ",-6900,", ",2300,": ",lots,", "population,2030,": "population,2100,"} {
+		pop = strings.Replace(pop, from, to, 1)
+	}
+	st := upload(t, e, Cere, map[string]any{"purpose": "population-assessment-csv", "areaCode": "W06000008", "assessmentYear": 2022}, []byte(pop))
+	var got []string
+	for _, er := range st.Errors {
+		got = append(got, fmt.Sprintf("%d %s %s", er.Row, er.Column, er.Code))
+	}
+	if want := []string{"3 count count.invalid", "4 count csv.not-a-number", "5 year population.year-out-of-range"}; st.State != "rejected" || !slices.Equal(got, want) {
+		t.Errorf("a file with three errors: %s %q, want %q", st.State, got, want)
+	}
 	// An empty file, or one over the limit, is refused before any upload.
 	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, Carm) + "/uploads", Token: e.PartnerToken(WW, Carm),
 		Body: []byte(`{"purpose":"quarterly-return-csv","fundId":"care-homes-older-people","quarter":"2019-20-Q1","sizeBytes":0,"sha256":"` + strings.Repeat("0", 64) + `"}`)})
@@ -161,11 +180,30 @@ func testBadUploads(t *testing.T, e *Env) {
 	expectError(t, r, "count.invalid", "/sizeBytes")
 	expectError(t, r, "upload.sha256-invalid", "/sha256")
 	// A PDF statement, once accepted, can be named by a market position statement.
-	pdf := []byte("%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
-	doc := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, pdf)
-	notPDF := upload(t, e, Pemb, map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}, []byte("<html>not a pdf</html>"))
-	if doc.State != "accepted" || notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
-		t.Fatalf("documents: %+v %+v", doc, notPDF)
+	statement := map[string]any{"purpose": "market-position-document", "areaCode": "W06000009", "financialYear": "2024-25"}
+	pdf := MinimalPDF("Market position statement")
+	doc := upload(t, e, Pemb, statement, pdf)
+	if doc.State != "accepted" {
+		t.Fatalf("a well-formed PDF: %+v", doc)
+	}
+	// It is served back only as a download, of a type the browser may not sniff.
+	dl := e.Get(SlicePath(WW, Pemb)+"/uploads/"+doc.UploadID+"/document", e.PartnerToken(WW, Pemb))
+	expectStatus(t, dl, 200)
+	if dl.Header.Get("Content-Disposition") != `attachment; filename="pembrokeshire-market-position-W06000009-2024-25.pdf"` ||
+		dl.Header.Get("X-Content-Type-Options") != "nosniff" || dl.Header.Get("Content-Type") != "application/pdf" || !bytes.Equal(dl.Body, pdf) {
+		t.Errorf("the document served as %v (%d bytes)", dl.Header, len(dl.Body))
+	}
+	expectStatus(t, e.Get(SlicePath(WW, Pemb)+"/uploads/"+doc.UploadID+"/document", e.RCUToken(WW)), 200)
+	// It must parse as a PDF: first and last bytes that look right are not one.
+	for name, body := range map[string]string{
+		"not a PDF at all":        "<html>not a pdf</html>",
+		"HTML after a PDF header": "%PDF-1.7\n<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF\n",
+	} {
+		notPDF := upload(t, e, Pemb, statement, []byte(body))
+		if notPDF.State != "rejected" || notPDF.Errors[0].Code != "upload.not-pdf" {
+			t.Errorf("%s: %+v", name, notPDF)
+		}
+		expectStatus(t, e.Get(SlicePath(WW, Pemb)+"/uploads/"+notPDF.UploadID+"/document", e.PartnerToken(WW, Pemb)), 404)
 	}
 }
 

@@ -360,6 +360,12 @@ var matrixRows = append([]mxRow{
 	{op: "GET /v1/regions/{region}/partners/{partner}/uploads/{uploadId}", targets: append(slices.Clone(mxSliceTargets), tgForeignID),
 		rule: mxSliceRead, scopes: mxReadScopes, ok: []int{200},
 		req: func(_ *mxSeed, tg mxTarget) Req { return mxGet(tg.slice() + "/uploads/" + tg.sl.uploadID) }},
+	// The seeded upload is a CSV form, never a document: allowed callers get 404.
+	{op: "GET /v1/regions/{region}/partners/{partner}/uploads/{uploadId}/document", targets: append(slices.Clone(mxSliceTargets), tgForeignID),
+		rule: mxSliceRead, scopes: mxReadScopes, ok: []int{404},
+		req: func(_ *mxSeed, tg mxTarget) Req {
+			return mxGet(tg.slice() + "/uploads/" + tg.sl.uploadID + "/document")
+		}},
 	{op: "POST /v1/exports", targets: mxRegionTargets, rule: mxExportWrite, scopes: []auth.Scope{auth.ExportsWrite}, ok: []int{201, 202},
 		req: func(_ *mxSeed, tg mxTarget) Req {
 			return Req{Method: "POST", Path: "/v1/exports", Body: []byte(`{"region":"` + tg.region + `","financialYear":"` + tg.sl.year + `","format":"json"}`)}

@@ -209,6 +209,20 @@ func testIdempotency(t *testing.T, e *Env) {
 	if r2.Status != 422 || r2.Header.Get("Idempotent-Replayed") != "true" || string(r2.Body) != string(r1.Body) {
 		t.Errorf("422 not replayed byte for byte: %d %s", r2.Status, r2.Body)
 	}
+	// Numbers are told apart exactly: two bodies whose 21-digit figures a
+	// double cannot tell apart are different requests, so the second is
+	// refused as a reuse of the key, not answered with the first's answer.
+	huge := func(n string) []byte {
+		return Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) { m["activity"].(map[string]any)["bedWeeks"] = json.Number(n) })
+	}
+	h1 := e.Put(QRPath, tok, huge("123456789012345678901"), "Idempotency-Key", "huge-1")
+	expectError(t, h1, "count.invalid", "/activity/bedWeeks")
+	h2 := e.Put(QRPath, tok, huge("123456789012345678902"), "Idempotency-Key", "huge-1")
+	expectStatus(t, h2, 422)
+	expectError(t, h2, "idempotency-key.reused", "Idempotency-Key")
+	if h2.Header.Get("Idempotent-Replayed") != "" {
+		t.Errorf("a different 21-digit figure got the first request's answer: %s", h2.Body)
+	}
 	// Keys are scoped to the partner: another partner's same key is its own.
 	other := e.Put(SlicePath(WW, Cere)+"/quarterly-returns/care-homes-older-people/2018-19-Q2", e.PartnerToken(WW, Cere),
 		Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) {

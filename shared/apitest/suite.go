@@ -21,6 +21,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"bad requests get problems", testSafeByDefault},
 		{"partners act only on their own slice", testSliceIsolation},
 		{"tokens of the wrong shape are refused", testTokenShapes},
+		{"tokens with two readings or two spellings are refused with their rule", testTokenAttacks},
 		{"lists page with opaque cursors", testPagination},
 		{"data survives a restart", testRestart},
 		{"concurrent writers all land as consecutive versions", testConcurrentWriters},
@@ -62,6 +63,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"an upload's validation killed at each step still ends, retried or swept", testKillUploadValidation},
 		{"an export's build killed at each step still ends, retried or swept", testKillExportBuild},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
+		{"work that outlives its request has a time limit", testDetachedWork},
+		{"lone surrogates are refused with their pointer", testLoneSurrogates},
 		{"every route refuses every caller it should", testAccessMatrix},
 	}
 	for _, tc := range tests {

@@ -78,10 +78,22 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 		if _, ok := t.Header["crit"]; ok {
 			return nil, errors.New("the token has critical header parameters (crit)")
 		}
+		if t.Method.Alg() == "ES256" && highS(t.Signature) {
+			return nil, &ruleError{RuleSignatureNotCanonical}
+		}
 		return keyfunc(t)
 	})
-	if err != nil {
+	var re *ruleError
+	switch {
+	case errors.As(err, &re):
+		return nil, refused(re.rule)
+	case err != nil:
 		return nil, unauthenticated(reason(err), err)
+	}
+	// Only a token the issuer signed is read again, so a stranger's garbage
+	// costs no second parse.
+	if r := oneReading(token); r != nil {
+		return nil, refused(*r)
 	}
 	return v.principal(&c)
 }
@@ -141,6 +153,18 @@ func reason(err error) string {
 		return "the token is malformed"
 	}
 	return "the token could not be verified"
+}
+
+// ruleError carries a broken TokenRule out of the JWT library's parse.
+type ruleError struct{ rule TokenRule }
+
+func (e *ruleError) Error() string { return e.rule.Code }
+
+// refused is the 401 of a token that breaks one of the TokenRules, naming
+// its code against the Authorization header.
+func refused(r TokenRule) error {
+	return apperr.New(apperr.Unauthenticated, "the token breaks "+r.Code).
+		WithFields(apperr.FieldError{Code: r.Code, Header: "Authorization", Message: r.Message})
 }
 
 func unauthenticated(detail string, cause error) error {

@@ -47,7 +47,7 @@ var Codes = []Code{
 	{codeHeader, "The header row must name each documented column exactly once, and no other."},
 	{codeTooManyRows, "The file has more data rows than the limit; reading stopped there."},
 	{codeCellTooLong, "The cell is longer than the limit."},
-	{codeFormula, "A text cell starts with =, +, -, @, a tab or a carriage return, which a spreadsheet would run as a formula."},
+	{codeFormula, "A text cell starts, after any white space, with =, +, -, @, a tab or a carriage return, which a spreadsheet would run as a formula."},
 	{codeUnknownRecord, "The record column holds a value this form does not know."},
 	{codeCellRequired, "The record type of the row needs this cell filled."},
 	{codeCellNotAllowed, "The record type of the row does not use this cell: leave it empty."},

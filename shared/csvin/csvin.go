@@ -76,6 +76,11 @@ func (l Limits) orDefault(p Purpose) Limits {
 type Result struct {
 	Body   []byte      // the JSON document (only when Errors is empty)
 	Errors []CellError // every problem, in file order (up to about 1000: see csv.too-many-errors)
+	// Partial, when Errors is not empty but the rows could be read, is the
+	// document of the rows that passed their checks (the others left out),
+	// so that the data dictionary's rules can judge them too and a file's
+	// every error be reported at once; Locate maps its pointers.
+	Partial []byte
 	// Locate maps a JSON Pointer into Body (e.g. "/spend/3/actualToDate")
 	// to the row and column it came from, so that the validator's findings
 	// on Body can be reported as {row, column}. Rows count from 1 with the

@@ -355,6 +355,10 @@ func TestBadFiles(t *testing.T) {
 			{6, "source"}: "\t=cmd", {7, "source"}: "\r=cmd", {6, "group"}: "＝1",
 		}), csvin.Limits{}, []errAt{{2, "sex", "csv.formula"}, {3, "age_band", "csv.formula"}, {4, "age_band", "csv.formula"},
 			{5, "sex", "csv.formula"}, {6, "group", "csv.formula"}, {6, "source", "csv.formula"}, {7, "source", "csv.formula"}}},
+		{"formulas behind every kind of white space", pop, edit(t, pop, map[where]string{
+			{2, "sex"}: "\u00a0=1+1", {3, "age_band"}: "\u3000+44", {4, "age_band"}: "\u2007\u202f@SUM(A1)", {6, "source"}: "\ufeff=cmd", {7, "source"}: "\u200b-cmd",
+		}), csvin.Limits{}, []errAt{{2, "sex", "csv.formula"}, {3, "age_band", "csv.formula"}, {4, "age_band", "csv.formula"},
+			{6, "source", "csv.formula"}, {7, "source", "csv.formula"}}},
 		{"formula in the record cell", pop, edit(t, pop, map[where]string{{2, "record"}: "=population"}), csvin.Limits{}, []errAt{{2, "record", "csv.formula"}}},
 		{"formula in a number cell", qr, edit(t, qr, map[where]string{{2, "actual_to_date"}: "=4102337.18", {6, "value"}: "+A1", {10, "value"}: "@1"}), csvin.Limits{},
 			[]errAt{{2, "actual_to_date", "csv.formula"}, {6, "value", "csv.formula"}, {10, "value", "csv.formula"}}},
@@ -859,3 +863,32 @@ func walk(v any, ptr string, visit func(string)) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// A file with failing rows still gives the document of the rows that
+// passed, located, so the validator can judge them too; a file whose rows
+// could not be read gives none.
+func TestPartialDocumentOfTheRowsThatPassed(t *testing.T) {
+	res := convert(t, pop, edit(t, pop, map[where]string{{4, "count"}: "lots", {3, "count"}: "-6900"}), csvin.Limits{})
+	if len(res.Errors) != 1 || res.Body != nil || res.Partial == nil {
+		t.Fatalf("errors %+v, body %s, partial %s", res.Errors, res.Body, res.Partial)
+	}
+	var doc struct {
+		Population []struct {
+			AgeBand string
+			Count   json.Number
+		}
+	}
+	if err := json.Unmarshal(res.Partial, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Population) != 3 || doc.Population[1].Count != "-6900" {
+		t.Errorf("partial document %s: want rows 2, 3 and 5", res.Partial)
+	}
+	if row, col, ok := res.Locate("/population/2/count"); !ok || row != 5 || col != "count" {
+		t.Errorf("the third row that passed is at %d %q, want row 5", row, col)
+	}
+	noHeader := convert(t, pop, "record,year\r\npopulation,2021\r\n", csvin.Limits{})
+	if noHeader.Partial != nil || noHeader.Body != nil {
+		t.Errorf("a file with a bad header gave a document: %s", noHeader.Partial)
+	}
+}

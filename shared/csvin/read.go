@@ -19,6 +19,7 @@ type converter struct {
 	cols     []string // each position's column, from the header
 	recordAt int      // the position of the record column
 	complete bool     // the whole file was read, so whole-file checks make sense
+	headerOK bool     // the header named the form's columns, so rows were read
 }
 
 func newConverter(f *form, l Limits) *converter {
@@ -109,6 +110,7 @@ func (c *converter) run(r io.Reader) error {
 	if !c.header(header) {
 		return nil
 	}
+	c.headerOK = true
 	return c.rows(cr)
 }
 
@@ -234,12 +236,17 @@ func (c *converter) result() (*Result, error) {
 	}
 	at := c.doc.at
 	res := &Result{Errors: c.errs.list, Locate: func(p string) (int, string, bool) { return locate(at, p) }}
+	if len(res.Errors) > 0 && !c.headerOK {
+		return res, nil // no row was read
+	}
+	body, err := c.doc.body()
+	if err != nil {
+		return nil, err
+	}
 	if len(res.Errors) == 0 {
-		body, err := c.doc.body()
-		if err != nil {
-			return nil, err
-		}
 		res.Body = body
+	} else {
+		res.Partial = body
 	}
 	return res, nil
 }

@@ -16,7 +16,7 @@ func formulaLike(raw string) bool { return formula.Like(raw) }
 
 func formulaMessage(raw string) string {
 	r, _ := formula.First(raw)
-	return fmt.Sprintf("The cell starts with %q, which a spreadsheet would run as a formula; remove it or reword the text.", r)
+	return fmt.Sprintf("The cell starts with %q (after any white space), which a spreadsheet would run as a formula; remove it or reword the text.", r)
 }
 
 // numberLike is text made only of what figures are written with, so a

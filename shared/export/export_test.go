@@ -112,8 +112,12 @@ func TestCSVCells(t *testing.T) {
 		{TextCell("\tx"), "'\tx"},
 		{TextCell("\rx"), "\"'\rx\""},
 		{TextCell("=1,2"), "\"'=1,2\""},
-		{TextCell("  =1+1"), "'  =1+1"},     // spreadsheets skip the spaces
-		{TextCell("＝SUM(A1)"), "'＝SUM(A1)"}, // and read full-width signs
+		{TextCell("  =1+1"), "'  =1+1"},                 // spreadsheets skip the spaces
+		{TextCell("＝SUM(A1)"), "'＝SUM(A1)"},             // and read full-width signs
+		{TextCell("\u00a0=SUM(A1)"), "'\u00a0=SUM(A1)"}, // behind a no-break space
+		{TextCell("\u3000@cmd"), "'\u3000@cmd"},         // an ideographic space
+		{TextCell("\u200b\u2007+1"), "'\u200b\u2007+1"}, // a zero-width and a figure space
+		{TextCell("\u00a0plain"), "\u00a0plain"},
 		{TextCell("a,b"), `"a,b"`},
 		{TextCell(`say "hi"`), `"say ""hi"""`},
 		{TextCell("line1\nline2"), "\"line1\nline2\""},

@@ -68,9 +68,15 @@ const (
 	// blob.ErrUnavailable whatever happened: the caller cannot know whether
 	// its write landed.
 	LostAnswer
+	// ShortPage makes a Query and answers only the first item of its page,
+	// with Next at that item when more were there: a page shorter than its
+	// limit that is not the last, as DynamoDB answers when a page reaches
+	// 1 MB. It is not a failure (the port allows it), so a caller that takes
+	// a short page for the end is caught.
+	ShortPage
 )
 
-var kindNames = [...]string{None: "none", Throttle: "throttle", Timeout: "timeout", Fail: "fail", LostAnswer: "lost-answer"}
+var kindNames = [...]string{None: "none", Throttle: "throttle", Timeout: "timeout", Fail: "fail", LostAnswer: "lost-answer", ShortPage: "short-page"}
 
 func (k Kind) String() string {
 	if k >= 0 && int(k) < len(kindNames) {
@@ -371,13 +377,19 @@ func (p *Plan) finish(i int, reached bool, inner, err error) {
 
 // run decides the call's fault and carries it out; do makes the real call.
 func (p *Plan) run(ctx context.Context, c Call, unavailable error, do func() error) error {
+	_, err := p.runKind(ctx, c, unavailable, do)
+	return err
+}
+
+// runKind is run, saying which fault it decided.
+func (p *Plan) runKind(ctx context.Context, c Call, unavailable error, do func() error) (Kind, error) {
 	i, f := p.decide(c)
 	if f.Before != nil {
 		f.Before(ctx)
 	}
 	reached, inner, err := false, error(nil), error(nil)
 	switch f.Kind {
-	case None:
+	case None, ShortPage:
 		if err = wait(ctx, f.Delay); err == nil {
 			reached, inner = true, do()
 			err = inner
@@ -406,7 +418,7 @@ func (p *Plan) run(ctx context.Context, c Call, unavailable error, do func() err
 		}
 	}
 	p.finish(i, reached, inner, err)
-	return err
+	return f.Kind, err
 }
 
 func orOK(err error) any {
@@ -459,12 +471,15 @@ func (t *table) Get(ctx context.Context, pk, sk string) (store.Item, error) {
 
 func (t *table) Query(ctx context.Context, q store.Query) (store.Page, error) {
 	var pg store.Page
-	err := t.plan.run(ctx, Call{Op: Query, Query: q}, store.ErrUnavailable, func() (err error) {
+	kind, err := t.plan.runKind(ctx, Call{Op: Query, Query: q}, store.ErrUnavailable, func() (err error) {
 		pg, err = t.inner.Query(ctx, q)
 		return err
 	})
 	if err != nil {
 		return store.Page{}, err
+	}
+	if kind == ShortPage && len(pg.Items) > 1 {
+		pg = store.Page{Items: pg.Items[:1], Next: pg.Items[0].SK}
 	}
 	return pg, nil
 }

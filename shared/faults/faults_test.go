@@ -12,6 +12,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/faults"
 	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/storetest"
 )
 
 func backend(t *testing.T) (store.Table, blob.Store) {
@@ -222,5 +223,24 @@ func TestConcurrent(t *testing.T) {
 		if c.Seq != i+1 || c.N != i+1 || (c.Fault == faults.Throttle) != (i >= 10 && i < 35) {
 			t.Errorf("call %d: %v", i, c)
 		}
+	}
+}
+
+// A table whose every page is cut short still keeps every promise of the
+// port (the conformance suite passes over it), so a caller that fails over
+// it took a short page for the end.
+func TestShortPagesKeepThePortsPromises(t *testing.T) {
+	inner, _ := backend(t)
+	p := faults.NewPlan(faults.Rule{When: faults.On(faults.Query), Fault: faults.Fault{Kind: faults.ShortPage}, Times: -1})
+	tab := p.Table(inner)
+	storetest.Run(t, func(*testing.T) store.Table { return tab })
+	short := 0
+	for _, c := range p.Calls() {
+		if c.Op == faults.Query && c.Fault == faults.ShortPage {
+			short++
+		}
+	}
+	if short == 0 {
+		t.Error("no query was cut short")
 	}
 }

@@ -1,7 +1,9 @@
 package formula_test
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/regional-data-exchange/rdx/shared/formula"
 )
@@ -18,5 +20,33 @@ func TestLike(t *testing.T) {
 	}
 	if r, _ := formula.First("  ＝1"); r != '＝' {
 		t.Errorf("First: %q", r)
+	}
+}
+
+// Every white space the stored text is trimmed of hides nothing: the text
+// after it is judged as the text that is stored.
+func TestLikeAfterEveryWhiteSpace(t *testing.T) {
+	hidden := []string{"\u00a0", "\u3000", "\u2007", "\u202f", "\u2003", "\u205f", "\u1680", "\u0085", "\v", "\f",
+		"\u2028", "\u2029", "\ufeff", "\u200b", "\u2060", " \u00a0\n\u3000"}
+	for _, space := range hidden {
+		for _, start := range []string{"=", "+", "-", "@", "＝", "\t"} {
+			s := space + start + "HYPERLINK(\"http://x\")"
+			if !formula.Like(s) {
+				t.Errorf("Like(%q) = false", s)
+			}
+			if trimmed := strings.TrimSpace(s); start != "\t" && !formula.Like(trimmed) {
+				t.Errorf("the stored form %q is not judged a formula", trimmed)
+			}
+		}
+		if s := space + "plain text"; formula.Like(s) {
+			t.Errorf("Like(%q) = true", s)
+		}
+	}
+	for r := rune(0); r <= 0x10ffff; r++ {
+		if unicode.IsSpace(r) && r != '\t' && r != '\r' {
+			if s := string(r) + "=1"; !formula.Like(s) {
+				t.Errorf("Like(%q) = false: U+%04X is trimmed from stored text", s, r)
+			}
+		}
 	}
 }

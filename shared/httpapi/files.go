@@ -75,6 +75,16 @@ func (h *handler) getUpload(r *http.Request) (*response, error) {
 	return jsonResponse(http.StatusOK, uploadViewOf(u)), nil
 }
 
+// getUploadDocument serves an accepted market position document, only
+// ever as a download.
+func (h *handler) getUploadDocument(r *http.Request) (*response, error) {
+	name, body, err := h.files.Document(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), r.PathValue("uploadId"))
+	if err != nil {
+		return nil, err
+	}
+	return attachment(name, "application/pdf", body), nil
+}
+
 // template serves a blank upload form: {purpose}.csv or {purpose}.xlsx, or
 // with region and fund the CSV form in that fund's terms.
 func (h *handler) template(r *http.Request) (*response, error) {
@@ -140,10 +150,13 @@ func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID
 	return attachment(reg.ID+"-"+fundID+"-"+file, "text/csv; charset=utf-8", body), nil
 }
 
-// attachment is a form served as a file of that name.
+// attachment is a file served as a download of that name, whose type a
+// browser must not second-guess: whatever a file holds, it is never opened
+// as a page of the service.
 func attachment(name, contentType string, body []byte) *response {
 	return &response{status: http.StatusOK, body: body, header: http.Header{
-		"Content-Disposition": {`attachment; filename="` + name + `"`}, "Content-Type": {contentType}}}
+		"Content-Disposition": {`attachment; filename="` + name + `"`}, "Content-Type": {contentType},
+		"X-Content-Type-Options": {"nosniff"}}}
 }
 
 func fundForms() []csvin.Purpose {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -46,16 +45,24 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 	switch {
 	case claim.Done():
 	case res.status >= 500:
-		h.svc.AbandonIdempotent(context.WithoutCancel(r.Context()), claim) // release even if the caller left
+		h.release(r, claim)
 	default:
 		if err := h.svc.CompleteIdempotent(r.Context(), claim, res.status, res.headerMap(), res.body); err != nil {
 			h.log.WarnContext(r.Context(), "store idempotent answer", "error", err)
 			// Release the key, or a retry would wait out the in-flight lease
 			// for an answer that was never kept.
-			h.svc.AbandonIdempotent(context.WithoutCancel(r.Context()), claim) // release even if the caller left
+			h.release(r, claim)
 		}
 	}
 	return res, nil
+}
+
+// release frees the key for a retry, even if the caller has left, within
+// its own time limit.
+func (h *handler) release(r *http.Request, claim *service.Claim) {
+	ctx, cancel := service.Detached(r.Context(), service.ReleaseTimeLimit)
+	defer cancel()
+	h.svc.AbandonIdempotent(ctx, claim)
 }
 
 // replayed renders a stored answer again.
@@ -92,10 +99,13 @@ func validIdempotencyKey(k string) bool {
 
 // Fingerprint identifies a request for its key: method, path and the SHA-256
 // of the body's canonical JSON, so formatting differences do not matter.
+// Numbers are written exactly (jsonx.CanonicalExact), not through a double:
+// bodies whose numbers differ only past a double's 17 digits are different
+// requests, and a key sent with both answers the second 422.
 func Fingerprint(method, path string, body []byte) string {
 	canon := body // not JSON: the request will be refused; its bytes identify it
 	if v, _, err := jsonx.Decode(body); err == nil {
-		if c, err := jsonx.Canonical(v); err == nil { // a decoded tree always has a canonical form
+		if c, err := jsonx.CanonicalExact(v); err == nil { // a decoded tree always has a canonical form
 			canon = c
 		}
 	}

@@ -46,6 +46,7 @@ func (h *handler) routes() []route {
 		route{pattern: "GET /v1/regions/{region}/audit", query: append([]string{"from", "to", "partner"}, pageParams...), serve: h.audit},
 		route{pattern: "POST " + slicePrefix + "uploads", serve: h.startUpload},
 		route{pattern: "GET " + slicePrefix + "uploads/{uploadId}", serve: h.getUpload},
+		route{pattern: "GET " + slicePrefix + "uploads/{uploadId}/document", serve: h.getUploadDocument},
 		route{pattern: "GET /v1/templates/{file}", query: []string{"region", "fund"}, serve: h.template},
 		route{pattern: "POST /v1/exports", serve: h.createExport},
 		route{pattern: "GET /v1/exports/{exportId}", serve: h.getExport},

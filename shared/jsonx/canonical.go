@@ -1,10 +1,12 @@
 package jsonx
 
 import (
+	"cmp"
 	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,9 +23,25 @@ import (
 // library on the request path (idempotency fingerprints, receipts) because
 // that one compiles a regular expression at start, which a Lambda cold
 // start pays for.
-func Canonical(v any) ([]byte, error) { return appendCanonical(make([]byte, 0, 1024), v) }
+func Canonical(v any) ([]byte, error) { return canon{appendES6Number}.append(make([]byte, 0, 1024), v) }
 
-func appendCanonical(b []byte, v any) ([]byte, error) {
+// CanonicalExact is Canonical with every json.Number written as the exact
+// decimal it denotes rather than the double nearest to it, in the same
+// layout: two numbers are written alike only when they are equal. A number
+// a double holds exactly in at most 17 significant digits (every figure a
+// partner sends) is written exactly as Canonical writes it. It is for
+// telling requests apart (idempotency fingerprints), where 21-digit numbers
+// that differ must not look the same; it is not RFC 8785.
+func CanonicalExact(v any) ([]byte, error) {
+	return canon{appendExactNumber}.append(make([]byte, 0, 1024), v)
+}
+
+// canon writes canonical JSON with its own way of writing numbers.
+type canon struct {
+	number func(b []byte, text string) []byte
+}
+
+func (c canon) append(b []byte, v any) ([]byte, error) {
 	var err error
 	switch x := v.(type) {
 	case map[string]any:
@@ -38,7 +56,7 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 				b = append(b, ',')
 			}
 			b = append(AppendString(b, k), ':')
-			if b, err = appendCanonical(b, x[k]); err != nil {
+			if b, err = c.append(b, x[k]); err != nil {
 				return nil, err
 			}
 		}
@@ -49,7 +67,7 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendCanonical(b, e); err != nil {
+			if b, err = c.append(b, e); err != nil {
 				return nil, err
 			}
 		}
@@ -57,7 +75,7 @@ func appendCanonical(b []byte, v any) ([]byte, error) {
 	case string:
 		return AppendString(b, x), nil
 	case json.Number:
-		return appendES6Number(b, string(x)), nil
+		return c.number(b, string(x)), nil
 	case int64:
 		return strconv.AppendInt(b, x, 10), nil
 	case bool:
@@ -118,16 +136,23 @@ func appendES6Number(b []byte, text string) []byte {
 	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'e', -1, 64), "e")
 	digits := strings.Replace(mant, ".", "", 1)
 	e, _ := strconv.Atoi(exp)
-	k, n := len(digits), e+1
+	return appendLayout(b, digits, int64(e+1))
+}
+
+// appendLayout writes digits (no leading or trailing zeros) with the decimal
+// point at n (the value is 0.digits × 10^n) as ECMAScript lays a number out:
+// plain notation for n from -5 to 21, otherwise d.ddde±n.
+func appendLayout(b []byte, digits string, n int64) []byte {
+	k := int64(len(digits))
 	switch {
 	case k <= n && n <= 21:
 		b = append(b, digits...)
-		return append(b, strings.Repeat("0", n-k)...)
+		return append(b, strings.Repeat("0", int(n-k))...)
 	case 0 < n && n <= 21:
 		return append(append(append(b, digits[:n]...), '.'), digits[n:]...)
 	case -6 < n && n <= 0:
 		b = append(b, "0."...)
-		return append(append(b, strings.Repeat("0", -n)...), digits...)
+		return append(append(b, strings.Repeat("0", int(-n))...), digits...)
 	}
 	b = append(b, digits[0])
 	if k > 1 {
@@ -137,5 +162,39 @@ func appendES6Number(b []byte, text string) []byte {
 	if n-1 >= 0 {
 		b = append(b, '+')
 	}
-	return strconv.AppendInt(b, int64(n-1), 10)
+	return strconv.AppendInt(b, n-1, 10)
+}
+
+// appendExactNumber writes the exact value of a JSON number's text (which
+// the decoder has checked) in appendLayout's form. An exponent too long for
+// an int64 is carried exactly, in the d.ddde±n form.
+func appendExactNumber(b []byte, text string) []byte {
+	neg := text[0] == '-'
+	mant, exp, _ := strings.Cut(strings.ToLower(strings.TrimPrefix(text, "-")), "e")
+	whole, frac, _ := strings.Cut(mant, ".")
+	all := strings.TrimLeft(whole+frac, "0")
+	digits := strings.TrimRight(all, "0")
+	if digits == "" {
+		return append(b, '0') // and -0 is 0
+	}
+	if neg {
+		b = append(b, '-')
+	}
+	// The value is 0.digits × 10^n with n = len(all) − len(frac) + exp.
+	exp = strings.TrimPrefix(exp, "+")
+	point := int64(len(all) - len(frac))
+	if e, err := strconv.ParseInt(cmp.Or(exp, "0"), 10, 64); err == nil && e > -1<<60 && e < 1<<60 {
+		return appendLayout(b, digits, point+e)
+	}
+	e, _ := new(big.Int).SetString(exp, 10)
+	e.Add(e, big.NewInt(point-1))
+	b = append(b, digits[0])
+	if len(digits) > 1 {
+		b = append(append(b, '.'), digits[1:]...)
+	}
+	b = append(b, 'e')
+	if e.Sign() >= 0 {
+		b = append(b, '+')
+	}
+	return e.Append(b, 10)
 }

@@ -69,3 +69,67 @@ func TestCanonicalRefusesOtherTypes(t *testing.T) {
 		}
 	}
 }
+
+// CanonicalExact writes two numbers alike exactly when they are equal:
+// 21-digit numbers a double cannot tell apart stay apart, and the spellings
+// of one number (1.50, 15e-1, 0.15E+1) are one.
+func TestCanonicalExactTellsEveryNumberApart(t *testing.T) {
+	exact := func(n string) string {
+		v, _, err := jsonx.Decode([]byte(n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := jsonx.CanonicalExact(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, same := range [][]string{
+		{"1.5", "1.50", "15e-1", "0.15E+1", "150E-2", "1.5000e0"},
+		{"0", "-0", "0.000", "0e99", "-0.0E-7"},
+		{"123456789012345678901", "1.23456789012345678901e20", "123456789012345678901.000"},
+		{"-1e21", "-1000000000000000000000", "-0.1e22"},
+		{"1e-7", "0.0000001", "100e-9"},
+		{"1e99999999999999999999", "10e99999999999999999998", "0.1E100000000000000000000"},
+	} {
+		for _, n := range same[1:] {
+			if a, b := exact(same[0]), exact(n); a != b {
+				t.Errorf("%s is written %s, but %s is written %s", same[0], a, n, b)
+			}
+		}
+	}
+	apart := []string{"123456789012345678901", "123456789012345678902", "1234567890123456789010", "0.123456789012345678901",
+		"1.0000000000000000000001", "1", "-1", "1e99999999999999999999", "1e99999999999999999998", "1e-99999999999999999999",
+		"9007199254740993", "9007199254740992", "0.1", "0.10000000000000001"}
+	seen := map[string]string{}
+	for _, n := range apart {
+		w := exact(n)
+		if other, dup := seen[w]; dup {
+			t.Errorf("%s and %s are both written %s", other, n, w)
+		}
+		seen[w] = n
+	}
+}
+
+// Where a double holds a number exactly in its shortest digits, as it does
+// every figure a partner sends, CanonicalExact writes what Canonical does,
+// so fingerprints of such bodies are what they were.
+func TestCanonicalExactAgreesWhereDoublesAreExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	numbers := []string{"0", "1", "-1", "100", "1e21", "1e20", "1.5e-7", "1250000.50", "0.000001", "0.0000001", "12e3", "9007199254740991", "5e-324"}
+	for range 3000 {
+		f := math.Float64frombits(rng.Uint64())
+		if !math.IsNaN(f) && !math.IsInf(f, 0) {
+			numbers = append(numbers, strconv.FormatFloat(f, 'g', -1, 64)) // shortest digits: the double's own
+		}
+		numbers = append(numbers, strconv.FormatInt(rng.Int64N(1<<53), 10), strconv.FormatFloat(float64(rng.Int64N(1e11))/100, 'f', 2, 64))
+	}
+	for _, n := range numbers {
+		v, _, _ := jsonx.Decode([]byte(n))
+		want, _ := jsonx.Canonical(v)
+		if got, err := jsonx.CanonicalExact(v); err != nil || string(got) != string(want) {
+			t.Fatalf("%s: exact %s, canonical %s (%v)", n, got, want, err)
+		}
+	}
+}

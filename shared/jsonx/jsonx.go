@@ -27,7 +27,7 @@ func (e *SyntaxError) Error() string { return e.Msg }
 // Problem is a well-formed body the decoder still refuses at a place (HTTP 422).
 type Problem struct {
 	Pointer string
-	Kind    string // DuplicateField or TooDeep; Unmarshal adds UnknownField, WrongType and BadNumber
+	Kind    string // DuplicateField, TooDeep or LoneSurrogate; Unmarshal adds UnknownField, WrongType and BadNumber
 	// Want and Got, for WrongType and BadNumber, say what the field takes
 	// ("a string") and what was sent (a JSON type, or the number's text);
 	// Got, for UnknownField, is the name sent.
@@ -110,6 +110,17 @@ type parser struct {
 	data     []byte
 	pos      int
 	problems []Problem
+	// lone is set by a string that held a lone surrogate escape, until
+	// surrogateAt reports it.
+	lone bool
+}
+
+// surrogateAt reports, at ptr, a lone surrogate in the string just read.
+func (p *parser) surrogateAt(ptr string) {
+	if p.lone {
+		p.problems = append(p.problems, Problem{Pointer: ptr, Kind: LoneSurrogate})
+		p.lone = false
+	}
 }
 
 func (p *parser) skipSpace() {
@@ -130,6 +141,7 @@ func (p *parser) value(ptr string, depth int) any {
 		if depth >= MaxDepth {
 			p.problems = append(p.problems, Problem{Pointer: ptr, Kind: TooDeep})
 			p.skipContainer()
+			p.lone = false // inside what is refused whole
 			return nil
 		}
 		if c == '{' {
@@ -137,7 +149,9 @@ func (p *parser) value(ptr string, depth int) any {
 		}
 		return p.array(ptr, depth)
 	case c == '"':
-		return p.str()
+		s := p.str()
+		p.surrogateAt(ptr)
+		return s
 	case c == 't':
 		p.pos += 4
 		return true
@@ -169,6 +183,7 @@ func (p *parser) object(ptr string, depth int) any {
 		p.skipSpace()
 		p.pos++ // :
 		child := ptr + "/" + EscapePointer(name)
+		p.surrogateAt(child)
 		v := p.value(child, depth+1)
 		if _, dup := obj[name]; dup {
 			p.problems = append(p.problems, Problem{Pointer: child, Kind: DuplicateField})
@@ -228,7 +243,9 @@ func (p *parser) number() json.Number {
 }
 
 // str reads a string at p.pos (its opening quote), decoding escapes as
-// encoding/json does (a lone surrogate becomes U+FFFD).
+// encoding/json does (a lone surrogate becomes U+FFFD, and sets p.lone:
+// encoding/json accepts \ud800, but it is no character, and UTF-8 cannot
+// hold it, so the text would not be what was sent).
 func (p *parser) str() string {
 	p.pos++ // "
 	start := p.pos
@@ -289,6 +306,7 @@ func (p *parser) unicode() rune {
 				return pair
 			}
 		}
+		p.lone = true
 		return utf8.RuneError
 	}
 	return r

@@ -15,6 +15,7 @@ import (
 const (
 	DuplicateField = "duplicate-field" // a name given twice in one object
 	TooDeep        = "too-deep"        // nested deeper than MaxDepth
+	LoneSurrogate  = "lone-surrogate"  // a string (or name) with an unpaired \ud800-\udfff escape
 	UnknownField   = "unknown-field"   // a name the Go type has no field for
 	WrongType      = "wrong-type"      // a value of another JSON type than the field's
 	BadNumber      = "bad-number"      // a number the field cannot hold (a fraction, or too large)

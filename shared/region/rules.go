@@ -247,6 +247,7 @@ func decodeFaults(problems []jsonx.Problem) Faults {
 			jsonx.UnknownField:   "not a field of a region's configuration",
 			jsonx.DuplicateField: "given twice",
 			jsonx.TooDeep:        "nested too deeply",
+			jsonx.LoneSurrogate:  "holds a lone surrogate escape, which is no character",
 		}[p.Kind]
 		if msg == "" {
 			msg = fmt.Sprintf("expected %s, got %s", p.Want, p.Got)

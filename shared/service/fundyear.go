@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -57,38 +56,38 @@ func FundCopyOps(key submission.Key, rec VersionRecord) []store.Op {
 // FundYearItems reads a fund-year's copies: contributions and returns of the
 // fund's members, each in member order.
 func (s *Service) FundYearItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (contributions, returns []store.Item, err error) {
-	for attempt := 0; ; attempt++ {
-		var items []store.Item
-		indexed := false
-		err := s.QueryAll(ctx, store.Query{PK: fundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
-			if it.SK == fundYearMarker {
-				indexed = true
-			} else {
-				items = append(items, it)
+	err = s.Retry.Do(ctx, "The fund-year is being written; retry shortly.", func() (bool, error) {
+		items, indexed, err := s.readFundYear(ctx, reg, f, year)
+		if err == nil && !indexed {
+			err = s.indexFundYear(ctx, reg, f, year, items)
+			if err == nil { // read what is now complete
+				items, indexed, err = s.readFundYear(ctx, reg, f, year)
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, nil, err
 		}
-		if indexed {
-			contributions, returns = byMember(f.MembersIn(year), items)
-			return contributions, returns, nil
-		}
-		err = s.indexFundYear(ctx, reg, f, year, items)
 		switch {
-		case err == nil:
-			continue // read what is now complete
-		case !errors.Is(err, store.ErrConditionFailed):
-			return nil, nil, StoreErr(err, "index fund-year")
-		case attempt >= s.Retry.Attempts:
-			return nil, nil, apperr.Wrap(apperr.Unavailable, err, "The fund-year is being written; retry shortly.")
+		case err == nil && indexed:
+			contributions, returns = byMember(f.MembersIn(year), items)
+			return false, nil
+		case err == nil, errors.Is(err, store.ErrConditionFailed):
+			return true, err // a writer copied a record in first: read again
 		}
-		// A writer copied a record in first: read again.
-		if err := s.Retry.Wait(ctx, attempt); err != nil {
-			return nil, nil, StoreErr(err, "wait to retry")
+		return false, StoreErr(err, "index fund-year")
+	})
+	return contributions, returns, err
+}
+
+// readFundYear reads a fund-year's partition: its copies, and whether its
+// marker says they are complete.
+func (s *Service) readFundYear(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (items []store.Item, indexed bool, err error) {
+	err = s.QueryAll(ctx, store.Query{PK: fundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
+		if it.SK == fundYearMarker {
+			indexed = true
+		} else {
+			items = append(items, it)
 		}
-	}
+		return nil
+	})
+	return items, indexed, err
 }
 
 // byMember keeps the year's members' copies, in member order (a partner

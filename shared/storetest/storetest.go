@@ -53,6 +53,7 @@ func Run(t *testing.T, newTable func(t *testing.T) store.Table) {
 		{"QueryEmptyPartition", testQueryEmptyPartition},
 		{"PartitionIsolation", testPartitionIsolation},
 		{"PagingWhileWriting", testPagingWhileWriting},
+		{"ShortPages", testShortPages},
 		{"ConcurrentIncrements", testConcurrentIncrements},
 		{"ConcurrentCreate", testConcurrentCreate},
 		{"CancelledContext", testCancelledContext},
@@ -500,6 +501,53 @@ func testPagingWhileWriting(t *testing.T, tab store.Table) {
 				t.Errorf("pages returned\n %q\nwant\n %q", got, want)
 			}
 		})
+	}
+}
+
+// testShortPages fills a partition past DynamoDB's 1 MB page, which an
+// adapter over it answers in pages shorter than their limit: a short page
+// may still have a Next, and following Next reads every item once, whole,
+// in order. A caller pages on Next, never on a page's length.
+func testShortPages(t *testing.T, tab store.Table) {
+	pk := uniquePK(t)
+	const n, size = 6, 300 << 10 // 1.8 MB in all
+	var want []string
+	for i := range n {
+		sk := fmt.Sprintf("k%02d", i)
+		mustPut(t, tab, store.Item{PK: pk, SK: sk, Version: 1, Data: bytes.Repeat([]byte{byte('a' + i)}, size)})
+		want = append(want, sk)
+	}
+	for _, reverse := range []bool{false, true} {
+		q := store.Query{PK: pk, Limit: n + 1, Reverse: reverse}
+		var got []string
+		short := 0
+		for pages := 0; ; pages++ {
+			if pages > 2*n {
+				t.Fatalf("no end after %d pages", pages)
+			}
+			page := mustQuery(t, tab, q)
+			for _, it := range page.Items {
+				if len(it.Data) != size || it.Data[0] != it.SK[2]-'0'+'a' {
+					t.Errorf("item %s came back with %d bytes", it.SK, len(it.Data))
+				}
+			}
+			got = append(got, sks(page.Items)...)
+			if page.Next == "" {
+				break
+			}
+			if len(page.Items) < q.Limit {
+				short++
+			}
+			q.After = page.Next
+		}
+		w := slices.Clone(want)
+		if reverse {
+			slices.Reverse(w)
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("reverse %v: read %q, want %q", reverse, got, w)
+		}
+		t.Logf("reverse %v: %d short pages before the last", reverse, short)
 	}
 }
 

@@ -255,9 +255,14 @@ func decodeFinding(t reflect.Type, p jsonx.Problem) Finding {
 		return Finding{Rule: ruleDuplicateField, Pointer: p.Pointer, Message: "The field appears more than once; send it once."}
 	case jsonx.TooDeep:
 		return Finding{Rule: ruleTooDeep, Pointer: p.Pointer, Message: fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth)}
+	case jsonx.LoneSurrogate:
+		return Finding{Rule: ruleLoneSurrogate, Pointer: p.Pointer, Message: `The text holds a lone surrogate escape (such as \ud800), which is no character; send the character itself.`}
 	case jsonx.UnknownField:
 		return Finding{Rule: ruleUnknownField, Pointer: p.Pointer, Message: fmt.Sprintf("%q is not a field here.", p.Got)}
 	case jsonx.BadNumber:
+		if t == nil {
+			break // the submissions' decoder reports no numbers (a nil type)
+		}
 		if r := numberRule(t, p.Pointer); r != nil {
 			return Finding{Rule: r, Pointer: p.Pointer, Message: numberMessage(r, p.Got)}
 		}

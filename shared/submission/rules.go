@@ -3,6 +3,8 @@ package submission
 import (
 	"slices"
 	"sort"
+
+	"github.com/regional-data-exchange/rdx/shared/auth"
 )
 
 // Severity says whether a rule rejects a submission or only warns.
@@ -36,6 +38,7 @@ var (
 	ruleUnknownField   = rule(SevError, "body.unknown-field", "The field is not part of this kind of submission.")
 	ruleDuplicateField = rule(SevError, "body.duplicate-field", "The field appears more than once in the same object.")
 	ruleTooDeep        = rule(SevError, "body.too-deep", "The value is nested more deeply than any submission allows.")
+	ruleLoneSurrogate  = rule(SevError, "body.lone-surrogate", `The text holds a lone UTF-16 surrogate escape (\ud800 to \udfff, not as a pair), which is no character.`)
 	ruleWrongType      = rule(SevError, "body.wrong-type", "The value has the wrong JSON type.")
 	ruleRequired       = rule(SevError, "field.required", "The field is required.")
 	ruleListShort      = rule(SevError, "list.too-short", "The list has fewer items than required.")
@@ -133,6 +136,17 @@ var (
 	ruleActualDecreased  = rule(SevWarning, "actual.decreased", "The actual to date is lower than the same line in the previous quarter's current return; cumulative figures should not fall.")
 )
 
+// wholeDocument are the rules whose finding on part of a document can be
+// false: a field, list item or answer that the rows left out would have
+// given, and totals across rows. Of a partial document (the rows of a CSV
+// upload that passed, when others did not) only the other rules are judged.
+var wholeDocument = []*Rule{ruleRequired, ruleListShort, ruleNeedsOverPopulation, ruleSexTotal, ruleRedCommentary, ruleAssuranceMissing}
+
+// NeedsWholeDocument reports a rule that only a whole document can judge.
+func NeedsWholeDocument(code string) bool {
+	return slices.ContainsFunc(wholeDocument, func(r *Rule) bool { return r.Code == code })
+}
+
 // CatalogueEntry is one rule as GET /v1/rules publishes it.
 type CatalogueEntry struct {
 	Code     string   `json:"code"`
@@ -222,6 +236,14 @@ var (
 	RuleTimeInvalid      = requestRule("time.invalid", "query", "A time is RFC 3339 (2026-11-22T09:00:00Z) or a date (2026-11-22).")
 	RuleStatusInvalid    = requestRule("status.invalid", "status", "An obligation status is open, late, received or signed-off.")
 )
+
+// Token rules: why a token the issuer signed is still refused (401), named
+// against the Authorization header. Package auth reports them.
+func init() {
+	for _, r := range auth.TokenRules {
+		requestRule(r.Code, "Authorization", r.Message)
+	}
+}
 
 // Rules the region's views reuse for their query parameters.
 var (

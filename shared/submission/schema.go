@@ -36,7 +36,7 @@ func opt(name string, t fieldType) field { return field{name: name, typ: t, opti
 type object struct{ fields []field }
 
 func (o object) rules() []*Rule {
-	return []*Rule{ruleWrongType, ruleUnknownField, ruleRequired, ruleDuplicateField, ruleTooDeep}
+	return []*Rule{ruleWrongType, ruleUnknownField, ruleRequired, ruleDuplicateField, ruleTooDeep, ruleLoneSurrogate}
 }
 
 func (o object) norm(c *checker, ptr string, v any) any {

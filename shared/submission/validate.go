@@ -127,11 +127,8 @@ func (c *checker) report(r *Rule, ptr, msg string) {
 // decodeProblems reports what the decoder refused in a well-formed body.
 func (c *checker) decodeProblems(problems []jsonx.Problem) {
 	for _, p := range problems {
-		if p.Kind == "too-deep" {
-			c.report(ruleTooDeep, p.Pointer, fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth))
-		} else {
-			c.report(ruleDuplicateField, p.Pointer, "The field appears more than once; send it once.")
-		}
+		f := decodeFinding(nil, p)
+		c.report(f.Rule, f.Pointer, f.Message)
 	}
 }
 

@@ -14,10 +14,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
 
@@ -30,6 +32,11 @@ type Local struct {
 
 // BlobPrefix is where the local server serves presigned blob URLs.
 const BlobPrefix = "/local-blobs/"
+
+// uploadTimeLimit bounds one upload's validation, which runs off the
+// request that stored the file: the uploads function's Timeout in
+// template.yaml, so the local run gives up where Lambda would.
+const uploadTimeLimit = 300 * time.Second
 
 // Open builds the embedded run. baseURL is where the server listens, for
 // presigned URLs.
@@ -77,7 +84,9 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	// PUT; validation runs in-process, off the upload's request.
 	blobs.OnPut(func(key string) {
 		go func() {
-			if err := a.Files.UploadArrived(context.WithoutCancel(ctx), "local", key); err != nil {
+			vctx, cancel := service.Detached(ctx, uploadTimeLimit)
+			defer cancel()
+			if err := a.Files.UploadArrived(vctx, "local", key); err != nil {
 				cfg.Log.Error("validate upload", "key", key, "error", err)
 			}
 		}()

@@ -1,7 +1,6 @@
 package files
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"fmt"
@@ -194,7 +193,11 @@ func (s *Service) ingestCSV(ctx context.Context, rec service.UploadRecord, r io.
 		return rec, fmt.Errorf("read csv: %w", err)
 	}
 	if len(res.Errors) > 0 {
-		rec.State, rec.Errors = service.UploadRejected, cellErrors(res.Errors)
+		errs, err := s.everyError(ctx, rec, res)
+		if err != nil {
+			return rec, err
+		}
+		rec.State, rec.Errors = service.UploadRejected, errs
 		return rec, nil
 	}
 	uploader := &auth.Principal{Subject: rec.CreatedBy.Sub, Name: rec.CreatedBy.Name, Region: rec.Region, Partner: rec.Partner, Scopes: []auth.Scope{auth.SubmissionsWrite}}
@@ -233,18 +236,4 @@ func cellErrors(cs []csvin.CellError) []service.UploadError {
 		out[i] = service.UploadError{Row: c.Row, Column: c.Column, Code: c.Code, Message: c.Message}
 	}
 	return out
-}
-
-// checkPDF checks a published statement by its content: a PDF header at the
-// start and an end-of-file marker near the end.
-func checkPDF(r io.Reader, size int64) *service.UploadError {
-	data, err := io.ReadAll(io.LimitReader(r, MaxDocumentUpload+1))
-	if err != nil || int64(len(data)) != size {
-		return &service.UploadError{Code: "upload.unreadable", Message: "The file could not be read whole."}
-	}
-	tail := data[max(0, len(data)-1024):]
-	if !bytes.HasPrefix(data, []byte("%PDF-")) || !bytes.Contains(tail, []byte("%%EOF")) {
-		return &service.UploadError{Code: "upload.not-pdf", Message: "A market position document must be a PDF file."}
-	}
-	return nil
 }

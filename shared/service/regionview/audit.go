@@ -49,17 +49,28 @@ func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string,
 	if err != nil {
 		return nil, err
 	}
+	// One item past the page says whether another page exists. The store
+	// may answer in pages shorter than asked for that are not the last, so
+	// it is read until that item or the end.
 	q := store.Query{PK: pk, Start: from, End: to, Reverse: true, After: after, Limit: pg.Limit + 1}
-	page, err := s.Table.Query(ctx, q)
-	if err != nil {
-		return nil, service.StoreErr(err, "read audit")
-	}
-	out := &AuditPage{}
-	for i, it := range page.Items {
-		if i == pg.Limit {
-			out.NextCursor = s.EncodeCursor(binding, page.Items[i-1].SK)
+	var items []store.Item
+	for len(items) <= pg.Limit {
+		page, err := s.Table.Query(ctx, q)
+		if err != nil {
+			return nil, service.StoreErr(err, "read audit")
+		}
+		items = append(items, page.Items...)
+		if page.Next == "" {
 			break
 		}
+		q.After, q.Limit = page.Next, pg.Limit+1-len(items)
+	}
+	out := &AuditPage{}
+	if len(items) > pg.Limit {
+		items = items[:pg.Limit]
+		out.NextCursor = s.EncodeCursor(binding, items[pg.Limit-1].SK)
+	}
+	for _, it := range items {
 		rec, err := service.Decode[service.AuditRecord](it)
 		if err != nil {
 			return nil, service.StoreErr(err, "decode audit")

@@ -52,25 +52,27 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	if err := submission.DecodeCommand(body, &form); err != nil {
 		return ConsentRecord{}, false, err
 	}
-	locks, err := s.LockChecks(ctx, slice.Region.ID, key)
-	if err != nil {
-		return ConsentRecord{}, false, err
-	}
-	sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
-	_, err = s.Table.Get(ctx, service.RegionPK(slice.Region.ID), sk)
-	created := service.IsNotFound(err)
-	if err != nil && !created {
-		return ConsentRecord{}, false, service.StoreErr(err, "read consent")
-	}
-	now := s.Clock()
-	rec := ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
-		Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: service.Actor{Sub: p.Subject, Name: p.Name}}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(slice.Region.ID), SK: sk, Version: 1, Data: service.Encode(rec)}, store.Condition{})}, locks...)
-	ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.given")...)
-	if err := s.Table.Transact(ctx, ops...); err != nil {
-		return ConsentRecord{}, false, s.lockRace(ctx, slice, key, err, "give consent")
-	}
-	return rec, created, nil
+	var rec ConsentRecord
+	created := false
+	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
+		locks, err := s.LockChecks(ctx, slice.Region.ID, key)
+		if err != nil {
+			return false, err
+		}
+		sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
+		_, err = s.Table.Get(ctx, service.RegionPK(slice.Region.ID), sk)
+		created = service.IsNotFound(err)
+		if err != nil && !created {
+			return false, service.StoreErr(err, "read consent")
+		}
+		now := s.Clock()
+		rec = ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
+			Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: service.Actor{Sub: p.Subject, Name: p.Name}}
+		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(slice.Region.ID), SK: sk, Version: 1, Data: service.Encode(rec)}, store.Condition{})}, locks...)
+		ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.given")...)
+		return raced(s.Table.Transact(ctx, ops...), "give consent")
+	})
+	return rec, created, err
 }
 
 // WithdrawConsent removes the partner's consent; refused in a locked year.
@@ -79,22 +81,21 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 	if err != nil {
 		return err
 	}
-	locks, err := s.LockChecks(ctx, slice.Region.ID, key)
-	if err != nil {
-		return err
-	}
-	rec, err := s.consent(ctx, slice, key)
-	if err != nil {
-		return err
-	}
-	sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
-	ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
-	rec.By, rec.At = service.Actor{Sub: p.Subject, Name: p.Name}, s.Clock()
-	ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.withdrawn")...)
-	if err := s.Table.Transact(ctx, ops...); err != nil {
-		return s.lockRace(ctx, slice, key, err, "withdraw consent")
-	}
-	return nil
+	return s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
+		locks, err := s.LockChecks(ctx, slice.Region.ID, key)
+		if err != nil {
+			return false, err
+		}
+		rec, err := s.consent(ctx, slice, key)
+		if err != nil {
+			return false, err
+		}
+		sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
+		ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
+		rec.By, rec.At = service.Actor{Sub: p.Subject, Name: p.Name}, s.Clock()
+		ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.withdrawn")...)
+		return raced(s.Table.Transact(ctx, ops...), "withdraw consent")
+	})
 }
 
 // Consent reads the partner's consent for a fund-year.
@@ -124,14 +125,13 @@ func (s *Service) consentAudit(ctx context.Context, slice service.Slice, rec Con
 		Details: map[string]string{"signatory": rec.Signatory, "role": rec.Role, "reference": rec.Reference}, RequestID: logx.RequestID(ctx)})
 }
 
-// lockRace turns a failed condition into what happened: a lock that landed
-// meanwhile (409 naming it) or a concurrent change.
-func (s *Service) lockRace(ctx context.Context, slice service.Slice, key submission.Key, err error, what string) error {
-	if !errors.Is(err, store.ErrConditionFailed) {
-		return service.StoreErr(err, what)
+// raced sorts a transaction's outcome for a retry loop: a failed condition
+// (a lock landed, or the consent changed) is tried again, from the reads,
+// which then answer for it (409 naming the lock, 404 for consent withdrawn
+// meanwhile); any other failure ends the loop.
+func raced(err error, what string) (bool, error) {
+	if errors.Is(err, store.ErrConditionFailed) {
+		return true, err
 	}
-	if _, lerr := s.LockChecks(ctx, slice.Region.ID, key); lerr != nil {
-		return lerr
-	}
-	return apperr.New(apperr.Conflict, "The consent changed meanwhile; read it and try again.")
+	return false, service.StoreErr(err, what)
 }

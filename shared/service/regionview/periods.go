@@ -60,36 +60,36 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 	if err != nil {
 		return service.LockRecord{}, false, err
 	}
-	for attempt := 0; ; attempt++ {
+	var rec service.LockRecord
+	created := false
+	err = s.Retry.Do(ctx, "The quarter's report keeps changing while it is being locked; retry shortly.", func() (bool, error) {
 		now := s.Clock()
-		rec := service.LockRecord{Fund: f.ID, Period: per.String(), LockedAt: now, LockedBy: service.Actor{Sub: p.Subject, Name: p.Name}}
+		rec = service.LockRecord{Fund: f.ID, Period: per.String(), LockedAt: now, LockedBy: service.Actor{Sub: p.Subject, Name: p.Name}}
 		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(reg.ID), SK: service.LockSK(f.ID, rec.Period), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
 			service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
 				Target: map[string]any{"fund": f.ID, "period": rec.Period}, RequestID: logx.RequestID(ctx)})...)
 		if per.Quarter != nil {
 			freeze, err := s.freezeReport(ctx, reportScope{reg: reg, fund: f, quarter: *per.Quarter})
 			if err != nil {
-				return service.LockRecord{}, false, err
+				return false, err
 			}
 			ops = append(ops, freeze...)
 		}
-		err = s.Table.Transact(ctx, ops...)
+		err := s.Table.Transact(ctx, ops...)
 		if i, failed := store.FailedOp(err); failed && i == 0 {
-			existing, err := s.lock(ctx, reg.ID, f.ID, rec.Period)
-			return existing, false, err
+			rec, err = s.lock(ctx, reg.ID, f.ID, rec.Period) // locked already: that lock is the answer
+			return false, err
 		}
 		switch {
 		case err == nil:
-			return rec, true, nil
-		case !errors.Is(err, store.ErrConditionFailed):
-			return rec, false, service.StoreErr(err, "lock period")
-		case attempt >= s.Retry.Attempts:
-			return rec, false, apperr.Wrap(apperr.Unavailable, err, "The quarter's report keeps changing while it is being locked; retry shortly.")
+			created = true
+			return false, nil
+		case errors.Is(err, store.ErrConditionFailed):
+			return true, err // the report's inputs changed as it was frozen: freeze it again
 		}
-		if err := s.Retry.Wait(ctx, attempt); err != nil {
-			return rec, false, service.StoreErr(err, "wait to retry")
-		}
-	}
+		return false, service.StoreErr(err, "lock period")
+	})
+	return rec, created, err
 }
 
 // freezeReport are the ops that keep, with a quarter's lock, the content of

@@ -285,41 +285,41 @@ type reportChange struct {
 // nothing is read after the write, so a stored change is never answered
 // with a 5xx.
 func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor) (reportChange, error)) (*report.Report, error) {
-	for attempt := 0; ; attempt++ {
+	var out *report.Report
+	err := s.Retry.Do(ctx, "The report's inputs keep changing; retry shortly.", func() (bool, error) {
 		b, err := s.buildReport(ctx, sc)
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		r := b.report
 		if b.lock != nil {
-			return nil, b.lock
+			return false, b.lock
 		}
 		if !slices.Contains(ifMatch, ReportETag(r)) {
-			return nil, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
+			return false, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
 				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + ReportETag(r) + "."})
 		}
 		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name})
 		if err != nil {
-			return nil, err
+			return false, err
 		}
 		err = s.Table.Transact(ctx, append(c.ops, b.guard...)...)
 		switch {
 		case err == nil:
 			c.apply(&b.input)
-			out, err := report.Build(b.input)
-			if err != nil {
-				return nil, service.StoreErr(err, "build report")
+			if out, err = report.Build(b.input); err != nil {
+				return false, service.StoreErr(err, "build report")
 			}
-			return out, nil
-		case !errors.Is(err, store.ErrConditionFailed):
-			return nil, service.StoreErr(err, "write report")
-		case attempt >= s.Retry.Attempts:
-			return nil, apperr.Wrap(apperr.Unavailable, err, "The report's inputs keep changing; retry shortly.")
+			return false, nil
+		case errors.Is(err, store.ErrConditionFailed):
+			return true, err // an input changed meanwhile: build and check again
 		}
-		if err := s.Retry.Wait(ctx, attempt); err != nil {
-			return nil, service.StoreErr(err, "wait to retry")
-		}
+		return false, service.StoreErr(err, "write report")
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // ReportETag is the report's strong validator, the ETag of its answers: its

@@ -60,18 +60,15 @@ func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, 
 	if err := w.prepare(ctx); err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		out, retry, err := w.attempt(ctx)
-		if !retry {
-			return out, err
-		}
-		if attempt >= s.Retry.Attempts {
-			return nil, apperr.Wrap(apperr.Unavailable, err, "Too many concurrent writes to this submission; retry shortly.")
-		}
-		if err := s.Retry.Wait(ctx, attempt); err != nil {
-			return nil, service.StoreErr(err, "wait to retry")
-		}
+	var out *PutResult
+	err = s.Retry.Do(ctx, "Too many concurrent writes to this submission; retry shortly.", func() (retry bool, err error) {
+		out, retry, err = w.attempt(ctx)
+		return retry, err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return out, nil
 }
 
 // prepare validates the body while the key's stored state is read: the

@@ -46,12 +46,15 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 	if len(fields) > 0 {
 		return nil, apperr.Validation(fields)
 	}
-	for attempt := 0; ; attempt++ {
-		v, retry, err := s.signOffOnce(ctx, r.Principal, slice, key, match, form)
-		if !retry || attempt >= s.Retry.Attempts {
-			return v, err
-		}
+	var v *Version
+	err = s.Retry.Do(ctx, "The return keeps changing while it is being signed off; retry shortly.", func() (retry bool, err error) {
+		v, retry, err = s.signOffOnce(ctx, r.Principal, slice, key, match, form)
+		return retry, err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return v, nil
 }
 
 func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice service.Slice, key submission.Key, match etagMatch, form submission.SignOff) (*Version, bool, error) {

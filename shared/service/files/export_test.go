@@ -1,0 +1,4 @@
+package files
+
+// CheckPDF is checkPDF, for the external tests.
+var CheckPDF = checkPDF
