@@ -43,11 +43,18 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, ctxKey{}, v)
 }
 
-// WithInvocation returns ctx carrying the ids the platform gave this
-// invocation: API Gateway's request id (empty for an S3 event) and Lambda's.
-func WithInvocation(ctx context.Context, gatewayRequestID, lambdaRequestID string) context.Context {
+// WithGatewayRequestID returns ctx carrying API Gateway's id of the request
+// (its access log's requestId).
+func WithGatewayRequestID(ctx context.Context, id string) context.Context {
 	v := idsOf(ctx)
-	v.gateway, v.lambda = gatewayRequestID, lambdaRequestID
+	v.gateway = id
+	return context.WithValue(ctx, ctxKey{}, v)
+}
+
+// WithLambdaRequestID returns ctx carrying Lambda's id of the invocation.
+func WithLambdaRequestID(ctx context.Context, id string) context.Context {
+	v := idsOf(ctx)
+	v.lambda = id
 	return context.WithValue(ctx, ctxKey{}, v)
 }
 

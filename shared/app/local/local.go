@@ -19,6 +19,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
 )
 
 // Local is the embedded run: bbolt and files under dataDir, development
@@ -67,7 +68,7 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
+	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs, Names: app.StoreNames{System: "bbolt", Table: "rdx.db", Blobs: "local"}}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
 	if err != nil {
 		table.Close()
 		return nil, err
@@ -76,11 +77,8 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	// As S3 sends ObjectCreated, the local blob server reports each presigned
 	// PUT; validation runs in-process, off the upload's request.
 	blobs.OnPut(func(key string) {
-		go func() {
-			if err := a.Files.UploadArrived(context.WithoutCancel(ctx), "local", key); err != nil {
-				cfg.Log.Error("validate upload", "key", key, "error", err)
-			}
-		}()
+		go cfg.Telemetry.Job(context.WithoutCancel(ctx), cfg.Log, telemetry.JobUploadValidation, key,
+			func(ctx context.Context) error { return a.Files.UploadArrived(ctx, "local", key) }, a.Files.UploadState)
 	})
 	return &Local{App: a, DevKey: dev}, nil
 }
