@@ -18,7 +18,7 @@ import (
 // consent given before it is read and withdrawn, a fund's report read, signed
 // by each member and then approved, a period locked before it is unlocked.
 var exampleOrder = []string{
-	"getHealth", "getMe", "listRules", "getRegion",
+	"getHealth", "getReadiness", "getMe", "listRules", "getRegion",
 	"putPopulationAssessment", "getPopulationAssessment", "listPopulationAssessmentVersions", "getPopulationAssessmentVersion", "listPopulationAssessments",
 	"putMarketPositionStatement", "getMarketPositionStatement", "listMarketPositionStatementVersions", "getMarketPositionStatementVersion", "listMarketPositionStatements",
 	"putPoolContribution", "getPoolContribution", "listPoolContributionVersions", "getPoolContributionVersion", "listPoolContributions",

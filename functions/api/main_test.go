@@ -60,7 +60,7 @@ func fixture(t *testing.T, key *auth.DevKey, name string) events.APIGatewayV2HTT
 // events end to end against the stand-ins.
 func TestAPIGatewayEvents(t *testing.T) {
 	key := standInEnv(t)
-	handle, err := build(t.Context())
+	handle, _, err := build(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestAPIGatewayEvents(t *testing.T) {
 func TestDevelopmentIssuerRefusedOnLambda(t *testing.T) {
 	standInEnv(t)
 	t.Setenv("AWS_LAMBDA_FUNCTION_NAME", "rdx-api")
-	if _, err := build(t.Context()); err == nil || !strings.Contains(err.Error(), "development issuer") {
+	if _, _, err := build(t.Context()); err == nil || !strings.Contains(err.Error(), "development issuer") {
 		t.Fatalf("build on Lambda with the development issuer: %v", err)
 	}
 }

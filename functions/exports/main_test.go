@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/regional-data-exchange/rdx/infra/standins"
+	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 )
 
 type fakeBuilder struct {
@@ -20,6 +22,13 @@ type fakeBuilder struct {
 func (f *fakeBuilder) RunExport(_ context.Context, key string) error {
 	f.jobs = append(f.jobs, key)
 	return f.fail
+}
+
+func (f *fakeBuilder) ExportState(context.Context, string) (string, error) { return "ready", nil }
+
+// handle runs the function on f, reporting nowhere.
+func handle(ctx context.Context, f *fakeBuilder, e events.S3Event) error {
+	return (&function{svc: f, tel: &awsapp.Telemetry{}, log: slog.New(slog.DiscardHandler)}).handle(ctx, e)
 }
 
 func jobEvent(t *testing.T) events.S3Event {

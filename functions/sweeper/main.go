@@ -24,26 +24,26 @@ type sweeps interface {
 }
 
 func main() {
-	svc, err := build(context.Background())
+	svc, tel, err := build(context.Background())
 	if err != nil {
 		slog.Error("start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(func(ctx context.Context, e events.EventBridgeEvent) error { return handle(ctx, svc, e) })
+	tel.Start(lambda.NewHandler(func(ctx context.Context, e events.EventBridgeEvent) error { return handle(ctx, svc, e) }))
 }
 
 // build makes the use cases once per process (cold start): no token
 // verifier, which only the API function needs.
-func build(ctx context.Context) (sweeps, error) {
+func build(ctx context.Context) (sweeps, *awsapp.Telemetry, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	a, err := awsapp.Events(cfg)
+	a, tel, err := awsapp.Events(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return a.Sweeper, nil
+	return a.Sweeper, tel, nil
 }
 
 // handle sweeps once per scheduled event. An item it could not look at is

@@ -52,7 +52,7 @@ func TestScheduledEvents(t *testing.T) {
 func TestStartsWithoutTokenSettings(t *testing.T) {
 	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
 		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "UPLOADS_BUCKET": "rdx-uploads"})
-	if _, err := build(t.Context()); err != nil {
+	if _, _, err := build(t.Context()); err != nil {
 		t.Fatalf("start: %v", err)
 	}
 }

@@ -13,38 +13,48 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
-	"github.com/regional-data-exchange/rdx/shared/service/files"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
 )
 
 func main() {
-	svc, err := build(context.Background())
+	f, err := build(context.Background())
 	if err != nil {
 		slog.Error("start", "error", err)
 		os.Exit(1)
 	}
-	lambda.Start(func(ctx context.Context, e events.S3Event) error { return handle(ctx, svc, e) })
+	f.tel.Start(lambda.NewHandler(f.handle))
+}
+
+// function is what the function runs on: the files' use cases, and where it
+// reports.
+type function struct {
+	svc uploads
+	tel *awsapp.Telemetry
+	log *slog.Logger
 }
 
 // build makes the use cases once per process (cold start): no token
 // verifier, which only the API function needs.
-func build(ctx context.Context) (*files.Service, error) {
+func build(ctx context.Context) (*function, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	a, err := awsapp.Events(cfg)
+	a, tel, err := awsapp.Events(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return a.Files, nil
+	return &function{svc: a.Files, tel: tel, log: a.Service.Log}, nil
 }
 
 // uploads is what the function needs of the files' use cases.
 type uploads interface {
 	UploadArrived(ctx context.Context, bucket, key string) error
+	UploadState(ctx context.Context, key string) (string, error)
 }
 
-// handle processes each created object; an error makes Lambda retry the event.
-func handle(ctx context.Context, svc uploads, e events.S3Event) error {
-	return awsapp.EachObject(ctx, e, svc.UploadArrived)
+// handle validates each created object, each a job with its outcome
+// reported; an error makes Lambda retry the event.
+func (f *function) handle(ctx context.Context, e events.S3Event) error {
+	return f.tel.Jobs(ctx, f.log, telemetry.JobUploadValidation, e, f.svc.UploadArrived, f.svc.UploadState)
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/regional-data-exchange/rdx/infra/standins"
+	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 )
 
 type recorded struct{ bucket, key string }
@@ -22,6 +24,13 @@ type fakeUploads struct {
 func (f *fakeUploads) UploadArrived(_ context.Context, bucket, key string) error {
 	f.got = append(f.got, recorded{bucket, key})
 	return f.fail
+}
+
+func (f *fakeUploads) UploadState(context.Context, string) (string, error) { return "accepted", nil }
+
+// handle runs the function on f, reporting nowhere.
+func handle(ctx context.Context, f *fakeUploads, e events.S3Event) error {
+	return (&function{svc: f, tel: &awsapp.Telemetry{}, log: slog.New(slog.DiscardHandler)}).handle(ctx, e)
 }
 
 func event(t *testing.T) events.S3Event {

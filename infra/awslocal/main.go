@@ -59,7 +59,12 @@ func run() error {
 	}
 	env := awsapp.APIEnv{Env: awsapp.Env{Table: table, SubmissionsBucket: buckets[0], UploadsBucket: buckets[1], ExportsBucket: buckets[2], StandIns: true},
 		Issuer: auth.DevIssuer, Audience: auth.DevAudience, JWKS: string(key.JWKS()), CursorKey: strings.Repeat("local-", 6)}
-	a, err := awsapp.NewAPI(ctx, clients, env)
+	tel, shutdown, err := localrun.Telemetry(ctx)
+	if err != nil {
+		return err
+	}
+	defer shutdown(context.WithoutCancel(ctx))
+	a, err := awsapp.NewAPI(ctx, clients, env, tel)
 	if err != nil {
 		return err
 	}

@@ -85,6 +85,9 @@ func newRuntimeAPI(event string) (*runtimeAPI, error) {
 		w.WriteHeader(http.StatusAccepted)
 		r.answered <- "error: " + string(b[:n])
 	}
+	// The collector layer's OTLP endpoint, which each invocation's spans are
+	// flushed to before its answer.
+	mux.HandleFunc("POST /v1/traces", func(w http.ResponseWriter, req *http.Request) { io.Copy(io.Discard, req.Body) })
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", fail)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", fail)
 	go http.Serve(ln, mux)
@@ -120,7 +123,8 @@ func (r *coldRun) coldStart() error {
 	}
 	defer api.ln.Close()
 	cmd := exec.Command(r.bin())
-	cmd.Env = slices.Concat(r.env, []string{"AWS_LAMBDA_RUNTIME_API=" + api.ln.Addr().String()})
+	cmd.Env = slices.Concat(r.env, []string{"AWS_LAMBDA_RUNTIME_API=" + api.ln.Addr().String(),
+		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + api.ln.Addr().String()})
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return err
@@ -204,7 +208,8 @@ func coldStartScenario(rep *report) error {
 	// at start, and nothing may reach AWS.
 	lambdaEnv := []string{"AWS_REGION=eu-west-2", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
 		"AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null",
-		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "HOME=" + dir, "TABLE_NAME=rdx", "SUBMISSIONS_BUCKET=rdx", "LOG_LEVEL=WARN"}
+		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "HOME=" + dir, "TABLE_NAME=rdx", "SUBMISSIONS_BUCKET=rdx", "LOG_LEVEL=WARN",
+		"OTEL_TRACES_EXPORTER=otlp", "METRICS=emf"}
 	apiEnv := slices.Concat(lambdaEnv, []string{"UPLOADS_BUCKET=rdx-uploads", "EXPORTS_BUCKET=rdx-exports", "EXPORTS_QUEUED=true",
 		"JWT_ISSUER=" + auth.DevIssuer, "JWT_AUDIENCE=" + auth.DevAudience, "CURSOR_KEY=" + strings.Repeat("c", 32)})
 	me := apiEvent("/v1/me", token)

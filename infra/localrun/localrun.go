@@ -1,5 +1,6 @@
 // Package localrun is what the two local servers share: listening on ADDR,
-// printing development tokens for every role, and stopping cleanly on Ctrl-C.
+// printing development tokens for every role, stopping cleanly on Ctrl-C,
+// and tracing when asked to.
 package localrun
 
 import (
@@ -12,8 +13,13 @@ import (
 	"os"
 	"time"
 
+	"go.opentelemetry.io/otel/sdk/resource"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
+	"github.com/regional-data-exchange/rdx/shared/telemetry/traceexport"
 )
 
 // Env reads a variable with a default.
@@ -82,4 +88,23 @@ func PrintTokens(w io.Writer, key *auth.DevKey, regions *region.Registry) error 
 		}
 	}
 	return mint("government (every region, exports)", auth.TokenSpec{Subject: "dev-government", Name: "Ministerial reporting", Region: auth.AllRegions})
+}
+
+// Telemetry is the local servers' tracing and metrics, off unless asked
+// for: OTEL_TRACES_EXPORTER=console prints each span to stderr, =otlp sends
+// them to a collector (OTEL_EXPORTER_OTLP_ENDPOINT, say a local Jaeger's
+// http://127.0.0.1:4318); METRICS=emf prints the EMF lines CloudWatch would
+// read to stdout. shutdown sends what spans are left.
+func Telemetry(ctx context.Context) (t telemetry.Telemetry, shutdown func(context.Context) error, err error) {
+	shutdown = func(context.Context) error { return nil }
+	if os.Getenv("METRICS") == "emf" {
+		t.Metrics = telemetry.NewMetrics(os.Stdout, "local")
+	}
+	tp, err := traceexport.New(ctx, os.Getenv("OTEL_TRACES_EXPORTER"), os.Stderr,
+		resource.NewSchemaless(semconv.ServiceName("rdx-local")))
+	if err != nil || tp == nil {
+		return t, shutdown, err
+	}
+	t.Traces = tp
+	return t, tp.Shutdown, nil
 }

@@ -33,7 +33,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	local, err := local.Open(ctx, dataDir, base, app.Config{Log: logx.New(os.Stderr, slog.LevelInfo)})
+	tel, shutdown, err := localrun.Telemetry(ctx)
+	if err != nil {
+		return err
+	}
+	defer shutdown(context.WithoutCancel(ctx))
+	local, err := local.Open(ctx, dataDir, base, app.Config{Log: logx.New(os.Stderr, slog.LevelInfo), Telemetry: tel})
 	if err != nil {
 		return err
 	}

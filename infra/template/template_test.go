@@ -135,7 +135,7 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "LOG_LEVEL"}
+	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "LOG_LEVEL", "OTEL_TRACES_EXPORTER", "METRICS"}
 	want := map[string][]string{ // by code folder
 		"api":     append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY"}, every...),
 		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),

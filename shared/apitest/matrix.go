@@ -294,6 +294,8 @@ func mxGet(path string) Req { return Req{Method: "GET", Path: path} }
 var matrixRows = append([]mxRow{
 	{op: "GET /v1/health", targets: mxGlobal, public: true, rule: mxPublic, ok: []int{200},
 		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/health") }},
+	{op: "GET /v1/health/ready", targets: mxGlobal, public: true, rule: mxPublic, ok: []int{200},
+		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/health/ready") }},
 	{op: "GET /v1/me", targets: mxGlobal, rule: mxAnyToken, ok: []int{200},
 		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/me") }},
 	{op: "GET /v1/rules", targets: mxGlobal, rule: mxAnyToken, ok: []int{200},

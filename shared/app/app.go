@@ -24,6 +24,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/service/sweeper"
 	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
 )
 
 // Config is everything a process needs to serve the API; BuildService
@@ -45,6 +46,9 @@ type Config struct {
 	PositionCache int
 	Now           func() time.Time
 	Log           *slog.Logger
+	// Telemetry is where spans and metrics go (zero: nowhere): every
+	// request, store and blob call is traced and counted through it.
+	Telemetry telemetry.Telemetry
 }
 
 // App is the built use cases: the shared core (access, idempotency) and a
@@ -103,6 +107,24 @@ type Stores struct {
 	// Blobs keeps raw bodies, documents and stored answers; Uploads and
 	// Exports (nil: Blobs) partners' files and government's exports.
 	Blobs, Uploads, Exports blob.Store
+	// Names say in spans which backend, table and buckets a call went to.
+	Names StoreNames
+}
+
+// StoreNames name the stores in spans; empty names are the roles'
+// ("table", "blobs", "uploads", "exports").
+type StoreNames struct {
+	// System is the table's backend, as OpenTelemetry names it
+	// (db.system.name): "aws.dynamodb", "bbolt".
+	System                         string
+	Table, Blobs, Uploads, Exports string
+}
+
+func or(name, role string) string {
+	if name == "" {
+		return role
+	}
+	return name
 }
 
 // BuildService wires the use cases alone over their stores: what a process
@@ -115,13 +137,17 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 		return nil, err
 	}
 	uploads, exportsBucket := st.Uploads, st.Exports
+	n := st.Names
 	if uploads == nil {
-		uploads = st.Blobs
+		uploads, n.Uploads = st.Blobs, n.Blobs
 	}
 	if exportsBucket == nil {
-		exportsBucket = st.Blobs
+		exportsBucket, n.Exports = st.Blobs, n.Blobs
 	}
-	core := service.New(service.Deps{Regions: reg, Table: st.Table, Blobs: st.Blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg)})
+	tel := cfg.Telemetry
+	table, blobs := tel.Table(st.Table, or(n.System, "unknown"), or(n.Table, "table")), tel.Blobs(st.Blobs, or(n.Blobs, "blobs"))
+	uploads, exportsBucket = tel.Blobs(uploads, or(n.Uploads, "uploads")), tel.Blobs(exportsBucket, or(n.Exports, "exports"))
+	core := service.New(service.Deps{Regions: reg, Table: table, Blobs: blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg)})
 	subs := submissions.New(core)
 	view := regionview.New(core, cfg.PositionCache)
 	fs, xs := files.New(core, subs, uploads), exports.New(core, view, exportsBucket, cfg.QueueExports)
@@ -144,6 +170,7 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 	a.Handler = httpapi.NewHandler(httpapi.Deps{
 		Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView, Files: a.Files, Exports: a.Exports,
 		Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, a.Regions), Log: logger(cfg), Extra: extra,
+		Telemetry: cfg.Telemetry,
 	})
 	return a, nil
 }

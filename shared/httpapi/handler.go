@@ -15,15 +15,16 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
-	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
 	"github.com/regional-data-exchange/rdx/shared/service/files"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
 )
 
 // Deps are what the handler serves: the use cases, one service per
@@ -37,6 +38,8 @@ type Deps struct {
 	Exports     *exports.Service
 	Verifier    *auth.Verifier
 	Log         *slog.Logger
+	// Telemetry makes each request a span and counts it (zero: neither).
+	Telemetry telemetry.Telemetry
 	// Extra mounts handlers outside /v1 (the local server's presigned blob URLs).
 	Extra map[string]http.Handler
 }
@@ -49,40 +52,46 @@ type handler struct {
 	exports     *exports.Service
 	verifier    *auth.Verifier
 	log         *slog.Logger
+	tel         telemetry.Telemetry
+	tracer      trace.Tracer
 	mux         *http.ServeMux
 }
 
 // NewHandler builds the API.
 func NewHandler(d Deps) http.Handler {
 	h := &handler{svc: d.Service, submissions: d.Submissions, view: d.RegionView, files: d.Files, exports: d.Exports,
-		verifier: d.Verifier, log: d.Log, mux: http.NewServeMux()}
+		verifier: d.Verifier, log: d.Log, tel: d.Telemetry, tracer: d.Telemetry.Tracer(), mux: http.NewServeMux()}
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt))
 	}
 	for prefix, x := range d.Extra {
-		h.mux.Handle(prefix, x)
+		h.mux.Handle(prefix, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			routed(r.Context(), prefix)
+			x.ServeHTTP(w, r)
+		}))
 	}
 	h.mux.HandleFunc("/", h.unrouted)
 	return h.middleware(h.mux)
 }
 
-// middleware gives every request an id, a log line and panic recovery.
+// middleware gives every request an id, a span, panic recovery, and once
+// answered a log line and a metric (observe.go).
 func (h *handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := ulid.MustNew(ulid.Timestamp(start), rand.Reader).String()
-		r = r.WithContext(logx.WithRequestID(r.Context(), id))
+		r, obs := h.observe(r, id)
 		w.Header().Set("X-Request-Id", id)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				h.log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				obs.panicked(p)
 				if rec.status == 0 {
 					problemResponse(r, h.log, apperr.New(apperr.Internal, "internal error")).send(rec)
 				}
 			}
-			h.log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "bytes", rec.bytes, "duration_ms", time.Since(start).Milliseconds())
+			h.answered(r, obs, rec, time.Since(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})

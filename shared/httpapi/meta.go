@@ -1,15 +1,37 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
+	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
+// health is liveness: the process answers. It reads nothing, so that a
+// store's trouble never makes a platform restart healthy instances.
 func (h *handler) health(*http.Request) (*response, error) {
 	return jsonResponse(http.StatusOK, map[string]string{"status": "ok"}), nil
+}
+
+// readinessTimeout bounds the readiness check's reads: a store that has not
+// answered by then is not ready, and the check says so promptly.
+const readinessTimeout = 3 * time.Second
+
+// ready is readiness: the store answers a read now. A store that cannot be
+// read, whatever the cause, is 503 with Retry-After.
+func (h *handler) ready(r *http.Request) (*response, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
+	defer cancel()
+	if err := h.svc.Health(ctx); err != nil {
+		e := apperr.Wrap(apperr.Unavailable, err, "The store cannot be read now; the service is not ready.")
+		e.RetryAfter = 5 * time.Second
+		return nil, e
+	}
+	return jsonResponse(http.StatusOK, map[string]string{"status": "ready"}), nil
 }
 
 // meView is the caller as the service sees it.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -59,7 +60,9 @@ type Problem struct {
 }
 
 // problemResponse renders err as a problem. Internal errors are logged once,
-// with the request id, and shown only as "internal error".
+// with the request's ids, as errors and shown only as "internal error"; a
+// 503's cause is logged as a warning; either, when the client has hung up,
+// is logged as the cancellation it is (the answer reaches nobody).
 func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
 	e := apperr.As(err)
 	status := statusOf[e.Code]
@@ -68,10 +71,18 @@ func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
 	}
 	detail := e.Detail
 	if e.Code == apperr.Internal {
-		log.ErrorContext(r.Context(), "internal error", "error", err)
 		detail = "internal error"
-	} else if e.Err != nil && !errors.Is(e.Err, e) {
-		log.DebugContext(r.Context(), "request refused", "code", e.Code, "cause", e.Err)
+	}
+	ctx := r.Context()
+	switch {
+	case (e.Code == apperr.Internal || e.Code == apperr.Unavailable) && errors.Is(ctx.Err(), context.Canceled):
+		log.InfoContext(ctx, "request cancelled by the client", "code", e.Code, "cause", err)
+	case e.Code == apperr.Internal:
+		log.ErrorContext(ctx, "internal error", "error", err)
+	case e.Code == apperr.Unavailable:
+		log.WarnContext(ctx, "unavailable", "cause", err)
+	case e.Err != nil && !errors.Is(e.Err, e):
+		log.DebugContext(ctx, "request refused", "code", e.Code, "cause", e.Err)
 	}
 	p := Problem{
 		Type: ProblemBase + string(e.Code), Title: titleOf[e.Code], Status: status, Detail: detail,

@@ -31,6 +31,7 @@ const slicePrefix = "/v1/regions/{region}/partners/{partner}/"
 func (h *handler) routes() []route {
 	rs := []route{
 		{pattern: "GET /v1/health", public: true, serve: h.health},
+		{pattern: "GET /v1/health/ready", public: true, serve: h.ready},
 		{pattern: "GET /v1/me", serve: h.me},
 		{pattern: "GET /v1/rules", serve: h.rules},
 		{pattern: "GET /v1/regions/{region}", serve: h.region},
@@ -77,6 +78,7 @@ var pageParams = []string{"limit", "cursor"}
 // and problems for errors.
 func (h *handler) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		routed(r.Context(), rt.pattern)
 		res, err := h.run(rt, r)
 		if err != nil {
 			res = problemResponse(r, h.log, err)
@@ -91,6 +93,7 @@ func (h *handler) run(rt route, r *http.Request) (*response, error) {
 		if r, err = h.authenticate(r); err != nil {
 			return nil, err
 		}
+		identified(r.Context(), principal(r.Context()).Subject)
 	}
 	if err := checkQuery(r, rt.query); err != nil {
 		return nil, err

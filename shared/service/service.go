@@ -10,6 +10,8 @@ package service
 import (
 	"context"
 	"crypto/rand"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -69,11 +71,14 @@ func NewID(t time.Time) string {
 	return ulid.MustNew(ulid.Timestamp(t), rand.Reader).String()
 }
 
-// Health checks the service can reach its store.
+// Health checks the service can read its table and its bucket now: one read
+// of a key each, which neither holds (not found is an answer).
 func (s *Service) Health(ctx context.Context) error {
-	_, err := s.Table.Get(ctx, "HEALTH", "HEALTH")
-	if err != nil && !IsNotFound(err) {
-		return err
+	if _, err := s.Table.Get(ctx, "HEALTH", "HEALTH"); err != nil && !IsNotFound(err) {
+		return fmt.Errorf("table: %w", err)
+	}
+	if _, err := s.Blobs.Stat(ctx, "health"); err != nil && !errors.Is(err, blob.ErrNotFound) {
+		return fmt.Errorf("blobs: %w", err)
 	}
 	return nil
 }

@@ -20,6 +20,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/tracing"
+	"github.com/aws/smithy-go/tracing/smithyoteltracing"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -27,6 +30,8 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
+	"github.com/regional-data-exchange/rdx/shared/telemetry/traceexport"
 )
 
 // Env is every function's configuration, from its environment: where the
@@ -38,6 +43,9 @@ type Env struct {
 	ExportsBucket     string // EXPORTS_BUCKET
 	StandIns          bool   // AWS_STANDINS=true: DynamoDB Local and MinIO (path-style S3, no CRC32 on responses)
 	LogLevel          slog.Level
+	Function          string // AWS_LAMBDA_FUNCTION_NAME (Lambda sets it): the metrics' Function dimension
+	Traces            string // OTEL_TRACES_EXPORTER: otlp, console or none (traceexport)
+	Metrics           bool   // METRICS=emf: CloudWatch embedded metric format on stdout
 }
 
 // APIEnv is the API function's configuration: Env, and what verifying
@@ -59,9 +67,14 @@ func EnvFromOS() (Env, error) {
 		Table: os.Getenv("TABLE_NAME"), SubmissionsBucket: os.Getenv("SUBMISSIONS_BUCKET"),
 		UploadsBucket: os.Getenv("UPLOADS_BUCKET"), ExportsBucket: os.Getenv("EXPORTS_BUCKET"),
 		StandIns: os.Getenv("AWS_STANDINS") == "true",
+		Function: envOr("AWS_LAMBDA_FUNCTION_NAME", "local"), Traces: os.Getenv("OTEL_TRACES_EXPORTER"),
+		Metrics: os.Getenv("METRICS") == "emf",
 	}
 	if err := e.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "INFO"))); err != nil {
 		return e, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	if err := traceexport.Check(e.Traces); err != nil {
+		return e, err
 	}
 	return e, required(map[string]string{"TABLE_NAME": e.Table, "SUBMISSIONS_BUCKET": e.SubmissionsBucket})
 }
@@ -120,37 +133,48 @@ type Clients struct {
 // NewClients makes the clients from the loaded AWS configuration. Endpoint
 // overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3)
 // are the SDK's own, read by config.LoadDefaultConfig; standIns adds what
-// DynamoDB Local and MinIO need besides.
-func NewClients(cfg aws.Config, standIns bool) Clients {
+// DynamoDB Local and MinIO need besides. With traces (nil: none) every SDK
+// operation is a span, through the SDK's own OpenTelemetry adapter
+// (smithyoteltracing, kept by AWS; contrib's otelaws was deprecated in 2026
+// for want of an owner).
+func NewClients(cfg aws.Config, standIns bool, traces trace.TracerProvider) Clients {
+	var tp tracing.TracerProvider = tracing.NopTracerProvider{}
+	if traces != nil {
+		tp = smithyoteltracing.Adapt(traces)
+	}
 	return Clients{
 		DynamoDB: dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 			o.DisableValidateResponseChecksum = standIns
+			o.TracerProvider = tp
 		}),
 		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.UsePathStyle = standIns
 			// Puts carry their own SHA-256; no extra CRC is computed.
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+			o.TracerProvider = tp
 		}),
 	}
 }
 
 // NewService builds the service alone on DynamoDB and S3.
-func NewService(c Clients, e Env) (*app.App, error) {
-	return app.BuildService(e.config(), e.stores(c))
+func NewService(c Clients, e Env, tel telemetry.Telemetry) (*app.App, error) {
+	return app.BuildService(e.config(tel), e.stores(c))
 }
 
 // NewAPI builds the service and the API's handler on DynamoDB and S3.
-func NewAPI(ctx context.Context, c Clients, e APIEnv) (*app.App, error) {
+func NewAPI(ctx context.Context, c Clients, e APIEnv, tel telemetry.Telemetry) (*app.App, error) {
 	keys, err := keySource(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	cfg := e.config()
+	cfg := e.config(tel)
 	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey, cfg.QueueExports = e.Issuer, e.Audience, keys, []byte(e.CursorKey), e.QueueExports
 	return app.Build(cfg, e.stores(c), nil)
 }
 
-func (e Env) config() app.Config { return app.Config{Log: logx.New(os.Stderr, e.LogLevel)} }
+func (e Env) config(tel telemetry.Telemetry) app.Config {
+	return app.Config{Log: logx.New(os.Stderr, e.LogLevel), Telemetry: tel}
+}
 
 func (e Env) stores(c Clients) app.Stores {
 	presign := s3.NewPresignClient(c.S3)
@@ -161,7 +185,8 @@ func (e Env) stores(c Clients) app.Stores {
 		return s3blob.New(c.S3, presign, name)
 	}
 	return app.Stores{Table: dynamostore.New(c.DynamoDB, e.Table), Blobs: bucket(e.SubmissionsBucket),
-		Uploads: bucket(e.UploadsBucket), Exports: bucket(e.ExportsBucket)}
+		Uploads: bucket(e.UploadsBucket), Exports: bucket(e.ExportsBucket),
+		Names: app.StoreNames{System: "aws.dynamodb", Table: e.Table, Blobs: e.SubmissionsBucket, Uploads: e.UploadsBucket, Exports: e.ExportsBucket}}
 }
 
 // keySource reads the inline JWK set, or starts fetching the published one
@@ -173,22 +198,34 @@ func keySource(ctx context.Context, e APIEnv) (auth.KeySource, error) {
 	return auth.RemoteKeys(ctx, e.JWKSURL)
 }
 
-// API is the API function's start: its environment, the clients from cfg
-// (config.LoadDefaultConfig's), the service and its handler.
-func API(ctx context.Context, cfg aws.Config) (*app.App, error) {
+// API is the API function's start: its environment, its telemetry, the
+// clients from cfg (config.LoadDefaultConfig's), the service and its
+// handler.
+func API(ctx context.Context, cfg aws.Config) (*app.App, *Telemetry, error) {
 	env, err := APIEnvFromOS()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return NewAPI(ctx, NewClients(cfg, env.StandIns), env)
+	tel, err := NewTelemetry(ctx, env.Env, os.Stdout)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := NewAPI(ctx, NewClients(cfg, env.StandIns, tel.Traces), env, tel.Telemetry)
+	return a, tel, err
 }
 
 // Events is the start of a function that handles S3 events: its
-// environment, the clients from cfg, the use cases (no handler).
-func Events(cfg aws.Config) (*app.App, error) {
+// environment, its telemetry, the clients from cfg, the use cases (no
+// handler).
+func Events(ctx context.Context, cfg aws.Config) (*app.App, *Telemetry, error) {
 	env, err := EnvFromOS()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return NewService(NewClients(cfg, env.StandIns), env)
+	tel, err := NewTelemetry(ctx, env, os.Stdout)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := NewService(NewClients(cfg, env.StandIns, tel.Traces), env, tel.Telemetry)
+	return a, tel, err
 }

@@ -28,7 +28,7 @@ func TestEndpointsFromTheSDKsSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := awsapp.NewClients(cfg, false)
+			c := awsapp.NewClients(cfg, false, nil)
 			if got := aws.ToString(c.DynamoDB.Options().BaseEndpoint); got != tt.wantDDB {
 				t.Errorf("DynamoDB endpoint %q, want %q", got, tt.wantDDB)
 			}

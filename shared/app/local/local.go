@@ -21,6 +21,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
+	"github.com/regional-data-exchange/rdx/shared/telemetry"
 )
 
 // Local is the embedded run: bbolt and files under dataDir, development
@@ -74,7 +75,7 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
+	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs, Names: app.StoreNames{System: "bbolt", Table: "rdx.db", Blobs: "local"}}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
 	if err != nil {
 		table.Close()
 		return nil, err
@@ -86,9 +87,8 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 		go func() {
 			vctx, cancel := service.Detached(ctx, uploadTimeLimit)
 			defer cancel()
-			if err := a.Files.UploadArrived(vctx, "local", key); err != nil {
-				cfg.Log.Error("validate upload", "key", key, "error", err)
-			}
+			cfg.Telemetry.Job(vctx, cfg.Log, telemetry.JobUploadValidation, key,
+				func(ctx context.Context) error { return a.Files.UploadArrived(ctx, "local", key) }, a.Files.UploadState)
 		}()
 	})
 	return &Local{App: a, DevKey: dev}, nil
