@@ -121,10 +121,10 @@ func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID
 	switch {
 	case regionID == "":
 		fs = append(fs, apperr.FieldError{Code: submission.RuleParamRequired.Code, Parameter: "region",
-			Message: "region is required with fund: a fund's form names both, e.g. ?region=cheshire-west&fund=better-care-fund."})
+			Message: "region is required with fund: a fund's form names both, as ?region={region}&fund={fund}."})
 	case fundID == "":
 		fs = append(fs, apperr.FieldError{Code: submission.RuleParamRequired.Code, Parameter: "fund",
-			Message: "fund is required with region: a fund's form names both, e.g. ?region=cheshire-west&fund=better-care-fund."})
+			Message: "fund is required with region: a fund's form names both, as ?region={region}&fund={fund}."})
 	}
 	if !csvin.IsFundForm(purpose) {
 		fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: "fund",

@@ -35,12 +35,17 @@ type otlpJSON struct {
 // exportTimeout bounds one post to the collector beside the function.
 const exportTimeout = 5 * time.Second
 
+// collectorTracesPath is where an OTLP collector takes spans (the OTLP/HTTP
+// specification's path under its endpoint): a route of the collector this
+// service posts to, not one the service serves.
+const collectorTracesPath = "/v1/traces"
+
 // newOTLPJSON posts to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
 // OTEL_EXPORTER_OTLP_ENDPOINT's /v1/traces, or the collector layer's.
 func newOTLPJSON() *otlpJSON {
 	url := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 	if url == "" {
-		url = strings.TrimSuffix(envOr("OTEL_EXPORTER_OTLP_ENDPOINT", CollectorEndpoint), "/") + "/v1/traces"
+		url = strings.TrimSuffix(envOr("OTEL_EXPORTER_OTLP_ENDPOINT", CollectorEndpoint), "/") + collectorTracesPath
 	}
 	return &otlpJSON{url: url, client: &http.Client{Timeout: exportTimeout}}
 }
