@@ -16,6 +16,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
@@ -49,6 +50,11 @@ type Config struct {
 	// Telemetry is where spans and metrics go (zero: nowhere): every
 	// request, store and blob call is traced and counted through it.
 	Telemetry telemetry.Telemetry
+	// Receipts signs every accepted write's receipt (AWS: the KMS key;
+	// locally: the data folder's key file). RetiredReceiptKeys are keys
+	// that signed receipts once and are published still, so those verify.
+	Receipts           receipt.Signer
+	RetiredReceiptKeys *receipt.KeySet
 }
 
 // App is the built use cases: the shared core (access, idempotency) and a
@@ -147,7 +153,8 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 	tel := cfg.Telemetry
 	table, blobs := tel.Table(st.Table, or(n.System, "unknown"), or(n.Table, "table")), tel.Blobs(st.Blobs, or(n.Blobs, "blobs"))
 	uploads, exportsBucket = tel.Blobs(uploads, or(n.Uploads, "uploads")), tel.Blobs(exportsBucket, or(n.Exports, "exports"))
-	core := service.New(service.Deps{Regions: reg, Table: table, Blobs: blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg)})
+	core := service.New(service.Deps{Regions: reg, Table: table, Blobs: blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg),
+		Receipts: cfg.Receipts, RetiredReceiptKeys: cfg.RetiredReceiptKeys})
 	subs := submissions.New(core)
 	view := regionview.New(core, cfg.PositionCache)
 	fs, xs := files.New(core, subs, uploads), exports.New(core, view, exportsBucket, cfg.QueueExports)

@@ -18,6 +18,7 @@ import (
 	"github.com/oklog/ulid/v2"
 
 	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
@@ -33,6 +34,10 @@ type Deps struct {
 	CursorKey []byte
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Receipts signs receipts; RetiredReceiptKeys are published beside its
+	// key so that receipts they signed still verify.
+	Receipts           receipt.Signer
+	RetiredReceiptKeys *receipt.KeySet
 }
 
 // Service is the core every capability embeds: the ports, and the checks
@@ -46,6 +51,8 @@ type Service struct {
 	Log *slog.Logger
 	// Retry bounds the server-side retries of a write that raced another.
 	Retry     RetryPolicy
+	Receipts  receipt.Signer
+	retired   *receipt.KeySet
 	cursorKey []byte
 }
 
@@ -59,7 +66,8 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Service{Regions: d.Regions, Table: d.Table, Blobs: d.Blobs, cursorKey: d.CursorKey, Now: now, Log: log, Retry: defaultRetry}
+	return &Service{Regions: d.Regions, Table: d.Table, Blobs: d.Blobs, cursorKey: d.CursorKey, Now: now, Log: log, Retry: defaultRetry,
+		Receipts: d.Receipts, retired: d.RetiredReceiptKeys}
 }
 
 // Clock returns the current time in UTC at millisecond precision, the

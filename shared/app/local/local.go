@@ -19,6 +19,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
@@ -71,7 +72,15 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 		table.Close()
 		return nil, err
 	}
+	signer, err := receipt.LoadOrCreateKeyFile(filepath.Join(dataDir, receipt.KeyFileName))
+	if err != nil {
+		table.Close()
+		return nil, fmt.Errorf("receipt key: %w", err)
+	}
 	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey = auth.DevIssuer, auth.DevAudience, keys, cursorKey
+	if cfg.Receipts == nil {
+		cfg.Receipts = signer
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
