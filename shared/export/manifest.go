@@ -40,6 +40,9 @@ type VersionRef struct {
 	Key     string `json:"key"`
 	Version int    `json:"version"`
 	SHA256  string `json:"sha256"`
+	// Receipt is the version's signed receipt (a compact JWS), absent for
+	// versions stored before receipts were signed.
+	Receipt string `json:"receipt,omitempty"`
 }
 
 // WriteManifest writes m as canonical JSON (RFC 8785: sorted keys, no

@@ -31,19 +31,21 @@ type SignOff struct {
 // lives in blobs (content-addressed by SHA256), so a record stays small
 // whatever the size of the submission: DynamoDB items are limited to 400 KB.
 type VersionRecord struct {
-	Region     string               `json:"region"`
-	Partner    string               `json:"partner"`
-	Kind       submission.Kind      `json:"kind"`
-	KeyValues  [2]string            `json:"keyValues"`
-	Version    int                  `json:"version"`
-	ReceivedAt time.Time            `json:"receivedAt"`
-	ReceivedBy Actor                `json:"receivedBy"`
-	SHA256     string               `json:"sha256"`
-	RawSHA256  string               `json:"rawSha256"`
-	ReceiptID  string               `json:"receiptId"`
-	Warnings   []submission.Warning `json:"warnings"`
-	SignOff    *SignOff             `json:"signOff,omitempty"`
-	RequestID  string               `json:"requestId,omitempty"`
+	Region     string          `json:"region"`
+	Partner    string          `json:"partner"`
+	Kind       submission.Kind `json:"kind"`
+	KeyValues  [2]string       `json:"keyValues"`
+	Version    int             `json:"version"`
+	ReceivedAt time.Time       `json:"receivedAt"`
+	ReceivedBy Actor           `json:"receivedBy"`
+	SHA256     string          `json:"sha256"`
+	RawSHA256  string          `json:"rawSha256"`
+	ReceiptID  string          `json:"receiptId"`
+	// Receipt is the version's signed receipt (a compact JWS).
+	Receipt   string               `json:"receipt,omitempty"`
+	Warnings  []submission.Warning `json:"warnings"`
+	SignOff   *SignOff             `json:"signOff,omitempty"`
+	RequestID string               `json:"requestId,omitempty"`
 	// FirstReceivedAt is when the key's first version arrived (obligations' receivedLate).
 	FirstReceivedAt time.Time `json:"firstReceivedAt"`
 	// Summary holds a fund submission's figures per cell, for the position.
