@@ -18,14 +18,14 @@ import (
 // consent given before it is read and withdrawn, a fund's report read, signed
 // by each member and then approved, a period locked before it is unlocked.
 var exampleOrder = []string{
-	"getHealth", "getReadiness", "getMe", "listRules", "getRegion",
+	"getHealth", "getReadiness", "getReceiptKeys", "getMe", "listRules", "getRegion",
 	"putPopulationAssessment", "getPopulationAssessment", "listPopulationAssessmentVersions", "getPopulationAssessmentVersion", "listPopulationAssessments",
 	"putMarketPositionStatement", "getMarketPositionStatement", "listMarketPositionStatementVersions", "getMarketPositionStatementVersion", "listMarketPositionStatements",
 	"putPoolContribution", "getPoolContribution", "listPoolContributionVersions", "getPoolContributionVersion", "listPoolContributions",
 	"putQuarterlyReturn", "getQuarterlyReturn", "listQuarterlyReturnVersions", "getQuarterlyReturnVersion", "listQuarterlyReturns", "signOffQuarterlyReturn",
 	"putPoolingConsent", "getPoolingConsent", "deletePoolingConsent",
 	"listObligations", "getFundPosition", "getFundReport", "signOffFundReport", "approveFundReport",
-	"getPopulationAggregate", "getMarketAggregate", "listAuditRecords",
+	"getPopulationAggregate", "getMarketAggregate", "listAuditRecords", "exportAuditChain",
 	"lockPeriod", "unlockPeriod",
 	"startUpload", "getUpload", "getUploadDocument", "getTemplate", "createExport", "getExport",
 }

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/content"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
 
 	"github.com/regional-data-exchange/rdx/openapi"
@@ -30,7 +33,7 @@ func loadContract() (validator.Validator, error) {
 			contractErr = err
 			return
 		}
-		v, errs := validator.NewValidator(doc)
+		v, errs := validator.NewValidator(doc, config.WithBodyDecoder("application/jsonl", content.DecoderFunc(decodeJSONLines)))
 		if len(errs) > 0 {
 			contractErr = errs[0]
 			return
@@ -38,6 +41,22 @@ func loadContract() (validator.Validator, error) {
 		contract = v
 	})
 	return contract, contractErr
+}
+
+// decodeJSONLines reads a JSON Lines body (an audit export) as the array
+// of its lines, which the contract describes item by item.
+func decodeJSONLines(in *content.DecodeInput) (any, error) {
+	var lines []any
+	dec := json.NewDecoder(in.Body)
+	for {
+		var v any
+		if err := dec.Decode(&v); err == io.EOF {
+			return lines, nil
+		} else if err != nil {
+			return nil, err
+		}
+		lines = append(lines, v)
+	}
 }
 
 // checkContract fails the test when a response does not match the OpenAPI

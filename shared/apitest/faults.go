@@ -685,7 +685,7 @@ func testFaultsDuringConsent(t *testing.T, e *Env) {
 				retry := change()
 				want := map[bool]int{true: 200, false: 201}[landed] // a consent given again is replaced (200)
 				if st.withdraw {
-					want = map[bool]int{true: 404, false: 204}[landed]
+					want = map[bool]int{true: 404, false: 200}[landed]
 				}
 				if retry.Status != want {
 					t.Errorf("retry: %d, want %d: %s", retry.Status, want, retry.Body)

@@ -296,6 +296,8 @@ var matrixRows = append([]mxRow{
 		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/health") }},
 	{op: "GET /v1/health/ready", targets: mxGlobal, public: true, rule: mxPublic, ok: []int{200},
 		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/health/ready") }},
+	{op: "GET /v1/receipt-keys", targets: mxGlobal, public: true, rule: mxPublic, ok: []int{200},
+		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/receipt-keys") }},
 	{op: "GET /v1/me", targets: mxGlobal, rule: mxAnyToken, ok: []int{200},
 		req: func(*mxSeed, mxTarget) Req { return mxGet("/v1/me") }},
 	{op: "GET /v1/rules", targets: mxGlobal, rule: mxAnyToken, ok: []int{200},
@@ -310,7 +312,7 @@ var matrixRows = append([]mxRow{
 			return Req{Method: "PUT", Path: "/v1/regions/" + tg.region + "/funds/" + tg.sl.fund + "/periods/" + tg.sl.lock + "/lock"}
 		}},
 	{op: "DELETE /v1/regions/{region}/funds/{fundId}/periods/{period}/lock", targets: mxRegionTargets,
-		rule: mxRegional(auth.PeriodsManage), scopes: []auth.Scope{auth.PeriodsManage}, ok: []int{204, 404},
+		rule: mxRegional(auth.PeriodsManage), scopes: []auth.Scope{auth.PeriodsManage}, ok: []int{200, 404},
 		req: func(_ *mxSeed, tg mxTarget) Req {
 			return Req{Method: "DELETE", Path: "/v1/regions/" + tg.region + "/funds/" + tg.sl.fund + "/periods/" + tg.sl.lock + "/lock",
 				Header: map[string]string{"Reason": "access matrix"}}
@@ -334,6 +336,10 @@ var matrixRows = append([]mxRow{
 		req: func(_ *mxSeed, tg mxTarget) Req {
 			return mxGet("/v1/regions/" + tg.region + "/audit?partner=" + tg.partner)
 		}},
+	{op: "GET /v1/regions/{region}/audit/export", targets: mxSliceTargets, rule: mxAudit, scopes: mxReadScopes, ok: []int{200},
+		req: func(_ *mxSeed, tg mxTarget) Req {
+			return mxGet("/v1/regions/" + tg.region + "/audit/export?partner=" + tg.partner)
+		}},
 	{op: "POST /v1/regions/{region}/partners/{partner}/quarterly-returns/{fundId}/{quarter}/signoff", targets: mxSliceTargets,
 		rule: mxSliceSignoff, scopes: []auth.Scope{auth.SubmissionsSignoff}, ok: []int{200, 409, 412},
 		req: func(_ *mxSeed, tg mxTarget) Req {
@@ -349,7 +355,7 @@ var matrixRows = append([]mxRow{
 			return Req{Method: "PUT", Path: tg.slice() + tg.sl.consentPath, Body: tg.sl.consent}
 		}},
 	{op: "DELETE /v1/regions/{region}/partners/{partner}/funds/{fundId}/years/{financialYear}/pooling-consent", targets: mxSliceTargets,
-		rule: mxSliceSignoff, scopes: []auth.Scope{auth.SubmissionsSignoff}, ok: []int{204, 404},
+		rule: mxSliceSignoff, scopes: []auth.Scope{auth.SubmissionsSignoff}, ok: []int{200, 404},
 		req: func(_ *mxSeed, tg mxTarget) Req { return Req{Method: "DELETE", Path: tg.slice() + tg.sl.consentPath} }},
 	{op: "GET /v1/regions/{region}/partners/{partner}/obligations", targets: mxSliceTargets,
 		rule: mxSliceRead, scopes: mxReadScopes, ok: []int{200},

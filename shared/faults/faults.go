@@ -66,7 +66,10 @@ const (
 	Fail
 	// LostAnswer makes the call, then answers store.ErrUnavailable or
 	// blob.ErrUnavailable whatever happened: the caller cannot know whether
-	// its write landed.
+	// its write landed. A transaction refused on its condition (another
+	// writer got in first) had nothing to lose: it is answered as it was and
+	// the rule stays armed for the caller's next try, so the fault falls on
+	// a write that lands.
 	LostAnswer
 	// ShortPage makes a Query and answers only the first item of its page,
 	// with Next at that item when more were there: a page shorter than its
@@ -365,6 +368,16 @@ func (p *Plan) decide(c Call) (int, Fault) {
 	return len(p.log) - 1, f
 }
 
+// rearm gives back the firing of call i's rule.
+func (p *Plan) rearm(i int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i < len(p.log) && p.log[i].Rule >= 0 {
+		p.rules[p.log[i].Rule].fired--
+		p.log[i].Fault = None
+	}
+}
+
 func (p *Plan) finish(i int, reached bool, inner, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -397,7 +410,10 @@ func (p *Plan) runKind(ctx context.Context, c Call, unavailable error, do func()
 	case LostAnswer:
 		reached, inner = true, do()
 		err = wait(ctx, f.Delay)
-		if err == nil {
+		if errors.Is(inner, store.ErrConditionFailed) {
+			p.rearm(i)
+			err = inner
+		} else if err == nil {
 			err = fmt.Errorf("%w: faults: %s made, its answer lost (%v)", unavailable, c.Op, orOK(inner))
 		}
 	case Throttle:

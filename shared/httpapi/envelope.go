@@ -16,6 +16,9 @@ type receipt struct {
 	ReceiptID  string    `json:"receiptId"`
 	ReceivedAt time.Time `json:"receivedAt"`
 	SHA256     string    `json:"sha256"`
+	// JWS is the signed receipt: a compact JWS of the receipt statement,
+	// verifiable with GET /v1/receipt-keys alone.
+	JWS string `json:"jws,omitempty"`
 }
 
 // envelope is a version as the API returns it. Lists leave Document out.
@@ -48,7 +51,7 @@ func envelopeOf(rec service.VersionRecord, doc json.RawMessage) envelope {
 	return envelope{
 		Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, Key: keyFields(rec.Kind, rec.KeyValues), Version: rec.Version,
 		ReceivedAt: rec.ReceivedAt, ReceivedBy: rec.ReceivedBy, SHA256: rec.SHA256, Warnings: warnings,
-		SignOff: rec.SignOff, Receipt: receipt{ReceiptID: rec.ReceiptID, ReceivedAt: rec.ReceivedAt, SHA256: rec.SHA256},
+		SignOff: rec.SignOff, Receipt: receipt{ReceiptID: rec.ReceiptID, ReceivedAt: rec.ReceivedAt, SHA256: rec.SHA256, JWS: rec.Receipt},
 		Document: doc,
 	}
 }

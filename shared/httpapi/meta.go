@@ -76,3 +76,17 @@ func (h *handler) region(r *http.Request) (*response, error) {
 	}
 	return jsonResponse(http.StatusOK, regionView{Region: v.Region, Locks: v.Locks}), nil
 }
+
+// receiptKeysMaxAge is how long a copy of the receipt keys may be used: a
+// new key is published before it signs, and a retired one stays.
+const receiptKeysMaxAge = "public, max-age=3600"
+
+// receiptKeys is the JWK set that verifies every receipt the service has
+// signed, public and cacheable.
+func (h *handler) receiptKeys(r *http.Request) (*response, error) {
+	body, err := h.svc.ReceiptKeys(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, header: http.Header{"Content-Type": {"application/jwk-set+json"}, "Cache-Control": {receiptKeysMaxAge}}, body: body}, nil
+}

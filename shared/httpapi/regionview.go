@@ -30,10 +30,11 @@ func (h *handler) unlockPeriod(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := h.view.UnlockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"), reason); err != nil {
+	out, err := h.view.UnlockPeriod(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("period"), reason)
+	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusNoContent, header: http.Header{}}, nil
+	return jsonResponse(http.StatusOK, out), nil
 }
 
 // unlockReason comes from a JSON body {"reason": ...} or the Reason header.
@@ -71,10 +72,11 @@ func (h *handler) giveConsent(r *http.Request) (*response, error) {
 }
 
 func (h *handler) withdrawConsent(r *http.Request) (*response, error) {
-	if err := h.view.WithdrawConsent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r)); err != nil {
+	rec, err := h.view.WithdrawConsent(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("partner"), consentValues(r))
+	if err != nil {
 		return nil, err
 	}
-	return &response{status: http.StatusNoContent, header: http.Header{}}, nil
+	return jsonResponse(http.StatusOK, rec), nil
 }
 
 func (h *handler) getConsent(r *http.Request) (*response, error) {
@@ -121,6 +123,18 @@ func (h *handler) audit(r *http.Request) (*response, error) {
 		return nil, err
 	}
 	return jsonResponse(http.StatusOK, pageOf(page.Items, page.NextCursor)), nil
+}
+
+// auditExport is a whole audit chain as JSON lines, ending with its signed head.
+func (h *handler) auditExport(r *http.Request) (*response, error) {
+	if err := h.authorizeAudit(r); err != nil {
+		return nil, err
+	}
+	body, err := h.view.AuditExport(r.Context(), principal(r.Context()), r.PathValue("region"), r.URL.Query().Get("partner"))
+	if err != nil {
+		return nil, err
+	}
+	return &response{status: http.StatusOK, header: http.Header{"Content-Type": {"application/jsonl"}, "Cache-Control": {"no-store"}}, body: body}, nil
 }
 
 func (h *handler) fundPosition(r *http.Request) (*response, error) {

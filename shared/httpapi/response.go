@@ -40,7 +40,9 @@ func (res *response) send(w http.ResponseWriter) {
 		h[k] = vs
 	}
 	h.Set("Content-Length", strconv.Itoa(len(res.body)))
-	h.Set("Cache-Control", "no-store")
+	if _, set := res.header["Cache-Control"]; !set { // answers are private and change: none is kept unless it says so
+		h.Set("Cache-Control", "no-store")
+	}
 	w.WriteHeader(res.status)
 	w.Write(res.body)
 }

@@ -32,6 +32,7 @@ func (h *handler) routes() []route {
 	rs := []route{
 		{pattern: "GET /v1/health", public: true, serve: h.health},
 		{pattern: "GET /v1/health/ready", public: true, serve: h.ready},
+		{pattern: "GET /v1/receipt-keys", public: true, serve: h.receiptKeys},
 		{pattern: "GET /v1/me", serve: h.me},
 		{pattern: "GET /v1/rules", serve: h.rules},
 		{pattern: "GET /v1/regions/{region}", serve: h.region},
@@ -45,6 +46,7 @@ func (h *handler) routes() []route {
 		route{pattern: "GET " + slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent", serve: h.getConsent},
 		route{pattern: "GET " + slicePrefix + "obligations", query: []string{"status", "from", "to"}, serve: h.obligations},
 		route{pattern: "GET /v1/regions/{region}/audit", query: append([]string{"from", "to", "partner"}, pageParams...), serve: h.audit},
+		route{pattern: "GET /v1/regions/{region}/audit/export", query: []string{"partner"}, serve: h.auditExport},
 		route{pattern: "POST " + slicePrefix + "uploads", serve: h.startUpload},
 		route{pattern: "GET " + slicePrefix + "uploads/{uploadId}", serve: h.getUpload},
 		route{pattern: "GET " + slicePrefix + "uploads/{uploadId}/document", serve: h.getUploadDocument},

@@ -81,6 +81,8 @@ type SignOff struct {
 	// ContentSHA256 is the content it was given on; it counts only while
 	// that is still the report's content.
 	ContentSHA256 string `json:"contentSha256"`
+	// Receipt is the signature's signed receipt (a compact JWS).
+	Receipt string `json:"receipt,omitempty"`
 }
 
 // Approval is the board's approval of the report.
@@ -91,6 +93,8 @@ type Approval struct {
 	At            time.Time `json:"at"`
 	By            Actor     `json:"by"`
 	ContentSHA256 string    `json:"contentSha256"`
+	// Receipt is the approval's signed receipt (a compact JWS).
+	Receipt string `json:"receipt,omitempty"`
 }
 
 // Input is everything a report depends on.

@@ -3,7 +3,7 @@ package service
 import (
 	"time"
 
-	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 )
 
 // AuditRecord is one entry of the append-only audit trail.
@@ -18,17 +18,9 @@ type AuditRecord struct {
 	SHA256    string            `json:"sha256,omitempty"`
 	RequestID string            `json:"requestId,omitempty"`
 	Details   map[string]string `json:"details,omitempty"`
-}
-
-// AuditOps appends a record to the region's trail and, when it concerns a
-// partner, to that partner's; both must not exist yet, so nothing is ever
-// overwritten.
-func AuditOps(rec AuditRecord) []store.Op {
-	sk := AuditSK(rec.At, rec.ID)
-	data := Encode(rec)
-	ops := []store.Op{store.PutOp(store.Item{PK: AuditPK(rec.Region), SK: sk, Version: 1, Data: data}, store.IfNotExists())}
-	if rec.Partner != "" {
-		ops = append(ops, store.PutOp(store.Item{PK: PartnerAuditPK(rec.Region, rec.Partner), SK: sk, Version: 1, Data: data}, store.IfNotExists()))
-	}
-	return ops
+	// ReceiptSHA256 is the hash of the write's receipt, when it has one.
+	ReceiptSHA256 string `json:"receiptSha256,omitempty"`
+	// Link places the record in its chain (the region's or a partner's):
+	// each copy of a record has its own.
+	receipt.Link
 }

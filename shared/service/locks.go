@@ -16,6 +16,19 @@ type LockRecord struct {
 	Period   string    `json:"period"`
 	LockedAt time.Time `json:"lockedAt"`
 	LockedBy Actor     `json:"lockedBy"`
+	// Receipt is the lock's signed receipt (a compact JWS).
+	Receipt string `json:"receipt,omitempty"`
+}
+
+// UnlockRecord is what an unlock did: the lock it removed, by whom, when
+// and why, and the unlock's receipt.
+type UnlockRecord struct {
+	Fund       string    `json:"fund"`
+	Period     string    `json:"period"`
+	UnlockedAt time.Time `json:"unlockedAt"`
+	UnlockedBy Actor     `json:"unlockedBy"`
+	Reason     string    `json:"reason"`
+	Receipt    string    `json:"receipt"`
 }
 
 // lockedPeriods are the periods whose lock covers a key: a year lock covers

@@ -25,6 +25,8 @@ type SignOff struct {
 	Role      string    `json:"role"`
 	At        time.Time `json:"at"`
 	By        Actor     `json:"by"`
+	// Receipt is the sign-off's signed receipt (a compact JWS).
+	Receipt string `json:"receipt,omitempty"`
 }
 
 // VersionRecord is the table's record of one version. The document itself

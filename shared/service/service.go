@@ -9,6 +9,8 @@ package service
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -66,8 +68,13 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
+	signer := d.Receipts
+	if signer == nil { // a service built without a key (the tests of one capability): one of its own, never published beyond it
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		signer, _ = receipt.NewKeySigner(key)
+	}
 	return &Service{Regions: d.Regions, Table: d.Table, Blobs: d.Blobs, cursorKey: d.CursorKey, Now: now, Log: log, Retry: defaultRetry,
-		Receipts: d.Receipts, retired: d.RetiredReceiptKeys}
+		Receipts: signer, retired: d.RetiredReceiptKeys}
 }
 
 // Clock returns the current time in UTC at millisecond precision, the

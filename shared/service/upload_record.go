@@ -54,6 +54,9 @@ type UploadRecord struct {
 	Errors    []UploadError   `json:"errors"`
 	Version   *VersionRef     `json:"version,omitempty"`
 	Failure   string          `json:"failure,omitempty"`
+	// Receipt is the signed receipt of the upload's outcome, once it is
+	// accepted or rejected (a compact JWS).
+	Receipt string `json:"receipt,omitempty"`
 	// Lease is the validation's hold and attempts (work.go).
 	Lease
 }

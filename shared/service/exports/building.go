@@ -1,12 +1,14 @@
 package exports
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
@@ -126,7 +128,7 @@ func (s *Service) build(ctx, work context.Context, st stored, version int64, que
 	if err == nil {
 		ready, at := st, s.Clock()
 		ready.State, ready.Manifest, ready.CompletedAt = ExportReady, m, &at
-		err := s.finishExport(settle, ready, version)
+		err := s.finishExport(settle, &ready, version)
 		if err != nil && !errors.Is(err, errChanged) && queued {
 			s.release(settle, st, version)
 		}
@@ -180,15 +182,54 @@ func ignoreChanged(err error) error {
 }
 
 // finishExport records a final state and takes the export off the
-// unfinished work.
-func (s *Service) finishExport(ctx context.Context, st stored, version int64) error {
+// unfinished work. A built export gets its audit record and its receipt,
+// in the region's chains, stating the SHA-256 of its canonical manifest.
+// A write that raced another on the trail reads the export again: if it
+// changed meanwhile, that outcome stands (errChanged).
+func (s *Service) finishExport(ctx context.Context, st *stored, version int64) error {
 	st.Lease = st.Released()
-	err := s.Table.Transact(ctx, store.PutOp(store.Item{PK: exportPK(st.ID), SK: "EXPORT", Version: version + 1, Data: service.Encode(st)}, store.IfVersion(version)),
-		service.WorkDone(service.WorkExport, st.ID))
-	if errors.Is(err, store.ErrConditionFailed) {
-		return errChanged
+	first := true
+	return s.Retry.Do(ctx, "The region's trail keeps moving; retry shortly.", func() (bool, error) {
+		if !first {
+			if _, cur, err := s.exportRecord(ctx, st.ID); err != nil || cur != version {
+				return false, cmp.Or(err, errChanged)
+			}
+		}
+		first = false
+		var sealed service.Sealed
+		if st.State == ExportReady {
+			var err error
+			if sealed, err = s.sealBuilt(ctx, st); err != nil {
+				return false, err
+			}
+		}
+		ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(st.ID), SK: "EXPORT", Version: version + 1, Data: service.Encode(*st)}, store.IfVersion(version)),
+			service.WorkDone(service.WorkExport, st.ID)}, sealed.Ops...)
+		err := s.Table.Transact(ctx, ops...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return true, err // the export or the trail moved: read them again
+		}
+		return false, service.StoreErr(err, "record export")
+	})
+}
+
+// sealBuilt signs a ready export's receipt and links its audit record.
+func (s *Service) sealBuilt(ctx context.Context, st *stored) (service.Sealed, error) {
+	chains, err := s.ReadChain(ctx, st.Region, "")
+	if err != nil {
+		return service.Sealed{}, err
 	}
-	return service.StoreErr(err, "record export")
+	manifest, err := receipt.Canonical(st.Manifest)
+	if err != nil {
+		return service.Sealed{}, fmt.Errorf("canonical manifest: %w", err)
+	}
+	at := *st.CompletedAt
+	sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(at), At: at, Region: st.Region, Actor: st.CreatedBy, Action: "export.built",
+		Target:  map[string]any{"exportId": st.ID, "financialYear": st.FinancialYear, "format": st.Format},
+		SHA256:  receipt.Hash(manifest),
+		Details: map[string]string{"asAt": st.Manifest.AsAt}}, &service.Receipted{})
+	st.Receipt = sealed.Receipt
+	return sealed, err
 }
 
 // failExport finishes an export that will not be built, reported at error:
@@ -196,7 +237,7 @@ func (s *Service) finishExport(ctx context.Context, st stored, version int64) er
 func (s *Service) failExport(ctx context.Context, st stored, version int64, reason string) error {
 	at := s.Clock()
 	st.State, st.Failure, st.CompletedAt = ExportFailed, reason, &at
-	if err := s.finishExport(ctx, st, version); err != nil {
+	if err := s.finishExport(ctx, &st, version); err != nil {
 		return err
 	}
 	s.Log.ErrorContext(ctx, "export failed", "export", st.ID, "region", st.Region, "attempts", st.Attempts, "reason", reason)

@@ -7,6 +7,7 @@ package exports
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -65,6 +66,9 @@ type ExportRecord struct {
 	CompletedAt   *time.Time       `json:"completedAt,omitempty"`
 	Manifest      *export.Manifest `json:"manifest,omitempty"`
 	Failure       string           `json:"failure,omitempty"`
+	// Receipt is the signed receipt of the export's building (a compact
+	// JWS), once it is ready.
+	Receipt string `json:"receipt,omitempty"`
 }
 
 // Download is a presigned URL for one file of an export.
@@ -102,12 +106,26 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 		defer cancel()
 		due = st.LeaseUntil.Add(service.RetryWindow)
 	}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(st)}, store.IfNotExists()),
-		service.ListWork(workItem(rec.ID, due))},
-		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
-			Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)})...)
-	if err := s.Table.Transact(ctx, ops...); err != nil {
-		return nil, service.StoreErr(err, "record export")
+	err = s.Retry.Do(ctx, "The region's trail keeps moving; retry shortly.", func() (bool, error) {
+		chains, err := s.ReadChain(ctx, rec.Region, "")
+		if err != nil {
+			return false, err
+		}
+		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
+			Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)}, nil)
+		if err != nil {
+			return false, err
+		}
+		ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(st)}, store.IfNotExists()),
+			service.ListWork(workItem(rec.ID, due))}, sealed.Ops...)
+		err = s.Table.Transact(ctx, ops...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return true, err // another write moved the trail: link to its new head
+		}
+		return false, service.StoreErr(err, "record export")
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !s.queueExports {
 		return s.build(ctx, work, st, 1, false)

@@ -1,9 +1,11 @@
 package files
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -136,22 +138,53 @@ func (s *Service) putUpload(ctx context.Context, rec service.UploadRecord, versi
 // an attempt that overran its lease); that outcome stands.
 var errChanged = errors.New("the upload changed meanwhile")
 
-// finishUpload records the outcome with its audit record, and takes the
-// upload off the unfinished work.
+// finishUpload records the outcome with its audit record and, for a
+// decision (accepted or rejected), its receipt, and takes the upload off
+// the unfinished work. A write that raced another on the trail reads the
+// upload again: if it changed meanwhile, that outcome stands (errChanged).
 func (s *Service) finishUpload(ctx context.Context, rec service.UploadRecord, version int64) error {
 	rec.UpdatedAt, rec.Lease = s.Clock(), rec.Released()
 	if len(rec.Errors) > maxUploadErrors {
 		rec.Errors = rec.Errors[:maxUploadErrors]
 	}
-	ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)),
-		service.WorkDone(service.WorkUpload, rec.ID)},
-		service.AuditOps(service.AuditRecord{ID: service.NewID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
-			Action: "upload." + rec.State, Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256})...)
-	err := s.Table.Transact(ctx, ops...)
-	if errors.Is(err, store.ErrConditionFailed) {
-		return errChanged
+	var receipted *service.Receipted
+	if rec.State == service.UploadAccepted || rec.State == service.UploadRejected {
+		receipted = &service.Receipted{}
 	}
-	return service.StoreErr(err, "finish upload")
+	first := true
+	return s.Retry.Do(ctx, "The partner's trail keeps moving; retry shortly.", func() (bool, error) {
+		var chains service.Chain
+		var cur store.Item
+		var chainErr, curErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { chains, chainErr = s.ReadChain(ctx, rec.Region, rec.Partner) })
+		if !first {
+			wg.Go(func() {
+				cur, curErr = s.Table.Get(ctx, service.PartnerPK(rec.Region, rec.Partner), service.UploadSK(rec.ID))
+			})
+		}
+		wg.Wait()
+		if err := cmp.Or(chainErr, service.StoreErr(curErr, "read upload")); err != nil {
+			return false, err
+		}
+		if !first && cur.Version != version {
+			return false, errChanged
+		}
+		first = false
+		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
+			Action: "upload." + rec.State, Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256}, receipted)
+		if err != nil {
+			return false, err
+		}
+		rec.Receipt = sealed.Receipt
+		ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)),
+			service.WorkDone(service.WorkUpload, rec.ID)}, sealed.Ops...)
+		err = s.Table.Transact(ctx, ops...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return true, err // the upload or the trail moved: read them again
+		}
+		return false, service.StoreErr(err, "finish upload")
+	})
 }
 
 // failUpload finishes an upload that will never be decided, reported at

@@ -82,6 +82,19 @@ func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string,
 
 // auditScope picks the partition the caller may read.
 func (s *Service) auditScope(p *auth.Principal, regionID, partner string) (*region.Region, string, error) {
+	reg, partner, err := s.auditChain(p, regionID, partner)
+	if err != nil {
+		return nil, "", err
+	}
+	if partner == "" {
+		return reg, service.AuditPK(regionID), nil
+	}
+	return reg, service.PartnerAuditPK(regionID, partner), nil
+}
+
+// auditChain picks the chain the caller may read: a partner's own, or,
+// for the region's roles, the region's or the partner named.
+func (s *Service) auditChain(p *auth.Principal, regionID, partner string) (*region.Region, string, error) {
 	if p.IsPartner() {
 		if partner == "" {
 			partner = p.Partner
@@ -90,19 +103,19 @@ func (s *Service) auditScope(p *auth.Principal, regionID, partner string) (*regi
 		if err != nil {
 			return nil, "", err
 		}
-		return slice.Region, service.PartnerAuditPK(regionID, partner), nil
+		return slice.Region, partner, nil
 	}
 	reg, err := s.AuthorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
 		return nil, "", err
 	}
 	if partner == "" {
-		return reg, service.AuditPK(regionID), nil
+		return reg, "", nil
 	}
 	if _, ok := reg.Partner(partner); !ok {
 		return nil, "", paramError(submission.RuleParameterInvalid, "partner", fmt.Sprintf("%s has no partner %q.", reg.ID, partner))
 	}
-	return reg, service.PartnerAuditPK(regionID, partner), nil
+	return reg, partner, nil
 }
 
 // auditBound turns a from/to parameter into a sort-key bound: a date means

@@ -1,8 +1,10 @@
 package regionview
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -24,6 +26,9 @@ type ConsentRecord struct {
 	Reference     string        `json:"reference"`
 	At            time.Time     `json:"at"`
 	By            service.Actor `json:"by"`
+	// Receipt is the signed receipt of the consent's giving (or, in a
+	// withdrawal's answer, of its withdrawal).
+	Receipt string `json:"receipt,omitempty"`
 }
 
 func consentPrefix(fund, year string) string { return "CONSENT#" + fund + "#" + year + "#" }
@@ -55,7 +60,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	var rec ConsentRecord
 	created := false
 	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
-		locks, err := s.LockChecks(ctx, slice.Region.ID, key)
+		locks, chains, err := s.lockChecksAndChains(ctx, slice, key)
 		if err != nil {
 			return false, err
 		}
@@ -68,34 +73,58 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 		now := s.Clock()
 		rec = ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
 			Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: service.Actor{Sub: p.Subject, Name: p.Name}}
+		sealed, err := s.consentAudit(ctx, chains, slice, rec, "pooling-consent.given", body)
+		if err != nil {
+			return false, err
+		}
+		rec.Receipt = sealed.Receipt
 		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(slice.Region.ID), SK: sk, Version: 1, Data: service.Encode(rec)}, store.Condition{})}, locks...)
-		ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.given")...)
-		return raced(s.Table.Transact(ctx, ops...), "give consent")
+		return raced(s.Table.Transact(ctx, append(ops, sealed.Ops...)...), "give consent")
 	})
 	return rec, created, err
 }
 
 // WithdrawConsent removes the partner's consent; refused in a locked year.
-func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, regionID, partnerID string, values [2]string) error {
+// It answers with the consent withdrawn, by whom and when, and the
+// withdrawal's receipt.
+func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, regionID, partnerID string, values [2]string) (ConsentRecord, error) {
 	slice, key, err := s.consentKey(p, regionID, partnerID, service.SignoffSlice, values)
 	if err != nil {
-		return err
+		return ConsentRecord{}, err
 	}
-	return s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
-		locks, err := s.LockChecks(ctx, slice.Region.ID, key)
+	var rec ConsentRecord
+	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
+		locks, chains, err := s.lockChecksAndChains(ctx, slice, key)
 		if err != nil {
 			return false, err
 		}
-		rec, err := s.consent(ctx, slice, key)
-		if err != nil {
+		if rec, err = s.consent(ctx, slice, key); err != nil {
 			return false, err
 		}
 		sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
 		ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
 		rec.By, rec.At = service.Actor{Sub: p.Subject, Name: p.Name}, s.Clock()
-		ops = append(ops, s.consentAudit(ctx, slice, rec, "pooling-consent.withdrawn")...)
-		return raced(s.Table.Transact(ctx, ops...), "withdraw consent")
+		sealed, err := s.consentAudit(ctx, chains, slice, rec, "pooling-consent.withdrawn", nil)
+		if err != nil {
+			return false, err
+		}
+		rec.Receipt = sealed.Receipt
+		return raced(s.Table.Transact(ctx, append(ops, sealed.Ops...)...), "withdraw consent")
 	})
+	return rec, err
+}
+
+// lockChecksAndChains reads a fund-year's locks and the chain heads a
+// write of the partner moves, together.
+func (s *Service) lockChecksAndChains(ctx context.Context, slice service.Slice, key submission.Key) ([]store.Op, service.Chain, error) {
+	var locks []store.Op
+	var chains service.Chain
+	var lockErr, chainErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { locks, lockErr = s.LockChecks(ctx, slice.Region.ID, key) })
+	wg.Go(func() { chains, chainErr = s.ReadChain(ctx, slice.Region.ID, slice.Partner.ID) })
+	wg.Wait()
+	return locks, chains, cmp.Or(lockErr, chainErr)
 }
 
 // Consent reads the partner's consent for a fund-year.
@@ -119,10 +148,17 @@ func (s *Service) consent(ctx context.Context, slice service.Slice, key submissi
 	return rec, service.StoreErr(err, "decode consent")
 }
 
-func (s *Service) consentAudit(ctx context.Context, slice service.Slice, rec ConsentRecord, action string) []store.Op {
-	return service.AuditOps(service.AuditRecord{ID: service.NewID(rec.At), At: rec.At, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: rec.By,
+// consentAudit seals a consent's giving or withdrawal: its audit record
+// and its receipt, which states the SHA-256 of the command's body when
+// there is one.
+func (s *Service) consentAudit(ctx context.Context, chains service.Chain, slice service.Slice, rec ConsentRecord, action string, body []byte) (service.Sealed, error) {
+	r := &service.Receipted{}
+	if body != nil {
+		r.RawSHA256 = submission.SHA256Hex(body)
+	}
+	return s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(rec.At), At: rec.At, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: rec.By,
 		Action: action, Target: map[string]any{"fund": rec.Fund, "financialYear": rec.FinancialYear},
-		Details: map[string]string{"signatory": rec.Signatory, "role": rec.Role, "reference": rec.Reference}, RequestID: logx.RequestID(ctx)})
+		Details: map[string]string{"signatory": rec.Signatory, "role": rec.Role, "reference": rec.Reference}, RequestID: logx.RequestID(ctx)}, r)
 }
 
 // raced sorts a transaction's outcome for a retry loop: a failed condition

@@ -1,9 +1,11 @@
 package regionview
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -63,11 +65,20 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 	var rec service.LockRecord
 	created := false
 	err = s.Retry.Do(ctx, "The quarter's report keeps changing while it is being locked; retry shortly.", func() (bool, error) {
+		chains, err := s.ReadChain(ctx, reg.ID, "")
+		if err != nil {
+			return false, err
+		}
 		now := s.Clock()
 		rec = service.LockRecord{Fund: f.ID, Period: per.String(), LockedAt: now, LockedBy: service.Actor{Sub: p.Subject, Name: p.Name}}
+		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
+			Target: map[string]any{"fund": f.ID, "period": rec.Period}, RequestID: logx.RequestID(ctx)}, &service.Receipted{})
+		if err != nil {
+			return false, err
+		}
+		rec.Receipt = sealed.Receipt
 		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(reg.ID), SK: service.LockSK(f.ID, rec.Period), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
-			service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
-				Target: map[string]any{"fund": f.ID, "period": rec.Period}, RequestID: logx.RequestID(ctx)})...)
+			sealed.Ops...)
 		if per.Quarter != nil {
 			freeze, err := s.freezeReport(ctx, reportScope{reg: reg, fund: f, quarter: *per.Quarter})
 			if err != nil {
@@ -75,7 +86,7 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 			}
 			ops = append(ops, freeze...)
 		}
-		err := s.Table.Transact(ctx, ops...)
+		err = s.Table.Transact(ctx, ops...)
 		if i, failed := store.FailedOp(err); failed && i == 0 {
 			rec, err = s.lock(ctx, reg.ID, f.ID, rec.Period) // locked already: that lock is the answer
 			return false, err
@@ -106,50 +117,65 @@ func (s *Service) freezeReport(ctx context.Context, sc reportScope) ([]store.Op,
 	return append([]store.Op{store.PutOp(it, store.Condition{})}, b.inputs...), nil
 }
 
-// UnlockPeriod removes a lock, with the reason recorded in the audit trail.
-// A quarter inside a locked year stays locked.
-func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID, fundID, periodText, reason string) error {
+// UnlockPeriod removes a lock, with the reason recorded in the audit trail,
+// and answers with the unlock's receipt. A quarter inside a locked year
+// stays locked.
+func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID, fundID, periodText, reason string) (service.UnlockRecord, error) {
+	var out service.UnlockRecord
 	reg, err := s.AuthorizeRegional(p, regionID, auth.PeriodsManage)
 	if err != nil {
-		return err
+		return out, err
 	}
 	f, err := fund(reg, fundID)
 	if err != nil {
-		return err
+		return out, err
 	}
 	per, err := parsePeriod(f, periodText)
 	if err != nil {
-		return err
+		return out, err
 	}
 	if per.Quarter != nil {
 		if year, err := s.lock(ctx, reg.ID, f.ID, per.Year.String()); err == nil {
 			e := service.LockedError(year)
 			e.Detail = fmt.Sprintf("%s stays locked while %s is locked; unlock the year first.", per, per.Year)
-			return e
+			return out, e
 		} else if !apperr.Is(err, apperr.NotFound) {
-			return err
+			return out, err
 		}
 	}
-	it, err := s.Table.Get(ctx, service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()))
-	if service.IsNotFound(err) {
-		return apperr.Newf(apperr.NotFound, "%s of %s is not locked.", per, f.ID)
-	}
-	if err != nil {
-		return service.StoreErr(err, "read lock")
-	}
-	now := s.Clock()
-	ops := []store.Op{store.DeleteOp(service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()), store.IfVersion(it.Version))}
-	if per.Quarter != nil {
-		ops = append(ops, store.DeleteOp(service.RegionPK(reg.ID), reportFrozenSK(f.ID, *per.Quarter), store.Condition{}))
-	}
-	ops = append(ops,
-		service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: service.Actor{Sub: p.Subject, Name: p.Name}, Action: "period.unlocked",
-			Target: map[string]any{"fund": f.ID, "period": per.String()}, Details: map[string]string{"reason": reason}, RequestID: logx.RequestID(ctx)})...)
-	err = s.Table.Transact(ctx, ops...)
-	if errors.Is(err, store.ErrConditionFailed) {
-		return apperr.New(apperr.Conflict, "The lock changed while it was being removed; read it again.")
-	}
-	return service.StoreErr(err, "unlock period")
+	err = s.Retry.Do(ctx, "The region's trail keeps moving while the period is unlocked; retry shortly.", func() (bool, error) {
+		var it store.Item
+		var lockErr, chainErr error
+		var chains service.Chain
+		var wg sync.WaitGroup
+		wg.Go(func() { it, lockErr = s.Table.Get(ctx, service.RegionPK(reg.ID), service.LockSK(f.ID, per.String())) })
+		wg.Go(func() { chains, chainErr = s.ReadChain(ctx, reg.ID, "") })
+		wg.Wait()
+		if service.IsNotFound(lockErr) {
+			return false, apperr.Newf(apperr.NotFound, "%s of %s is not locked.", per, f.ID)
+		}
+		if err := cmp.Or(service.StoreErr(lockErr, "read lock"), chainErr); err != nil {
+			return false, err
+		}
+		now := s.Clock()
+		out = service.UnlockRecord{Fund: f.ID, Period: per.String(), UnlockedAt: now, UnlockedBy: service.Actor{Sub: p.Subject, Name: p.Name}, Reason: reason}
+		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: out.UnlockedBy, Action: "period.unlocked",
+			Target: map[string]any{"fund": f.ID, "period": per.String()}, Details: map[string]string{"reason": reason}, RequestID: logx.RequestID(ctx)}, &service.Receipted{})
+		if err != nil {
+			return false, err
+		}
+		out.Receipt = sealed.Receipt
+		ops := []store.Op{store.DeleteOp(service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()), store.IfVersion(it.Version))}
+		if per.Quarter != nil {
+			ops = append(ops, store.DeleteOp(service.RegionPK(reg.ID), reportFrozenSK(f.ID, *per.Quarter), store.Condition{}))
+		}
+		err = s.Table.Transact(ctx, append(ops, sealed.Ops...)...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return true, err // the lock or the trail moved: read both again
+		}
+		return false, service.StoreErr(err, "unlock period")
+	})
+	return out, err
 }
 
 // lock reads one lock (NotFound when the period is not locked).

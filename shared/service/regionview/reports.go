@@ -172,18 +172,22 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		return nil, err
 	}
 	role := form.Role.String()
-	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) (reportChange, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chains service.Chain) (reportChange, error) {
 		for _, o := range r.SignOffs {
 			if o.Counts && o.Partner == sc.partner.ID && o.Role == role {
 				return reportChange{}, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s (%s, %s).", sc.partner.ID, role, o.Signatory, o.At.Format("2 January 2006"))
 			}
 		}
-		rec := report.SignOff{Partner: sc.partner.ID, Role: role, Signatory: form.Signatory.String(), At: at, By: by, ContentSHA256: r.ContentSHA256}
+		sealed, err := s.reportAudit(ctx, chains, sc, p, at, "report.signed", r.ContentSHA256,
+			map[string]string{"signatory": form.Signatory.String(), "role": role}, body)
+		if err != nil {
+			return reportChange{}, err
+		}
+		rec := report.SignOff{Partner: sc.partner.ID, Role: role, Signatory: form.Signatory.String(), At: at, By: by, ContentSHA256: r.ContentSHA256, Receipt: sealed.Receipt}
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportSignOffSK(sc.fund.ID, sc.quarter, r.ContentSHA256, rec.Partner, role),
 			Version: 1, Data: service.Encode(rec)}, store.IfNotExists())
 		return reportChange{
-			ops: append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.signed", r.ContentSHA256,
-				map[string]string{"signatory": rec.Signatory, "role": role})...),
+			ops:   append([]store.Op{op}, sealed.Ops...),
 			apply: func(in *report.Input) { in.SignOffs = append(in.SignOffs, rec) },
 		}, nil
 	})
@@ -201,7 +205,7 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 	if err != nil {
 		return nil, err
 	}
-	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor) (reportChange, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chains service.Chain) (reportChange, error) {
 		switch {
 		case r.Status == report.Approved:
 			return reportChange{}, apperr.New(apperr.Conflict, "This content of the report is already approved.")
@@ -210,11 +214,16 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 		}
 		a := report.Approval{ApprovedBy: form.ApprovedBy.String(), Reference: form.Reference.String(), ApprovedOn: *form.ApprovedOn,
 			At: at, By: by, ContentSHA256: r.ContentSHA256}
+		sealed, err := s.reportAudit(ctx, chains, sc, p, at, "report.approved", r.ContentSHA256,
+			map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn}, body)
+		if err != nil {
+			return reportChange{}, err
+		}
+		a.Receipt = sealed.Receipt
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportApprovalSK(sc.fund.ID, sc.quarter, r.ContentSHA256),
 			Version: 1, Data: service.Encode(a)}, store.IfNotExists())
 		return reportChange{
-			ops: append([]store.Op{op}, s.reportAudit(ctx, sc, p, at, "report.approved", r.ContentSHA256,
-				map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn})...),
+			ops:   append([]store.Op{op}, sealed.Ops...),
 			apply: func(in *report.Input) { in.Approval = &a },
 		}, nil
 	})
@@ -284,11 +293,17 @@ type reportChange struct {
 // checked again. The answer is the report as read with the change applied:
 // nothing is read after the write, so a stored change is never answered
 // with a 5xx.
-func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor) (reportChange, error)) (*report.Report, error) {
+func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor, chains service.Chain) (reportChange, error)) (*report.Report, error) {
 	var out *report.Report
 	err := s.Retry.Do(ctx, "The report's inputs keep changing; retry shortly.", func() (bool, error) {
-		b, err := s.buildReport(ctx, sc)
-		if err != nil {
+		var b builtReport
+		var chains service.Chain
+		var buildErr, chainErr error
+		var wg sync.WaitGroup
+		wg.Go(func() { b, buildErr = s.buildReport(ctx, sc) })
+		wg.Go(func() { chains, chainErr = s.ReadChain(ctx, sc.reg.ID, scopePartner(sc)) })
+		wg.Wait()
+		if err := cmp.Or(buildErr, chainErr); err != nil {
 			return false, err
 		}
 		r := b.report
@@ -299,7 +314,7 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 			return false, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
 				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + ReportETag(r) + "."})
 		}
-		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name})
+		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name}, chains)
 		if err != nil {
 			return false, err
 		}
@@ -345,15 +360,23 @@ func (s *Service) rolesOf(sc reportScope) []string {
 	return out
 }
 
-func (s *Service) reportAudit(ctx context.Context, sc reportScope, p *auth.Principal, at time.Time, action, content string, details map[string]string) []store.Op {
-	partner := ""
-	if sc.partner != nil {
-		partner = sc.partner.ID
-	}
+// reportAudit seals a report's sign-off or approval: its audit record and
+// its receipt, which states the report content it was given on and the
+// SHA-256 of the command's body.
+func (s *Service) reportAudit(ctx context.Context, chains service.Chain, sc reportScope, p *auth.Principal, at time.Time, action, content string, details map[string]string, body []byte) (service.Sealed, error) {
 	details["contentSha256"] = content
-	return service.AuditOps(service.AuditRecord{ID: service.NewID(at), At: at, Region: sc.reg.ID, Partner: partner,
-		Actor: service.Actor{Sub: p.Subject, Name: p.Name}, Action: action,
-		Target: map[string]any{"fund": sc.fund.ID, "quarter": sc.quarter.String()}, Details: details, RequestID: logx.RequestID(ctx)})
+	return s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(at), At: at, Region: sc.reg.ID, Partner: scopePartner(sc),
+		Actor: service.Actor{Sub: p.Subject, Name: p.Name}, Action: action, SHA256: content,
+		Target: map[string]any{"fund": sc.fund.ID, "quarter": sc.quarter.String()}, Details: details, RequestID: logx.RequestID(ctx)},
+		&service.Receipted{RawSHA256: submission.SHA256Hex(body)})
+}
+
+// scopePartner is the partner a report write is by ("" for the region's).
+func scopePartner(sc reportScope) string {
+	if sc.partner == nil {
+		return ""
+	}
+	return sc.partner.ID
 }
 
 // builtReport is a report as read, with what a write of it must hold to.

@@ -134,6 +134,7 @@ func (w *write) validate(ctx context.Context, findings []submission.Finding) err
 // keep its periods unlocked, and its current version.
 type keyState struct {
 	locks  []store.Op
+	chains service.Chain
 	cur    service.VersionRecord
 	exists bool
 	err    error // a locked period first, then any failure to read
@@ -142,12 +143,13 @@ type keyState struct {
 // readKeyState reads a key's locks and current version together.
 func (s *Service) readKeyState(ctx context.Context, slice service.Slice, key submission.Key) keyState {
 	var st keyState
-	var lockErr, curErr error
+	var lockErr, curErr, chainErr error
 	var wg sync.WaitGroup
 	wg.Go(func() { st.locks, lockErr = s.LockChecks(ctx, slice.Region.ID, key) })
 	wg.Go(func() { st.cur, st.exists, curErr = s.current(ctx, slice, key) })
+	wg.Go(func() { st.chains, chainErr = s.ReadChain(ctx, slice.Region.ID, slice.Partner.ID) })
 	wg.Wait()
-	st.err = cmp.Or(lockErr, curErr)
+	st.err = cmp.Or(lockErr, curErr, chainErr)
 	return st
 }
 
@@ -191,10 +193,10 @@ func (w *write) attempt(ctx context.Context) (out *PutResult, retry bool, err er
 		v, err := s.withDocument(ctx, cur)
 		return &PutResult{Outcome: Unchanged, Version: v, Warnings: cur.Warnings}, false, err
 	}
-	if err := w.storeBlobs(ctx); err != nil {
+	rec, ops, err := w.versionOps(ctx, st.chains, cur, exists, warnings, locks)
+	if err != nil {
 		return nil, false, err
 	}
-	rec, ops := w.versionOps(ctx, cur, exists, warnings, locks)
 	err = s.Table.Transact(ctx, ops...)
 	if i, failed := store.FailedOp(err); failed {
 		if w.r.Claim != nil && i == len(ops)-1 {
@@ -238,8 +240,11 @@ func (w *write) storeBlobs(ctx context.Context) error {
 
 // versionOps is the one transaction of a new version: the version (must not
 // exist), the current pointer (must still be the version read), the period
-// locks (must still be absent), the audit records and the idempotency answer.
-func (w *write) versionOps(ctx context.Context, cur service.VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (service.VersionRecord, []store.Op) {
+// locks (must still be absent), the audit records with the chain heads they
+// move (must still be the heads read) and the idempotency answer. The
+// receipt is signed while the blobs are written: signing adds no round
+// trip of its own.
+func (w *write) versionOps(ctx context.Context, chains service.Chain, cur service.VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (service.VersionRecord, []store.Op, error) {
 	s, p := w.s, w.r.Principal
 	now := s.Clock()
 	n := cur.Version + 1
@@ -252,6 +257,21 @@ func (w *write) versionOps(ctx context.Context, cur service.VersionRecord, exist
 	if exists {
 		rec.FirstReceivedAt = cur.FirstReceivedAt
 	}
+	var sealed service.Sealed
+	var sealErr, blobErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { blobErr = w.storeBlobs(ctx) })
+	wg.Go(func() {
+		sealed, sealErr = s.Seal(ctx, chains, service.AuditRecord{
+			ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
+			Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
+		}, &service.Receipted{RawSHA256: rec.RawSHA256})
+	})
+	wg.Wait()
+	if err := cmp.Or(blobErr, sealErr); err != nil {
+		return rec, nil, err
+	}
+	rec.Receipt = sealed.Receipt
 	pk, data := service.PartnerPK(rec.Region, rec.Partner), service.EncodeRecord(rec)
 	curCond := store.IfNotExists()
 	if exists {
@@ -263,14 +283,11 @@ func (w *write) versionOps(ctx context.Context, cur service.VersionRecord, exist
 	}
 	ops = append(ops, service.FundCopyOps(w.key, rec)...)
 	ops = append(ops, locks...)
-	ops = append(ops, service.AuditOps(service.AuditRecord{
-		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
-		Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
-	})...)
+	ops = append(ops, sealed.Ops...)
 	if w.r.Claim != nil {
 		ops = append(ops, w.r.Claim.VersionCompletion(service.VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: n}))
 	}
-	return rec, ops
+	return rec, ops, nil
 }
 
 func targetOf(k submission.Key, version int) map[string]any {

@@ -48,7 +48,7 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 	}
 	var v *Version
 	err = s.Retry.Do(ctx, "The return keeps changing while it is being signed off; retry shortly.", func() (retry bool, err error) {
-		v, retry, err = s.signOffOnce(ctx, r.Principal, slice, key, match, form)
+		v, retry, err = s.signOffOnce(ctx, r.Principal, slice, key, match, form, r.Body)
 		return retry, err
 	})
 	if err != nil {
@@ -57,7 +57,7 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 	return v, nil
 }
 
-func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice service.Slice, key submission.Key, match etagMatch, form submission.SignOff) (*Version, bool, error) {
+func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice service.Slice, key submission.Key, match etagMatch, form submission.SignOff, body []byte) (*Version, bool, error) {
 	st := s.readKeyState(ctx, slice, key)
 	locks, cur, exists := st.locks, st.cur, st.exists
 	switch {
@@ -78,7 +78,14 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice serv
 	}
 	now := s.Clock()
 	actor := service.Actor{Sub: p.Subject, Name: p.Name}
-	cur.SignOff = &service.SignOff{Signatory: form.Signatory.String(), Role: form.Role.String(), At: now, By: actor}
+	sealed, err := s.Seal(ctx, st.chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
+		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,
+		Details: map[string]string{"signatory": form.Signatory.String(), "role": form.Role.String()}, RequestID: logx.RequestID(ctx)},
+		&service.Receipted{RawSHA256: submission.SHA256Hex(body)})
+	if err != nil {
+		return nil, false, err
+	}
+	cur.SignOff = &service.SignOff{Signatory: form.Signatory.String(), Role: form.Role.String(), At: now, By: actor, Receipt: sealed.Receipt}
 	pk, data := service.PartnerPK(slice.Region.ID, slice.Partner.ID), service.EncodeRecord(cur)
 	ops := []store.Op{
 		store.PutOp(store.Item{PK: pk, SK: service.CurrentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
@@ -87,9 +94,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice serv
 	}
 	ops = append(ops, service.FundCopyOps(key, cur)...)
 	ops = append(ops, locks...)
-	ops = append(ops, service.AuditOps(service.AuditRecord{ID: service.NewID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
-		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,
-		Details: map[string]string{"signatory": form.Signatory.String(), "role": form.Role.String()}, RequestID: logx.RequestID(ctx)})...)
+	ops = append(ops, sealed.Ops...)
 	err = s.Table.Transact(ctx, ops...)
 	if errors.Is(err, store.ErrConditionFailed) {
 		return nil, true, err // a new version, a lock or another sign-off got in first: check again

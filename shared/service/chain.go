@@ -1,0 +1,184 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/receipt"
+	"github.com/regional-data-exchange/rdx/shared/store"
+)
+
+// Every write that is audited appends to a hash chain: a partner's write
+// to the partner's, the region's own writes (locks, unlocks, exports, a
+// board's approval) to the region's. Its audit record is linked into the
+// chain, and an accepted write's receipt into the chain's series of
+// receipts. A chain's head — its last record's place and hash, its last
+// receipt's — is one item, moved in the write's own transaction on the
+// condition that it is still the head the write read: two writers can
+// never fork a chain, the loser's transaction fails and it runs again, as
+// racing versions do. Partners' chains are their own, so one partner's
+// writes never wait on another's.
+//
+//	CH#{region}   REGION       the region's chain head
+//	              P#{partner}  a partner's chain head
+
+// chainPK is the partition of a region's chain heads.
+func chainPK(region string) string { return "CH#" + region }
+
+func chainSK(partner string) string {
+	if partner == "" {
+		return "REGION"
+	}
+	return "P#" + partner
+}
+
+// head is a chain's head as stored.
+type head struct {
+	AuditSeq    int64  `json:"auditSeq"`
+	AuditHash   string `json:"auditHash"`
+	ReceiptSeq  int64  `json:"receiptSeq"`
+	ReceiptHash string `json:"receiptHash"`
+	// version is the item's, for the condition that moves it.
+	version int64
+}
+
+// Chain is what a write read of the head it will move: its partner's, or
+// the region's for the region's own writes.
+type Chain struct {
+	region, partner string
+	head            head
+}
+
+// ReadChain reads the head a write of partner ("" for the region's own)
+// will move.
+func (s *Service) ReadChain(ctx context.Context, region, partner string) (Chain, error) {
+	h, err := s.readHead(ctx, region, partner)
+	return Chain{region: region, partner: partner, head: h}, err
+}
+
+func (s *Service) readHead(ctx context.Context, region, partner string) (head, error) {
+	it, err := s.Table.Get(ctx, chainPK(region), chainSK(partner))
+	if IsNotFound(err) {
+		return head{}, nil
+	}
+	if err != nil {
+		return head{}, StoreErr(err, "read chain head")
+	}
+	h, err := Decode[head](it)
+	h.version = it.Version
+	return h, err
+}
+
+// Sealed is a write's appended records and the head they move, to be
+// added to its transaction, and its receipt if it has one.
+type Sealed struct {
+	Ops []store.Op
+	// Receipt is the write's signed receipt ("" for a write that gets none).
+	Receipt string
+}
+
+// Receipted says what a receipt states beyond the audit record: the
+// SHA-256 of the bytes as received, when they are not the content.
+type Receipted struct {
+	RawSHA256 string
+}
+
+// Seal links rec into its chain and, when receipted is not nil, signs the
+// write's receipt: the statement of rec (its id, action, target as what it
+// is about, content SHA-256, time and actor) with the hash of the chain's
+// previous receipt. The record notes the receipt's hash, so the audit
+// trail vouches for the receipts and each receipt for its forebears. A
+// partner's record is kept in the region's trail too, with the same link.
+// Signing is the one slow step (a KMS call in AWS): callers run Seal while
+// their blobs are written.
+func (s *Service) Seal(ctx context.Context, c Chain, rec AuditRecord, receipted *Receipted) (Sealed, error) {
+	var out Sealed
+	if rec.Region != c.region || rec.Partner != c.partner {
+		return out, fmt.Errorf("seal: a record of %s/%s in the chain of %s/%s", rec.Region, rec.Partner, c.region, c.partner)
+	}
+	h := c.head
+	if receipted != nil {
+		st := receipt.Statement{
+			ID: rec.ID, Action: rec.Action, Region: rec.Region, Partner: rec.Partner, About: rec.Target,
+			ContentSHA256: rec.SHA256, RawSHA256: receipted.RawSHA256, At: FormatTime(rec.At),
+			By: receipt.Actor{Sub: rec.Actor.Sub, Name: rec.Actor.Name}, Chain: ChainName(rec.Partner),
+			Seq: h.ReceiptSeq + 1, Prev: h.ReceiptHash,
+		}
+		jws, err := receipt.Issue(ctx, s.Receipts, st)
+		if err != nil {
+			return out, StoreErr(err, "sign receipt")
+		}
+		out.Receipt = jws
+		rec.ReceiptSHA256 = receipt.Hash([]byte(jws))
+		h.ReceiptSeq, h.ReceiptHash = st.Seq, rec.ReceiptSHA256
+	}
+	rec.Link = receipt.Link{Chain: ChainName(rec.Partner), Seq: h.AuditSeq + 1, Prev: h.AuditHash}
+	hash, err := receipt.RecordHash(Encode(rec))
+	if err != nil {
+		return out, err
+	}
+	rec.Link.Hash = hash
+	h.AuditSeq, h.AuditHash = rec.Link.Seq, hash
+	cond := store.IfNotExists()
+	if h.version > 0 {
+		cond = store.IfVersion(h.version)
+	}
+	sk, data := AuditSK(rec.At, rec.ID), Encode(rec)
+	out.Ops = append(out.Ops,
+		store.PutOp(store.Item{PK: AuditPK(rec.Region), SK: sk, Version: 1, Data: data}, store.IfNotExists()),
+		store.PutOp(store.Item{PK: chainPK(rec.Region), SK: chainSK(rec.Partner), Version: h.version + 1, Data: Encode(h)}, cond))
+	if rec.Partner != "" {
+		out.Ops = append(out.Ops, store.PutOp(store.Item{PK: PartnerAuditPK(rec.Region, rec.Partner), SK: sk, Version: 1, Data: data}, store.IfNotExists()))
+	}
+	return out, nil
+}
+
+// ChainName is the name of a partner's chain, or the region's.
+func ChainName(partner string) string {
+	if partner == "" {
+		return receipt.RegionChain
+	}
+	return receipt.PartnerChain(partner)
+}
+
+// FormatTime is a stored time as receipts state it: RFC 3339, UTC,
+// milliseconds.
+func FormatTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// ChainHead is a chain's signed head: what an audit export ends with, so
+// that a reader can tell the chain was not cut short.
+func (s *Service) ChainHead(ctx context.Context, region, partner string) (receipt.Head, string, error) {
+	h, err := s.readHead(ctx, region, partner)
+	if err != nil {
+		return receipt.Head{}, "", err
+	}
+	hd := receipt.Head{Region: region, Chain: ChainName(partner), Seq: h.AuditSeq, Hash: h.AuditHash, At: FormatTime(s.Clock())}
+	payload, err := receipt.Canonical(hd)
+	if err != nil {
+		return hd, "", err
+	}
+	jws, err := receipt.Sign(ctx, s.Receipts, receipt.TypeHead, payload)
+	if err != nil {
+		return hd, "", StoreErr(err, "sign chain head")
+	}
+	return hd, jws, nil
+}
+
+// ReceiptKeys is the JWK set that verifies every receipt the service has
+// signed: its current key and the retired ones.
+func (s *Service) ReceiptKeys(ctx context.Context) (json.RawMessage, error) {
+	pub, err := s.Receipts.Public(ctx)
+	if err != nil {
+		return nil, StoreErr(err, "read the receipt key")
+	}
+	ks, err := receipt.NewKeySet(pub)
+	if err != nil {
+		return nil, fmt.Errorf("receipt key: %w", err)
+	}
+	if s.retired != nil {
+		ks.Merge(s.retired)
+	}
+	return json.Marshal(ks)
+}
