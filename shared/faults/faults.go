@@ -397,7 +397,7 @@ func (p *Plan) run(ctx context.Context, c Call, unavailable error, do func() err
 // runKind is run, saying which fault it decided.
 func (p *Plan) runKind(ctx context.Context, c Call, unavailable error, do func() error) (Kind, error) {
 	i, f := p.decide(c)
-	if f.Before != nil {
+	if f.Before != nil && f.Kind != LostAnswer { // a lost answer's fault comes at the answer
 		f.Before(ctx)
 	}
 	reached, inner, err := false, error(nil), error(nil)
@@ -413,7 +413,12 @@ func (p *Plan) runKind(ctx context.Context, c Call, unavailable error, do func()
 		if errors.Is(inner, store.ErrConditionFailed) {
 			p.rearm(i)
 			err = inner
-		} else if err == nil {
+			break
+		}
+		if f.Before != nil {
+			f.Before(ctx)
+		}
+		if err == nil {
 			err = fmt.Errorf("%w: faults: %s made, its answer lost (%v)", unavailable, c.Op, orOK(inner))
 		}
 	case Throttle:
