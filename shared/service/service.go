@@ -9,6 +9,8 @@ package service
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -35,7 +37,8 @@ type Deps struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 	// Receipts signs receipts; RetiredReceiptKeys are published beside its
-	// key so that receipts they signed still verify.
+	// key so that receipts they signed still verify. Without one, New signs
+	// with a key made for this process alone (see ephemeralSigner).
 	Receipts           receipt.Signer
 	RetiredReceiptKeys *receipt.KeySet
 }
@@ -66,8 +69,28 @@ func New(d Deps) *Service {
 	if log == nil {
 		log = slog.Default()
 	}
+	signer := d.Receipts
+	if signer == nil {
+		signer = ephemeralSigner(log)
+	}
 	return &Service{Regions: d.Regions, Table: d.Table, Blobs: d.Blobs, cursorKey: d.CursorKey, Now: now, Log: log, Retry: defaultRetry,
-		Receipts: d.Receipts, retired: d.RetiredReceiptKeys}
+		Receipts: signer, retired: d.RetiredReceiptKeys}
+}
+
+// ephemeralSigner is the receipt signer of a service built without one
+// (tests and tools that build the service themselves): a key made now and
+// lost when the process ends, so what it signs verifies only while the
+// process runs. The composition roots give a lasting key (local: the data
+// folder's key file; AWS: the KMS key); a service that signs with this one
+// says so at warning.
+func ephemeralSigner(log *slog.Logger) receipt.Signer {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(fmt.Sprintf("receipt key: %v", err)) // crypto/rand does not fail
+	}
+	signer, _ := receipt.NewKeySigner(key) // P-256, as made
+	log.Warn("receipts are signed with a key made for this process alone; give the service its receipt key")
+	return signer
 }
 
 // Clock returns the current time in UTC at millisecond precision, the
