@@ -7,6 +7,9 @@ package apitest
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -26,6 +29,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
@@ -61,6 +65,21 @@ func RepoRoot() string {
 	return filepath.Join(filepath.Dir(file), "..", "..")
 }
 
+// receiptSigner is the suite's receipt key, shared by every Env as a
+// deployment's processes share theirs (the KMS key, the data folder's key
+// file): what one API signed verifies with the key another uses.
+var receiptSigner = sync.OnceValue(func() receipt.Signer {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	signer, err := receipt.NewKeySigner(key)
+	if err != nil {
+		panic(err)
+	}
+	return signer
+})
+
 // NewEnv builds the API over a backend with West Wales and the test region.
 func NewEnv(t *testing.T, b Backend) *Env {
 	t.Helper()
@@ -72,7 +91,7 @@ func NewEnv(t *testing.T, b Backend) *Env {
 	logs := &syncBuffer{}
 	cfg := app.Config{
 		Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
-		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug),
+		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug), Receipts: receiptSigner(),
 	}
 	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg}
 	e.build(b)

@@ -339,6 +339,7 @@ func exportSteps(id string) []bgStep {
 		{name: "document read", when: faults.BlobKey(faults.BlobGet, "documents/")},
 		{name: "file stored", when: faults.BlobKey(faults.BlobPut, "exports/"+id+"/")},
 		{name: "manifest stored", when: faults.BlobKey(faults.BlobPut, "exports/"+id+"/manifest.json")},
+		{name: "signature stored", when: faults.BlobKey(faults.BlobPut, "exports/"+id+"/manifest.jws")},
 		{name: "outcome recorded", when: faults.Item(faults.Transact, "X#"+id, "EXPORT"), skip: 1, final: true},
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regional-data-exchange/rdx/shared/export"
 	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the workbook writer: this process builds exports
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -216,7 +218,8 @@ type exportDoc struct {
 			Bytes        int
 		}
 	}
-	Downloads []struct{ Name, URL, SHA256 string }
+	ManifestJWS string
+	Downloads   []struct{ Name, URL, SHA256 string }
 }
 
 func requestExport(t *testing.T, e *Env, token, region, format string) exportDoc {
@@ -236,22 +239,40 @@ func requestYearExport(t *testing.T, e *Env, token, region, year, format string)
 }
 
 // fileHashes maps each file of an export to its SHA-256, checking the
-// downloaded bytes match the manifest.
+// downloaded bytes match the manifest and the manifest its signature. The
+// signature itself is left out: ECDSA signs differently each time, so two
+// signatures of one manifest differ; what they sign does not.
 func fileHashes(t *testing.T, e *Env, d exportDoc) map[string]string {
 	t.Helper()
+	folder := exportFolder(t, e, d)
+	if err := checkExportFolder(folder, receiptKeys(t, e)); err != nil {
+		t.Errorf("export %s, checked against its signed manifest: %v", d.ExportID, err)
+	}
 	out := map[string]string{}
+	for name, b := range folder {
+		if name != export.SignatureFile {
+			out[name] = receipt.Hash(b)
+		}
+	}
+	return out
+}
+
+// exportFolder downloads every file of an export, as a recipient keeps
+// them, checking each is the size and SHA-256 its download names.
+func exportFolder(t *testing.T, e *Env, d exportDoc) map[string][]byte {
+	t.Helper()
+	folder := map[string][]byte{}
 	for _, dl := range d.Downloads {
 		status, body := e.SendPresigned("GET", dl.URL, nil, nil)
 		if status != 200 {
 			t.Fatalf("download %s: %d", dl.Name, status)
 		}
-		sum := sha256.Sum256(body)
-		if dl.Name != "manifest.json" && hex.EncodeToString(sum[:]) != dl.SHA256 {
-			t.Errorf("%s: downloaded bytes differ from the manifest", dl.Name)
+		if receipt.Hash(body) != dl.SHA256 {
+			t.Errorf("%s: downloaded bytes differ from the download's sha256", dl.Name)
 		}
-		out[dl.Name] = hex.EncodeToString(sum[:])
+		folder[dl.Name] = body
 	}
-	return out
+	return folder
 }
 
 func download(t *testing.T, e *Env, d exportDoc, name string) []byte {

@@ -770,6 +770,7 @@ func seedMatrix(t *testing.T, e *Env) *mxSeed {
 		for _, dl := range d.Downloads {
 			s.secret(exports, "export file "+dl.Name+" sha256", dl.SHA256)
 		}
+		s.secret(exports, "export manifest signature", d.ManifestJWS)
 	}
 	if len(s.exportID) != 2 || s.exportID[WW] == "" {
 		t.Fatalf("exports %v", s.exportID)

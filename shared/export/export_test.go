@@ -324,7 +324,7 @@ func TestManifest(t *testing.T) {
 	}
 	versions := []VersionRef{
 		{Partner: "powys", Kind: "quarterly-return", Key: "2024-25/Q1", Version: 2, SHA256: files[0].SHA256},
-		{Partner: "ceredigion", Kind: "pool-contribution", Key: "2024-25", Version: 1, SHA256: files[1].SHA256},
+		{Partner: "ceredigion", Kind: "pool-contribution", Key: "2024-25", Version: 1, SHA256: files[1].SHA256, Receipt: "eyJhbGciOiJFUzI1NiJ9.e30.c2ln"},
 	}
 	m := Manifest{Region: "west-wales", FinancialYear: "2024-25", Format: "csv",
 		AsAt: "2025-03-31T23:59:59Z", Generator: Generator, Files: files, Versions: versions}
@@ -344,11 +344,14 @@ func TestManifest(t *testing.T) {
 		t.Error("WriteManifest reordered the caller's slice")
 	}
 	want := `{"asAt":"2025-03-31T23:59:59Z","files":[` + fileJSON(files[0]) + `,` + fileJSON(files[1]) +
-		`],"financialYear":"2024-25","format":"csv","generator":"rdx-export/1","region":"west-wales","versions":[` +
-		`{"key":"2024-25","kind":"pool-contribution","partner":"ceredigion","sha256":"` + files[1].SHA256 + `","version":1},` +
+		`],"financialYear":"2024-25","format":"csv","generator":"rdx-export/2","region":"west-wales","versions":[` +
+		`{"key":"2024-25","kind":"pool-contribution","partner":"ceredigion","receipt":"eyJhbGciOiJFUzI1NiJ9.e30.c2ln","sha256":"` + files[1].SHA256 + `","version":1},` +
 		`{"key":"2024-25/Q1","kind":"quarterly-return","partner":"powys","sha256":"` + files[0].SHA256 + `","version":2}]}`
 	if a.String() != want {
 		t.Errorf("manifest\n got %s\nwant %s", a.String(), want)
+	}
+	if signed, err := ManifestBytes(m); err != nil || string(signed) != want {
+		t.Errorf("ManifestBytes: %v\n got %s\nwant %s", err, signed, want)
 	}
 }
 

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -15,7 +16,22 @@ import (
 // promised for the same request on the same data by the same generator; a
 // change of layout, of excelize or of Go's deflate may change the bytes, so
 // the manifest says which generator made them.
-const Generator = "rdx-export/1"
+//
+// rdx-export/2: the versions file has a receipt column, each version's
+// signed receipt.
+const Generator = "rdx-export/2"
+
+// An export's folder holds its files, ManifestFile (the manifest as
+// WriteManifest writes it) and SignatureFile: the service's compact JWS
+// (typ "rdx-export-manifest+jws") whose payload is exactly ManifestFile's
+// bytes. The signature cannot list itself or the manifest, so the manifest
+// lists every other file and the signature vouches for the manifest.
+const (
+	ManifestFile  = "manifest.json"
+	SignatureFile = "manifest.jws"
+	// SignatureContentType is a compact JWS's media type (RFC 7515, 9.2.1).
+	SignatureContentType = "application/jose"
+)
 
 // Manifest lists an export's files and the data they were made from.
 type Manifest struct {
@@ -77,6 +93,16 @@ func WriteManifest(w io.Writer, m Manifest) error {
 	}
 	_, err = w.Write(canon)
 	return err
+}
+
+// ManifestBytes is m as WriteManifest writes it: what ManifestFile holds
+// and its signature signs.
+func ManifestBytes(m Manifest) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := WriteManifest(&buf, m); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 func compareVersions(a, b VersionRef) int {

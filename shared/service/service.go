@@ -37,7 +37,8 @@ type Deps struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 	// Receipts signs receipts; RetiredReceiptKeys are published beside its
-	// key so that receipts they signed still verify.
+	// key so that receipts they signed still verify. Without one, New signs
+	// with a key made for this process alone (see ephemeralSigner).
 	Receipts           receipt.Signer
 	RetiredReceiptKeys *receipt.KeySet
 }
@@ -69,12 +70,27 @@ func New(d Deps) *Service {
 		log = slog.Default()
 	}
 	signer := d.Receipts
-	if signer == nil { // a service built without a key (the tests of one capability): one of its own, never published beyond it
-		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		signer, _ = receipt.NewKeySigner(key)
+	if signer == nil {
+		signer = ephemeralSigner(log)
 	}
 	return &Service{Regions: d.Regions, Table: d.Table, Blobs: d.Blobs, cursorKey: d.CursorKey, Now: now, Log: log, Retry: defaultRetry,
 		Receipts: signer, retired: d.RetiredReceiptKeys}
+}
+
+// ephemeralSigner is the receipt signer of a service built without one
+// (tests and tools that build the service themselves): a key made now and
+// lost when the process ends, so what it signs verifies only while the
+// process runs. The composition roots give a lasting key (local: the data
+// folder's key file; AWS: the KMS key); a service that signs with this one
+// says so at warning.
+func ephemeralSigner(log *slog.Logger) receipt.Signer {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(fmt.Sprintf("receipt key: %v", err)) // crypto/rand does not fail
+	}
+	signer, _ := receipt.NewKeySigner(key) // P-256, as made
+	log.Warn("receipts are signed with a key made for this process alone; give the service its receipt key")
+	return signer
 }
 
 // Clock returns the current time in UTC at millisecond precision, the

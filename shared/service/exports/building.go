@@ -122,12 +122,12 @@ func (s *Service) putExport(ctx context.Context, st stored, version int64, due t
 // error returned too when it was built in the request and a retry of the
 // request may succeed (503).
 func (s *Service) build(ctx, work context.Context, st stored, version int64, queued bool) (*ExportRecord, error) {
-	m, err := s.buildExport(work, st.ExportRecord)
+	m, jws, err := s.buildExport(work, st.ExportRecord)
 	settle, done := service.Settle(ctx)
 	defer done()
 	if err == nil {
 		ready, at := st, s.Clock()
-		ready.State, ready.Manifest, ready.CompletedAt = ExportReady, m, &at
+		ready.State, ready.Manifest, ready.ManifestJWS, ready.CompletedAt = ExportReady, m, jws, &at
 		err := s.finishExport(settle, &ready, version)
 		if err != nil && !errors.Is(err, errChanged) && queued {
 			s.release(settle, st, version)

@@ -1,17 +1,19 @@
 // Package exports is government's exports: a region's financial year as
-// CSV, XLSX or JSON files with a manifest of their SHA-256s, built from the
-// current versions and the region's view so that the same data gives the
-// same bytes, in the request or (AWS) by the exports function.
+// CSV, XLSX or JSON files with a manifest of their SHA-256s that the
+// service signs, built from the current versions and the region's view so
+// that the same data gives the same bytes, in the request or (AWS) by the
+// exports function.
 package exports
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -20,6 +22,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/export"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -65,7 +68,12 @@ type ExportRecord struct {
 	CreatedBy     service.Actor    `json:"createdBy"`
 	CompletedAt   *time.Time       `json:"completedAt,omitempty"`
 	Manifest      *export.Manifest `json:"manifest,omitempty"`
-	Failure       string           `json:"failure,omitempty"`
+	// ManifestJWS is the service's signature of the manifest: a compact
+	// JWS whose payload is exactly the bytes of manifest.json (stored
+	// beside it as manifest.jws). Exports built before manifests were
+	// signed have none.
+	ManifestJWS string `json:"manifestJws,omitempty"`
+	Failure     string `json:"failure,omitempty"`
 	// Receipt is the signed receipt of the export's building (a compact
 	// JWS), once it is ready.
 	Receipt string `json:"receipt,omitempty"`
@@ -181,76 +189,73 @@ func (s *Service) ExportDownloads(ctx context.Context, rec *ExportRecord) ([]Dow
 	return s.downloads(ctx, rec)
 }
 
-// downloads presigns the manifest and every file of a built export.
+// downloads presigns the manifest, its signature (when it has one) and
+// every file of a built export.
 func (s *Service) downloads(ctx context.Context, rec *ExportRecord) ([]Download, error) {
 	if rec.Manifest == nil {
 		return []Download{}, nil
 	}
-	var manifest bytes.Buffer
-	if err := export.WriteManifest(&manifest, *rec.Manifest); err != nil {
+	manifest, err := export.ManifestBytes(*rec.Manifest)
+	if err != nil {
 		return nil, err
 	}
-	names := append([]string{"manifest.json"}, fileNames(rec.Manifest.Files)...)
-	downloads := make([]Download, 0, len(names))
-	for i, name := range names {
-		pre, err := s.exports.PresignGet(ctx, exportBlob(rec.ID, name), DownloadURLLifetime)
+	files := append([]export.FileInfo{describe(export.ManifestFile, "application/json", manifest)}, rec.Manifest.Files...)
+	if rec.ManifestJWS != "" {
+		files = slices.Insert(files, 1, describe(export.SignatureFile, export.SignatureContentType, []byte(rec.ManifestJWS)))
+	}
+	downloads := make([]Download, 0, len(files))
+	for _, f := range files {
+		pre, err := s.exports.PresignGet(ctx, exportBlob(rec.ID, f.Name), DownloadURLLifetime)
 		if err != nil {
 			return nil, service.StoreErr(err, "presign download")
 		}
-		d := Download{URL: pre.URL, ExpiresAt: pre.ExpiresAt.UTC()}
-		if i > 0 {
-			d.FileInfo = rec.Manifest.Files[i-1]
-		} else {
-			d.FileInfo = export.FileInfo{Name: name, ContentType: "application/json", Bytes: int64(manifest.Len()), SHA256: submission.SHA256Hex(manifest.Bytes())}
-		}
-		downloads = append(downloads, d)
+		downloads = append(downloads, Download{FileInfo: f, URL: pre.URL, ExpiresAt: pre.ExpiresAt.UTC()})
 	}
 	return downloads, nil
 }
 
-func fileNames(fs []export.FileInfo) []string {
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.Name
-	}
-	return out
+// describe is a file of an export held in memory, as a download lists it.
+func describe(name, contentType string, b []byte) export.FileInfo {
+	return export.FileInfo{Name: name, ContentType: contentType, Bytes: int64(len(b)), SHA256: submission.SHA256Hex(b)}
 }
 
 // buildExport reads the export's snapshot, then writes every table into a
-// scratch folder and stores the files and the manifest. The as-at point is
-// the snapshot's, so no file carries the clock: the same data gives the same
-// bytes.
-func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Manifest, error) {
+// scratch folder and stores the files, the manifest and its signature. The
+// as-at point is the snapshot's, so no file carries the clock: the same
+// data gives the same bytes (the signature alone differs, ECDSA being
+// randomised; what it signs does not).
+func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Manifest, string, error) {
 	reg, _ := s.Regions.Get(rec.Region)
 	year, _ := period.ParseFinancialYear(rec.FinancialYear)
 	format, _ := export.ParseFormat(rec.Format)
 	x, err := s.takeSnapshot(ctx, reg, year)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	dir, err := os.MkdirTemp("", "rdx-export-")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer os.RemoveAll(dir)
 	w, err := export.NewWriter(format, dir, export.AsAt(x.asAt))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	count, err := x.writeTables(ctx, w)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return nil, fmt.Errorf("write export: %w", err)
+		return nil, "", fmt.Errorf("write export: %w", err)
 	}
 	files, err := export.Files(dir)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: x.asAt.Format(time.RFC3339Nano),
 		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count}
-	return m, s.storeExport(ctx, rec.ID, dir, m)
+	jws, err := s.storeExport(ctx, rec.ID, dir, m)
+	return m, jws, err
 }
 
 func versionsFileName(f export.Format) string {
@@ -260,18 +265,45 @@ func versionsFileName(f export.Format) string {
 	return "versions." + string(f)
 }
 
-// storeExport puts each file and the manifest into the exports store.
-func (s *Service) storeExport(ctx context.Context, id, dir string, m *export.Manifest) error {
-	for _, f := range m.Files {
+// storeExport puts each file, the manifest and its signature into the
+// exports store, and returns the signature. The files' hashes are known
+// before any is stored, so the manifest is signed while they are stored
+// (KMS's round trip is not added to the build's); the signature is stored
+// last, once made.
+func (s *Service) storeExport(ctx context.Context, id, dir string, m *export.Manifest) (string, error) {
+	manifest, err := export.ManifestBytes(*m)
+	if err != nil {
+		return "", err
+	}
+	var jws string
+	var signErr error
+	var signing sync.WaitGroup
+	signCtx, stopSigning := context.WithCancel(ctx)
+	defer stopSigning()
+	signing.Go(func() { jws, signErr = receipt.Sign(signCtx, s.Receipts, receipt.TypeManifest, manifest) })
+	err = s.storeFiles(ctx, id, dir, m.Files, manifest)
+	if err != nil {
+		stopSigning() // the build has failed; its signature is not wanted
+	}
+	signing.Wait()
+	if err != nil {
+		return "", err
+	}
+	if signErr != nil {
+		return "", service.StoreErr(signErr, "sign manifest")
+	}
+	err = blob.PutBytes(ctx, s.exports, exportBlob(id, export.SignatureFile), []byte(jws), export.SignatureContentType)
+	return jws, service.StoreErr(err, "store manifest signature")
+}
+
+// storeFiles puts each file, then the manifest.
+func (s *Service) storeFiles(ctx context.Context, id, dir string, files []export.FileInfo, manifest []byte) error {
+	for _, f := range files {
 		if err := putFile(ctx, s.exports, exportBlob(id, f.Name), filepath.Join(dir, f.Name), f); err != nil {
 			return err
 		}
 	}
-	var buf bytes.Buffer
-	if err := export.WriteManifest(&buf, *m); err != nil {
-		return err
-	}
-	return service.StoreErr(blob.PutBytes(ctx, s.exports, exportBlob(id, "manifest.json"), buf.Bytes(), "application/json"), "store manifest")
+	return service.StoreErr(blob.PutBytes(ctx, s.exports, exportBlob(id, export.ManifestFile), manifest, "application/json"), "store manifest")
 }
 
 func putFile(ctx context.Context, b blob.Store, key, path string, f export.FileInfo) error {

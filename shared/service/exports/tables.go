@@ -116,7 +116,7 @@ func (x *snapshot) writeTables(ctx context.Context, w export.Writer) (int, error
 
 func (x *snapshot) submissionTables(count *int) []exportTable {
 	return []exportTable{
-		{export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at")}},
+		{export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at"), text("receipt")}},
 			func(_ context.Context, e emit) error {
 				for _, k := range submission.Kinds {
 					err := x.each(k, func(r service.VersionRecord) error {
@@ -125,7 +125,8 @@ func (x *snapshot) submissionTables(count *int) []exportTable {
 						if r.SignOff != nil {
 							signed = t(r.SignOff.At.Format(time.RFC3339Nano))
 						}
-						return e(t(r.Partner), t(string(k)), t(r.KeyValues[0]+"/"+r.KeyValues[1]), n(int64(r.Version)), t(r.SHA256), t(r.ReceivedAt.Format(time.RFC3339Nano)), signed)
+						return e(t(r.Partner), t(string(k)), t(r.KeyValues[0]+"/"+r.KeyValues[1]), n(int64(r.Version)), t(r.SHA256), t(r.ReceivedAt.Format(time.RFC3339Nano)), signed,
+							orNull(r.Receipt))
 					})
 					if err != nil {
 						return err
