@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +20,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
 	"github.com/regional-data-exchange/rdx/shared/faults"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 )
 
@@ -31,7 +35,7 @@ var roundTripSizes = []int{4, 16, 64}
 // roundTripScenario runs the service over the embedded store with
 // roundTrip added to every call, one request at a time, and sets each
 // request's latency beside its ideal critical path: a PUT three steps (the
-// reads, the two blobs, the transaction), a GET two (the current record,
+// reads, the two blobs with the receipt signed beside them, the transaction), a GET two (the current record,
 // then its document), the position two (one query of the fund-year's
 // partition, with the consents read beside it; a second step allowed).
 func roundTripScenario(rep *report) error {
@@ -46,8 +50,9 @@ func roundTripScenario(rep *report) error {
 	rep.add("Round trips: the service with 10 ms added to every store call", fmt.Sprintf(`The embedded store (bbolt and files on tmpfs) with %s added to every table and blob call, a
 stand-in for the network between Lambda and DynamoDB or S3. One client, one request at a time:
 %d warm-up requests, then the median of %d. The ideal is the critical path in round trips: a PUT
-3 (the locks, current version and previous return read together; the raw body and document
-written together; the transaction), and one more with an Idempotency-Key (the key's claim, one
+3 (the locks, current version, chain head and previous return read together; the raw body and
+document written together while the receipt is signed, which takes a round trip too, as KMS's Sign
+does; the transaction), and one more with an Idempotency-Key (the key's claim, one
 conditional write; its answer is kept in the version's transaction), a GET 2 (the current record, then its document), the fund
 position 2 at every size (it takes one: the fund-year's partition and the consents read together).
 Calls counts every store and blob call a request makes, run together or not. Funds of a
@@ -63,6 +68,14 @@ const (
 	roundTripWarm = 5
 	roundTripRuns = 31
 )
+
+// slowSigner signs after a round trip, a stand-in for KMS's Sign.
+type slowSigner struct{ receipt.Signer }
+
+func (s slowSigner) Sign(ctx context.Context, input []byte) ([]byte, error) {
+	time.Sleep(roundTrip)
+	return s.Signer.Sign(ctx, input)
+}
 
 func roundTripsAt(members int) ([]string, error) {
 	dir, err := scratch()
@@ -86,12 +99,15 @@ func roundTripsAt(members int) ([]string, error) {
 	}
 	key := auth.NewDevKey()
 	keys, _ := auth.StaticKeys(key.JWKS())
-	build := func(st app.Stores) (*app.App, error) {
+	pk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	signer, _ := receipt.NewKeySigner(pk)
+	build := func(st app.Stores, sign receipt.Signer) (*app.App, error) {
 		return app.Build(app.Config{RegionFiles: []string{file}, Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
-			CursorKey: bytes.Repeat([]byte("c"), 32), Log: logx.New(discard{}, 0)}, st, nil)
+			CursorKey: bytes.Repeat([]byte("c"), 32), Log: logx.New(discard{}, 0), Receipts: sign}, st, nil)
 	}
-	// Seeded at full speed; measured through the plan that delays every call.
-	direct, err := build(app.Stores{Table: table, Blobs: blobs})
+	// Seeded at full speed; measured through the plan that delays every
+	// call, and a signer that takes a round trip too, as KMS does.
+	direct, err := build(app.Stores{Table: table, Blobs: blobs}, signer)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +115,7 @@ func roundTripsAt(members int) ([]string, error) {
 		return nil, err
 	}
 	plan := faults.NewPlan(faults.Rule{When: func(faults.Call) bool { return true }, Fault: faults.Fault{Delay: roundTrip}, Times: -1})
-	delayed, err := build(app.Stores{Table: plan.Table(table), Blobs: plan.Blobs(blobs)})
+	delayed, err := build(app.Stores{Table: plan.Table(table), Blobs: plan.Blobs(blobs)}, slowSigner{signer})
 	if err != nil {
 		return nil, err
 	}

@@ -28,14 +28,16 @@ func synthRegion(partners, funds int) *region.Region {
 		KPIs:         []region.KPI{{Code: "occupancy-rate", Name: "Occupancy", Unit: "percent"}},
 		DueDates:     region.DueDates{QuarterlyReturnDaysAfterQuarterEnd: 30, PoolContributionDaysBeforeYearStart: 1}}
 	var members []string
+	var membership []region.Member // written to the region's file: Members alone is not
 	for p := range partners {
 		area, id := fmt.Sprintf("S%08d", p), fmt.Sprintf("council-%d", p)
 		r.Areas = append(r.Areas, region.Area{Code: area, Name: "Area " + area})
 		r.Partners = append(r.Partners, region.Partner{ID: id, Name: "Council " + id, Type: "local-authority", Code: area, Areas: []string{area}})
 		members = append(members, id)
+		membership = append(membership, region.Member{Partner: id})
 	}
 	for f := range funds {
-		r.Funds = append(r.Funds, region.Fund{ID: fmt.Sprintf("fund-%d", f), Name: "Fund", Host: members[0], Members: members,
+		r.Funds = append(r.Funds, region.Fund{ID: fmt.Sprintf("fund-%d", f), Name: "Fund", Host: members[0], Members: members, Membership: membership,
 			FinancialYears: []string{synthYear}, RiskShare: "each-cell-own", SpendCategories: []string{"residential", "nursing"},
 			IncomeSources: []string{"client-contributions", "other"}, ApprovedBy: "Synthetic board",
 			ReportSignOffs: []region.SignOffRule{{PartnerType: "local-authority", Roles: []string{"chief-finance-officer"}}}})
