@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/receipt"
@@ -181,4 +183,27 @@ func (s *Service) ReceiptKeys(ctx context.Context) (json.RawMessage, error) {
 		ks.Merge(s.retired)
 	}
 	return json.Marshal(ks)
+}
+
+// AppendNew writes new records (ops, whose items must not exist yet) with
+// rec linked into its chain, in one transaction; a write that raced
+// another on the chain links to the new head and runs again. It is for
+// writes whose only condition is their own records' absence (an upload
+// started, an export requested): any failed condition is the chain's.
+func (s *Service) AppendNew(ctx context.Context, what string, rec AuditRecord, ops ...store.Op) error {
+	return s.Retry.Do(ctx, "The trail keeps moving; retry shortly.", func() (bool, error) {
+		chain, err := s.ReadChain(ctx, rec.Region, rec.Partner)
+		if err != nil {
+			return false, err
+		}
+		sealed, err := s.Seal(ctx, chain, rec, nil)
+		if err != nil {
+			return false, err
+		}
+		err = s.Table.Transact(ctx, append(slices.Clone(ops), sealed.Ops...)...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return true, err // another write moved the chain: link to its new head
+		}
+		return false, StoreErr(err, what)
+	})
 }

@@ -7,7 +7,6 @@ package exports
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -114,24 +113,10 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 		defer cancel()
 		due = st.LeaseUntil.Add(service.RetryWindow)
 	}
-	err = s.Retry.Do(ctx, "The region's trail keeps moving; retry shortly.", func() (bool, error) {
-		chains, err := s.ReadChain(ctx, rec.Region, "")
-		if err != nil {
-			return false, err
-		}
-		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
-			Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)}, nil)
-		if err != nil {
-			return false, err
-		}
-		ops := append([]store.Op{store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(st)}, store.IfNotExists()),
-			service.ListWork(workItem(rec.ID, due))}, sealed.Ops...)
-		err = s.Table.Transact(ctx, ops...)
-		if errors.Is(err, store.ErrConditionFailed) {
-			return true, err // another write moved the trail: link to its new head
-		}
-		return false, service.StoreErr(err, "record export")
-	})
+	err = s.AppendNew(ctx, "record export", service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
+		Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)},
+		store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(st)}, store.IfNotExists()),
+		service.ListWork(workItem(rec.ID, due)))
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package files
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -77,24 +76,10 @@ func (s *Service) BeginUpload(ctx context.Context, p *auth.Principal, regionID, 
 	}
 	// Listed as unfinished until the file is validated: one that never
 	// arrives is finished as failed once its URL and the retries are over.
-	err = s.Retry.Do(ctx, "The partner's trail keeps moving; retry shortly.", func() (bool, error) {
-		chains, err := s.ReadChain(ctx, rec.Region, rec.Partner)
-		if err != nil {
-			return false, err
-		}
-		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy, Action: "upload.started",
-			Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256, RequestID: logx.RequestID(ctx)}, nil)
-		if err != nil {
-			return false, err
-		}
-		ops := append([]store.Op{store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: 1, Data: service.Encode(rec)}, store.IfNotExists()),
-			service.ListWork(workItem(rec, now.Add(UploadURLLifetime+service.RetryWindow)))}, sealed.Ops...)
-		err = s.Table.Transact(ctx, ops...)
-		if errors.Is(err, store.ErrConditionFailed) {
-			return true, err // another write moved the trail: link to its new head
-		}
-		return false, service.StoreErr(err, "record upload")
-	})
+	err = s.AppendNew(ctx, "record upload", service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy, Action: "upload.started",
+		Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256, RequestID: logx.RequestID(ctx)},
+		store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: 1, Data: service.Encode(rec)}, store.IfNotExists()),
+		service.ListWork(workItem(rec, now.Add(UploadURLLifetime+service.RetryWindow))))
 	if err != nil {
 		return nil, err
 	}
