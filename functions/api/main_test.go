@@ -18,14 +18,15 @@ func TestMain(m *testing.M) { standins.Main(m) }
 
 // standInEnv points the function's real start-up path (environment, the
 // SDK's configuration with its own endpoint settings, clients) at DynamoDB
-// Local and MinIO.
+// Local, MinIO and local-kms.
 func standInEnv(t *testing.T) *auth.DevKey {
 	t.Helper()
 	ddb, minio, table := standins.TableAndBucket(t, "rdx-lambda-")
+	kms, receiptKey := standins.ReceiptKey(t)
 	bucket := table
 	key := auth.NewDevKey()
-	standins.LambdaEnv(t, ddb.Endpoint, minio.Endpoint, map[string]string{
-		"TABLE_NAME": table, "SUBMISSIONS_BUCKET": bucket, "UPLOADS_BUCKET": bucket, "EXPORTS_BUCKET": bucket,
+	standins.LambdaEnv(t, ddb.Endpoint, minio.Endpoint, kms.Endpoint, map[string]string{
+		"TABLE_NAME": table, "SUBMISSIONS_BUCKET": bucket, "UPLOADS_BUCKET": bucket, "EXPORTS_BUCKET": bucket, "RECEIPT_KEY_ID": receiptKey,
 		"JWT_ISSUER": auth.DevIssuer, "JWT_AUDIENCE": auth.DevAudience, "JWKS_JSON": string(key.JWKS()),
 		"CURSOR_KEY": strings.Repeat("c", 32), "AWS_STANDINS": "true", "LOG_LEVEL": "WARN",
 	})

@@ -50,8 +50,8 @@ func TestScheduledEvents(t *testing.T) {
 
 // The function starts with only the settings template.yaml gives it.
 func TestStartsWithoutTokenSettings(t *testing.T) {
-	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
-		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "UPLOADS_BUCKET": "rdx-uploads"})
+	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
+		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "UPLOADS_BUCKET": "rdx-uploads", "RECEIPT_KEY_ID": "alias/rdx-receipts"})
 	if _, _, err := build(t.Context()); err != nil {
 		t.Fatalf("start: %v", err)
 	}

@@ -73,8 +73,8 @@ func TestFailureIsRetried(t *testing.T) {
 // token issuer, JWK set or cursor key, which only the API function uses.
 // (Nothing is called at start, so nothing listens at the endpoints.)
 func TestStartsWithoutTokenSettings(t *testing.T) {
-	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
-		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "UPLOADS_BUCKET": "rdx-uploads"})
+	standins.LambdaEnv(t, "http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", map[string]string{
+		"TABLE_NAME": "rdx", "SUBMISSIONS_BUCKET": "rdx-submissions", "UPLOADS_BUCKET": "rdx-uploads", "RECEIPT_KEY_ID": "alias/rdx-receipts"})
 	if _, err := build(t.Context()); err != nil {
 		t.Fatalf("start: %v", err)
 	}

@@ -64,21 +64,22 @@ func TableAndBucket(t *testing.T, prefix string) (ddb, minio *Server, name strin
 // settings are every setting a function reads (template.yaml's), cleared
 // by LambdaEnv so that a function gets only those its test names.
 var settings = []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED",
-	"JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWKS_JSON", "CURSOR_KEY", "AWS_STANDINS", "LOG_LEVEL", "AWS_ENDPOINT_URL"}
+	"JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWKS_JSON", "CURSOR_KEY", "RECEIPT_KEY_ID", "RETIRED_RECEIPT_KEYS",
+	"AWS_STANDINS", "LOG_LEVEL", "AWS_ENDPOINT_URL"}
 
 // LambdaEnv gives the test's process what Lambda gives a function's (its
 // region and credentials), the stand-ins' here, with the SDK's own endpoint
-// settings pointing DynamoDB and S3 at ddb and s3, and no file of this
-// machine's read for AWS configuration; then the function's own settings,
-// vars, and none other.
-func LambdaEnv(t *testing.T, ddb, s3 string, vars map[string]string) {
+// settings pointing DynamoDB, S3 and KMS at ddb, s3 and kms, and no file of
+// this machine's read for AWS configuration; then the function's own
+// settings, vars, and none other.
+func LambdaEnv(t *testing.T, ddb, s3, kms string, vars map[string]string) {
 	t.Helper()
 	for _, k := range settings {
 		t.Setenv(k, "")
 	}
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": AccessKey, "AWS_SECRET_ACCESS_KEY": SecretKey, "AWS_REGION": Region,
-		"AWS_ENDPOINT_URL_DYNAMODB": ddb, "AWS_ENDPOINT_URL_S3": s3,
+		"AWS_ENDPOINT_URL_DYNAMODB": ddb, "AWS_ENDPOINT_URL_S3": s3, "AWS_ENDPOINT_URL_KMS": kms,
 		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 	} {
 		t.Setenv(k, v)

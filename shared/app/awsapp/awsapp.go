@@ -1,7 +1,8 @@
-// Package awsapp composes the service on AWS: DynamoDB and S3 from clients
-// built once per process from the AWS configuration a main loads
-// (config.LoadDefaultConfig), the rest from the environment. It is apart
-// from package app so the local run never compiles the AWS SDK.
+// Package awsapp composes the service on AWS: DynamoDB, S3 and the KMS key
+// receipts are signed with, from clients built once per process from the
+// AWS configuration a main loads (config.LoadDefaultConfig), the rest from
+// the environment. It is apart from package app so the local run never
+// compiles the AWS SDK.
 //
 // Only the API function builds a token verifier (API); the functions that
 // handle S3 events build the service alone (Service) and need none of the
@@ -19,6 +20,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go/tracing"
 	"github.com/aws/smithy-go/tracing/smithyoteltracing"
@@ -29,19 +31,22 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/receipt"
+	"github.com/regional-data-exchange/rdx/shared/receipt/kmssigner"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
 	"github.com/regional-data-exchange/rdx/shared/telemetry/traceexport"
 )
 
 // Env is every function's configuration, from its environment: where the
-// records and objects are.
+// records and objects are, and the key receipts are signed with.
 type Env struct {
 	Table             string // TABLE_NAME
 	SubmissionsBucket string // SUBMISSIONS_BUCKET: raw bodies, documents, stored answers
 	UploadsBucket     string // UPLOADS_BUCKET
 	ExportsBucket     string // EXPORTS_BUCKET
-	StandIns          bool   // AWS_STANDINS=true: DynamoDB Local and MinIO (path-style S3, no CRC32 on responses)
+	ReceiptKeyID      string // RECEIPT_KEY_ID: the KMS key (id, ARN or alias) receipts are signed with
+	StandIns          bool   // AWS_STANDINS=true: DynamoDB Local, MinIO and local-kms (path-style S3, no CRC32 on responses)
 	LogLevel          slog.Level
 	Function          string // AWS_LAMBDA_FUNCTION_NAME (Lambda sets it): the metrics' Function dimension
 	Traces            string // OTEL_TRACES_EXPORTER: otlp, console or none (traceexport)
@@ -58,6 +63,10 @@ type APIEnv struct {
 	JWKS         string // JWKS_JSON: the JWK set itself
 	CursorKey    string // CURSOR_KEY: at least 32 characters, shared by every instance
 	QueueExports bool   // EXPORTS_QUEUED=true: exports are built by the exports function
+	// RetiredReceiptKeys (RETIRED_RECEIPT_KEYS, a JWK set; unset: none) are
+	// the keys receipts were signed with before the current one, published
+	// beside it so that those receipts still verify.
+	RetiredReceiptKeys *receipt.KeySet
 }
 
 // EnvFromOS reads the environment every function has, naming everything
@@ -66,7 +75,7 @@ func EnvFromOS() (Env, error) {
 	e := Env{
 		Table: os.Getenv("TABLE_NAME"), SubmissionsBucket: os.Getenv("SUBMISSIONS_BUCKET"),
 		UploadsBucket: os.Getenv("UPLOADS_BUCKET"), ExportsBucket: os.Getenv("EXPORTS_BUCKET"),
-		StandIns: os.Getenv("AWS_STANDINS") == "true",
+		ReceiptKeyID: os.Getenv("RECEIPT_KEY_ID"), StandIns: os.Getenv("AWS_STANDINS") == "true",
 		Function: envOr("AWS_LAMBDA_FUNCTION_NAME", "local"), Traces: os.Getenv("OTEL_TRACES_EXPORTER"),
 		Metrics: os.Getenv("METRICS") == "emf",
 	}
@@ -76,7 +85,7 @@ func EnvFromOS() (Env, error) {
 	if err := traceexport.Check(e.Traces); err != nil {
 		return e, err
 	}
-	return e, required(map[string]string{"TABLE_NAME": e.Table, "SUBMISSIONS_BUCKET": e.SubmissionsBucket})
+	return e, required(map[string]string{"TABLE_NAME": e.Table, "SUBMISSIONS_BUCKET": e.SubmissionsBucket, "RECEIPT_KEY_ID": e.ReceiptKeyID})
 }
 
 // APIEnvFromOS reads the API function's environment, naming everything
@@ -87,6 +96,13 @@ func APIEnvFromOS() (APIEnv, error) {
 		Issuer: os.Getenv("JWT_ISSUER"), Audience: os.Getenv("JWT_AUDIENCE"),
 		JWKSURL: os.Getenv("JWKS_URL"), JWKS: os.Getenv("JWKS_JSON"), CursorKey: os.Getenv("CURSOR_KEY"),
 		QueueExports: os.Getenv("EXPORTS_QUEUED") == "true",
+	}
+	if retired := os.Getenv("RETIRED_RECEIPT_KEYS"); retired != "" {
+		ks, kerr := receipt.ParseKeySet([]byte(retired))
+		if kerr != nil {
+			err = errors.Join(err, fmt.Errorf("RETIRED_RECEIPT_KEYS: %w", kerr))
+		}
+		e.RetiredReceiptKeys = ks
 	}
 	if err := errors.Join(err, required(map[string]string{"JWT_ISSUER": e.Issuer, "JWT_AUDIENCE": e.Audience,
 		"JWKS_URL or JWKS_JSON": e.JWKSURL + e.JWKS})); err != nil {
@@ -128,15 +144,16 @@ func envOr(name, fallback string) string {
 type Clients struct {
 	DynamoDB *dynamodb.Client
 	S3       *s3.Client
+	KMS      *kms.Client
 }
 
 // NewClients makes the clients from the loaded AWS configuration. Endpoint
-// overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3)
-// are the SDK's own, read by config.LoadDefaultConfig; standIns adds what
-// DynamoDB Local and MinIO need besides. With traces (nil: none) every SDK
-// operation is a span, through the SDK's own OpenTelemetry adapter
-// (smithyoteltracing, kept by AWS; contrib's otelaws was deprecated in 2026
-// for want of an owner).
+// overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3,
+// AWS_ENDPOINT_URL_KMS) are the SDK's own, read by config.LoadDefaultConfig;
+// standIns adds what DynamoDB Local and MinIO need besides (local-kms needs
+// nothing more). With traces (nil: none) every SDK operation is a span,
+// through the SDK's own OpenTelemetry adapter (smithyoteltracing, kept by
+// AWS; contrib's otelaws was deprecated in 2026 for want of an owner).
 func NewClients(cfg aws.Config, standIns bool, traces trace.TracerProvider) Clients {
 	var tp tracing.TracerProvider = tracing.NopTracerProvider{}
 	if traces != nil {
@@ -153,27 +170,32 @@ func NewClients(cfg aws.Config, standIns bool, traces trace.TracerProvider) Clie
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.TracerProvider = tp
 		}),
+		KMS: kms.NewFromConfig(cfg, func(o *kms.Options) { o.TracerProvider = tp }),
 	}
 }
 
-// NewService builds the service alone on DynamoDB and S3.
+// NewService builds the service alone on DynamoDB, S3 and KMS.
 func NewService(c Clients, e Env, tel telemetry.Telemetry) (*app.App, error) {
-	return app.BuildService(e.config(tel), e.stores(c))
+	return app.BuildService(e.config(c, tel), e.stores(c))
 }
 
-// NewAPI builds the service and the API's handler on DynamoDB and S3.
+// NewAPI builds the service and the API's handler on DynamoDB, S3 and KMS.
 func NewAPI(ctx context.Context, c Clients, e APIEnv, tel telemetry.Telemetry) (*app.App, error) {
 	keys, err := keySource(ctx, e)
 	if err != nil {
 		return nil, err
 	}
-	cfg := e.config(tel)
+	cfg := e.config(c, tel)
 	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey, cfg.QueueExports = e.Issuer, e.Audience, keys, []byte(e.CursorKey), e.QueueExports
+	cfg.RetiredReceiptKeys = e.RetiredReceiptKeys
 	return app.Build(cfg, e.stores(c), nil)
 }
 
-func (e Env) config(tel telemetry.Telemetry) app.Config {
-	return app.Config{Log: logx.New(os.Stderr, e.LogLevel), Telemetry: tel}
+// config is what every function's service needs: its log, its telemetry
+// and the receipt signer over the KMS key (which reads nothing from KMS
+// until the first receipt).
+func (e Env) config(c Clients, tel telemetry.Telemetry) app.Config {
+	return app.Config{Log: logx.New(os.Stderr, e.LogLevel), Telemetry: tel, Receipts: kmssigner.New(c.KMS, e.ReceiptKeyID)}
 }
 
 func (e Env) stores(c Clients) app.Stores {

@@ -14,16 +14,17 @@ import (
 // read by config.LoadDefaultConfig: one per service, or one for all.
 func TestEndpointsFromTheSDKsSettings(t *testing.T) {
 	for _, tt := range []struct {
-		name            string
-		ddb, s3, all    string // the settings; "" is unset
-		wantDDB, wantS3 string // "" is AWS's own
+		name                     string
+		ddb, s3, kms, all        string // the settings; "" is unset
+		wantDDB, wantS3, wantKMS string // "" is AWS's own
 	}{
-		{name: "PerService", ddb: "http://127.0.0.1:8000", s3: "http://127.0.0.1:9000", wantDDB: "http://127.0.0.1:8000", wantS3: "http://127.0.0.1:9000"},
-		{name: "OneForAll", all: "http://127.0.0.1:4566", wantDDB: "http://127.0.0.1:4566", wantS3: "http://127.0.0.1:4566"},
+		{name: "PerService", ddb: "http://127.0.0.1:8000", s3: "http://127.0.0.1:9000", kms: "http://127.0.0.1:4599",
+			wantDDB: "http://127.0.0.1:8000", wantS3: "http://127.0.0.1:9000", wantKMS: "http://127.0.0.1:4599"},
+		{name: "OneForAll", all: "http://127.0.0.1:4566", wantDDB: "http://127.0.0.1:4566", wantS3: "http://127.0.0.1:4566", wantKMS: "http://127.0.0.1:4566"},
 		{name: "AWS"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			standins.LambdaEnv(t, tt.ddb, tt.s3, map[string]string{"AWS_ENDPOINT_URL": tt.all})
+			standins.LambdaEnv(t, tt.ddb, tt.s3, tt.kms, map[string]string{"AWS_ENDPOINT_URL": tt.all})
 			cfg, err := config.LoadDefaultConfig(t.Context())
 			if err != nil {
 				t.Fatal(err)
@@ -34,6 +35,9 @@ func TestEndpointsFromTheSDKsSettings(t *testing.T) {
 			}
 			if got := aws.ToString(c.S3.Options().BaseEndpoint); got != tt.wantS3 {
 				t.Errorf("S3 endpoint %q, want %q", got, tt.wantS3)
+			}
+			if got := aws.ToString(c.KMS.Options().BaseEndpoint); got != tt.wantKMS {
+				t.Errorf("KMS endpoint %q, want %q", got, tt.wantKMS)
 			}
 			if c.DynamoDB.Options().Region != standins.Region {
 				t.Errorf("region %q", c.DynamoDB.Options().Region)
