@@ -85,14 +85,25 @@ func resources(t *testing.T, tpl map[string]any, typ string) map[string]map[stri
 
 func props(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
 
-// TestFunctionsBuild: each function's code folder exists and cross-compiles
-// for Lambda exactly as make build and sam build do.
-func TestFunctionsBuild(t *testing.T) {
-	tpl := template(t)
+// codeFolder is the folder under functions/ a function's code is built
+// from, as its build-<Name> target in the Makefile (sam build's) says.
+func codeFolder(t *testing.T, name string) string {
+	t.Helper()
 	mk, err := os.ReadFile(filepath.Join(root(), "Makefile"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	target := regexp.MustCompile(`(?m)^build-` + name + `:\n\t.*\./functions/(\w+)`).FindSubmatch(mk)
+	if target == nil {
+		t.Fatalf("the Makefile has no build-%s target building ./functions/<name>", name)
+	}
+	return string(target[1])
+}
+
+// TestFunctionsBuild: each function's code folder exists and cross-compiles
+// for Lambda exactly as make build and sam build do.
+func TestFunctionsBuild(t *testing.T) {
+	tpl := template(t)
 	glob := tpl["Globals"].(map[string]any)["Function"].(map[string]any)
 	if glob["Runtime"] != "provided.al2023" || !slices.Contains(glob["Architectures"].([]any), any("arm64")) {
 		t.Errorf("functions must run on provided.al2023, arm64: %v %v", glob["Runtime"], glob["Architectures"])
@@ -103,18 +114,15 @@ func TestFunctionsBuild(t *testing.T) {
 	}
 	for name := range fns {
 		t.Run(name, func(t *testing.T) {
-			target := regexp.MustCompile(`(?m)^build-` + name + `:\n\t.*\./functions/(\w+)`).FindSubmatch(mk)
-			if target == nil {
-				t.Fatalf("the Makefile has no build-%s target building ./functions/<name>", name)
-			}
-			dir := filepath.Join(root(), "functions", string(target[1]))
+			folder := codeFolder(t, name)
+			dir := filepath.Join(root(), "functions", folder)
 			if _, err := os.Stat(filepath.Join(dir, "main.go")); err != nil {
 				t.Fatalf("code folder: %v", err)
 			}
 			if testing.Short() {
 				t.Skip("cross-compiling skipped in -short mode")
 			}
-			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", filepath.Join(t.TempDir(), "bootstrap"), "./functions/"+string(target[1]))
+			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", filepath.Join(t.TempDir(), "bootstrap"), "./functions/"+folder)
 			cmd.Dir = root()
 			cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
 			if out, err := cmd.CombinedOutput(); err != nil {
@@ -126,18 +134,15 @@ func TestFunctionsBuild(t *testing.T) {
 
 // TestEachFunctionGetsWhatItUses: a function's environment (Globals and
 // its own, merged as SAM merges them) is exactly what its code reads: the
-// token and cursor settings go to the API function alone, which is the only
-// one that builds a token verifier, and each bucket to the functions that
-// use it.
+// token and cursor settings, and the retired receipt keys it publishes, go
+// to the API function alone, which is the only one that builds a token
+// verifier, and each bucket to the functions that use it.
 func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	tpl := template(t)
-	mk, err := os.ReadFile(filepath.Join(root(), "Makefile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "LOG_LEVEL", "OTEL_TRACES_EXPORTER", "METRICS"}
+	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "RECEIPT_KEY_ID", "LOG_LEVEL", "OTEL_TRACES_EXPORTER", "METRICS"}
 	want := map[string][]string{ // by code folder
-		"api":     append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY"}, every...),
+		"api": append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY",
+			"RETIRED_RECEIPT_KEYS"}, every...),
 		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
 		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
 		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
@@ -153,11 +158,7 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	}
 	global := vars(tpl["Globals"].(map[string]any)["Function"].(map[string]any))
 	for name, fn := range resources(t, tpl, "AWS::Serverless::Function") {
-		target := regexp.MustCompile(`(?m)^build-` + name + `:\n\t.*\./functions/(\w+)`).FindSubmatch(mk)
-		if target == nil {
-			t.Fatalf("the Makefile has no build-%s target", name)
-		}
-		folder := string(target[1])
+		folder := codeFolder(t, name)
 		got := append(vars(props(fn)), global...)
 		slices.Sort(got)
 		got = slices.Compact(got)
