@@ -39,6 +39,9 @@ type Backend struct {
 	Blobs blob.Store
 	// Extra handlers the local server mounts (presigned blob URLs).
 	Extra map[string]http.Handler
+	// Receipts signs the receipts (the AWS backend's: the KMS key); nil
+	// leaves the service a key of its own.
+	Receipts receipt.Signer
 	// Reopen drops the backend's clients and opens new ones over the same
 	// data, as a restarted process would.
 	Reopen func(t *testing.T) Backend
@@ -100,7 +103,9 @@ func NewEnv(t *testing.T, b Backend) *Env {
 
 func (e *Env) build(b Backend) {
 	e.Calls = &CountingTable{Table: b.Table}
-	a, err := app.Build(e.cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs}, b.Extra)
+	cfg := e.cfg
+	cfg.Receipts = b.Receipts
+	a, err := app.Build(cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs}, b.Extra)
 	if err != nil {
 		e.T.Fatal(err)
 	}
