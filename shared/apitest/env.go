@@ -39,8 +39,8 @@ type Backend struct {
 	Blobs blob.Store
 	// Extra handlers the local server mounts (presigned blob URLs).
 	Extra map[string]http.Handler
-	// Receipts signs the receipts (the AWS backend's: the KMS key); nil
-	// leaves the service a key of its own.
+	// Receipts signs the receipts (the AWS backend's: a KMS key; kept by
+	// Restart, as a deployment keeps its key); nil is the suite's key.
 	Receipts receipt.Signer
 	// Reopen drops the backend's clients and opens new ones over the same
 	// data, as a restarted process would.
@@ -94,7 +94,10 @@ func NewEnv(t *testing.T, b Backend) *Env {
 	logs := &syncBuffer{}
 	cfg := app.Config{
 		Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
-		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug), Receipts: receiptSigner(),
+		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug), Receipts: b.Receipts,
+	}
+	if cfg.Receipts == nil {
+		cfg.Receipts = receiptSigner()
 	}
 	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg}
 	e.build(b)
@@ -103,9 +106,7 @@ func NewEnv(t *testing.T, b Backend) *Env {
 
 func (e *Env) build(b Backend) {
 	e.Calls = &CountingTable{Table: b.Table}
-	cfg := e.cfg
-	cfg.Receipts = b.Receipts
-	a, err := app.Build(cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs}, b.Extra)
+	a, err := app.Build(e.cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs}, b.Extra)
 	if err != nil {
 		e.T.Fatal(err)
 	}

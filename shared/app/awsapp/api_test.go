@@ -23,10 +23,11 @@ func TestAPIOnAWSAdapters(t *testing.T) {
 func awsBackend(t *testing.T) apitest.Backend {
 	ddb, minio, name := standins.TableAndBucket(t, "rdx-api-")
 	lkms, keyID := standins.ReceiptKey(t)
+	signer := kmssigner.New(standins.KMSClient(lkms.Endpoint), keyID)
 	open := func(t *testing.T) apitest.Backend {
 		sc := standins.S3Client(minio.Endpoint)
 		return apitest.Backend{Table: dynamostore.New(standins.DynamoClient(ddb.Endpoint), name), Blobs: s3blob.New(sc, s3.NewPresignClient(sc), name),
-			Receipts: kmssigner.New(standins.KMSClient(lkms.Endpoint), keyID)}
+			Receipts: signer}
 	}
 	b := open(t)
 	var reopen func(t *testing.T) apitest.Backend
