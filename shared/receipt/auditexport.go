@@ -102,6 +102,8 @@ func auditLine(line []byte, before Link, n int) (*Link, *string, error) {
 		return nil, nil, fail(ReasonRecordEdited, "%s: the record's content hashes to %s, not its hash %s", where, hash, l.Hash)
 	case before.Seq > 0 && l.Chain != before.Chain:
 		return nil, nil, fail(ReasonOtherChain, "%s is of chain %q, not %q like the records before it", where, l.Chain, before.Chain)
+	case before.Seq == 0 && l.Seq != 1:
+		return nil, nil, fail(ReasonSequence, "%s: the first record should be seq 1", where)
 	case l.Seq != before.Seq+1:
 		return nil, nil, fail(ReasonSequence, "%s: after seq %d it should be seq %d", where, before.Seq, before.Seq+1)
 	case l.Prev != before.Hash:

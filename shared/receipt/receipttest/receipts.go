@@ -44,18 +44,6 @@ const (
   "commentary": "Nursing placements above plan after two home closures in Llanelli, Sir Gâr."
 }
 `
-	qrV2 = `{
-  "fundId": "care-homes-older-people",
-  "quarter": "2018-19-Q2",
-  "spend": [
-    {"category": "residential", "actualToDate": "4102337.18", "forecastOutturn": "9450000.00"},
-    {"category": "nursing", "actualToDate": "2899110.40", "forecastOutturn": "6500000.00"}
-  ],
-  "activity": {"placementsAtQuarterEnd": 1130, "newPlacements": 141},
-  "kpis": [{"code": "avg-weekly-fee", "value": 612.40, "unit": "GBP"}],
-  "commentary": "Corrected nursing spend: one invoice was entered twice. Llanelli, Sir Gâr."
-}
-`
 	signoff = `{"signatory": "Jane Jones", "role": "s151-officer"}
 `
 	pcV1 = `{
@@ -65,6 +53,10 @@ const (
 }
 `
 )
+
+// qrV2 corrects version 1's nursing spend.
+var qrV2 = strings.NewReplacer(`"2890110.40"`, `"2899110.40"`,
+	"Nursing placements above plan after two home closures", "Corrected nursing spend: one invoice was entered twice").Replace(qrV1)
 
 // statement is a receipt statement of the vectors' chain about a document.
 func statement(id, action, at string, by receipt.Actor, about map[string]any, doc string) *receipt.Statement {
@@ -108,9 +100,9 @@ func (g *gen) receipts() {
 	g.issue(g.current, "qr-v2-fork.jws", statement("01CTG3V5Q8ZZZZZZZZZZZZZZZZ", created, "2018-11-02T09:01:45.000Z", system,
 		map[string]any{"kind": "quarterly-returns", "key": qrKey, "version": 2}, qrV1), "qr-v1.jws")
 	// The region's own chain: a lock names no document.
-	lock := &receipt.Statement{ID: "01CTM0000000000000000LOCK1", Action: "period.locked", Region: region,
-		About: map[string]any{"fund": "care-homes-older-people", "quarter": "2018-19-Q2"},
-		At:    "2018-11-04T09:00:00.000Z", By: receipt.Actor{Sub: "rcu-west-wales", Name: "Regional collaboration unit"}, Chain: receipt.RegionChain}
+	rcu := receipt.Actor{Sub: "rcu-west-wales", Name: "Regional collaboration unit"}
+	lock := &receipt.Statement{ID: "01CTM0000000000000000LOCK1", Action: "period.locked", Region: region, By: rcu,
+		About: map[string]any{"fund": "care-homes-older-people", "quarter": "2018-19-Q2"}, At: "2018-11-04T09:00:00.000Z", Chain: receipt.RegionChain}
 	g.issue(g.current, "region-lock.jws", lock, "")
 
 	canonical := must(jcs.Transform([]byte(qrV2)))
