@@ -15,10 +15,11 @@ const (
 )
 
 // CheckDocument checks a document a partner kept against the statement of
-// its receipt. The partner may have kept the exact bytes it sent, or the
-// document in another layout (re-indented, its members in another order):
-// the bytes are compared with rawSha256 and the document's canonical form
-// with contentSha256, and either is enough. The exact bytes are tried first.
+// its receipt. The partner may have kept the exact bytes it sent, compared
+// with rawSha256, or the document as the service stored it (as a read of
+// the version gives it back, in any layout), whose canonical form is
+// compared with contentSha256; either is enough. The exact bytes are
+// tried first.
 //
 // The canonical form is made here by github.com/gowebpki/jcs, not by the
 // service's own shared/jsonx: a verifier that shared the service's code

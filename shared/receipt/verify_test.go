@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/regional-data-exchange/rdx/shared/export"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 )
 
@@ -147,7 +148,7 @@ func TestVerifyExportFolderEdges(t *testing.T) {
 		}
 		p, _ := json.Marshal(export.Manifest{Region: "r", FinancialYear: "2018-19", Format: "csv", AsAt: "2018-11-05T00:00:00Z", Files: files})
 		jws, _ := receipt.Sign(context.Background(), s, receipt.TypeManifest, p)
-		os.WriteFile(filepath.Join(dir, receipt.ManifestJWS), []byte(jws), 0o644)
+		os.WriteFile(filepath.Join(dir, export.SignatureFile), []byte(jws), 0o644)
 		return dir
 	}
 	for _, c := range []struct {
@@ -177,4 +178,40 @@ func TestVerifyExportFolderEdges(t *testing.T) {
 			wantReason(t, c.name, err, c.reason)
 		})
 	}
+}
+
+// An XLSX export's versions are in its workbook: without a sheet reader
+// its files are still checked and the versions left unread, said so; with
+// one, each row's receipt is checked.
+func TestExportFolderXLSXVersions(t *testing.T) {
+	s, keys := testSigner(t)
+	dir := t.TempDir()
+	w, err := export.NewWriter(export.XLSX, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Begin(export.Table{Name: receipt.VersionsSheet, Columns: []export.Column{{Name: "partner", Kind: export.Text}}})
+	w.Row([]export.Cell{export.TextCell("p")})
+	w.End()
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := export.Files(dir)
+	p, _ := json.Marshal(export.Manifest{Region: "r", FinancialYear: "2018-19", Format: "xlsx", AsAt: "2018-11-05T00:00:00Z",
+		Files: files, VersionsFile: export.XLSXFile, VersionCount: 1})
+	jws, _ := receipt.Sign(context.Background(), s, receipt.TypeManifest, p)
+	os.WriteFile(filepath.Join(dir, export.SignatureFile), []byte(jws), 0o644)
+
+	x, err := receipt.VerifyExportFolder(dir, keys)
+	if err != nil || x.Unread != export.XLSXFile || x.Receipts != 0 {
+		t.Fatalf("without a sheet reader: %v, %+v; want valid, %s unread", err, x, export.XLSXFile)
+	}
+	sheet := func(path, name string) ([][]string, error) {
+		if filepath.Base(path) != export.XLSXFile || name != receipt.VersionsSheet {
+			t.Errorf("read sheet %s of %s", name, path)
+		}
+		return [][]string{{"partner", "kind", "key", "version", "sha256", "receipt"}, {"p", "k", "x", "1", "", "not.a.receipt"}}, nil
+	}
+	_, err = receipt.VerifyExportFolder(dir, keys, receipt.ReadSheetsWith(sheet))
+	wantReason(t, "a row's receipt read from the sheet", err, receipt.ReasonMalformed)
 }

@@ -51,7 +51,7 @@ func (g *gen) audit() {
 			Target: target("quarterly-returns", qrKey, 1), SHA256: g.st["qr-v1.jws"].ContentSHA256},
 		{ID: "01CTG3V5Q8A1B2C3D4E5F6G7H8", At: "2018-11-02T09:01:44.507Z", Actor: system, Action: "submission.version-created",
 			Target: target("quarterly-returns", qrKey, 2), SHA256: g.st["qr-v2.jws"].ContentSHA256},
-		{ID: "01CTJ8R2M5N7P9Q1S3T5V7X9Z1", At: "2018-11-02T15:30:00.000Z", Actor: officer, Action: "return.signed-off",
+		{ID: "01CTJ8R2M5N7P9Q1S3T5V7X9Z1", At: "2018-11-02T15:30:00.000Z", Actor: officer, Action: "quarterly-return.signed-off",
 			Target: target("quarterly-returns", qrKey, 2)},
 		{ID: "01CTKA0B1C2D3E4F5G6H7J8K9M", At: "2018-11-03T11:00:00.250Z", Actor: system, Action: "submission.version-created",
 			Target: target("pool-contributions", pcKey, 1), SHA256: g.st["pc-v1.jws"].ContentSHA256},
@@ -78,7 +78,7 @@ func (g *gen) audit() {
 	edited.Actor = system
 	_, rehashed := line(edited, &records[1])
 	extra := records[2]
-	extra.ID, extra.Action = "01CTJ0000000000000000INSRT", "return.signoff-withdrawn"
+	extra.ID, extra.Action = "01CTJ0000000000000000INSRT", "quarterly-return.signed-off"
 	_, inserted := line(extra, &records[1])
 	other := records[2]
 	other.Chain = receipt.PartnerChain("ceredigion")

@@ -44,8 +44,6 @@ const (
   "commentary": "Nursing placements above plan after two home closures in Llanelli, Sir Gâr."
 }
 `
-	signoff = `{"signatory": "Jane Jones", "role": "s151-officer"}
-`
 	pcV1 = `{
   "fundId": "care-homes-older-people",
   "financialYear": "2018-19",
@@ -91,8 +89,11 @@ func (g *gen) receipts() {
 		map[string]any{"kind": "quarterly-returns", "key": qrKey, "version": 1}, qrV1), "")
 	g.issue(g.current, "qr-v2.jws", statement("01CTG3V5Q8A1B2C3D4E5F6G7H8", created, "2018-11-02T09:01:44.507Z", system,
 		map[string]any{"kind": "quarterly-returns", "key": qrKey, "version": 2}, qrV2), "qr-v1.jws")
-	g.issue(g.current, "qr-signoff.jws", statement("01CTJ8R2M5N7P9Q1S3T5V7X9Z1", "return.signed-off", "2018-11-02T15:30:00.000Z", officer,
-		map[string]any{"kind": "quarterly-returns", "key": qrKey, "version": 2}, signoff), "qr-v2.jws")
+	// A sign-off's receipt names the content of the version signed.
+	signed := statement("01CTJ8R2M5N7P9Q1S3T5V7X9Z1", "quarterly-return.signed-off", "2018-11-02T15:30:00.000Z", officer,
+		map[string]any{"kind": "quarterly-returns", "key": qrKey, "version": 2}, qrV2)
+	signed.RawSHA256 = ""
+	g.issue(g.current, "qr-signoff.jws", signed, "qr-v2.jws")
 	g.issue(g.current, "pc-v1.jws", statement("01CTKA0B1C2D3E4F5G6H7J8K9M", created, "2018-11-03T11:00:00.250Z", system,
 		map[string]any{"kind": "pool-contributions", "key": pcKey, "version": 1}, pcV1), "qr-signoff.jws")
 	// Another receipt 2: what a fork of the chain, or a receipt made up
@@ -111,7 +112,7 @@ func (g *gen) receipts() {
 	resaved := must(json.MarshalIndent(tree, "", "    ")) // members sorted, four spaces: another layout, the same content
 	docs := map[string][]byte{
 		"qr-v1.sent.json": []byte(qrV1), "qr-v2.sent.json": []byte(qrV2), "qr-v2.canonical.json": canonical,
-		"qr-v2.resaved.json": resaved, "signoff.sent.json": []byte(signoff), "pc-v1.sent.json": []byte(pcV1),
+		"qr-v2.resaved.json": resaved, "pc-v1.sent.json": []byte(pcV1),
 		"qr-v2.sent.byte-changed.json":      changeByte([]byte(qrV2), "2899110.40", "2899110.41"),
 		"qr-v2.canonical.byte-changed.json": changeByte(canonical, "2899110.40", "2899110.41"),
 		"qr-v2.sent.csv":                    []byte("category,actualToDate\nnursing,2899110.40\n"),
@@ -151,8 +152,10 @@ func (g *gen) receipts() {
 			Files: []string{"receipts/qr-v2.jws", "documents/qr-v2.resaved.json"}, Match: "content"},
 		{Name: "receipt-retired-key", About: "a receipt signed by a key since retired, still in the published set",
 			Files: []string{"receipts/qr-v1.jws", "documents/qr-v1.sent.json"}, Match: "raw"},
-		{Name: "receipt-signoff", About: "a sign-off's receipt and the sign-off sent",
-			Files: []string{"receipts/qr-signoff.jws", "documents/signoff.sent.json"}, Match: "raw"},
+		{Name: "receipt-signoff", About: "a sign-off's receipt and the document of the version signed, as read back",
+			Files: []string{"receipts/qr-signoff.jws", "documents/qr-v2.canonical.json"}, Match: "content"},
+		{Name: "receipt-signoff-other-version", About: "a sign-off's receipt and the document of another version",
+			Files: []string{"receipts/qr-signoff.jws", "documents/qr-v1.sent.json"}, Exit: 1, Reason: "content-mismatch"},
 		{Name: "receipt-document-byte-changed", About: "one byte of the document as sent changed",
 			Files: []string{"receipts/qr-v2.jws", "documents/qr-v2.sent.byte-changed.json"}, Exit: 1, Reason: "content-mismatch"},
 		{Name: "receipt-canonical-byte-changed", About: "one byte of the canonical document changed",
