@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 )
 
@@ -33,7 +35,7 @@ func (c *command) receipt(path, document string) error {
 		describe(c.out, st)
 		return err
 	}
-	how := "its content: the same document, though not in the same layout as sent (compared in canonical form, RFC 8785)"
+	how := "its content: the same document as the service stored it, whatever its layout (compared in canonical form, RFC 8785)"
 	if match == receipt.MatchRaw {
 		how = "its exact bytes: it is byte for byte what was sent"
 	}
@@ -96,16 +98,33 @@ func (c *command) audit(path string) error {
 	return nil
 }
 
-// export checks an export folder against its signed manifest.
+// export checks an export folder against its signed manifest; an XLSX
+// export's versions are read from its workbook with excelize.
 func (c *command) export(dir string) error {
-	x, err := receipt.VerifyExportFolder(dir, c.keys)
+	x, err := receipt.VerifyExportFolder(dir, c.keys, receipt.ReadSheetsWith(readSheet))
 	if err != nil {
 		return err
 	}
 	m := x.Manifest
 	fmt.Fprintf(c.out, "VALID: the export in %s is as the service made it: region %s, financial year %s, %s, data as at %s.\n",
 		dir, m.Region, m.FinancialYear, m.Format, m.AsAt)
-	fmt.Fprintf(c.out, "  %d files match the signed manifest, and no other file is in the folder.\n", len(m.Files))
-	fmt.Fprintf(c.out, "  %d of the %d versions it lists have a receipt, and each verifies as that version's.\n", x.Receipts, len(m.Versions))
+	fmt.Fprintf(c.out, "  Files: every file the signed manifest lists (%d) is here, unchanged, and no other file is.\n", len(m.Files))
+	fmt.Fprintf(c.out, "  Receipts: %d of the %d versions it includes have one, and each verifies as that version's.\n", x.Receipts, x.Versions)
+	if x.Unread != "" {
+		fmt.Fprintf(c.out, "  (The versions listed in %s could not be read, so their receipts were not checked.)\n", x.Unread)
+	}
+	if x.Receipts < x.Versions {
+		fmt.Fprintln(c.out, "  (Versions stored before receipts were signed have none.)")
+	}
 	return nil
+}
+
+// readSheet reads a sheet of a workbook as text, its header row first.
+func readSheet(path, sheet string) ([][]string, error) {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.GetRows(sheet)
 }

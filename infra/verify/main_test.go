@@ -61,7 +61,7 @@ func TestReceiptSaysWhoWhatWhen(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out.String())
 	}
 	for _, w := range []string{
-		"What:     return.signed-off: key care-homes-older-people/2018-19-Q2, kind quarterly-returns, version 2",
+		"What:     quarterly-return.signed-off: key care-homes-older-people/2018-19-Q2, kind quarterly-returns, version 2",
 		"Who:      Jane Jones, S151 officer (jjones@carmarthenshire.example)",
 		"For:      partner carmarthenshire, region west-wales",
 		"When:     2018-11-02T15:30:00.000Z",
