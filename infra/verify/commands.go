@@ -5,8 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/regional-data-exchange/rdx/shared/export/xlsx"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 )
 
@@ -101,7 +100,7 @@ func (c *command) audit(path string) error {
 // export checks an export folder against its signed manifest; an XLSX
 // export's versions are read from its workbook with excelize.
 func (c *command) export(dir string) error {
-	x, err := receipt.VerifyExportFolder(dir, c.keys, receipt.ReadSheetsWith(readSheet))
+	x, err := receipt.VerifyExportFolder(dir, c.keys, receipt.ReadSheetsWith(xlsx.ReadSheet))
 	if err != nil {
 		return err
 	}
@@ -117,14 +116,4 @@ func (c *command) export(dir string) error {
 		fmt.Fprintln(c.out, "  (Versions stored before receipts were signed have none.)")
 	}
 	return nil
-}
-
-// readSheet reads a sheet of a workbook as text, its header row first.
-func readSheet(path, sheet string) ([][]string, error) {
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return f.GetRows(sheet)
 }

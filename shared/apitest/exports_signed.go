@@ -9,6 +9,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/export/xlsx"
 	"github.com/regional-data-exchange/rdx/shared/faults"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/service"
@@ -24,46 +27,23 @@ import (
 )
 
 // checkExportFolder checks an export's files as a recipient would, with
-// the service's public keys alone: manifest.jws verifies, is a manifest's
-// signature and signs exactly manifest.json's bytes, and the folder holds
-// every file the manifest lists, each of its size and SHA-256, and no
-// other. A failure names its reason (receipt.ReasonOf).
+// the service's public keys alone and the offline verifier's own check:
+// written to a folder, then verified (manifest.jws, manifest.json, every
+// file listed and no other, each version's receipt). A failure names its
+// reason (receipt.ReasonOf).
 func checkExportFolder(folder map[string][]byte, keys *receipt.KeySet) error {
-	sig, ok := folder[export.SignatureFile]
-	if !ok {
-		return &receipt.Error{Reason: receipt.ReasonFileMissing, Detail: "no " + export.SignatureFile}
-	}
-	v, err := receipt.Verify(string(sig), keys)
+	dir, err := os.MkdirTemp("", "export-")
 	if err != nil {
 		return err
 	}
-	if v.Typ != receipt.TypeManifest {
-		return &receipt.Error{Reason: receipt.ReasonWrongType, Detail: "typ " + v.Typ}
-	}
-	if !bytes.Equal(v.Payload, folder[export.ManifestFile]) {
-		return &receipt.Error{Reason: receipt.ReasonContent, Detail: export.ManifestFile + " is not what " + export.SignatureFile + " signs"}
-	}
-	var m export.Manifest
-	if err := json.Unmarshal(v.Payload, &m); err != nil {
-		return &receipt.Error{Reason: receipt.ReasonMalformed, Detail: err.Error()}
-	}
-	listed := map[string]bool{export.ManifestFile: true, export.SignatureFile: true}
-	for _, f := range m.Files {
-		listed[f.Name] = true
-		b, ok := folder[f.Name]
-		if !ok {
-			return &receipt.Error{Reason: receipt.ReasonFileMissing, Detail: f.Name}
-		}
-		if int64(len(b)) != f.Bytes || receipt.Hash(b) != f.SHA256 {
-			return &receipt.Error{Reason: receipt.ReasonFileChanged, Detail: f.Name}
+	defer os.RemoveAll(dir)
+	for name, b := range folder {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return err
 		}
 	}
-	for name := range folder {
-		if !listed[name] {
-			return &receipt.Error{Reason: receipt.ReasonFileUnlisted, Detail: name}
-		}
-	}
-	return nil
+	_, err = receipt.VerifyExportFolder(dir, keys, receipt.ReadSheetsWith(xlsx.ReadSheet))
+	return err
 }
 
 // testSignedManifests: an export's manifest comes signed by the service,
@@ -175,7 +155,7 @@ func tamperings(t *testing.T, folder map[string][]byte, m export.Manifest) []tam
 		{"manifest.json edited to fit a changed file", edit(func(f map[string][]byte) {
 			f[export.ManifestFile] = bytes.Replace(f[export.ManifestFile], []byte(m.Files[0].SHA256), []byte(receipt.Hash(changedFile)), 1)
 			f[first] = changedFile
-		}), receipt.ReasonContent},
+		}), receipt.ReasonFileChanged},
 		{"manifest.json and the signature's payload rewritten to fit a changed file", edit(func(f map[string][]byte) {
 			f[first], f[export.ManifestFile], f[export.SignatureFile] = changedFile, refit, []byte(refitJWS)
 		}), receipt.ReasonSignature},
