@@ -280,7 +280,7 @@ func testManifestSignedWhileStored(t *testing.T, e *Env) {
 	signing, storing := make(chan struct{}), make(chan struct{})
 	var began, stored sync.Once
 	var signerWaited, manifestWaited atomic.Bool
-	fe.cfg.Receipts = &waitingSigner{Signer: receiptSigner(), begin: func() { began.Do(func() { close(signing) }) }, wait: storing, waited: &signerWaited}
+	fe.cfg.Receipts = &waitingSigner{Signer: e.App.Service.Receipts, begin: func() { began.Do(func() { close(signing) }) }, wait: storing, waited: &signerWaited}
 	fe.build(fe.Backend)
 	plan.Add(faults.Rule{When: func(c faults.Call) bool {
 		return c.Op == faults.BlobPut && strings.HasPrefix(c.Key, "exports/") && !strings.HasSuffix(c.Key, "/"+export.ManifestFile) && !strings.HasSuffix(c.Key, "/"+export.SignatureFile)
