@@ -152,30 +152,42 @@ func startDynamoDB() (*Server, error) {
 	cmd := exec.Command("java", "-Xms64m", "-Xmx512m", "-Djava.library.path="+filepath.Join(dir, "DynamoDBLocal_lib"),
 		"-jar", filepath.Join(dir, "DynamoDBLocal.jar"), "-inMemory", "-port", fmt.Sprint(port))
 	cmd.Dir = dir
-	return launch(cmd, fmt.Sprintf("http://127.0.0.1:%d", port), "", func(endpoint string) bool {
-		// Any HTTP answer means the server is up (it refuses unsigned requests).
-		res, err := http.Get(endpoint)
-		if err == nil {
-			res.Body.Close()
-		}
-		return err == nil
-	})
+	// Any HTTP answer means the server is up (it refuses unsigned requests).
+	return launch(cmd, fmt.Sprintf("http://127.0.0.1:%d", port), "", answers)
 }
 
-func startMinIO() (*Server, error) {
-	bin := filepath.Join(Cache(), "bin", "minio")
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("%s: %w", bin, ErrMissing)
+// answers reports whether anything answers HTTP at endpoint.
+func answers(endpoint string) bool {
+	res, err := http.Get(endpoint)
+	if err == nil {
+		res.Body.Close()
 	}
-	dir, err := os.MkdirTemp("", "rdx-minio-")
-	if err != nil {
-		return nil, err
+	return err == nil
+}
+
+// binaryAt finds a built stand-in in .cache/bin and gives it a temporary
+// folder and a free loopback address.
+func binaryAt(name string) (bin, dir, addr string, err error) {
+	bin = filepath.Join(Cache(), "bin", name)
+	if _, err := os.Stat(bin); err != nil {
+		return "", "", "", fmt.Errorf("%s: %w", bin, ErrMissing)
+	}
+	if dir, err = os.MkdirTemp("", "rdx-"+name+"-"); err != nil {
+		return "", "", "", err
 	}
 	port, err := freePort()
 	if err != nil {
+		os.RemoveAll(dir)
+		return "", "", "", err
+	}
+	return bin, dir, fmt.Sprintf("127.0.0.1:%d", port), nil
+}
+
+func startMinIO() (*Server, error) {
+	bin, dir, addr, err := binaryAt("minio")
+	if err != nil {
 		return nil, err
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", "127.0.0.1:0", dir)
 	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+AccessKey, "MINIO_ROOT_PASSWORD="+SecretKey,
 		"MINIO_BROWSER=off", "MINIO_UPDATE=off", "MINIO_CI_CD=1",
@@ -195,28 +207,12 @@ func startMinIO() (*Server, error) {
 // loopback address (local-kms's main listens on every interface), with its
 // keys in a temporary folder. It checks no signatures, so any credentials do.
 func startLocalKMS() (*Server, error) {
-	bin := filepath.Join(Cache(), "bin", "local-kms")
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("%s: %w", bin, ErrMissing)
-	}
-	dir, err := os.MkdirTemp("", "rdx-local-kms-")
+	bin, dir, addr, err := binaryAt("local-kms")
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(bin, "-addr", addr, "-data", dir, "-region", Region)
-	return launch(cmd, "http://"+addr, dir, func(endpoint string) bool {
-		// Any HTTP answer means it is up (it answers a GET with 405).
-		res, err := http.Get(endpoint)
-		if err == nil {
-			res.Body.Close()
-		}
-		return err == nil
-	})
+	return launch(cmd, "http://"+addr, dir, answers) // it answers a GET with 405
 }
 
 // launch starts cmd and waits until ready says the server answers.
