@@ -1,0 +1,116 @@
+package apitest
+
+import (
+	"encoding/json"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// welsh asks r in Welsh through Accept-Language, as a browser set to Cymraeg
+// would.
+func welsh(r Req) Req {
+	h := maps.Clone(r.Header)
+	if h == nil {
+		h = map[string]string{}
+	}
+	h["Accept-Language"] = "cy-GB, cy;q=0.9, en;q=0.5"
+	r.Header = h
+	return r
+}
+
+// problemParts is a problem's parts that never change with the language, and
+// its words.
+type problemParts struct {
+	Type, Title, Detail string
+	Status              int
+	Errors              []struct{ Code, Pointer, Parameter, Header, Message string }
+}
+
+func places(p problemParts) []string {
+	var out []string
+	for _, e := range p.Errors {
+		out = append(out, e.Code+" "+e.Pointer+e.Parameter+e.Header)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func expectLanguage(t *testing.T, r *Resp, want string) {
+	t.Helper()
+	if got := r.Header.Get("Content-Language"); got != want {
+		t.Errorf("Content-Language %q, want %q: %s", got, want, r.Body)
+	}
+	if !slices.Contains(r.Header.Values("Vary"), "Accept-Language") {
+		t.Errorf("Vary %q does not name Accept-Language", r.Header.Values("Vary"))
+	}
+}
+
+// Every answer in words says its language; a problem asked in Welsh has
+// Welsh words and the same type, status, codes and places as in English.
+func testLanguages(t *testing.T, e *Env) {
+	tok := e.PartnerToken(WW, Carm)
+	wrongKind := Req{Method: "PUT", Path: QRPath, Token: tok, Body: Example(t, "pool-contribution.json")}
+	en, cy := e.Do(wrongKind), e.Do(welsh(wrongKind))
+	expectStatus(t, en, 422)
+	expectStatus(t, cy, 422)
+	expectLanguage(t, en, "en")
+	expectLanguage(t, cy, "cy")
+	var pe, pc problemParts
+	decode(t, en, &pe)
+	decode(t, cy, &pc)
+	if pe.Type != pc.Type || pe.Status != pc.Status || !slices.Equal(places(pe), places(pc)) {
+		t.Errorf("the Welsh problem differs from the English in more than words:\n en %+v\n cy %+v", pe, pc)
+	}
+	if pc.Title != "Methodd y dilysu" || pc.Title == pe.Title || pc.Detail == pe.Detail {
+		t.Errorf("the Welsh problem's words are not Welsh: title %q, detail %q", pc.Title, pc.Detail)
+	}
+
+	// The common problems, each in Welsh: no token, no route, wrong method.
+	for _, r := range []Req{
+		{Method: "GET", Path: "/v1/me"},
+		{Method: "GET", Path: "/v1/nowhere", Token: tok},
+		{Method: "PATCH", Path: QRPath, Token: tok},
+	} {
+		en, cy := e.Do(r), e.Do(welsh(r))
+		expectLanguage(t, cy, "cy")
+		var pe, pc problemParts
+		decode(t, en, &pe)
+		decode(t, cy, &pc)
+		if en.Status != cy.Status || pe.Type != pc.Type || pc.Title == pe.Title || pc.Detail == pe.Detail {
+			t.Errorf("%s %s in Welsh: %d %s; in English: %d %s", r.Method, r.Path, cy.Status, cy.Body, en.Status, en.Body)
+		}
+	}
+
+	// lang wins over Accept-Language; q-values choose; nothing asked is English.
+	for _, c := range []struct{ path, accept, want string }{
+		{"/v1/me?lang=cy", "en", "cy"},
+		{"/v1/me?lang=en", "cy", "en"},
+		{"/v1/me", "en;q=0.3, cy-GB;q=0.8", "cy"},
+		{"/v1/me", "cy;q=0.3, en-GB;q=0.8", "en"},
+		{"/v1/me", "fr", "en"},
+		{"/v1/me", "", "en"},
+	} {
+		r := e.Do(Req{Method: "GET", Path: c.path, Token: tok, Header: map[string]string{"Accept-Language": c.accept}})
+		expectStatus(t, r, 200)
+		expectLanguage(t, r, c.want)
+	}
+	// A language not served is refused by name, in English.
+	r := e.Get("/v1/me?lang="+url.QueryEscape("fr"), tok)
+	expectError(t, r, "query.invalid", "lang")
+	expectLanguage(t, r, "en")
+	var pl problemParts
+	decode(t, r, &pl)
+	if len(pl.Errors) != 1 || !strings.Contains(pl.Errors[0].Message, `"fr"`) {
+		t.Errorf("the refusal does not name the value given: %s", r.Body)
+	}
+}
+
+func decode(t *testing.T, r *Resp, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("not JSON: %v: %s", err, r.Body)
+	}
+}
