@@ -67,6 +67,36 @@ func testLanguages(t *testing.T, e *Env) {
 	if pc.Title != "Methodd y dilysu" || pc.Title == pe.Title || pc.Detail == pe.Detail {
 		t.Errorf("the Welsh problem's words are not Welsh: title %q, detail %q", pc.Title, pc.Detail)
 	}
+	// Every failing field is named with a Welsh message, none left as the English.
+	for i := range pc.Errors {
+		if m := pc.Errors[i].Message; m == "" || m == pe.Errors[i].Message {
+			t.Errorf("%s at %s%s has no Welsh message: %q", pc.Errors[i].Code, pc.Errors[i].Pointer, pc.Errors[i].Parameter, m)
+		}
+	}
+	// A message with values keeps them: the field's name in the Welsh as in the English.
+	missing := Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) { delete(m, "riskRating") })
+	r := e.Do(Req{Method: "PUT", Path: QRPath + "?lang=cy", Token: tok, Body: missing})
+	expectError(t, r, "field.required", "/riskRating")
+	if !strings.Contains(string(r.Body), "Mae angen riskRating.") {
+		t.Errorf("the Welsh message does not name the field: %s", r.Body)
+	}
+
+	// The rule catalogue in Welsh: every rule, the same codes, Welsh messages.
+	var rulesEn, rulesCy struct {
+		Rules []struct{ Code, Message string }
+	}
+	decode(t, e.Get("/v1/rules", tok), &rulesEn)
+	rc := e.Get("/v1/rules?lang=cy", tok)
+	expectLanguage(t, rc, "cy")
+	decode(t, rc, &rulesCy)
+	if len(rulesCy.Rules) != len(rulesEn.Rules) || len(rulesEn.Rules) == 0 {
+		t.Fatalf("%d rules in Welsh, %d in English", len(rulesCy.Rules), len(rulesEn.Rules))
+	}
+	for i, ru := range rulesCy.Rules {
+		if ru.Code != rulesEn.Rules[i].Code || ru.Message == rulesEn.Rules[i].Message || ru.Message == "" {
+			t.Errorf("rule %s in Welsh: %q (English %q)", ru.Code, ru.Message, rulesEn.Rules[i].Message)
+		}
+	}
 
 	// The common problems, each in Welsh: no token, no route, wrong method.
 	for _, r := range []Req{
@@ -98,7 +128,7 @@ func testLanguages(t *testing.T, e *Env) {
 		expectLanguage(t, r, c.want)
 	}
 	// A language not served is refused by name, in English.
-	r := e.Get("/v1/me?lang="+url.QueryEscape("fr"), tok)
+	r = e.Get("/v1/me?lang="+url.QueryEscape("fr"), tok)
 	expectError(t, r, "query.invalid", "lang")
 	expectLanguage(t, r, "en")
 	var pl problemParts

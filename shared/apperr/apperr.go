@@ -44,15 +44,27 @@ type FieldError struct {
 	// MessageData its values: a problem shows it in the request's language.
 	MessageID   string         `json:"-"`
 	MessageData map[string]any `json:"-"`
+	// FallbackID, for a Message written in English only, is the catalogue's
+	// general text of the rule, shown in any other language.
+	FallbackID string `json:"-"`
 }
 
 // In is the field error with its message in lang; code and place stay.
 func (f FieldError) In(lang i18n.Lang) FieldError {
-	if f.MessageID != "" {
+	switch {
+	case f.MessageID != "":
 		f.Message = i18n.Text(lang, f.MessageID, f.MessageData)
+	case f.FallbackID != "" && lang != i18n.English:
+		f.Message = i18n.Text(lang, f.FallbackID, nil)
 	}
 	return f
 }
+
+// AtHeader is the field error about a header.
+func (f FieldError) AtHeader(name string) FieldError { f.Header = name; return f }
+
+// AtParameter is the field error about a path or query parameter.
+func (f FieldError) AtParameter(name string) FieldError { f.Parameter = name; return f }
 
 // Localize gives the field error the catalogue's message id with data filled
 // in: English now, the request's language in the problem.

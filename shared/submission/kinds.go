@@ -269,7 +269,7 @@ func linePermissions(list string) []check {
 		{ruleAreaNotServed, []string{"/" + list + "/*/areaCode"}, func(c *checker, doc map[string]any) error {
 			for i, row := range rows(doc, list) {
 				if a, ok := str(row, "areaCode"); ok && !c.vc.Partner.Serves(a) {
-					c.report(ruleAreaNotServed, at(list, i, "areaCode"), fmt.Sprintf("%s does not serve %s.", c.vc.Partner.ID, a))
+					c.reportIn(ruleAreaNotServed, at(list, i, "areaCode"), "finding.area-not-served", map[string]any{"Partner": c.vc.Partner.ID, "Area": a})
 				}
 			}
 			return nil
@@ -405,7 +405,7 @@ func bedsFit(c *checker, i int, row map[string]any) {
 	occ, ok2 := num(row, "occupiedBeds")
 	vac, ok3 := num(row, "vacantBeds")
 	if ok1 && ok2 && ok3 && occ+vac > beds {
-		c.report(ruleCareHomeBeds, at("careHomes", i, ""), fmt.Sprintf("%d occupied + %d vacant is more than %d beds.", occ, vac, beds))
+		c.reportIn(ruleCareHomeBeds, at("careHomes", i, ""), "finding.beds-exceeded", map[string]any{"Occupied": occ, "Vacant": vac, "Beds": beds})
 	}
 }
 
@@ -470,7 +470,7 @@ func documentAccepted(c *checker, doc map[string]any) error {
 func redNeedsCommentary(c *checker, doc map[string]any) error {
 	if r, _ := str(doc, "riskRating"); r == "red" && !c.failed("/commentary") {
 		if _, has := doc["commentary"]; !has {
-			c.report(ruleRedCommentary, "/commentary", "Explain a red risk rating in the commentary.")
+			c.reportIn(ruleRedCommentary, "/commentary", "finding.red-commentary", nil)
 		}
 	}
 	return nil
@@ -478,7 +478,7 @@ func redNeedsCommentary(c *checker, doc map[string]any) error {
 
 func finalOnlyInQ4(c *checker, doc map[string]any) error {
 	if f, _ := doc["final"].(bool); f && c.vc.Key.Quarter.N != 4 && !c.vc.BadParams["quarter"] {
-		c.report(ruleFinalNotQ4, "/final", fmt.Sprintf("%s is not a Q4 return.", c.vc.Key.Quarter))
+		c.reportIn(ruleFinalNotQ4, "/final", "finding.final-not-q4", map[string]any{"Quarter": c.vc.Key.Quarter.String()})
 	} else if !f {
 		delete(doc, "final") // false means the same as absent
 	}
@@ -493,7 +493,7 @@ func forecastNotBelowActual(c *checker, doc map[string]any) error {
 			a, ok1 := pence(row, "actualToDate")
 			f, ok2 := pence(row, "forecastOutturn")
 			if ok1 && ok2 && f < a {
-				c.report(ruleForecastBelow, at(l.list, i, "forecastOutturn"), fmt.Sprintf("Forecast outturn %s is below actual to date %s.", f, a))
+				c.reportIn(ruleForecastBelow, at(l.list, i, "forecastOutturn"), "finding.forecast-below-actual", map[string]any{"Forecast": f.String(), "Actual": a.String()})
 			}
 		}
 	}

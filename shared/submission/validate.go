@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/region"
 )
@@ -22,6 +22,10 @@ type Finding struct {
 	Pointer   string
 	Parameter string
 	Message   string
+	// ID, when set, is Message's id in the catalogues and Data its values,
+	// so that a problem shows it in the request's language.
+	ID   string
+	Data map[string]any
 }
 
 // Warning is a finding of a warning rule as it is returned and stored.
@@ -124,6 +128,19 @@ func (c *checker) report(r *Rule, ptr, msg string) {
 	}
 }
 
+// reportIn reports a finding whose message is the catalogue's id with data
+// filled in (English here; the problem renders it in the request's language).
+func (c *checker) reportIn(r *Rule, ptr, id string, data map[string]any) {
+	c.report(r, ptr, i18n.Text(i18n.English, id, data))
+	fs := &c.errors
+	if r.Severity == SevWarning {
+		fs = &c.warnings
+	}
+	if n := len(*fs); n > 0 && (*fs)[n-1].Rule == r && (*fs)[n-1].Pointer == ptr {
+		(*fs)[n-1].ID, (*fs)[n-1].Data = id, data
+	}
+}
+
 // decodeProblems reports what the decoder refused in a well-formed body.
 func (c *checker) decodeProblems(problems []jsonx.Problem) {
 	for _, p := range problems {
@@ -143,7 +160,7 @@ func (c *checker) failed(ptr string) bool {
 }
 
 func (c *checker) wrongType(ptr, want string, v any) {
-	c.report(ruleWrongType, ptr, fmt.Sprintf("Expected %s, got %s.", want, jsonx.TypeName(v)))
+	c.reportIn(ruleWrongType, ptr, "finding.wrong-type", map[string]any{"Want": want, "Got": jsonx.TypeName(v)})
 }
 
 // keyValue is a key field's value from the path, in normalised form.
@@ -168,7 +185,8 @@ func (c *checker) keyValue(name string) any {
 func FieldErrors(fs []Finding) []apperr.FieldError {
 	out := make([]apperr.FieldError, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, apperr.FieldError{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer, Parameter: f.Parameter})
+		out = append(out, apperr.FieldError{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer, Parameter: f.Parameter,
+			MessageID: f.ID, MessageData: f.Data, FallbackID: f.Rule.MessageID()})
 	}
 	return out
 }
