@@ -81,6 +81,13 @@ func testLanguages(t *testing.T, e *Env) {
 		t.Errorf("the Welsh message does not name the field: %s", r.Body)
 	}
 
+	// A path parameter's finding in Welsh keeps the value given.
+	r = e.Do(Req{Method: "PUT", Path: SlicePath(WW, Carm) + "/quarterly-returns/no-such-fund/2018-19-Q2?lang=cy", Token: tok, Body: Example(t, "quarterly-return.json")})
+	expectError(t, r, "fund.unknown", "fundId")
+	if !strings.Contains(string(r.Body), `Nid yw \"no-such-fund\" yn un o gronfeydd cyfun west-wales.`) {
+		t.Errorf("the Welsh message does not name the fund: %s", r.Body)
+	}
+
 	// The rule catalogue in Welsh: every rule, the same codes, Welsh messages.
 	var rulesEn, rulesCy struct {
 		Rules []struct{ Code, Message string }

@@ -236,11 +236,11 @@ func (decimalType) norm(c *checker, ptr string, v any) any {
 	d, err := money.ParseDecimal(s)
 	switch {
 	case errors.Is(err, money.ErrDecimalTooPrecise):
-		c.report(ruleDecimalPlaces, ptr, fmt.Sprintf("%q has more than 6 decimal places.", s))
+		c.reportIn(ruleDecimalPlaces, ptr, "finding.decimal-places", map[string]any{"Value": strconv.Quote(s)})
 	case errors.Is(err, money.ErrDecimalTooLarge):
-		c.report(ruleDecimalLarge, ptr, fmt.Sprintf("%q has more than 15 digits before the decimal point.", s))
+		c.reportIn(ruleDecimalLarge, ptr, "finding.decimal-too-large", map[string]any{"Value": strconv.Quote(s)})
 	case err != nil:
-		c.report(ruleDecimalInvalid, ptr, fmt.Sprintf("%q is not a decimal number.", s))
+		c.reportIn(ruleDecimalInvalid, ptr, "finding.decimal-invalid", map[string]any{"Value": strconv.Quote(s)})
 	default:
 		return d
 	}
@@ -274,7 +274,7 @@ func (countType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !ok || i < 0 {
-		c.report(ruleCountInvalid, ptr, fmt.Sprintf("%s is not a whole number from 0 to %d.", v, maxSafeInteger))
+		c.add(numberFinding(ruleCountInvalid, ptr, fmt.Sprint(v)))
 		return nil
 	}
 	return i
@@ -291,7 +291,7 @@ func (integerType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !ok {
-		c.report(ruleIntegerInvalid, ptr, fmt.Sprintf("%s is not a whole number.", v))
+		c.reportIn(ruleIntegerInvalid, ptr, "finding.integer-invalid", map[string]any{"Value": fmt.Sprint(v)})
 		return nil
 	}
 	return i
@@ -371,7 +371,7 @@ func (assessmentYearType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !ok || i < 2000 || i > 2100 {
-		c.report(ruleAssessmentYear, ptr, fmt.Sprintf("%s is not a year from 2000 to 2100.", v))
+		c.add(numberFinding(ruleAssessmentYear, ptr, fmt.Sprint(v)))
 		return nil
 	}
 	return i
@@ -407,7 +407,7 @@ func (kpiType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !c.vc.Region.HasKPI(s) {
-		c.report(ruleKPIUnknown, ptr, fmt.Sprintf("%q is not in %s's KPI catalogue.", s, c.vc.Region.ID))
+		c.reportIn(ruleKPIUnknown, ptr, "finding.kpi-unknown", map[string]any{"Value": strconv.Quote(s), "Region": c.vc.Region.ID})
 		return nil
 	}
 	return s
@@ -428,7 +428,7 @@ func (k keyField) check(c *checker, ptr string, v any, present bool) {
 	}
 	got := k.typ.norm(c, ptr, v)
 	if got != nil && got != c.keyValue(name) {
-		c.report(ruleKeyMismatch, ptr, fmt.Sprintf("%v in the body differs from %v in the path.", got, c.keyValue(name)))
+		c.reportIn(ruleKeyMismatch, ptr, "finding.key-mismatch", map[string]any{"Body": fmt.Sprint(got), "Path": fmt.Sprint(c.keyValue(name))})
 	}
 }
 

@@ -116,7 +116,23 @@ type checker struct {
 }
 
 func (c *checker) report(r *Rule, ptr, msg string) {
-	f := Finding{Rule: r, Pointer: ptr, Message: msg}
+	c.add(Finding{Rule: r, Pointer: ptr, Message: msg})
+}
+
+// reportIn reports a finding whose message is the catalogue's id with data
+// filled in (English here; the problem renders it in the request's language).
+func (c *checker) reportIn(r *Rule, ptr, id string, data map[string]any) {
+	c.add(findingIn(r, ptr, "", id, data))
+}
+
+// findingIn is a finding at ptr or param whose message is the catalogue's id
+// with data filled in.
+func findingIn(r *Rule, ptr, param, id string, data map[string]any) Finding {
+	return Finding{Rule: r, Pointer: ptr, Parameter: param, Message: i18n.Text(i18n.English, id, data), ID: id, Data: data}
+}
+
+func (c *checker) add(f Finding) {
+	r := f.Rule
 	if r.Severity == SevWarning {
 		if len(c.warnings) < MaxFindings {
 			c.warnings = append(c.warnings, f)
@@ -128,24 +144,10 @@ func (c *checker) report(r *Rule, ptr, msg string) {
 	}
 }
 
-// reportIn reports a finding whose message is the catalogue's id with data
-// filled in (English here; the problem renders it in the request's language).
-func (c *checker) reportIn(r *Rule, ptr, id string, data map[string]any) {
-	c.report(r, ptr, i18n.Text(i18n.English, id, data))
-	fs := &c.errors
-	if r.Severity == SevWarning {
-		fs = &c.warnings
-	}
-	if n := len(*fs); n > 0 && (*fs)[n-1].Rule == r && (*fs)[n-1].Pointer == ptr {
-		(*fs)[n-1].ID, (*fs)[n-1].Data = id, data
-	}
-}
-
 // decodeProblems reports what the decoder refused in a well-formed body.
 func (c *checker) decodeProblems(problems []jsonx.Problem) {
 	for _, p := range problems {
-		f := decodeFinding(nil, p)
-		c.report(f.Rule, f.Pointer, f.Message)
+		c.add(decodeFinding(nil, p))
 	}
 }
 
