@@ -151,3 +151,41 @@ func decode(t *testing.T, r *Resp, v any) {
 		t.Fatalf("not JSON: %v: %s", err, r.Body)
 	}
 }
+
+// expectOnlyWordsDiffer fails when an answer asked in Welsh differs from the
+// English one in more than its words: the status, and for a problem every
+// part but its title, detail and messages.
+func expectOnlyWordsDiffer(t *testing.T, label string, en, cy *Resp) {
+	t.Helper()
+	if en.Status != cy.Status {
+		t.Errorf("%s: %d in English, %d in Welsh", label, en.Status, cy.Status)
+		return
+	}
+	if en.Header.Get("Content-Type") != "application/problem+json" {
+		return
+	}
+	expectLanguage(t, cy, "cy")
+	if a, b := wordless(t, en.Body), wordless(t, cy.Body); a != b {
+		t.Errorf("%s: the Welsh problem differs in more than words:\n en %s\n cy %s", label, a, b)
+	}
+}
+
+// wordless is a problem without its words and what differs between any two
+// answers (its request's id).
+func wordless(t *testing.T, body []byte) string {
+	t.Helper()
+	var p map[string]any
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("not a problem: %s", body)
+	}
+	delete(p, "title")
+	delete(p, "detail")
+	delete(p, "requestId")
+	if errs, ok := p["errors"].([]any); ok {
+		for _, e := range errs {
+			delete(e.(map[string]any), "message")
+		}
+	}
+	b, _ := json.Marshal(p)
+	return string(b)
+}
