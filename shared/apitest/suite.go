@@ -19,6 +19,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"validation reports every error at once and stores nothing", testAllErrorsAtOnce},
 		{"warnings are returned and stored with the version", testWarningsStored},
 		{"bad requests get problems", testSafeByDefault},
+		{"answers are in Welsh or English as asked, and differ only in words", testLanguages},
 		{"partners act only on their own slice", testSliceIsolation},
 		{"tokens of the wrong shape are refused", testTokenShapes},
 		{"tokens with two readings or two spellings are refused with their rule", testTokenAttacks},

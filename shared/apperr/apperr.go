@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 )
 
 // Code classifies an error.
@@ -38,6 +40,38 @@ type FieldError struct {
 	Pointer   string `json:"pointer,omitempty"`
 	Parameter string `json:"parameter,omitempty"`
 	Header    string `json:"header,omitempty"`
+	// MessageID, when set, is Message's id in the catalogue (shared/i18n) and
+	// MessageData its values: a problem shows it in the request's language.
+	MessageID   string         `json:"-"`
+	MessageData map[string]any `json:"-"`
+	// FallbackID, for a Message written in English only, is the catalogue's
+	// general text of the rule, shown in any other language.
+	FallbackID string `json:"-"`
+}
+
+// In is the field error with its message in lang; code and place stay.
+func (f FieldError) In(lang i18n.Lang) FieldError {
+	switch {
+	case f.MessageID != "":
+		f.Message = i18n.Text(lang, f.MessageID, f.MessageData)
+	case f.FallbackID != "" && lang != i18n.English:
+		f.Message = i18n.Text(lang, f.FallbackID, nil)
+	}
+	return f
+}
+
+// AtHeader is the field error about a header.
+func (f FieldError) AtHeader(name string) FieldError { f.Header = name; return f }
+
+// AtParameter is the field error about a path or query parameter.
+func (f FieldError) AtParameter(name string) FieldError { f.Parameter = name; return f }
+
+// Localize gives the field error the catalogue's message id with data filled
+// in: English now, the request's language in the problem.
+func (f FieldError) Localize(id string, data map[string]any) FieldError {
+	f.MessageID, f.MessageData = id, data
+	f.Message = i18n.Text(i18n.English, id, data)
+	return f
 }
 
 // MarshalJSON always names a place: a field error with neither parameter nor
@@ -73,6 +107,10 @@ type Error struct {
 	Allow []string
 	// Err is the cause, logged but never shown.
 	Err error
+	// DetailID, when set, is Detail's message in the catalogue (shared/i18n),
+	// with DetailData its values: the problem shows it in the request's language.
+	DetailID   string
+	DetailData map[string]any
 }
 
 func (e *Error) Error() string {
@@ -92,6 +130,20 @@ func Newf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
 }
 
+// Localized builds an error whose detail is the catalogue's message id with
+// data filled in: English in logs, the request's language in the problem.
+func Localized(code Code, id string, data map[string]any) *Error {
+	return &Error{Code: code, Detail: i18n.Text(i18n.English, id, data), DetailID: id, DetailData: data}
+}
+
+// DetailIn is the error's detail in lang.
+func (e *Error) DetailIn(lang i18n.Lang) string {
+	if e.DetailID == "" {
+		return e.Detail
+	}
+	return i18n.Text(lang, e.DetailID, e.DetailData)
+}
+
 // Wrap keeps err as the hidden cause of a coded error.
 func Wrap(code Code, err error, detail string) *Error {
 	return &Error{Code: code, Detail: detail, Err: err}
@@ -105,14 +157,9 @@ func (e *Error) WithFields(fs ...FieldError) *Error {
 
 // Validation is a 422 naming every failing field.
 func Validation(fs []FieldError) *Error {
-	return &Error{Code: Invalid, Detail: fmt.Sprintf("%d %s failed validation", len(fs), plural(len(fs), "field", "fields")), Fields: fs}
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	e := Localized(Invalid, "problem.validation.detail", map[string]any{"Count": len(fs)})
+	e.Fields = fs
+	return e
 }
 
 // CodeOf returns err's code; an uncoded error is Internal.
@@ -130,7 +177,9 @@ func As(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	return &Error{Code: Internal, Detail: "internal error", Err: err}
+	e = Localized(Internal, "problem.internal.detail", nil)
+	e.Err = err
+	return e
 }
 
 // Is reports whether err carries code.

@@ -164,7 +164,7 @@ func (e *ruleError) Error() string { return e.rule.Code }
 // its code against the Authorization header.
 func refused(r TokenRule) error {
 	return apperr.New(apperr.Unauthenticated, "the token breaks "+r.Code).
-		WithFields(apperr.FieldError{Code: r.Code, Header: "Authorization", Message: r.Message})
+		WithFields(apperr.FieldError{Code: r.Code, Header: "Authorization", Message: r.Message, FallbackID: "rule." + r.Code})
 }
 
 func unauthenticated(detail string, cause error) error {

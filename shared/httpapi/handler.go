@@ -19,6 +19,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
 	"github.com/regional-data-exchange/rdx/shared/service/files"
@@ -82,13 +83,15 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		id := ulid.MustNew(ulid.Timestamp(start), rand.Reader).String()
 		r, obs := h.observe(r, id)
 		w.Header().Set("X-Request-Id", id)
-		rec := &statusRecorder{ResponseWriter: w}
+		r, lang := negotiate(r)
+		w.Header().Set("Vary", "Accept-Language")
+		rec := &statusRecorder{ResponseWriter: w, lang: lang}
 		defer func() {
 			if p := recover(); p != nil {
 				h.log.ErrorContext(r.Context(), "panic", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				obs.panicked(p)
 				if rec.status == 0 {
-					problemResponse(r, h.log, apperr.New(apperr.Internal, "internal error")).send(rec)
+					problemResponse(r, h.log, apperr.Localized(apperr.Internal, "problem.internal.detail", nil)).send(rec)
 				}
 			}
 			h.answered(r, obs, rec, time.Since(start))
@@ -100,11 +103,13 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 type statusRecorder struct {
 	http.ResponseWriter
 	status, bytes int
+	lang          i18n.Lang
 }
 
 func (s *statusRecorder) WriteHeader(code int) {
 	if s.status == 0 {
 		s.status = code
+		contentLanguage(s.Header(), s.lang)
 	}
 	s.ResponseWriter.WriteHeader(code)
 }
@@ -130,12 +135,12 @@ func (h *handler) unrouted(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(allow) > 0 {
-		e := apperr.Newf(apperr.MethodNotAllowed, "%s is not allowed here; use %s.", r.Method, strings.Join(allow, ", "))
+		e := apperr.Localized(apperr.MethodNotAllowed, "route.method-not-allowed", map[string]any{"Method": r.Method, "Allow": strings.Join(allow, ", ")})
 		e.Allow = allow
 		problemResponse(r, h.log, e).send(w)
 		return
 	}
-	problemResponse(r, h.log, apperr.Newf(apperr.NotFound, "There is no route %s.", r.URL.Path)).send(w)
+	problemResponse(r, h.log, apperr.Localized(apperr.NotFound, "route.not-found", map[string]any{"Path": r.URL.Path})).send(w)
 }
 
 type principalKey struct{}
@@ -151,10 +156,10 @@ func (h *handler) authenticate(r *http.Request) (*http.Request, error) {
 	authz := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(authz, " ")
 	if authz == "" {
-		return r, apperr.New(apperr.Unauthenticated, "Send a bearer token in the Authorization header.")
+		return r, apperr.Localized(apperr.Unauthenticated, "auth.token-missing", nil)
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return r, apperr.New(apperr.Unauthenticated, "The Authorization header must be: Bearer <token>.")
+		return r, apperr.Localized(apperr.Unauthenticated, "auth.scheme", nil)
 	}
 	p, err := h.verifier.Verify(r.Context(), strings.TrimSpace(token))
 	if err != nil {

@@ -22,8 +22,7 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 		return run(nil)
 	}
 	if !validIdempotencyKey(key) {
-		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleIdemKeyInvalid.Code, Header: "Idempotency-Key",
-			Message: submission.RuleIdemKeyInvalid.Message}})
+		return nil, apperr.Validation([]apperr.FieldError{submission.RuleIdemKeyInvalid.FieldError().AtHeader("Idempotency-Key")})
 	}
 	p := principal(r.Context())
 	scope := p.Partner

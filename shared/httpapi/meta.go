@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -59,8 +60,8 @@ func optional(s string) *string {
 	return &s
 }
 
-func (h *handler) rules(*http.Request) (*response, error) {
-	return jsonResponse(http.StatusOK, map[string]any{"rules": submission.Catalogue()}), nil
+func (h *handler) rules(r *http.Request) (*response, error) {
+	return jsonResponse(http.StatusOK, map[string]any{"rules": submission.CatalogueIn(i18n.From(r.Context()))}), nil
 }
 
 // regionView is a region's configuration as the API shows it.

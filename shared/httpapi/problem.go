@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 )
 
@@ -31,20 +32,10 @@ var statusOf = map[apperr.Code]int{
 	apperr.Internal:         http.StatusInternalServerError,
 }
 
-var titleOf = map[apperr.Code]string{
-	apperr.Malformed:        "The body is not well-formed JSON",
-	apperr.Unauthenticated:  "A valid bearer token is required",
-	apperr.Forbidden:        "Not allowed",
-	apperr.NotFound:         "Not found",
-	apperr.MethodNotAllowed: "Method not allowed",
-	apperr.Conflict:         "Conflict",
-	apperr.Locked:           "The period is locked",
-	apperr.PreconditionFail: "Precondition failed",
-	apperr.TooLarge:         "The body is too large",
-	apperr.UnsupportedMedia: "Unsupported media type",
-	apperr.Invalid:          "Validation failed",
-	apperr.Unavailable:      "Service unavailable",
-	apperr.Internal:         "Internal error",
+// title is a problem type's fixed title in lang (problem.<code>.title in the
+// catalogue).
+func title(lang i18n.Lang, code apperr.Code) string {
+	return i18n.Text(lang, "problem."+string(code)+".title", nil)
 }
 
 // Problem is an RFC 9457 problem document.
@@ -69,11 +60,12 @@ func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	detail := e.Detail
-	if e.Code == apperr.Internal {
-		detail = "internal error"
-	}
 	ctx := r.Context()
+	lang := i18n.From(ctx)
+	detail := e.DetailIn(lang)
+	if e.Code == apperr.Internal {
+		detail = i18n.Text(lang, "problem.internal.detail", nil)
+	}
 	switch {
 	case (e.Code == apperr.Internal || e.Code == apperr.Unavailable) && errors.Is(ctx.Err(), context.Canceled):
 		log.InfoContext(ctx, "request cancelled by the client", "code", e.Code, "cause", err)
@@ -85,17 +77,18 @@ func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
 		log.DebugContext(ctx, "request refused", "code", e.Code, "cause", e.Err)
 	}
 	p := Problem{
-		Type: ProblemBase + string(e.Code), Title: titleOf[e.Code], Status: status, Detail: detail,
+		Type: ProblemBase + string(e.Code), Title: title(lang, e.Code), Status: status, Detail: detail,
 		Instance: r.URL.Path, RequestID: logx.RequestID(r.Context()), Errors: e.Fields, Lock: e.Lock,
 	}
-	if p.Errors == nil {
-		p.Errors = []apperr.FieldError{}
+	p.Errors = make([]apperr.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		p.Errors[i] = f.In(lang)
 	}
 	body, _ := json.Marshal(p)
 	res := &response{status: status, header: http.Header{"Content-Type": {"application/problem+json"}}, body: body}
 	switch {
 	case status == http.StatusUnauthorized:
-		res.header.Set("WWW-Authenticate", bearerChallenge(r, detail))
+		res.header.Set("WWW-Authenticate", bearerChallenge(r, e.Detail)) // a header: English, in ASCII
 	case status == http.StatusServiceUnavailable:
 		secs := int(e.RetryAfter.Seconds())
 		res.header.Set("Retry-After", strconv.Itoa(max(secs, 1)))

@@ -53,7 +53,7 @@ func unlockReason(r *http.Request) (string, error) {
 	if reason := strings.TrimSpace(r.Header.Get("Reason")); reason != "" {
 		return reason, nil
 	}
-	return "", apperr.Validation([]apperr.FieldError{{Code: submission.RuleReasonRequired.Code, Header: "Reason", Message: submission.RuleReasonRequired.Message}})
+	return "", apperr.Validation([]apperr.FieldError{submission.RuleReasonRequired.FieldError().AtHeader("Reason")})
 }
 
 func consentValues(r *http.Request) [2]string {

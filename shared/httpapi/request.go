@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -24,10 +25,10 @@ const MaxBodyBytes = 1 << 20
 func readJSONBody(r *http.Request) ([]byte, error) {
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
-		return nil, apperr.New(apperr.UnsupportedMedia, "Send the body as Content-Type: application/json.")
+		return nil, apperr.Localized(apperr.UnsupportedMedia, "body.media-type", nil)
 	}
 	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		return nil, apperr.New(apperr.UnsupportedMedia, "JSON bodies are UTF-8.")
+		return nil, apperr.Localized(apperr.UnsupportedMedia, "body.charset", nil)
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge()
@@ -38,18 +39,21 @@ func readJSONBody(r *http.Request) ([]byte, error) {
 	case errors.As(err, &mbe):
 		return nil, tooLarge()
 	case err != nil:
-		return nil, apperr.Wrap(apperr.Malformed, err, "The body could not be read.")
+		e := apperr.Localized(apperr.Malformed, "body.unreadable", nil)
+		e.Err = err
+		return nil, e
 	case len(body) == 0:
-		return nil, apperr.New(apperr.Malformed, "The body is empty; send one JSON value.")
+		return nil, apperr.Localized(apperr.Malformed, "body.empty", nil)
 	}
 	return body, nil
 }
 
 func tooLarge() error {
-	return apperr.Newf(apperr.TooLarge, "JSON bodies are at most %d bytes; send larger files as uploads.", MaxBodyBytes)
+	return apperr.Localized(apperr.TooLarge, "body.too-large", map[string]any{"Max": MaxBodyBytes})
 }
 
-// checkQuery refuses query parameters the route does not take, and repeats.
+// checkQuery refuses query parameters the route does not take, repeats, and
+// a lang that is not a language served (every route takes lang).
 func checkQuery(r *http.Request, allowed []string) error {
 	var fs []apperr.FieldError
 	q := r.URL.Query()
@@ -60,12 +64,17 @@ func checkQuery(r *http.Request, allowed []string) error {
 	sort.Strings(names)
 	for _, name := range names {
 		switch {
-		case !slices.Contains(allowed, name):
-			fs = append(fs, apperr.FieldError{Code: submission.RuleUnknownParameter.Code, Parameter: name,
-				Message: fmt.Sprintf("%q is not a parameter of this route.", name)})
+		case name != langParam && !slices.Contains(allowed, name):
+			fs = append(fs, apperr.FieldError{Code: submission.RuleUnknownParameter.Code, Parameter: name}.
+				Localize("query.unknown-parameter", map[string]any{"Name": name}))
 		case len(q[name]) > 1:
-			fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: name,
-				Message: fmt.Sprintf("%q is given more than once.", name)})
+			fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: name}.
+				Localize("query.repeated", map[string]any{"Name": name}))
+		case name == langParam:
+			if _, ok := i18n.Negotiate("", q.Get(name)); !ok {
+				fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: name}.
+					Localize("query.lang", map[string]any{"Value": q.Get(name)}))
+			}
 		}
 	}
 	if len(fs) > 0 {

@@ -72,8 +72,7 @@ func (h *handler) getVersion(kind submission.Kind) serveFunc {
 		}
 		n, err := strconv.Atoi(r.PathValue("version"))
 		if err != nil || n < 1 || strconv.Itoa(n) != r.PathValue("version") {
-			return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleVersionInvalid.Code, Parameter: "version",
-				Message: submission.RuleVersionInvalid.Message}})
+			return nil, apperr.Validation([]apperr.FieldError{submission.RuleVersionInvalid.FieldError().AtParameter("version")})
 		}
 		v, err := h.submissions.GetVersion(r.Context(), p, region, partner, kind, keyValues(r, kind), n)
 		if err != nil {

@@ -63,7 +63,7 @@ func assurancesOnce(c *checker, _ *region.Fund, answers []map[string]any) {
 			continue
 		}
 		if j, dup := first[code]; dup {
-			c.report(ruleAssuranceDuplicate, at("assurances", i, "code"), fmt.Sprintf("%s is answered already at /assurances/%d.", code, j))
+			c.reportIn(ruleAssuranceDuplicate, at("assurances", i, "code"), "finding.assurance-duplicate", map[string]any{"Code": code, "Index": j})
 			continue
 		}
 		first[code] = i
@@ -89,7 +89,7 @@ func everyAssuranceAnswered(c *checker, f *region.Fund, answers []map[string]any
 	}
 	for _, a := range f.Assurances {
 		if !answered[a.Code] {
-			c.report(ruleAssuranceMissing, "/assurances", fmt.Sprintf("%s (%s) is not answered.", a.Code, a.Name))
+			c.reportIn(ruleAssuranceMissing, "/assurances", "finding.assurance-missing", map[string]any{"Code": a.Code, "Name": a.Name})
 		}
 	}
 }
@@ -100,7 +100,7 @@ func unmetExplained(c *checker, _ *region.Fund, answers []map[string]any) {
 		ptr := at("assurances", i, "commentary")
 		if _, has := row["commentary"]; ok && !met && !has && !c.failed(ptr) {
 			code, _ := str(row, "code")
-			c.report(ruleAssuranceCommentary, ptr, fmt.Sprintf("%s is not met: say why in its commentary.", code))
+			c.reportIn(ruleAssuranceCommentary, ptr, "finding.assurance-commentary", map[string]any{"Code": code})
 		}
 	}
 }

@@ -217,33 +217,33 @@ func tagFinding(fe validator.FieldError, ptr string) Finding {
 	var msg string
 	switch fe.Tag() {
 	case "required":
-		msg = fmt.Sprintf("%s is required.", ptr[strings.LastIndex(ptr, "/")+1:])
+		return findingIn(r, ptr, "", "finding.required", map[string]any{"Name": ptr[strings.LastIndex(ptr, "/")+1:]})
 	case tagNotBlank:
 		msg = "The text must not be empty."
 	case "max":
-		msg = fmt.Sprintf("At most %s characters are allowed; there are %d.", fe.Param(), utf8.RuneCountInString(fmt.Sprint(v)))
+		return findingIn(r, ptr, "", "finding.text-too-long", map[string]any{"Max": fe.Param(), "Got": utf8.RuneCountInString(fmt.Sprint(v))})
 	case tagNoControl:
 		msg = "Only newline and tab are allowed among control characters."
 	case valid.FinancialYear:
 		msg = fmt.Sprintf("%q: %v.", v, period.ErrFinancialYear)
 	case tagExportFormat, tagUploadPurpose:
-		msg = fmt.Sprintf("%q is not one of %s.", v, strings.ReplaceAll(fe.Param(), " ", ", "))
+		return findingIn(r, ptr, "", "finding.not-one-of", map[string]any{"Value": fmt.Sprintf("%q", v), "Allowed": strings.ReplaceAll(fe.Param(), " ", ", ")})
 	case tagSHA256:
 		msg = "sha256 is the file's SHA-256 in 64 hex digits."
 	case tagDate:
-		msg = fmt.Sprintf("%q is not a date of the calendar written YYYY-MM-DD.", v)
+		return findingIn(r, ptr, "", "finding.date-invalid", map[string]any{"Value": fmt.Sprintf("%q", v)})
 	default:
-		msg = numberMessage(r, fmt.Sprint(v))
+		return numberFinding(r, ptr, fmt.Sprint(v))
 	}
 	return Finding{Rule: r, Pointer: ptr, Message: msg}
 }
 
-// numberMessage words a number rule's failure.
-func numberMessage(r *Rule, v string) string {
+// numberFinding is a number rule's failure at ptr.
+func numberFinding(r *Rule, ptr, v string) Finding {
 	if r == ruleAssessmentYear {
-		return fmt.Sprintf("%s is not a year from 2000 to 2100.", v)
+		return findingIn(r, ptr, "", "finding.assessment-year", map[string]any{"Value": v})
 	}
-	return fmt.Sprintf("%s is not a whole number from 0 to %d.", v, maxSafeInteger)
+	return findingIn(r, ptr, "", "finding.count-invalid", map[string]any{"Value": v, "Max": maxSafeInteger})
 }
 
 // decodeFinding is what the decoder refused, as a finding. A number the
@@ -254,20 +254,20 @@ func decodeFinding(t reflect.Type, p jsonx.Problem) Finding {
 	case jsonx.DuplicateField:
 		return Finding{Rule: ruleDuplicateField, Pointer: p.Pointer, Message: "The field appears more than once; send it once."}
 	case jsonx.TooDeep:
-		return Finding{Rule: ruleTooDeep, Pointer: p.Pointer, Message: fmt.Sprintf("Nesting deeper than %d levels is not allowed.", jsonx.MaxDepth)}
+		return findingIn(ruleTooDeep, p.Pointer, "", "finding.too-deep", map[string]any{"Max": jsonx.MaxDepth})
 	case jsonx.LoneSurrogate:
 		return Finding{Rule: ruleLoneSurrogate, Pointer: p.Pointer, Message: `The text holds a lone surrogate escape (such as \ud800), which is no character; send the character itself.`}
 	case jsonx.UnknownField:
-		return Finding{Rule: ruleUnknownField, Pointer: p.Pointer, Message: fmt.Sprintf("%q is not a field here.", p.Got)}
+		return findingIn(ruleUnknownField, p.Pointer, "", "finding.unknown-field", map[string]any{"Name": strconv.Quote(p.Got)})
 	case jsonx.BadNumber:
 		if t == nil {
 			break // the submissions' decoder reports no numbers (a nil type)
 		}
 		if r := numberRule(t, p.Pointer); r != nil {
-			return Finding{Rule: r, Pointer: p.Pointer, Message: numberMessage(r, p.Got)}
+			return numberFinding(r, p.Pointer, p.Got)
 		}
 	}
-	return Finding{Rule: ruleWrongType, Pointer: p.Pointer, Message: fmt.Sprintf("Expected %s, got %s.", p.Want, p.Got)}
+	return findingIn(ruleWrongType, p.Pointer, "", "finding.wrong-type", map[string]any{"Want": p.Want, "Got": p.Got})
 }
 
 // numberRule is the rule of the number tag of the top-level field at ptr of

@@ -32,7 +32,7 @@ type Filter struct {
 func ParseFilter(kind Kind, q map[string]string, reg *region.Region) (Filter, []Finding) {
 	f := Filter{Kind: kind}
 	var fs []Finding
-	fail := func(r *Rule, param, msg string) { fs = append(fs, Finding{Rule: r, Parameter: param, Message: msg}) }
+	fail := func(f Finding) { fs = append(fs, f) }
 	names := make([]string, 0, len(q))
 	for name := range q {
 		names = append(names, name)
@@ -43,22 +43,22 @@ func ParseFilter(kind Kind, q map[string]string, reg *region.Region) (Filter, []
 		switch name {
 		case "areaCode":
 			if !reg.HasArea(v) {
-				fail(ruleAreaUnknown, name, fmt.Sprintf("%q is not an area of %s.", v, reg.ID))
+				fail(findingIn(ruleAreaUnknown, "", name, "finding.area-unknown", map[string]any{"Value": strconv.Quote(v), "Region": reg.ID}))
 			}
 			f.First = v
 		case "fundId":
 			if _, ok := reg.Fund(v); !ok {
-				fail(ruleFundUnknown, name, fmt.Sprintf("%q is not a pooled fund of %s.", v, reg.ID))
+				fail(findingIn(ruleFundUnknown, "", name, "finding.fund-unknown", map[string]any{"Value": strconv.Quote(v), "Region": reg.ID}))
 			}
 			f.First = v
 		case "assessmentYear":
 			if y, err := strconv.Atoi(v); err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
-				fail(ruleAssessmentYear, name, fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
+				fail(findingIn(ruleAssessmentYear, "", name, "finding.assessment-year", map[string]any{"Value": strconv.Quote(v)}))
 			}
 			f.Second = v
 		case "financialYear":
 			if _, err := period.ParseFinancialYear(v); err != nil {
-				fail(ruleFinancialYear, name, fmt.Sprintf("%q: %v.", v, err))
+				fail(Finding{Rule: ruleFinancialYear, Parameter: name, Message: fmt.Sprintf("%q: %v.", v, err)})
 			}
 			if kind == QuarterlyReturns {
 				f.Year = v
@@ -67,7 +67,7 @@ func ParseFilter(kind Kind, q map[string]string, reg *region.Region) (Filter, []
 			}
 		case "quarter":
 			if _, err := period.ParseQuarter(v); err != nil {
-				fail(ruleQuarter, name, fmt.Sprintf("%q: %v.", v, err))
+				fail(Finding{Rule: ruleQuarter, Parameter: name, Message: fmt.Sprintf("%q: %v.", v, err)})
 			}
 			f.Second = v
 		}

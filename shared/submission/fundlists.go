@@ -3,6 +3,7 @@ package submission
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/regional-data-exchange/rdx/shared/period"
@@ -27,7 +28,6 @@ func (c *checker) fund() *region.Fund {
 // categories or income sources), with its own rule code.
 type fundList struct {
 	rule   *Rule
-	what   string // the list, for messages: "spend categories"
 	values func(*region.Fund) []string
 }
 
@@ -43,7 +43,7 @@ func (l fundList) norm(c *checker, ptr string, v any) any {
 	if f == nil || slices.Contains(l.values(f), s) {
 		return s
 	}
-	c.report(l.rule, ptr, fmt.Sprintf("%q is not one of %s's %s: %s.", s, f.ID, l.what, strings.Join(l.values(f), ", ")))
+	c.reportIn(l.rule, ptr, "finding."+l.rule.Code, map[string]any{"Value": strconv.Quote(s), "Fund": f.ID, "Allowed": strings.Join(l.values(f), ", ")})
 	return nil
 }
 
@@ -113,7 +113,7 @@ func kpiPlansInYear(c *checker, doc map[string]any) error {
 			continue
 		}
 		if q, err := period.ParseQuarter(s); err == nil && q.Year != fy {
-			c.report(ruleKPIPlanQuarter, at("kpiPlans", i, "quarter"), fmt.Sprintf("%s is not a quarter of %s, the contribution's year.", s, fy))
+			c.reportIn(ruleKPIPlanQuarter, at("kpiPlans", i, "quarter"), "finding.kpi-plan-quarter", map[string]any{"Quarter": s, "Year": fy.String()})
 		}
 	}
 	return nil

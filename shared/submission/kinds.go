@@ -128,14 +128,14 @@ var specs = sync.OnceValue(func() map[Kind]kindSpec {
 				req("spend", list{min: 1, max: 500, elem: object{[]field{
 					req("discipline", disciplineType),
 					req("areaCode", areaType{}),
-					req("category", fundList{ruleSpendCategory, "spend categories", func(f *region.Fund) []string { return f.SpendCategories }}),
+					req("category", fundList{ruleSpendCategory, func(f *region.Fund) []string { return f.SpendCategories }}),
 					req("actualToDate", moneyType{nonNegative}),
 					req("forecastOutturn", moneyType{nonNegative}),
 				}}}),
 				opt("income", list{max: 200, elem: object{[]field{
 					req("discipline", disciplineType),
 					req("areaCode", areaType{}),
-					req("source", fundList{ruleIncomeSource, "income sources", func(f *region.Fund) []string { return f.IncomeSources }}),
+					req("source", fundList{ruleIncomeSource, func(f *region.Fund) []string { return f.IncomeSources }}),
 					req("actualToDate", moneyType{nonNegative}),
 					req("forecastOutturn", moneyType{nonNegative}),
 				}}}),
@@ -269,7 +269,7 @@ func linePermissions(list string) []check {
 		{ruleAreaNotServed, []string{"/" + list + "/*/areaCode"}, func(c *checker, doc map[string]any) error {
 			for i, row := range rows(doc, list) {
 				if a, ok := str(row, "areaCode"); ok && !c.vc.Partner.Serves(a) {
-					c.report(ruleAreaNotServed, at(list, i, "areaCode"), fmt.Sprintf("%s does not serve %s.", c.vc.Partner.ID, a))
+					c.reportIn(ruleAreaNotServed, at(list, i, "areaCode"), "finding.area-not-served", map[string]any{"Partner": c.vc.Partner.ID, "Area": a})
 				}
 			}
 			return nil
@@ -284,7 +284,7 @@ func populationYears(c *checker, doc map[string]any) error {
 	ay := int64(c.vc.Key.AssessmentYear)
 	for i, row := range rows(doc, "population") {
 		if y, ok := num(row, "year"); ok && (y < ay-10 || y > ay+25) {
-			c.report(rulePopulationYear, at("population", i, "year"), fmt.Sprintf("%d is outside %d–%d.", y, ay-10, ay+25))
+			c.reportIn(rulePopulationYear, at("population", i, "year"), "finding.population-year", map[string]any{"Year": y, "From": ay - 10, "To": ay + 25})
 		}
 	}
 	return nil
@@ -338,7 +338,7 @@ func needsWithinPopulation(c *checker, doc map[string]any) error {
 		y, ok1 := num(row, "year")
 		n, ok2 := num(row, "count")
 		if total, has := totals[y]; ok1 && ok2 && has && n > total {
-			c.report(ruleNeedsOverPopulation, at("needs", i, "count"), fmt.Sprintf("%d is more than the %d people given for %d.", n, total, y))
+			c.reportIn(ruleNeedsOverPopulation, at("needs", i, "count"), "finding.needs-over-population", map[string]any{"Needs": n, "Total": total, "Year": y})
 		}
 	}
 	return nil
@@ -405,7 +405,7 @@ func bedsFit(c *checker, i int, row map[string]any) {
 	occ, ok2 := num(row, "occupiedBeds")
 	vac, ok3 := num(row, "vacantBeds")
 	if ok1 && ok2 && ok3 && occ+vac > beds {
-		c.report(ruleCareHomeBeds, at("careHomes", i, ""), fmt.Sprintf("%d occupied + %d vacant is more than %d beds.", occ, vac, beds))
+		c.reportIn(ruleCareHomeBeds, at("careHomes", i, ""), "finding.beds-exceeded", map[string]any{"Occupied": occ, "Vacant": vac, "Beds": beds})
 	}
 }
 
@@ -415,7 +415,7 @@ func fundingFits(c *checker, i int, row map[string]any) {
 	h, ok2 := num(row, "healthFunded")
 	s, ok3 := num(row, "selfFunded")
 	if ok && ok1 && ok2 && ok3 && la+h+s > occ {
-		c.report(ruleCareHomeFunding, at("careHomes", i, ""), fmt.Sprintf("%d + %d + %d funded is more than %d occupied beds.", la, h, s, occ))
+		c.reportIn(ruleCareHomeFunding, at("careHomes", i, ""), "finding.funding-exceeds-occupied", map[string]any{"LA": la, "Health": h, "Self": s, "Occupied": occ})
 	}
 }
 
@@ -432,7 +432,7 @@ func occupancy(c *checker, i int, row map[string]any) {
 	beds, ok1 := num(row, "beds")
 	occ, ok2 := num(row, "occupiedBeds")
 	if ok1 && ok2 && beds > 0 && occ*2 < beds {
-		c.report(ruleLowOccupancy, at("careHomes", i, "occupiedBeds"), fmt.Sprintf("%d of %d beds occupied is below 50%%.", occ, beds))
+		c.reportIn(ruleLowOccupancy, at("careHomes", i, "occupiedBeds"), "finding.low-occupancy", map[string]any{"Occupied": occ, "Beds": beds})
 	}
 }
 
@@ -444,7 +444,7 @@ const (
 func feeRange(c *checker, i int, row map[string]any) {
 	for _, name := range []string{"averageWeeklyFee", "minWeeklyFee", "maxWeeklyFee"} {
 		if fee, ok := pence(row, name); ok && (fee < feeFloor || fee > feeCeiling) {
-			c.report(ruleFeeRange, at("careHomes", i, name), fmt.Sprintf("£%s a week is outside £300–£3,000.", fee))
+			c.reportIn(ruleFeeRange, at("careHomes", i, name), "finding.fee-outside-range", map[string]any{"Fee": fee})
 		}
 	}
 }
@@ -462,7 +462,7 @@ func documentAccepted(c *checker, doc map[string]any) error {
 		}
 	}
 	if !accepted {
-		c.report(ruleDocumentUpload, "/documentUploadId", "No accepted market-position-document upload of this partner has this id.")
+		c.reportIn(ruleDocumentUpload, "/documentUploadId", "finding.document-unavailable", nil)
 	}
 	return nil
 }
@@ -470,7 +470,7 @@ func documentAccepted(c *checker, doc map[string]any) error {
 func redNeedsCommentary(c *checker, doc map[string]any) error {
 	if r, _ := str(doc, "riskRating"); r == "red" && !c.failed("/commentary") {
 		if _, has := doc["commentary"]; !has {
-			c.report(ruleRedCommentary, "/commentary", "Explain a red risk rating in the commentary.")
+			c.reportIn(ruleRedCommentary, "/commentary", "finding.red-commentary", nil)
 		}
 	}
 	return nil
@@ -478,7 +478,7 @@ func redNeedsCommentary(c *checker, doc map[string]any) error {
 
 func finalOnlyInQ4(c *checker, doc map[string]any) error {
 	if f, _ := doc["final"].(bool); f && c.vc.Key.Quarter.N != 4 && !c.vc.BadParams["quarter"] {
-		c.report(ruleFinalNotQ4, "/final", fmt.Sprintf("%s is not a Q4 return.", c.vc.Key.Quarter))
+		c.reportIn(ruleFinalNotQ4, "/final", "finding.final-not-q4", map[string]any{"Quarter": c.vc.Key.Quarter.String()})
 	} else if !f {
 		delete(doc, "final") // false means the same as absent
 	}
@@ -493,7 +493,7 @@ func forecastNotBelowActual(c *checker, doc map[string]any) error {
 			a, ok1 := pence(row, "actualToDate")
 			f, ok2 := pence(row, "forecastOutturn")
 			if ok1 && ok2 && f < a {
-				c.report(ruleForecastBelow, at(l.list, i, "forecastOutturn"), fmt.Sprintf("Forecast outturn %s is below actual to date %s.", f, a))
+				c.reportIn(ruleForecastBelow, at(l.list, i, "forecastOutturn"), "finding.forecast-below-actual", map[string]any{"Forecast": f.String(), "Actual": a.String()})
 			}
 		}
 	}
@@ -513,7 +513,7 @@ func actualsNotFalling(c *checker, doc map[string]any) error {
 			k, ok := lineKey(l.list, row, l.kind)
 			a, ok2 := pence(row, "actualToDate")
 			if b, had := prev.Actuals[k]; ok && ok2 && had && a < b {
-				c.report(ruleActualDecreased, at(l.list, i, "actualToDate"), fmt.Sprintf("%s is lower than %s in the previous quarter's return.", a, b))
+				c.reportIn(ruleActualDecreased, at(l.list, i, "actualToDate"), "finding.actual-decreased", map[string]any{"Actual": a.String(), "Previous": b.String()})
 			}
 		}
 	}
@@ -527,24 +527,22 @@ func ParseKey(kind Kind, values [2]string, reg *region.Region, partner *region.P
 	names := kind.KeyParams()
 	k := Key{Kind: kind}
 	var fs []Finding
-	fail := func(r *Rule, param, msg string) {
-		fs = append(fs, Finding{Rule: r, Parameter: param, Message: msg})
-	}
+	fail := func(f Finding) { fs = append(fs, f) }
 	switch kind {
 	case PopulationAssessments, MarketPositionStatements:
 		k.AreaCode = values[0]
 		switch {
 		case !reg.HasArea(values[0]):
-			fail(ruleAreaUnknown, names[0], fmt.Sprintf("%q is not an area of %s.", values[0], reg.ID))
+			fail(findingIn(ruleAreaUnknown, "", names[0], "finding.area-unknown", map[string]any{"Value": strconv.Quote(values[0]), "Region": reg.ID}))
 		case !partner.Serves(values[0]):
-			fail(ruleAreaNotServed, names[0], fmt.Sprintf("%s does not serve %s.", partner.ID, values[0]))
+			fail(findingIn(ruleAreaNotServed, "", names[0], "finding.area-not-served", map[string]any{"Partner": partner.ID, "Area": values[0]}))
 		}
 	default:
 		k.FundID = values[0]
 		if fund, ok := reg.Fund(values[0]); !ok {
-			fail(ruleFundUnknown, names[0], fmt.Sprintf("%q is not a pooled fund of %s.", values[0], reg.ID))
+			fail(findingIn(ruleFundUnknown, "", names[0], "finding.fund-unknown", map[string]any{"Value": strconv.Quote(values[0]), "Region": reg.ID}))
 		} else if !fund.HasMember(partner.ID) {
-			fail(ruleFundNotMember, names[0], fmt.Sprintf("%s is not a member of %s.", partner.ID, fund.ID))
+			fail(findingIn(ruleFundNotMember, "", names[0], "finding.fund-not-member", map[string]any{"Partner": partner.ID, "Fund": fund.ID}))
 		}
 	}
 	before := len(fs)
@@ -559,39 +557,39 @@ func ParseKey(kind Kind, values [2]string, reg *region.Region, partner *region.P
 // the partner, a member in other years, is not one: organisations end and
 // are succeeded (CCGs became ICBs), and each keeps its own years. The
 // finding is on the period, the part of the key to change.
-func memberInYear(k Key, reg *region.Region, partner *region.Partner, fail func(*Rule, string, string)) {
+func memberInYear(k Key, reg *region.Region, partner *region.Partner, fail func(Finding)) {
 	fund, ok := reg.Fund(k.FundID)
 	if !ok || !fund.HasMember(partner.ID) || fund.IsMember(partner.ID, k.Year()) {
 		return
 	}
-	fail(ruleFundNotMemberInYear, k.Kind.KeyParams()[1], fmt.Sprintf("%s is a member of %s in %s, not in %s.",
-		partner.ID, fund.ID, yearsText(fund, partner.ID), k.Year()))
+	fail(findingIn(ruleFundNotMemberInYear, "", k.Kind.KeyParams()[1], "finding.fund-not-member-in-year",
+		map[string]any{"Partner": partner.ID, "Fund": fund.ID, "Years": yearsText(fund, partner.ID), "Year": k.Year()}))
 }
 
-func parseSecond(k *Key, v string, reg *region.Region, fail func(*Rule, string, string)) {
+func parseSecond(k *Key, v string, reg *region.Region, fail func(Finding)) {
 	param := k.Kind.KeyParams()[1]
 	fund, _ := reg.Fund(k.FundID)
 	switch k.Kind {
 	case PopulationAssessments:
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
-			fail(ruleAssessmentYear, param, fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
+			fail(findingIn(ruleAssessmentYear, "", param, "finding.assessment-year", map[string]any{"Value": strconv.Quote(v)}))
 		}
 		k.AssessmentYear = y
 	case MarketPositionStatements, PoolContributions:
 		fy, err := period.ParseFinancialYear(v)
 		if err != nil {
-			fail(ruleFinancialYear, param, fmt.Sprintf("%q: %v.", v, err))
+			fail(Finding{Rule: ruleFinancialYear, Parameter: param, Message: fmt.Sprintf("%q: %v.", v, err)})
 		} else if fund != nil && !fund.HasYear(fy) {
-			fail(ruleYearOutsideFund, param, fmt.Sprintf("%s does not run in %s.", fund.ID, fy))
+			fail(findingIn(ruleYearOutsideFund, "", param, "finding.fund-not-running", map[string]any{"Fund": fund.ID, "Year": fy.String()}))
 		}
 		k.FinancialYear = fy
 	default:
 		q, err := period.ParseQuarter(v)
 		if err != nil {
-			fail(ruleQuarter, param, fmt.Sprintf("%q: %v.", v, err))
+			fail(Finding{Rule: ruleQuarter, Parameter: param, Message: fmt.Sprintf("%q: %v.", v, err)})
 		} else if fund != nil && !fund.HasYear(q.Year) {
-			fail(ruleQuarterOutsideFund, param, fmt.Sprintf("%s does not run in %s.", fund.ID, q.Year))
+			fail(findingIn(ruleQuarterOutsideFund, "", param, "finding.fund-not-running", map[string]any{"Fund": fund.ID, "Year": q.Year.String()}))
 		}
 		k.Quarter = q
 	}

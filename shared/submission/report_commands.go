@@ -9,4 +9,4 @@ type ReportApproval struct {
 
 // RuleReportRole refuses a report sign-off in a role the fund does not ask
 // of the signing partner's type.
-var RuleReportRole = requestRule("report.role-not-required", "role", "The role is not one the fund's report needs of this partner.")
+var RuleReportRole = requestRule("report.role-not-required", "role")

@@ -58,7 +58,7 @@ func (o object) norm(c *checker, ptr string, v any) any {
 		}
 		if !present || val == nil {
 			if !f.optional {
-				c.report(ruleRequired, child, fmt.Sprintf("%s is required.", f.name))
+				c.reportIn(ruleRequired, child, "finding.required", map[string]any{"Name": f.name})
 			}
 			continue
 		}
@@ -74,7 +74,7 @@ func (o object) norm(c *checker, ptr string, v any) any {
 	}
 	sort.Strings(unknown)
 	for _, name := range unknown {
-		c.report(ruleUnknownField, ptr+"/"+jsonx.EscapePointer(name), fmt.Sprintf("%q is not a field here.", name))
+		c.reportIn(ruleUnknownField, ptr+"/"+jsonx.EscapePointer(name), "finding.unknown-field", map[string]any{"Name": strconv.Quote(name)})
 	}
 	return out
 }
@@ -101,7 +101,7 @@ func (l list) norm(c *checker, ptr string, v any) any {
 	}
 	if len(arr) > l.max {
 		// Bounded work: a list over its limit is not examined item by item.
-		c.report(ruleListLong, ptr, fmt.Sprintf("At most %d items are allowed; there are %d.", l.max, len(arr)))
+		c.reportIn(ruleListLong, ptr, "finding.list-too-long", map[string]any{"Max": l.max, "Got": len(arr)})
 		return nil
 	}
 	if len(arr) < l.min {
@@ -149,7 +149,7 @@ func (t text) norm(c *checker, ptr string, v any) any {
 		bad = true
 	}
 	if n := utf8.RuneCountInString(s); n > t.max {
-		c.report(ruleTextLong, ptr, fmt.Sprintf("At most %d characters are allowed; there are %d.", t.max, n))
+		c.reportIn(ruleTextLong, ptr, "finding.text-too-long", map[string]any{"Max": t.max, "Got": n})
 		bad = true
 	}
 	if s == "" && t.min > 0 {
@@ -193,17 +193,17 @@ func (m moneyType) norm(c *checker, ptr string, v any) any {
 	p, err := money.Parse(s)
 	switch {
 	case errors.Is(err, money.ErrExponent):
-		c.report(ruleMoneyExponent, ptr, fmt.Sprintf("%q uses exponent notation; write the amount in full.", s))
+		c.reportIn(ruleMoneyExponent, ptr, "finding.money-exponent", map[string]any{"Value": strconv.Quote(s)})
 	case errors.Is(err, money.ErrTooPrecise):
-		c.report(ruleMoneyDecimals, ptr, fmt.Sprintf("%q has more than 2 decimal places.", s))
+		c.reportIn(ruleMoneyDecimals, ptr, "finding.money-decimals", map[string]any{"Value": strconv.Quote(s)})
 	case errors.Is(err, money.ErrTooLarge):
-		c.report(ruleMoneyLarge, ptr, fmt.Sprintf("%q is larger than 99,999,999,999.99.", s))
+		c.reportIn(ruleMoneyLarge, ptr, "finding.money-too-large", map[string]any{"Value": strconv.Quote(s)})
 	case err != nil:
-		c.report(ruleMoneyInvalid, ptr, fmt.Sprintf("%q is not an amount of pounds.", s))
+		c.reportIn(ruleMoneyInvalid, ptr, "finding.money-invalid", map[string]any{"Value": strconv.Quote(s)})
 	case m.sign == nonNegative && p < 0:
-		c.report(ruleMoneyNegative, ptr, fmt.Sprintf("%s must not be negative.", p))
+		c.reportIn(ruleMoneyNegative, ptr, "finding.money-negative", map[string]any{"Amount": p.String()})
 	case m.sign == positive && p <= 0:
-		c.report(ruleMoneyPositive, ptr, fmt.Sprintf("%s must be greater than zero.", p))
+		c.reportIn(ruleMoneyPositive, ptr, "finding.money-not-positive", map[string]any{"Amount": p.String()})
 	default:
 		return p
 	}
@@ -236,11 +236,11 @@ func (decimalType) norm(c *checker, ptr string, v any) any {
 	d, err := money.ParseDecimal(s)
 	switch {
 	case errors.Is(err, money.ErrDecimalTooPrecise):
-		c.report(ruleDecimalPlaces, ptr, fmt.Sprintf("%q has more than 6 decimal places.", s))
+		c.reportIn(ruleDecimalPlaces, ptr, "finding.decimal-places", map[string]any{"Value": strconv.Quote(s)})
 	case errors.Is(err, money.ErrDecimalTooLarge):
-		c.report(ruleDecimalLarge, ptr, fmt.Sprintf("%q has more than 15 digits before the decimal point.", s))
+		c.reportIn(ruleDecimalLarge, ptr, "finding.decimal-too-large", map[string]any{"Value": strconv.Quote(s)})
 	case err != nil:
-		c.report(ruleDecimalInvalid, ptr, fmt.Sprintf("%q is not a decimal number.", s))
+		c.reportIn(ruleDecimalInvalid, ptr, "finding.decimal-invalid", map[string]any{"Value": strconv.Quote(s)})
 	default:
 		return d
 	}
@@ -274,7 +274,7 @@ func (countType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !ok || i < 0 {
-		c.report(ruleCountInvalid, ptr, fmt.Sprintf("%s is not a whole number from 0 to %d.", v, maxSafeInteger))
+		c.add(numberFinding(ruleCountInvalid, ptr, fmt.Sprint(v)))
 		return nil
 	}
 	return i
@@ -291,7 +291,7 @@ func (integerType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !ok {
-		c.report(ruleIntegerInvalid, ptr, fmt.Sprintf("%s is not a whole number.", v))
+		c.reportIn(ruleIntegerInvalid, ptr, "finding.integer-invalid", map[string]any{"Value": fmt.Sprint(v)})
 		return nil
 	}
 	return i
@@ -329,7 +329,7 @@ func (e enum) norm(c *checker, ptr string, v any) any {
 			return s
 		}
 	}
-	c.report(e.rule, ptr, fmt.Sprintf("%q is not one of %s.", s, strings.Join(e.values, ", ")))
+	c.reportIn(e.rule, ptr, "finding.not-one-of", map[string]any{"Value": strconv.Quote(s), "Allowed": strings.Join(e.values, ", ")})
 	return nil
 }
 
@@ -371,7 +371,7 @@ func (assessmentYearType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !ok || i < 2000 || i > 2100 {
-		c.report(ruleAssessmentYear, ptr, fmt.Sprintf("%s is not a year from 2000 to 2100.", v))
+		c.add(numberFinding(ruleAssessmentYear, ptr, fmt.Sprint(v)))
 		return nil
 	}
 	return i
@@ -389,7 +389,7 @@ func (areaType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !c.vc.Region.HasArea(s) {
-		c.report(ruleAreaUnknown, ptr, fmt.Sprintf("%q is not an area of %s.", s, c.vc.Region.ID))
+		c.reportIn(ruleAreaUnknown, ptr, "finding.area-unknown", map[string]any{"Value": strconv.Quote(s), "Region": c.vc.Region.ID})
 		return nil
 	}
 	return s
@@ -407,7 +407,7 @@ func (kpiType) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if !c.vc.Region.HasKPI(s) {
-		c.report(ruleKPIUnknown, ptr, fmt.Sprintf("%q is not in %s's KPI catalogue.", s, c.vc.Region.ID))
+		c.reportIn(ruleKPIUnknown, ptr, "finding.kpi-unknown", map[string]any{"Value": strconv.Quote(s), "Region": c.vc.Region.ID})
 		return nil
 	}
 	return s
@@ -428,7 +428,7 @@ func (k keyField) check(c *checker, ptr string, v any, present bool) {
 	}
 	got := k.typ.norm(c, ptr, v)
 	if got != nil && got != c.keyValue(name) {
-		c.report(ruleKeyMismatch, ptr, fmt.Sprintf("%v in the body differs from %v in the path.", got, c.keyValue(name)))
+		c.reportIn(ruleKeyMismatch, ptr, "finding.key-mismatch", map[string]any{"Body": fmt.Sprint(got), "Path": fmt.Sprint(c.keyValue(name))})
 	}
 }
 

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/region"
 )
@@ -22,6 +22,10 @@ type Finding struct {
 	Pointer   string
 	Parameter string
 	Message   string
+	// ID, when set, is Message's id in the catalogues and Data its values,
+	// so that a problem shows it in the request's language.
+	ID   string
+	Data map[string]any
 }
 
 // Warning is a finding of a warning rule as it is returned and stored.
@@ -112,7 +116,23 @@ type checker struct {
 }
 
 func (c *checker) report(r *Rule, ptr, msg string) {
-	f := Finding{Rule: r, Pointer: ptr, Message: msg}
+	c.add(Finding{Rule: r, Pointer: ptr, Message: msg})
+}
+
+// reportIn reports a finding whose message is the catalogue's id with data
+// filled in (English here; the problem renders it in the request's language).
+func (c *checker) reportIn(r *Rule, ptr, id string, data map[string]any) {
+	c.add(findingIn(r, ptr, "", id, data))
+}
+
+// findingIn is a finding at ptr or param whose message is the catalogue's id
+// with data filled in.
+func findingIn(r *Rule, ptr, param, id string, data map[string]any) Finding {
+	return Finding{Rule: r, Pointer: ptr, Parameter: param, Message: i18n.Text(i18n.English, id, data), ID: id, Data: data}
+}
+
+func (c *checker) add(f Finding) {
+	r := f.Rule
 	if r.Severity == SevWarning {
 		if len(c.warnings) < MaxFindings {
 			c.warnings = append(c.warnings, f)
@@ -127,8 +147,7 @@ func (c *checker) report(r *Rule, ptr, msg string) {
 // decodeProblems reports what the decoder refused in a well-formed body.
 func (c *checker) decodeProblems(problems []jsonx.Problem) {
 	for _, p := range problems {
-		f := decodeFinding(nil, p)
-		c.report(f.Rule, f.Pointer, f.Message)
+		c.add(decodeFinding(nil, p))
 	}
 }
 
@@ -143,7 +162,7 @@ func (c *checker) failed(ptr string) bool {
 }
 
 func (c *checker) wrongType(ptr, want string, v any) {
-	c.report(ruleWrongType, ptr, fmt.Sprintf("Expected %s, got %s.", want, jsonx.TypeName(v)))
+	c.reportIn(ruleWrongType, ptr, "finding.wrong-type", map[string]any{"Want": want, "Got": jsonx.TypeName(v)})
 }
 
 // keyValue is a key field's value from the path, in normalised form.
@@ -168,7 +187,8 @@ func (c *checker) keyValue(name string) any {
 func FieldErrors(fs []Finding) []apperr.FieldError {
 	out := make([]apperr.FieldError, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, apperr.FieldError{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer, Parameter: f.Parameter})
+		out = append(out, apperr.FieldError{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer, Parameter: f.Parameter,
+			MessageID: f.ID, MessageData: f.Data, FallbackID: f.Rule.MessageID()})
 	}
 	return out
 }

@@ -117,7 +117,7 @@ func (w *write) validate(ctx context.Context, findings []submission.Finding) err
 	fields := submission.FieldErrors(append(findings, res.Errors...))
 	match, ok := parseIfMatch(r.IfMatch)
 	if !ok {
-		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchInvalid.Code, Header: "If-Match", Message: submission.RuleIfMatchInvalid.Message})
+		fields = append(fields, submission.RuleIfMatchInvalid.FieldError().AtHeader("If-Match"))
 	}
 	if len(fields) > 0 {
 		return apperr.Validation(fields)

@@ -41,7 +41,7 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 	}
 	match, ok := parseIfMatch(r.IfMatch)
 	if !ok || match == nil {
-		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchRequired.Code, Header: "If-Match", Message: submission.RuleIfMatchRequired.Message})
+		fields = append(fields, submission.RuleIfMatchRequired.FieldError().AtHeader("If-Match"))
 	}
 	if len(fields) > 0 {
 		return nil, apperr.Validation(fields)

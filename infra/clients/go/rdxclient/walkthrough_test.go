@@ -63,7 +63,7 @@ func TestReadmeWalkThrough(t *testing.T) {
 	}
 
 	// Read it back: ETag "1", the canonical document of what was sent.
-	got, err := carm.GetQuarterlyReturnWithResponse(ctx, region, partner, fund, quarter)
+	got, err := carm.GetQuarterlyReturnWithResponse(ctx, region, partner, fund, quarter, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestReadmeWalkThrough(t *testing.T) {
 	// The fund's quarterly report, which Carmarthenshire reads as a member;
 	// its chief finance officer signs the content read (If-Match its ETag),
 	// one of the four signatures the report awaits.
-	rep, err := carm.GetFundReportWithResponse(ctx, region, fund, quarter)
+	rep, err := carm.GetFundReportWithResponse(ctx, region, fund, quarter, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
