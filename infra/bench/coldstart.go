@@ -209,7 +209,7 @@ func coldStartScenario(rep *report) error {
 	lambdaEnv := []string{"AWS_REGION=eu-west-2", "AWS_ACCESS_KEY_ID=bench", "AWS_SECRET_ACCESS_KEY=bench",
 		"AWS_ENDPOINT_URL=http://127.0.0.1:9", "AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null",
 		"AWS_SHARED_CREDENTIALS_FILE=/dev/null", "HOME=" + dir, "TABLE_NAME=rdx", "SUBMISSIONS_BUCKET=rdx", "LOG_LEVEL=WARN",
-		"OTEL_TRACES_EXPORTER=otlp", "METRICS=emf"}
+		"OTEL_TRACES_EXPORTER=otlp", "METRICS=emf", "RECEIPT_KEY_ID=alias/rdx-receipts"}
 	apiEnv := slices.Concat(lambdaEnv, []string{"UPLOADS_BUCKET=rdx-uploads", "EXPORTS_BUCKET=rdx-exports", "EXPORTS_QUEUED=true",
 		"JWT_ISSUER=" + auth.DevIssuer, "JWT_AUDIENCE=" + auth.DevAudience, "CURSOR_KEY=" + strings.Repeat("c", 32)})
 	me := apiEvent("/v1/me", token)
