@@ -29,6 +29,9 @@ type target struct {
 	body   func(n int64) []byte
 	// computed: served by the instance that keeps no computed positions.
 	computed bool
+	// member, when set, is who worker w acts as: its token and its body
+	// (the path is the target's own, path(w)).
+	member func(worker int) (token string, body func(n int64) []byte)
 }
 
 // stats are one load run's figures.
@@ -48,14 +51,18 @@ func load(client *http.Client, base, token string, tg target, conc, count int) s
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			token, makeBody := token, tg.body
+			if tg.member != nil {
+				token, makeBody = tg.member(w)
+			}
 			for {
 				i := next.Add(1) - 1
 				if i >= int64(count) {
 					return
 				}
 				var body io.Reader
-				if tg.body != nil {
-					body = bytes.NewReader(tg.body(i))
+				if makeBody != nil {
+					body = bytes.NewReader(makeBody(i))
 				}
 				req, _ := http.NewRequest(tg.method, base+tg.path(w), body)
 				req.Header.Set("Authorization", "Bearer "+token)
@@ -194,9 +201,13 @@ func compare(ctx context.Context, a *app.App, rec *recorder, v *auth.Verifier, t
 // requestOf is the target's request from worker 0, with body n (each
 // number a body of its own).
 func requestOf(base string, tg target, token string, n int64) *http.Request {
+	makeBody := tg.body
+	if tg.member != nil {
+		token, makeBody = tg.member(0)
+	}
 	var body io.Reader
-	if tg.body != nil {
-		body = bytes.NewReader(tg.body(n))
+	if makeBody != nil {
+		body = bytes.NewReader(makeBody(n))
 	}
 	req, _ := http.NewRequest(tg.method, base+tg.path(0), body)
 	req.Header.Set("Authorization", "Bearer "+token)

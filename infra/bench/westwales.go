@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/infra/examples"
@@ -135,7 +136,9 @@ func seedWestWales(ctx context.Context, s *served) error {
 }
 
 // latencyTargets: a GET of a return, a PUT of the example return (each
-// worker its own key, each request a new version), the fund position (as
+// worker its own key of one partner, each request a new version: the
+// workers' writes are one partner's chain and wait on each other), the
+// same with each worker a different member, the fund position (as
 // the service serves it, and computed on every read).
 func positionPath(int) string {
 	return "/v1/regions/west-wales/funds/care-homes-older-people/position?financialYear=2019-20"
@@ -148,6 +151,12 @@ func latencyTargets() []target {
 		{name: "GET a quarterly return", method: "GET", path: func(int) string { return s + "2019-20-Q2" }},
 		{name: "PUT the example quarterly return", method: "PUT", path: func(w int) string { return s + quarters[w%len(quarters)] },
 			body: func(n int64) []byte { return returnFor("social-care", "W06000010", fmt.Sprint("load ", n)) }},
+		// Each worker a different member: what one partner's chain of
+		// receipts costs apart from its writers waiting on each other.
+		{name: "PUT the example quarterly return, each worker a different member", method: "PUT",
+			path: func(w int) string {
+				return strings.Replace(s, "carmarthenshire", westWalesMembers[w%len(westWalesMembers)].partner, 1) + "2018-19-Q3" // not the position's year: the floor writes beside it
+			}},
 		{name: "GET the fund position", method: "GET", path: positionPath},
 		{name: "GET the fund position, computed on every read", method: "GET", path: positionPath, computed: true},
 	}
@@ -161,10 +170,16 @@ func latencyScenario(ctx context.Context, title string, s *served, warm int) (st
 	targets := latencyTargets()
 	partner, rcu := s.token("west-wales", "carmarthenshire"), s.token("west-wales", "")
 	var rows []string
-	for i, tg := range targets {
+	for _, tg := range targets {
 		tok := partner
-		if i >= 2 {
+		if strings.Contains(tg.name, "position") {
 			tok = rcu
+		}
+		if strings.Contains(tg.name, "different member") {
+			tg.member = func(w int) (string, func(int64) []byte) {
+				m := westWalesMembers[w%len(westWalesMembers)]
+				return s.token("west-wales", m.partner), func(n int64) []byte { return returnFor(m.discipline, m.area, fmt.Sprint("load ", n)) }
+			}
 		}
 		r, err := compare(ctx, s.instance(tg), s.rec, s.v, tok, []target{tg}, warm)
 		if err != nil {
