@@ -22,6 +22,10 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 )
 
+// collectorPath is where the runtime stand-in takes the spans a function
+// exports.
+const collectorPath = "/collector/traces"
+
 // apiEvent is an API Gateway HTTP API (payload v2) event for GET path,
 // with a bearer token when token is not empty.
 func apiEvent(path, token string) string {
@@ -85,9 +89,9 @@ func newRuntimeAPI(event string) (*runtimeAPI, error) {
 		w.WriteHeader(http.StatusAccepted)
 		r.answered <- "error: " + string(b[:n])
 	}
-	// The collector layer's OTLP endpoint, which each invocation's spans are
-	// flushed to before its answer.
-	mux.HandleFunc("POST /v1/traces", func(w http.ResponseWriter, req *http.Request) { io.Copy(io.Discard, req.Body) })
+	// A stand-in for the collector layer, which each invocation's spans are
+	// flushed to before its answer (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).
+	mux.HandleFunc("POST "+collectorPath, func(w http.ResponseWriter, req *http.Request) { io.Copy(io.Discard, req.Body) })
 	mux.HandleFunc("POST /2018-06-01/runtime/init/error", fail)
 	mux.HandleFunc("POST /2018-06-01/runtime/invocation/{id}/error", fail)
 	go http.Serve(ln, mux)
@@ -124,7 +128,7 @@ func (r *coldRun) coldStart() error {
 	defer api.ln.Close()
 	cmd := exec.Command(r.bin())
 	cmd.Env = slices.Concat(r.env, []string{"AWS_LAMBDA_RUNTIME_API=" + api.ln.Addr().String(),
-		"OTEL_EXPORTER_OTLP_ENDPOINT=http://" + api.ln.Addr().String()})
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=http://" + api.ln.Addr().String() + collectorPath})
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		return err

@@ -61,11 +61,11 @@ func TestReceiptSaysWhoWhatWhen(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out.String())
 	}
 	for _, w := range []string{
-		"What:     quarterly-return.signed-off: key care-homes-older-people/2018-19-Q2, kind quarterly-returns, version 2",
-		"Who:      Jane Jones, S151 officer (jjones@carmarthenshire.example)",
-		"For:      partner carmarthenshire, region west-wales",
+		"What:     quarterly-return.signed-off: key example-pooled-fund/2018-19-Q2, kind quarterly-returns, version 2",
+		"Who:      Jane Jones, S151 officer (jjones@council.example)",
+		"For:      partner example-council, region example-region",
 		"When:     2018-11-02T15:30:00.000Z",
-		"number 3 of series partner:carmarthenshire",
+		"number 3 of series partner:example-council",
 	} {
 		if !strings.Contains(out.String(), w) {
 			t.Errorf("the output does not say %q:\n%s", w, out.String())

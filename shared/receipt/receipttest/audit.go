@@ -56,7 +56,7 @@ func (g *gen) audit() {
 		{ID: "01CTKA0B1C2D3E4F5G6H7J8K9M", At: "2018-11-03T11:00:00.250Z", Actor: system, Action: "submission.version-created",
 			Target: target("pool-contributions", pcKey, 1), SHA256: g.st["pc-v1.jws"].ContentSHA256},
 		{ID: "01CTKB5D7F9H1K3M5P7R9T1V3X", At: "2018-11-03T11:05:10.000Z", Actor: officer, Action: "pooling-consent.given",
-			Target: map[string]any{"fund": "care-homes-older-people", "financialYear": "2018-19"}},
+			Target: map[string]any{"fund": "example-pooled-fund", "financialYear": "2018-19"}},
 	}
 	var lines [][]byte
 	for i := range records {
@@ -81,7 +81,7 @@ func (g *gen) audit() {
 	extra.ID, extra.Action = "01CTJ0000000000000000INSRT", "quarterly-return.signed-off"
 	_, inserted := line(extra, &records[1])
 	other := records[2]
-	other.Chain = receipt.PartnerChain("ceredigion")
+	other.Chain = receipt.PartnerChain("example-health-board")
 	other.Hash = ""
 	other.Hash = must(receipt.RecordHash(must(json.Marshal(other))))
 	otherLine := must(json.Marshal(other))

@@ -25,7 +25,7 @@ func exportFiles(format export.Format, versions []export.VersionRef, inline bool
 	must(0, w.Begin(export.Table{Name: "quarterly_returns", Columns: []export.Column{text("partner"), text("fund"), text("quarter"),
 		text("category"), {Name: "actual_to_date", Kind: export.Money}}}))
 	for _, r := range [][2]any{{"nursing", int64(289911040)}, {"residential", int64(410233718)}} {
-		must(0, w.Row([]export.Cell{export.TextCell(partner), export.TextCell("care-homes-older-people"), export.TextCell("2018-19-Q2"),
+		must(0, w.Row([]export.Cell{export.TextCell(partner), export.TextCell("example-pooled-fund"), export.TextCell("2018-19-Q2"),
 			export.TextCell(r[0].(string)), export.MoneyCell(r[1].(int64))}))
 	}
 	must(0, w.End())
@@ -105,7 +105,7 @@ func (g *gen) exportFolders() {
 			change(func(f map[string][]byte) { delete(f, "quarterly_returns.csv") })},
 		{Vector{Name: "export-file-unlisted", About: "a file added that the manifest does not list", Exit: 1, Reason: "file-unlisted"},
 			change(func(f map[string][]byte) {
-				f["adjustments.csv"] = []byte("partner,amount\r\ncarmarthenshire,-50000.00\r\n")
+				f["adjustments.csv"] = []byte("partner,amount\r\nexample-council,-50000.00\r\n")
 			})},
 		{Vector{Name: "export-manifest-json-byte-changed", About: "one byte of manifest.json changed", Exit: 1, Reason: "file-changed"},
 			change(func(f map[string][]byte) {

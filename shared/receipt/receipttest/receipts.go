@@ -13,18 +13,19 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 )
 
-// The region, partner and people of the vectors: West Wales's pooled fund
-// for care homes, Carmarthenshire's finance system and its S151 officer.
+// The region, partner and people of the vectors (made up: no region's
+// configuration is named in code): a pooled fund, a council's finance
+// system and its S151 officer.
 const (
-	region  = "west-wales"
-	partner = "carmarthenshire"
-	qrKey   = "care-homes-older-people/2018-19-Q2"
-	pcKey   = "care-homes-older-people/2018-19"
+	region  = "example-region"
+	partner = "example-council"
+	qrKey   = "example-pooled-fund/2018-19-Q2"
+	pcKey   = "example-pooled-fund/2018-19"
 )
 
 var (
-	system  = receipt.Actor{Sub: "carmarthenshire-finance-system", Name: "Carmarthenshire finance system"}
-	officer = receipt.Actor{Sub: "jjones@carmarthenshire.example", Name: "Jane Jones, S151 officer"}
+	system  = receipt.Actor{Sub: "council-finance-system", Name: "The council's finance system"}
+	officer = receipt.Actor{Sub: "jjones@council.example", Name: "Jane Jones, S151 officer"}
 	chainID = receipt.PartnerChain(partner)
 )
 
@@ -33,7 +34,7 @@ var (
 // place name, so the bytes and the canonical form differ.
 const (
 	qrV1 = `{
-  "fundId": "care-homes-older-people",
+  "fundId": "example-pooled-fund",
   "quarter": "2018-19-Q2",
   "spend": [
     {"category": "residential", "actualToDate": "4102337.18", "forecastOutturn": "9450000.00"},
@@ -45,7 +46,7 @@ const (
 }
 `
 	pcV1 = `{
-  "fundId": "care-homes-older-people",
+  "fundId": "example-pooled-fund",
   "financialYear": "2018-19",
   "lines": [{"stream": "core", "amount": "10200000.00"}]
 }
@@ -101,9 +102,9 @@ func (g *gen) receipts() {
 	g.issue(g.current, "qr-v2-fork.jws", statement("01CTG3V5Q8ZZZZZZZZZZZZZZZZ", created, "2018-11-02T09:01:45.000Z", system,
 		map[string]any{"kind": "quarterly-returns", "key": qrKey, "version": 2}, qrV1), "qr-v1.jws")
 	// The region's own chain: a lock names no document.
-	rcu := receipt.Actor{Sub: "rcu-west-wales", Name: "Regional collaboration unit"}
+	rcu := receipt.Actor{Sub: "rcu-example-region", Name: "Regional collaboration unit"}
 	lock := &receipt.Statement{ID: "01CTM0000000000000000LOCK1", Action: "period.locked", Region: region, By: rcu,
-		About: map[string]any{"fund": "care-homes-older-people", "quarter": "2018-19-Q2"}, At: "2018-11-04T09:00:00.000Z", Chain: receipt.RegionChain}
+		About: map[string]any{"fund": "example-pooled-fund", "quarter": "2018-19-Q2"}, At: "2018-11-04T09:00:00.000Z", Chain: receipt.RegionChain}
 	g.issue(g.current, "region-lock.jws", lock, "")
 
 	canonical := must(jcs.Transform([]byte(qrV2)))

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -20,7 +20,7 @@ import (
 )
 
 // otlpJSON exports spans as OTLP over HTTP in its JSON encoding, which the
-// collector's /v1/traces takes beside protobuf. It is ours, not
+// collector takes beside protobuf. It is ours, not
 // OpenTelemetry's otlptracehttp, because the protobuf runtime and OTLP's
 // generated code (and with otlptracehttp, gRPC) made each function's binary
 // 25-28 MiB instead of 15 and its cold start about 50 ms longer
@@ -35,19 +35,23 @@ type otlpJSON struct {
 // exportTimeout bounds one post to the collector beside the function.
 const exportTimeout = 5 * time.Second
 
-// collectorTracesPath is where an OTLP collector takes spans (the OTLP/HTTP
-// specification's path under its endpoint): a route of the collector this
-// service posts to, not one the service serves.
-const collectorTracesPath = "/v1/traces"
+// tracesSignal is the path the OTLP/HTTP specification appends, relative,
+// to a collector's base URL for spans: the collector's, not a route of
+// this service.
+const tracesSignal = "v1/traces"
 
-// newOTLPJSON posts to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
-// OTEL_EXPORTER_OTLP_ENDPOINT's /v1/traces, or the collector layer's.
-func newOTLPJSON() *otlpJSON {
-	url := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-	if url == "" {
-		url = strings.TrimSuffix(envOr("OTEL_EXPORTER_OTLP_ENDPOINT", CollectorEndpoint), "/") + collectorTracesPath
+// newOTLPJSON posts to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (as given), or
+// to the traces signal under OTEL_EXPORTER_OTLP_ENDPOINT or the collector
+// layer's endpoint.
+func newOTLPJSON() (*otlpJSON, error) {
+	target := os.Getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	if target == "" {
+		var err error
+		if target, err = url.JoinPath(envOr("OTEL_EXPORTER_OTLP_ENDPOINT", CollectorEndpoint), tracesSignal); err != nil {
+			return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+		}
 	}
-	return &otlpJSON{url: url, client: &http.Client{Timeout: exportTimeout}}
+	return &otlpJSON{url: target, client: &http.Client{Timeout: exportTimeout}}, nil
 }
 
 func envOr(name, fallback string) string {

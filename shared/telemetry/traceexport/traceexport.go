@@ -64,7 +64,7 @@ func New(ctx context.Context, name string, console io.Writer, res *resource.Reso
 	case Console:
 		exp, err = stdouttrace.New(stdouttrace.WithWriter(console))
 	case OTLP:
-		exp = newOTLPJSON()
+		exp, err = newOTLPJSON()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("trace exporter %s: %w", name, err)

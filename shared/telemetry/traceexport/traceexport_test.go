@@ -102,7 +102,11 @@ func TestCollectorRefusal(t *testing.T) {
 	defer collector.Close()
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", collector.URL+"/v1/traces")
 	spans := tracetest.SpanStubs{{Name: "x"}}.Snapshots()
-	if err := newOTLPJSON().ExportSpans(t.Context(), spans); err == nil || !strings.Contains(err.Error(), "400") {
+	exp, err := newOTLPJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := exp.ExportSpans(t.Context(), spans); err == nil || !strings.Contains(err.Error(), "400") {
 		t.Fatalf("refusal: %v", err)
 	}
 }
