@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/receipt"
@@ -58,6 +59,21 @@ type Chain struct {
 func (s *Service) ReadChain(ctx context.Context, region, partner string) (Chain, error) {
 	h, err := s.readHead(ctx, region, partner)
 	return Chain{region: region, partner: partner, head: h}, err
+}
+
+// ReadChainWith reads the head beside read, the write's other reads, so
+// that the head costs no round trip of its own; read's error comes first.
+func (s *Service) ReadChainWith(ctx context.Context, region, partner string, read func() error) (Chain, error) {
+	var c Chain
+	var readErr, chainErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { readErr = read() })
+	wg.Go(func() { c, chainErr = s.ReadChain(ctx, region, partner) })
+	wg.Wait()
+	if readErr != nil {
+		return c, readErr
+	}
+	return c, chainErr
 }
 
 func (s *Service) readHead(ctx context.Context, region, partner string) (head, error) {

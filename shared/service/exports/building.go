@@ -183,7 +183,7 @@ func ignoreChanged(err error) error {
 
 // finishExport records a final state and takes the export off the
 // unfinished work. A built export gets its audit record and its receipt,
-// in the region's chains, stating the SHA-256 of its canonical manifest.
+// in the region's chain, stating the SHA-256 of its canonical manifest.
 // A write that raced another on the trail reads the export again: if it
 // changed meanwhile, that outcome stands (errChanged).
 func (s *Service) finishExport(ctx context.Context, st *stored, version int64) error {
@@ -215,7 +215,7 @@ func (s *Service) finishExport(ctx context.Context, st *stored, version int64) e
 
 // sealBuilt signs a ready export's receipt and links its audit record.
 func (s *Service) sealBuilt(ctx context.Context, st *stored) (service.Sealed, error) {
-	chains, err := s.ReadChain(ctx, st.Region, "")
+	chain, err := s.ReadChain(ctx, st.Region, "")
 	if err != nil {
 		return service.Sealed{}, err
 	}
@@ -224,7 +224,7 @@ func (s *Service) sealBuilt(ctx context.Context, st *stored) (service.Sealed, er
 		return service.Sealed{}, fmt.Errorf("canonical manifest: %w", err)
 	}
 	at := *st.CompletedAt
-	sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(at), At: at, Region: st.Region, Actor: st.CreatedBy, Action: "export.built",
+	sealed, err := s.Seal(ctx, chain, service.AuditRecord{ID: service.NewID(at), At: at, Region: st.Region, Actor: st.CreatedBy, Action: "export.built",
 		Target:  map[string]any{"exportId": st.ID, "financialYear": st.FinancialYear, "format": st.Format},
 		SHA256:  receipt.Hash(manifest),
 		Details: map[string]string{"asAt": st.Manifest.AsAt}}, &service.Receipted{})

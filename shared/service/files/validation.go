@@ -1,11 +1,9 @@
 package files
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -153,25 +151,21 @@ func (s *Service) finishUpload(ctx context.Context, rec service.UploadRecord, ve
 	}
 	first := true
 	return s.Retry.Do(ctx, "The partner's trail keeps moving; retry shortly.", func() (bool, error) {
-		var chains service.Chain
-		var cur store.Item
-		var chainErr, curErr error
-		var wg sync.WaitGroup
-		wg.Go(func() { chains, chainErr = s.ReadChain(ctx, rec.Region, rec.Partner) })
-		if !first {
-			wg.Go(func() {
-				cur, curErr = s.Table.Get(ctx, service.PartnerPK(rec.Region, rec.Partner), service.UploadSK(rec.ID))
-			})
-		}
-		wg.Wait()
-		if err := cmp.Or(chainErr, service.StoreErr(curErr, "read upload")); err != nil {
+		chain, err := s.ReadChainWith(ctx, rec.Region, rec.Partner, func() error {
+			if first { // the upload as the caller read it
+				return nil
+			}
+			cur, err := s.Table.Get(ctx, service.PartnerPK(rec.Region, rec.Partner), service.UploadSK(rec.ID))
+			if err == nil && cur.Version != version {
+				return errChanged
+			}
+			return service.StoreErr(err, "read upload")
+		})
+		if err != nil {
 			return false, err
 		}
-		if !first && cur.Version != version {
-			return false, errChanged
-		}
 		first = false
-		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
+		sealed, err := s.Seal(ctx, chain, service.AuditRecord{ID: service.NewID(rec.UpdatedAt), At: rec.UpdatedAt, Region: rec.Region, Partner: rec.Partner, Actor: rec.CreatedBy,
 			Action: "upload." + rec.State, Target: map[string]any{"uploadId": rec.ID, "purpose": rec.Purpose}, SHA256: rec.SHA256}, receipted)
 		if err != nil {
 			return false, err

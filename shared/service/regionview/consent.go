@@ -1,10 +1,8 @@
 package regionview
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -60,7 +58,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	var rec ConsentRecord
 	created := false
 	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
-		locks, chains, err := s.lockChecksAndChains(ctx, slice, key)
+		locks, chain, err := s.lockChecksAndChain(ctx, slice, key)
 		if err != nil {
 			return false, err
 		}
@@ -73,7 +71,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 		now := s.Clock()
 		rec = ConsentRecord{Fund: key.FundID, FinancialYear: key.FinancialYear.String(), Partner: slice.Partner.ID,
 			Signatory: form.Signatory.String(), Role: form.Role.String(), Reference: form.Reference.String(), At: now, By: service.Actor{Sub: p.Subject, Name: p.Name}}
-		sealed, err := s.consentAudit(ctx, chains, slice, rec, "pooling-consent.given", body)
+		sealed, err := s.consentAudit(ctx, chain, slice, rec, "pooling-consent.given", body)
 		if err != nil {
 			return false, err
 		}
@@ -94,7 +92,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 	}
 	var rec ConsentRecord
 	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
-		locks, chains, err := s.lockChecksAndChains(ctx, slice, key)
+		locks, chain, err := s.lockChecksAndChain(ctx, slice, key)
 		if err != nil {
 			return false, err
 		}
@@ -104,7 +102,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 		sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
 		ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
 		rec.By, rec.At = service.Actor{Sub: p.Subject, Name: p.Name}, s.Clock()
-		sealed, err := s.consentAudit(ctx, chains, slice, rec, "pooling-consent.withdrawn", nil)
+		sealed, err := s.consentAudit(ctx, chain, slice, rec, "pooling-consent.withdrawn", nil)
 		if err != nil {
 			return false, err
 		}
@@ -114,17 +112,14 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 	return rec, err
 }
 
-// lockChecksAndChains reads a fund-year's locks and the chain heads a
-// write of the partner moves, together.
-func (s *Service) lockChecksAndChains(ctx context.Context, slice service.Slice, key submission.Key) ([]store.Op, service.Chain, error) {
-	var locks []store.Op
-	var chains service.Chain
-	var lockErr, chainErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { locks, lockErr = s.LockChecks(ctx, slice.Region.ID, key) })
-	wg.Go(func() { chains, chainErr = s.ReadChain(ctx, slice.Region.ID, slice.Partner.ID) })
-	wg.Wait()
-	return locks, chains, cmp.Or(lockErr, chainErr)
+// lockChecksAndChain reads a fund-year's locks and the chain head a write
+// of the partner moves, together.
+func (s *Service) lockChecksAndChain(ctx context.Context, slice service.Slice, key submission.Key) (locks []store.Op, chain service.Chain, err error) {
+	chain, err = s.ReadChainWith(ctx, slice.Region.ID, slice.Partner.ID, func() (err error) {
+		locks, err = s.LockChecks(ctx, slice.Region.ID, key)
+		return err
+	})
+	return locks, chain, err
 }
 
 // Consent reads the partner's consent for a fund-year.
@@ -151,12 +146,12 @@ func (s *Service) consent(ctx context.Context, slice service.Slice, key submissi
 // consentAudit seals a consent's giving or withdrawal: its audit record
 // and its receipt, which states the SHA-256 of the command's body when
 // there is one.
-func (s *Service) consentAudit(ctx context.Context, chains service.Chain, slice service.Slice, rec ConsentRecord, action string, body []byte) (service.Sealed, error) {
+func (s *Service) consentAudit(ctx context.Context, chain service.Chain, slice service.Slice, rec ConsentRecord, action string, body []byte) (service.Sealed, error) {
 	r := &service.Receipted{}
 	if body != nil {
 		r.RawSHA256 = submission.SHA256Hex(body)
 	}
-	return s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(rec.At), At: rec.At, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: rec.By,
+	return s.Seal(ctx, chain, service.AuditRecord{ID: service.NewID(rec.At), At: rec.At, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: rec.By,
 		Action: action, Target: map[string]any{"fund": rec.Fund, "financialYear": rec.FinancialYear},
 		Details: map[string]string{"signatory": rec.Signatory, "role": rec.Role, "reference": rec.Reference}, RequestID: logx.RequestID(ctx)}, r)
 }

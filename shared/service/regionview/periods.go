@@ -1,11 +1,9 @@
 package regionview
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -65,13 +63,13 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 	var rec service.LockRecord
 	created := false
 	err = s.Retry.Do(ctx, "The quarter's report keeps changing while it is being locked; retry shortly.", func() (bool, error) {
-		chains, err := s.ReadChain(ctx, reg.ID, "")
+		chain, err := s.ReadChain(ctx, reg.ID, "")
 		if err != nil {
 			return false, err
 		}
 		now := s.Clock()
 		rec = service.LockRecord{Fund: f.ID, Period: per.String(), LockedAt: now, LockedBy: service.Actor{Sub: p.Subject, Name: p.Name}}
-		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
+		sealed, err := s.Seal(ctx, chain, service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: rec.LockedBy, Action: "period.locked",
 			Target: map[string]any{"fund": f.ID, "period": rec.Period}, RequestID: logx.RequestID(ctx)}, &service.Receipted{})
 		if err != nil {
 			return false, err
@@ -145,21 +143,19 @@ func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID,
 	}
 	err = s.Retry.Do(ctx, "The region's trail keeps moving while the period is unlocked; retry shortly.", func() (bool, error) {
 		var it store.Item
-		var lockErr, chainErr error
-		var chains service.Chain
-		var wg sync.WaitGroup
-		wg.Go(func() { it, lockErr = s.Table.Get(ctx, service.RegionPK(reg.ID), service.LockSK(f.ID, per.String())) })
-		wg.Go(func() { chains, chainErr = s.ReadChain(ctx, reg.ID, "") })
-		wg.Wait()
-		if service.IsNotFound(lockErr) {
-			return false, apperr.Newf(apperr.NotFound, "%s of %s is not locked.", per, f.ID)
-		}
-		if err := cmp.Or(service.StoreErr(lockErr, "read lock"), chainErr); err != nil {
+		chain, err := s.ReadChainWith(ctx, reg.ID, "", func() (err error) {
+			it, err = s.Table.Get(ctx, service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()))
+			if service.IsNotFound(err) {
+				return apperr.Newf(apperr.NotFound, "%s of %s is not locked.", per, f.ID)
+			}
+			return service.StoreErr(err, "read lock")
+		})
+		if err != nil {
 			return false, err
 		}
 		now := s.Clock()
 		out = service.UnlockRecord{Fund: f.ID, Period: per.String(), UnlockedAt: now, UnlockedBy: service.Actor{Sub: p.Subject, Name: p.Name}, Reason: reason}
-		sealed, err := s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: out.UnlockedBy, Action: "period.unlocked",
+		sealed, err := s.Seal(ctx, chain, service.AuditRecord{ID: service.NewID(now), At: now, Region: reg.ID, Actor: out.UnlockedBy, Action: "period.unlocked",
 			Target: map[string]any{"fund": f.ID, "period": per.String()}, Details: map[string]string{"reason": reason}, RequestID: logx.RequestID(ctx)}, &service.Receipted{})
 		if err != nil {
 			return false, err

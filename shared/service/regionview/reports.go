@@ -172,13 +172,13 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		return nil, err
 	}
 	role := form.Role.String()
-	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chains service.Chain) (reportChange, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chain service.Chain) (reportChange, error) {
 		for _, o := range r.SignOffs {
 			if o.Counts && o.Partner == sc.partner.ID && o.Role == role {
 				return reportChange{}, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s (%s, %s).", sc.partner.ID, role, o.Signatory, o.At.Format("2 January 2006"))
 			}
 		}
-		sealed, err := s.reportAudit(ctx, chains, sc, p, at, "report.signed", r.ContentSHA256,
+		sealed, err := s.reportAudit(ctx, chain, sc, p, at, "report.signed", r.ContentSHA256,
 			map[string]string{"signatory": form.Signatory.String(), "role": role}, body)
 		if err != nil {
 			return reportChange{}, err
@@ -205,7 +205,7 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 	if err != nil {
 		return nil, err
 	}
-	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chains service.Chain) (reportChange, error) {
+	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chain service.Chain) (reportChange, error) {
 		switch {
 		case r.Status == report.Approved:
 			return reportChange{}, apperr.New(apperr.Conflict, "This content of the report is already approved.")
@@ -214,7 +214,7 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 		}
 		a := report.Approval{ApprovedBy: form.ApprovedBy.String(), Reference: form.Reference.String(), ApprovedOn: *form.ApprovedOn,
 			At: at, By: by, ContentSHA256: r.ContentSHA256}
-		sealed, err := s.reportAudit(ctx, chains, sc, p, at, "report.approved", r.ContentSHA256,
+		sealed, err := s.reportAudit(ctx, chain, sc, p, at, "report.approved", r.ContentSHA256,
 			map[string]string{"approvedBy": a.ApprovedBy, "reference": a.Reference, "approvedOn": a.ApprovedOn}, body)
 		if err != nil {
 			return reportChange{}, err
@@ -293,17 +293,15 @@ type reportChange struct {
 // checked again. The answer is the report as read with the change applied:
 // nothing is read after the write, so a stored change is never answered
 // with a 5xx.
-func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor, chains service.Chain) (reportChange, error)) (*report.Report, error) {
+func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor, chain service.Chain) (reportChange, error)) (*report.Report, error) {
 	var out *report.Report
 	err := s.Retry.Do(ctx, "The report's inputs keep changing; retry shortly.", func() (bool, error) {
 		var b builtReport
-		var chains service.Chain
-		var buildErr, chainErr error
-		var wg sync.WaitGroup
-		wg.Go(func() { b, buildErr = s.buildReport(ctx, sc) })
-		wg.Go(func() { chains, chainErr = s.ReadChain(ctx, sc.reg.ID, scopePartner(sc)) })
-		wg.Wait()
-		if err := cmp.Or(buildErr, chainErr); err != nil {
+		chain, err := s.ReadChainWith(ctx, sc.reg.ID, scopePartner(sc), func() (err error) {
+			b, err = s.buildReport(ctx, sc)
+			return err
+		})
+		if err != nil {
 			return false, err
 		}
 		r := b.report
@@ -314,7 +312,7 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 			return false, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
 				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + ReportETag(r) + "."})
 		}
-		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name}, chains)
+		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name}, chain)
 		if err != nil {
 			return false, err
 		}
@@ -363,9 +361,9 @@ func (s *Service) rolesOf(sc reportScope) []string {
 // reportAudit seals a report's sign-off or approval: its audit record and
 // its receipt, which states the report content it was given on and the
 // SHA-256 of the command's body.
-func (s *Service) reportAudit(ctx context.Context, chains service.Chain, sc reportScope, p *auth.Principal, at time.Time, action, content string, details map[string]string, body []byte) (service.Sealed, error) {
+func (s *Service) reportAudit(ctx context.Context, chain service.Chain, sc reportScope, p *auth.Principal, at time.Time, action, content string, details map[string]string, body []byte) (service.Sealed, error) {
 	details["contentSha256"] = content
-	return s.Seal(ctx, chains, service.AuditRecord{ID: service.NewID(at), At: at, Region: sc.reg.ID, Partner: scopePartner(sc),
+	return s.Seal(ctx, chain, service.AuditRecord{ID: service.NewID(at), At: at, Region: sc.reg.ID, Partner: scopePartner(sc),
 		Actor: service.Actor{Sub: p.Subject, Name: p.Name}, Action: action, SHA256: content,
 		Target: map[string]any{"fund": sc.fund.ID, "quarter": sc.quarter.String()}, Details: details, RequestID: logx.RequestID(ctx)},
 		&service.Receipted{RawSHA256: submission.SHA256Hex(body)})

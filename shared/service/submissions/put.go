@@ -134,7 +134,7 @@ func (w *write) validate(ctx context.Context, findings []submission.Finding) err
 // keep its periods unlocked, and its current version.
 type keyState struct {
 	locks  []store.Op
-	chains service.Chain
+	chain  service.Chain
 	cur    service.VersionRecord
 	exists bool
 	err    error // a locked period first, then any failure to read
@@ -147,7 +147,7 @@ func (s *Service) readKeyState(ctx context.Context, slice service.Slice, key sub
 	var wg sync.WaitGroup
 	wg.Go(func() { st.locks, lockErr = s.LockChecks(ctx, slice.Region.ID, key) })
 	wg.Go(func() { st.cur, st.exists, curErr = s.current(ctx, slice, key) })
-	wg.Go(func() { st.chains, chainErr = s.ReadChain(ctx, slice.Region.ID, slice.Partner.ID) })
+	wg.Go(func() { st.chain, chainErr = s.ReadChain(ctx, slice.Region.ID, slice.Partner.ID) })
 	wg.Wait()
 	st.err = cmp.Or(lockErr, curErr, chainErr)
 	return st
@@ -193,7 +193,7 @@ func (w *write) attempt(ctx context.Context) (out *PutResult, retry bool, err er
 		v, err := s.withDocument(ctx, cur)
 		return &PutResult{Outcome: Unchanged, Version: v, Warnings: cur.Warnings}, false, err
 	}
-	rec, ops, err := w.versionOps(ctx, st.chains, cur, exists, warnings, locks)
+	rec, ops, err := w.versionOps(ctx, st.chain, cur, exists, warnings, locks)
 	if err != nil {
 		return nil, false, err
 	}
@@ -244,7 +244,7 @@ func (w *write) storeBlobs(ctx context.Context) error {
 // move (must still be the heads read) and the idempotency answer. The
 // receipt is signed while the blobs are written: signing adds no round
 // trip of its own.
-func (w *write) versionOps(ctx context.Context, chains service.Chain, cur service.VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (service.VersionRecord, []store.Op, error) {
+func (w *write) versionOps(ctx context.Context, chain service.Chain, cur service.VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (service.VersionRecord, []store.Op, error) {
 	s, p := w.s, w.r.Principal
 	now := s.Clock()
 	n := cur.Version + 1
@@ -262,7 +262,7 @@ func (w *write) versionOps(ctx context.Context, chains service.Chain, cur servic
 	var wg sync.WaitGroup
 	wg.Go(func() { blobErr = w.storeBlobs(ctx) })
 	wg.Go(func() {
-		sealed, sealErr = s.Seal(ctx, chains, service.AuditRecord{
+		sealed, sealErr = s.Seal(ctx, chain, service.AuditRecord{
 			ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
 			Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
 		}, &service.Receipted{RawSHA256: rec.RawSHA256})

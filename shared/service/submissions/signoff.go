@@ -78,7 +78,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice serv
 	}
 	now := s.Clock()
 	actor := service.Actor{Sub: p.Subject, Name: p.Name}
-	sealed, err := s.Seal(ctx, st.chains, service.AuditRecord{ID: service.NewID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
+	sealed, err := s.Seal(ctx, st.chain, service.AuditRecord{ID: service.NewID(now), At: now, Region: slice.Region.ID, Partner: slice.Partner.ID, Actor: actor,
 		Action: "quarterly-return.signed-off", Target: targetOf(key, cur.Version), SHA256: cur.SHA256,
 		Details: map[string]string{"signatory": form.Signatory.String(), "role": form.Role.String()}, RequestID: logx.RequestID(ctx)},
 		&service.Receipted{RawSHA256: submission.SHA256Hex(body)})
