@@ -113,6 +113,15 @@ func (e *Env) build(b Backend) {
 	e.App, e.Backend = a, b
 }
 
+// Twin is another process of the same deployment: its own API, over the
+// same store, blobs and keys.
+func (e *Env) Twin() *Env {
+	e.T.Helper()
+	twin := *e
+	twin.build(e.Backend)
+	return &twin
+}
+
 // Restart rebuilds the API over the same data with new clients.
 func (e *Env) Restart() {
 	e.T.Helper()
@@ -306,6 +315,9 @@ func (c *CountingTable) Transact(ctx context.Context, ops ...store.Op) error {
 	c.txns.Add(1)
 	return c.Table.Transact(ctx, ops...)
 }
+
+// Transactions is how many transactions were run so far.
+func (c *CountingTable) Transactions() int64 { return c.txns.Load() }
 
 // Reads is how many reads (gets and queries) were made so far.
 func (c *CountingTable) Reads() int64 { return c.gets.Load() + c.queries.Load() }

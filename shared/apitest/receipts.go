@@ -210,6 +210,79 @@ func testConcurrentChain(t *testing.T, e *Env) {
 	}
 	wg.Wait()
 	keys := receiptKeys(t, e)
+	checkSeries(t, jws, keys)
+	lines := auditLines(e.Get("/v1/regions/west-wales/audit/export", carm).Body)
+	if len(lines) != n+1 {
+		t.Errorf("export has %d lines, want %d records and a head", len(lines), n)
+	}
+	if err := checkAuditExport(lines, keys); err != nil {
+		t.Errorf("after %d concurrent writers: %v", n, err)
+	}
+}
+
+// testBurstTakesTurns: a burst of one partner's writes, each to its own
+// return, runs one transaction each: a writer waits for the one before it
+// and links to the head it moved, rather than signing against a head that
+// is gone, losing the race and running again.
+func testBurstTakesTurns(t *testing.T, e *Env) {
+	carm := e.PartnerToken(WW, Carm)
+	quarters := []string{"2018-19-Q1", "2018-19-Q2", "2018-19-Q3", "2018-19-Q4", "2019-20-Q1", "2019-20-Q2", "2019-20-Q3", "2019-20-Q4"}
+	before := e.Calls.Transactions()
+	jws := make([]string, len(quarters))
+	var wg sync.WaitGroup
+	for i, q := range quarters {
+		wg.Go(func() {
+			r := e.Put(QRPath[:strings.LastIndex(QRPath, "/")+1]+q, carm, Edit(t, withCommentary(t, q), func(m map[string]any) { m["quarter"] = q }))
+			if r.Status != 201 {
+				t.Errorf("%s: %d %s", q, r.Status, r.Body)
+				return
+			}
+			jws[i] = receiptOf(t, r)
+		})
+	}
+	wg.Wait()
+	if got := e.Calls.Transactions() - before; got != int64(len(quarters)) {
+		t.Errorf("%d writes ran %d transactions: writers raced at the chain instead of taking turns", len(quarters), got)
+	}
+	checkSeries(t, jws, receiptKeys(t, e))
+}
+
+// testTwoProcessesOneChain: writers of one partner split between two
+// processes of the deployment (which take no turns with each other) still
+// leave one unbroken chain: the head's condition decides, and a head handed
+// on within a process is used only when it is newer than the one read.
+func testTwoProcessesOneChain(t *testing.T, e *Env) {
+	const n = 24
+	twin := e.Twin()
+	carm := e.PartnerToken(WW, Carm)
+	jws := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			on := e
+			if i%2 == 1 {
+				on = twin
+			}
+			r := on.Put(QRPath, carm, withCommentary(t, fmt.Sprint("writer ", i)))
+			if r.Status != 201 {
+				t.Errorf("writer %d: %d %s", i, r.Status, r.Body)
+				return
+			}
+			jws[i] = receiptOf(t, r)
+		})
+	}
+	wg.Wait()
+	keys := receiptKeys(t, e)
+	checkSeries(t, jws, keys)
+	if err := checkAuditExport(auditLines(e.Get("/v1/regions/west-wales/audit/export", carm).Body), keys); err != nil {
+		t.Errorf("after writers in two processes: %v", err)
+	}
+}
+
+// checkSeries: the receipts, in any order, are one series: seq 1 to n, each
+// naming the one before it.
+func checkSeries(t *testing.T, jws []string, keys *receipt.KeySet) {
+	t.Helper()
 	bySeq := map[int64]string{}
 	for _, j := range jws {
 		if j == "" {
@@ -221,18 +294,14 @@ func testConcurrentChain(t *testing.T, e *Env) {
 		}
 		bySeq[st.Seq] = j
 	}
-	for seq := int64(2); seq <= n; seq++ {
-		st := statementOf(t, bySeq[seq], keys)
-		if st.Prev != receipt.Hash([]byte(bySeq[seq-1])) {
+	for seq := int64(2); seq <= int64(len(jws)); seq++ {
+		if bySeq[seq] == "" || bySeq[seq-1] == "" {
+			t.Errorf("no receipt with seq %d or %d", seq-1, seq)
+			continue
+		}
+		if statementOf(t, bySeq[seq], keys).Prev != receipt.Hash([]byte(bySeq[seq-1])) {
 			t.Errorf("receipt %d does not name receipt %d", seq, seq-1)
 		}
-	}
-	lines := auditLines(e.Get("/v1/regions/west-wales/audit/export", carm).Body)
-	if len(lines) != n+1 {
-		t.Errorf("export has %d lines, want %d records and a head", len(lines), n)
-	}
-	if err := checkAuditExport(lines, keys); err != nil {
-		t.Errorf("after %d concurrent writers: %v", n, err)
 	}
 }
 

@@ -49,6 +49,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"receipts verify offline with the published keys and the body sent", testReceiptsVerifyOffline},
 		{"audit exports are chains that show every kind of tampering", testAuditChainExport},
 		{"50 concurrent writers of one partner leave one unbroken chain", testConcurrentChain},
+		{"a burst of one partner's writes takes turns at its chain: nothing is signed twice", testBurstTakesTurns},
+		{"writers of one partner in two processes leave one unbroken chain", testTwoProcessesOneChain},
 		{"a fund's report is signed by its members on one content, then approved by its board", testReportSignOff},
 		{"a fund's report is its region's and its members' of that year", testReportAccess},
 		{"population and market aggregates", testAggregates},

@@ -95,6 +95,8 @@ type Sealed struct {
 	Ops []store.Op
 	// Receipt is the write's signed receipt ("" for a write that gets none).
 	Receipt string
+	// next is the head the write moves its chain to.
+	next head
 }
 
 // Receipted says what a receipt states beyond the audit record: the
@@ -139,6 +141,8 @@ func (s *Service) Seal(ctx context.Context, c Chain, rec AuditRecord, receipted 
 	}
 	rec.Link.Hash = hash
 	h.AuditSeq, h.AuditHash = rec.Link.Seq, hash
+	out.next = h
+	out.next.version = h.version + 1
 	cond := store.IfNotExists()
 	if h.version > 0 {
 		cond = store.IfVersion(h.version)
@@ -212,11 +216,9 @@ func (s *Service) AppendNew(ctx context.Context, what string, rec AuditRecord, o
 		if err != nil {
 			return false, err
 		}
-		sealed, err := s.Seal(ctx, chain, rec, nil)
-		if err != nil {
-			return false, err
-		}
-		err = s.Table.Transact(ctx, append(slices.Clone(ops), sealed.Ops...)...)
+		_, err = s.Append(ctx, chain, rec, nil, func(sealed Sealed) error {
+			return s.Table.Transact(ctx, append(slices.Clone(ops), sealed.Ops...)...)
+		})
 		if errors.Is(err, store.ErrConditionFailed) {
 			return true, err // another write moved the chain: link to its new head
 		}

@@ -57,6 +57,7 @@ type Service struct {
 	Receipts  receipt.Signer
 	retired   *receipt.KeySet
 	cursorKey []byte
+	turns     turns
 }
 
 // New builds the core.

@@ -193,13 +193,9 @@ func (w *write) attempt(ctx context.Context) (out *PutResult, retry bool, err er
 		v, err := s.withDocument(ctx, cur)
 		return &PutResult{Outcome: Unchanged, Version: v, Warnings: cur.Warnings}, false, err
 	}
-	rec, ops, err := w.versionOps(ctx, st.chain, cur, exists, warnings, locks)
-	if err != nil {
-		return nil, false, err
-	}
-	err = s.Table.Transact(ctx, ops...)
+	rec, ops, err := w.commitVersion(ctx, st.chain, cur, exists, warnings, locks)
 	if i, failed := store.FailedOp(err); failed {
-		if w.r.Claim != nil && i == len(ops)-1 {
+		if w.r.Claim != nil && i == ops-1 {
 			return nil, false, service.InFlight() // the idempotency key was taken over: this request lost it
 		}
 		return nil, true, err
@@ -238,17 +234,18 @@ func (w *write) storeBlobs(ctx context.Context) error {
 	return nil
 }
 
-// versionOps is the one transaction of a new version: the version (must not
-// exist), the current pointer (must still be the version read), the period
-// locks (must still be absent), the audit records with the chain heads they
-// move (must still be the heads read) and the idempotency answer. The
-// receipt is signed while the blobs are written: signing adds no round
+// commitVersion runs the one transaction of a new version: the version
+// (must not exist), the current pointer (must still be the version read),
+// the period locks (must still be absent), the audit records with the chain
+// head they move (see service.Append) and the idempotency answer; ops is
+// how many operations it had. The blobs are written while the write waits
+// its turn at the chain and its receipt is signed: neither adds a round
 // trip of its own.
-func (w *write) versionOps(ctx context.Context, chain service.Chain, cur service.VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (service.VersionRecord, []store.Op, error) {
+func (w *write) commitVersion(ctx context.Context, chain service.Chain, cur service.VersionRecord, exists bool, warnings []submission.Warning, locks []store.Op) (rec service.VersionRecord, ops int, err error) {
 	s, p := w.s, w.r.Principal
 	now := s.Clock()
 	n := cur.Version + 1
-	rec := service.VersionRecord{
+	rec = service.VersionRecord{
 		Region: w.slice.Region.ID, Partner: w.slice.Partner.ID, Kind: w.key.Kind, KeyValues: w.key.Values(),
 		Version: n, ReceivedAt: now, ReceivedBy: service.Actor{Sub: p.Subject, Name: p.Name},
 		SHA256: w.res.SHA256, RawSHA256: submission.SHA256Hex(w.r.Body), ReceiptID: service.NewID(now),
@@ -257,37 +254,35 @@ func (w *write) versionOps(ctx context.Context, chain service.Chain, cur service
 	if exists {
 		rec.FirstReceivedAt = cur.FirstReceivedAt
 	}
-	var sealed service.Sealed
-	var sealErr, blobErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { blobErr = w.storeBlobs(ctx) })
-	wg.Go(func() {
-		sealed, sealErr = s.Seal(ctx, chain, service.AuditRecord{
-			ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
-			Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
-		}, &service.Receipted{RawSHA256: rec.RawSHA256})
+	blobs := make(chan error, 1)
+	go func() { blobs <- w.storeBlobs(ctx) }()
+	_, err = s.Append(ctx, chain, service.AuditRecord{
+		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
+		Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
+	}, &service.Receipted{RawSHA256: rec.RawSHA256}, func(sealed service.Sealed) error {
+		if err := <-blobs; err != nil {
+			return err
+		}
+		rec.Receipt = sealed.Receipt
+		pk, data := service.PartnerPK(rec.Region, rec.Partner), service.EncodeRecord(rec)
+		curCond := store.IfNotExists()
+		if exists {
+			curCond = store.IfVersion(int64(cur.Version))
+		}
+		txn := []store.Op{
+			store.PutOp(store.Item{PK: pk, SK: service.VersionSK(w.key, n), Version: 1, Data: data}, store.IfNotExists()),
+			store.PutOp(store.Item{PK: pk, SK: service.CurrentSK(w.key), Version: int64(n), Data: data}, curCond),
+		}
+		txn = append(txn, service.FundCopyOps(w.key, rec)...)
+		txn = append(txn, locks...)
+		txn = append(txn, sealed.Ops...)
+		if w.r.Claim != nil {
+			txn = append(txn, w.r.Claim.VersionCompletion(service.VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: n}))
+		}
+		ops = len(txn)
+		return s.Table.Transact(ctx, txn...)
 	})
-	wg.Wait()
-	if err := cmp.Or(blobErr, sealErr); err != nil {
-		return rec, nil, err
-	}
-	rec.Receipt = sealed.Receipt
-	pk, data := service.PartnerPK(rec.Region, rec.Partner), service.EncodeRecord(rec)
-	curCond := store.IfNotExists()
-	if exists {
-		curCond = store.IfVersion(int64(cur.Version))
-	}
-	ops := []store.Op{
-		store.PutOp(store.Item{PK: pk, SK: service.VersionSK(w.key, n), Version: 1, Data: data}, store.IfNotExists()),
-		store.PutOp(store.Item{PK: pk, SK: service.CurrentSK(w.key), Version: int64(n), Data: data}, curCond),
-	}
-	ops = append(ops, service.FundCopyOps(w.key, rec)...)
-	ops = append(ops, locks...)
-	ops = append(ops, sealed.Ops...)
-	if w.r.Claim != nil {
-		ops = append(ops, w.r.Claim.VersionCompletion(service.VersionRef{Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, KeyValues: rec.KeyValues, Version: n}))
-	}
-	return rec, ops, nil
+	return rec, ops, err
 }
 
 func targetOf(k submission.Key, version int) map[string]any {
