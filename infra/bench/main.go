@@ -182,6 +182,13 @@ the same response bytes. The ratio is the service's cost over that unavoidable w
 routing, idempotency, logging, problem handling. Data: the West Wales fund, every member's
 contribution and four returns for two years; PUTs each create a new version.
 
+The first PUT row's workers are one partner writing four of its returns at once: every write
+moves that partner's chain of receipts, so they take turns at its head (in one process a writer
+waits while the one before it signs and commits, then links to the head it moved; the floor's
+writes to fresh keys wait on nothing). Across Lambda instances, which take no turns with each
+other, such writers race through the head's condition and the loser runs again. The second PUT
+row's workers are each a different member, whose chains are their own.
+
 The service computes a fund position when the records it is computed from change, and keeps
 it beside their SHA-256 fingerprint: a read still makes every store read (so it sees any change
 at once) and hashes the records, but skips decoding their JSON and computing when they are the

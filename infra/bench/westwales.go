@@ -137,7 +137,7 @@ func seedWestWales(ctx context.Context, s *served) error {
 
 // latencyTargets: a GET of a return, a PUT of the example return (each
 // worker its own key of one partner, each request a new version: the
-// workers' writes are one partner's chain and wait on each other), the
+// workers' writes are one partner's chain and take turns at it), the
 // same with each worker a different member, the fund position (as
 // the service serves it, and computed on every read).
 func positionPath(int) string {
