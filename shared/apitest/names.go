@@ -112,16 +112,25 @@ func testRegionNames(t *testing.T, e *Env) {
 	}
 }
 
-// nameless is a JSON answer without its names (every "name", and the
-// report's and funds' "approvedBy"): what must not change with the language.
-func nameless(t *testing.T, body []byte) string {
+// nameless is a JSON answer (its body, or decoded) without its names (every
+// "name", and the report's and funds' "approvedBy"): what must not change
+// with the language.
+func nameless(t *testing.T, answer any) string {
+	t.Helper()
+	if body, ok := answer.([]byte); ok {
+		answer = decodeAny(t, body)
+	}
+	b, _ := json.Marshal(without(answer, "name", "approvedBy"))
+	return string(b)
+}
+
+func decodeAny(t *testing.T, body []byte) any {
 	t.Helper()
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		t.Fatalf("not JSON: %s", body)
 	}
-	b, _ := json.Marshal(without(v, "name", "approvedBy"))
-	return string(b)
+	return v
 }
 
 // without is v without the members named keys, at any depth.
