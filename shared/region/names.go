@@ -104,34 +104,27 @@ type named struct {
 // named lists every name the region gives, in file order.
 func (r *Region) named() []named {
 	out := []named{{"", "names", &r.Name, &r.Names}}
-	add := func(list string, i int, name *string, names *Names) {
-		out = append(out, named{fmt.Sprintf("%s[%d].", list, i), "names", name, names})
-	}
-	for i := range r.Areas {
-		add("areas", i, &r.Areas[i].Name, &r.Areas[i].Names)
-	}
-	for i := range r.PartnerTypes {
-		add("partnerTypes", i, &r.PartnerTypes[i].Name, &r.PartnerTypes[i].Names)
-	}
-	for i := range r.Partners {
-		add("partners", i, &r.Partners[i].Name, &r.Partners[i].Names)
-	}
+	out = append(out, namesOf("areas", r.Areas, func(a *Area) (*string, *Names) { return &a.Name, &a.Names })...)
+	out = append(out, namesOf("partnerTypes", r.PartnerTypes, func(t *PartnerType) (*string, *Names) { return &t.Name, &t.Names })...)
+	out = append(out, namesOf("partners", r.Partners, func(p *Partner) (*string, *Names) { return &p.Name, &p.Names })...)
 	for i := range r.Funds {
 		f := &r.Funds[i]
-		add("funds", i, &f.Name, &f.Names)
-		out = append(out, named{fmt.Sprintf("funds[%d].", i), "approvedByNames", &f.ApprovedBy, &f.ApprovedByNames})
-		for j := range f.Assurances {
-			add(fmt.Sprintf("funds[%d].assurances", i), j, &f.Assurances[j].Name, &f.Assurances[j].Names)
-		}
+		at := fmt.Sprintf("funds[%d].", i)
+		out = append(out, named{at, "names", &f.Name, &f.Names}, named{at, "approvedByNames", &f.ApprovedBy, &f.ApprovedByNames})
+		out = append(out, namesOf(at+"assurances", f.Assurances, func(a *Assurance) (*string, *Names) { return &a.Name, &a.Names })...)
 	}
-	for i := range r.KPIs {
-		add("kpis", i, &r.KPIs[i].Name, &r.KPIs[i].Names)
-	}
-	for i := range r.Categories {
-		add("categories", i, &r.Categories[i].Name, &r.Categories[i].Names)
-	}
-	for i := range r.Roles {
-		add("roles", i, &r.Roles[i].Name, &r.Roles[i].Names)
+	out = append(out, namesOf("kpis", r.KPIs, func(k *KPI) (*string, *Names) { return &k.Name, &k.Names })...)
+	term := func(t *Term) (*string, *Names) { return &t.Name, &t.Names }
+	out = append(out, namesOf("categories", r.Categories, term)...)
+	return append(out, namesOf("roles", r.Roles, term)...)
+}
+
+// namesOf is the name of each item of a list, by the item's name fields.
+func namesOf[T any](list string, items []T, fields func(*T) (*string, *Names)) []named {
+	out := make([]named, len(items))
+	for i := range items {
+		name, names := fields(&items[i])
+		out[i] = named{fmt.Sprintf("%s[%d].", list, i), "names", name, names}
 	}
 	return out
 }

@@ -14,14 +14,7 @@ var shipped = []string{"../../infra/regions/west-wales.json", "../../infra/regio
 // The product's region files load, with their lookups derived.
 func TestShippedRegionsLoad(t *testing.T) {
 	for _, f := range shipped {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Parse(data)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		r := load(t, f)
 		if r.Location() == nil || r.Location().String() != "Europe/London" {
 			t.Errorf("%s: location %v", f, r.Location())
 		}
