@@ -153,12 +153,24 @@ func decode(t *testing.T, r *Resp, v any) {
 }
 
 // expectOnlyWordsDiffer fails when an answer asked in Welsh differs from the
-// English one in more than its words: the status, and for a problem every
-// part but its title, detail and messages.
+// English one in more than its words: the status; for a problem every part
+// but its title, detail and messages; for any other JSON answer everything
+// but its names and messages, and its ETag (a report's names its content in
+// every language).
 func expectOnlyWordsDiffer(t *testing.T, label string, en, cy *Resp) {
 	t.Helper()
 	if en.Status != cy.Status {
 		t.Errorf("%s: %d in English, %d in Welsh", label, en.Status, cy.Status)
+		return
+	}
+	if en.Header.Get("Content-Type") == "application/json" {
+		expectLanguage(t, cy, "cy")
+		if a, b := nameless(t, without(decodeAny(t, en.Body), "message")), nameless(t, without(decodeAny(t, cy.Body), "message")); a != b {
+			t.Errorf("%s: the Welsh answer differs in more than words:\n en %.600s\n cy %.600s", label, a, b)
+		}
+		if en.Header.Get("ETag") != cy.Header.Get("ETag") {
+			t.Errorf("%s: ETag %s in English, %s in Welsh", label, en.Header.Get("ETag"), cy.Header.Get("ETag"))
+		}
 		return
 	}
 	if en.Header.Get("Content-Type") != "application/problem+json" {

@@ -11,6 +11,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/BurntSushi/toml"
@@ -61,7 +62,7 @@ func Text(lang Lang, id string, data map[string]any) string {
 	if !ok {
 		loc = c.localizers[English]
 	}
-	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	cfg := &goi18n.LocalizeConfig{MessageID: id, TemplateData: wordsIn(lang, data)}
 	if n, ok := data["Count"]; ok {
 		cfg.PluralCount = n
 	}
@@ -85,4 +86,42 @@ func From(ctx context.Context) Lang {
 		return l
 	}
 	return English
+}
+
+// Words is a value a message names that has its own words in each language:
+// the name a region gives one of its things (a fund, an assurance) in each of
+// its languages. Text fills in the message's language's (In), else Own, the
+// name in the region's first language; anywhere no language is chosen (a log,
+// JSON) it reads as Own.
+type Words struct {
+	Own string
+	In  map[Lang]string
+}
+
+// For is the words in lang: its own, else Own.
+func (w Words) For(lang Lang) string {
+	if s := w.In[lang]; s != "" {
+		return s
+	}
+	return w.Own
+}
+
+func (w Words) String() string { return w.Own }
+
+// MarshalText is Own: stored or logged, the words are the region's own.
+func (w Words) MarshalText() ([]byte, error) { return []byte(w.Own), nil }
+
+// wordsIn is data with every Words value in lang (data itself when it has
+// none, as almost every message's has not).
+func wordsIn(lang Lang, data map[string]any) map[string]any {
+	out, cloned := data, false
+	for k, v := range data {
+		if w, ok := v.(Words); ok {
+			if !cloned {
+				out, cloned = maps.Clone(data), true
+			}
+			out[k] = w.For(lang)
+		}
+	}
+	return out
 }

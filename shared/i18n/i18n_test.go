@@ -182,3 +182,27 @@ func TestUnknownIDShowsItself(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// A value with words of its own in each language (a region's name for one of
+// its things) is filled in the message's language, else in its own; the data
+// given is left as it was.
+func TestWordsAreFilledInTheMessagesLanguage(t *testing.T) {
+	named := Words{Own: "Plans jointly agreed", In: map[Lang]string{Welsh: "Cynlluniau wedi'u cytuno ar y cyd"}}
+	data := map[string]any{"Code": "national-condition-1", "Name": named}
+	if got := Text(Welsh, "finding.assurance-missing", data); got != "Nid yw national-condition-1 (Cynlluniau wedi'u cytuno ar y cyd) wedi'i ateb." {
+		t.Errorf("in Welsh: %q", got)
+	}
+	if got := Text(English, "finding.assurance-missing", data); !strings.Contains(got, "(Plans jointly agreed)") {
+		t.Errorf("in English: %q", got)
+	}
+	if w, ok := data["Name"].(Words); !ok || w.Own != named.Own {
+		t.Errorf("the data given changed: %v", data)
+	}
+	englishOnly := map[string]any{"Code": "c", "Name": Words{Own: "Plans jointly agreed"}}
+	if got := Text(Welsh, "finding.assurance-missing", englishOnly); !strings.Contains(got, "(Plans jointly agreed)") || !strings.HasPrefix(got, "Nid yw") {
+		t.Errorf("a name the region gives in English only, in a Welsh message: %q", got)
+	}
+	if b, _ := named.MarshalText(); string(b) != "Plans jointly agreed" || named.String() != "Plans jointly agreed" {
+		t.Errorf("stored or logged, the words are the region's own: %s", b)
+	}
+}

@@ -89,7 +89,7 @@ func everyAssuranceAnswered(c *checker, f *region.Fund, answers []map[string]any
 	}
 	for _, a := range f.Assurances {
 		if !answered[a.Code] {
-			c.reportIn(ruleAssuranceMissing, "/assurances", "finding.assurance-missing", map[string]any{"Code": a.Code, "Name": a.Name})
+			c.reportIn(ruleAssuranceMissing, "/assurances", "finding.assurance-missing", map[string]any{"Code": a.Code, "Name": a.Words()})
 		}
 	}
 }

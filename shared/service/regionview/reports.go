@@ -12,6 +12,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/position"
@@ -142,7 +143,13 @@ func (s *Service) FundReport(ctx context.Context, p *auth.Principal, regionID, f
 	if err != nil {
 		return nil, err
 	}
-	return b.report, nil
+	return sc.readable(ctx, b.report), nil
+}
+
+// readable is the report in the request's language: the region's names in
+// it, the content (and its ETag) the same in every language.
+func (sc reportScope) readable(ctx context.Context, r *report.Report) *report.Report {
+	return r.In(i18n.From(ctx), sc.reg.KPIs, sc.fund)
 }
 
 // SignFundReport records a member's signature of the report's current
@@ -332,7 +339,7 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return sc.readable(ctx, out), nil
 }
 
 // ReportETag is the report's strong validator, the ETag of its answers: its
