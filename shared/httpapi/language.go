@@ -3,6 +3,7 @@ package httpapi
 import (
 	"mime"
 	"net/http"
+	"strings"
 
 	"github.com/regional-data-exchange/rdx/shared/i18n"
 )
@@ -13,13 +14,17 @@ const langParam = "lang"
 
 // negotiate chooses the request's language (i18n.Negotiate) and keeps it in
 // its context. A lang naming no language served answers in English here;
-// checkQuery refuses it.
+// checkQuery refuses it. English, what a context without a language answers
+// in, costs a request nothing: no query parse, no new context.
 func negotiate(r *http.Request) (*http.Request, i18n.Lang) {
 	var asked string
-	if r.URL.RawQuery != "" {
+	if q := r.URL.RawQuery; strings.Contains(q, langParam+"=") || strings.Contains(q, "%") { // %6Cang= is lang= too
 		asked = r.URL.Query().Get(langParam)
 	}
 	lang, _ := i18n.Negotiate(r.Header.Get("Accept-Language"), asked)
+	if lang == i18n.English {
+		return r, lang
+	}
 	return r.WithContext(i18n.With(r.Context(), lang)), lang
 }
 
