@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -72,7 +73,7 @@ func (h *handler) replayed(r *http.Request, rp *service.Replay) (*response, erro
 		if err != nil {
 			return nil, err
 		}
-		res = versionResponse(http.StatusCreated, v)
+		res = versionResponse(http.StatusCreated, v, i18n.From(r.Context()))
 	} else {
 		res = &response{status: rp.Status, header: http.Header{}, body: rp.Body}
 		for k, v := range rp.Headers {

@@ -28,11 +28,39 @@ type Finding struct {
 	Data map[string]any
 }
 
-// Warning is a finding of a warning rule as it is returned and stored.
+// Warning is a finding of a warning rule as it is stored and, through In,
+// returned.
 type Warning struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pointer string `json:"pointer,omitempty"`
+	// Text is Message as the catalogue's id and values, kept so that each
+	// reader sees the warning in their own language. A warning stored
+	// before it has its English Message only.
+	Text *i18n.Message `json:"text,omitempty"`
+}
+
+// In is the warning as a reader in lang is shown it: its message in lang
+// (for a warning stored in English only, its rule's message), without the
+// stored Text.
+func (w Warning) In(lang i18n.Lang) Warning {
+	switch {
+	case w.Text != nil:
+		w.Message = w.Text.In(lang)
+	case lang != i18n.English:
+		w.Message = i18n.Text(lang, "rule."+w.Code, nil)
+	}
+	w.Text = nil
+	return w
+}
+
+// WarningsIn is each of ws as a reader in lang is shown it; never nil.
+func WarningsIn(ws []Warning, lang i18n.Lang) []Warning {
+	out := make([]Warning, len(ws))
+	for i, w := range ws {
+		out[i] = w.In(lang)
+	}
+	return out
 }
 
 // Context is what validation needs beyond the body: who is submitting and
@@ -67,7 +95,11 @@ type Result struct {
 func (r *Result) WarningList() []Warning {
 	out := make([]Warning, 0, len(r.Warnings))
 	for _, f := range r.Warnings {
-		out = append(out, Warning{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer})
+		w := Warning{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer}
+		if f.ID != "" {
+			w.Text = i18n.NewMessage(f.ID, f.Data)
+		}
+		out = append(out, w)
 	}
 	return out
 }
@@ -115,10 +147,6 @@ type checker struct {
 	warnings []Finding
 }
 
-func (c *checker) report(r *Rule, ptr, msg string) {
-	c.add(Finding{Rule: r, Pointer: ptr, Message: msg})
-}
-
 // reportIn reports a finding whose message is the catalogue's id with data
 // filled in (English here; the problem renders it in the request's language).
 func (c *checker) reportIn(r *Rule, ptr, id string, data map[string]any) {
@@ -162,7 +190,7 @@ func (c *checker) failed(ptr string) bool {
 }
 
 func (c *checker) wrongType(ptr, want string, v any) {
-	c.reportIn(ruleWrongType, ptr, "finding.wrong-type", map[string]any{"Want": want, "Got": jsonx.TypeName(v)})
+	c.reportIn(ruleWrongType, ptr, "finding.wrong-type", map[string]any{"Want": typeTerm(want), "Got": typeTerm(jsonx.TypeName(v))})
 }
 
 // keyValue is a key field's value from the path, in normalised form.
