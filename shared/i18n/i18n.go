@@ -12,6 +12,7 @@ import (
 	"embed"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -93,17 +94,27 @@ func From(ctx context.Context) Lang {
 // "a string" or "attempts"): it is shown in the language of the text it fills.
 type Term string
 
-// withTerms is data with its Terms written out in lang; data itself when it
-// has none, so the common case copies nothing.
+// Date is a day a message names, written in the language of the message
+// ("2 January 2026", "2 Ionawr 2026").
+type Date time.Time
+
+// withTerms is data with its Terms and Dates written out in lang; data
+// itself when it has none, so the common case copies nothing.
 func withTerms(lang Lang, data map[string]any) map[string]any {
 	for _, v := range data {
-		if _, ok := v.(Term); !ok {
+		switch v.(type) {
+		case Term, Date:
+		default:
 			continue
 		}
 		out := make(map[string]any, len(data))
 		for k, v := range data {
-			if t, ok := v.(Term); ok {
-				v = Text(lang, string(t), nil)
+			switch x := v.(type) {
+			case Term:
+				v = Text(lang, string(x), nil)
+			case Date:
+				t := time.Time(x)
+				v = fmt.Sprintf("%d %s %d", t.Day(), Text(lang, fmt.Sprintf("term.month.%d", t.Month()), nil), t.Year())
 			}
 			out[k] = v
 		}
@@ -136,6 +147,9 @@ func NewMessage(id string, data map[string]any) *Message {
 		if m.Args == nil {
 			m.Args = map[string]string{}
 		}
+		if d, ok := v.(Date); ok {
+			v = time.Time(d).Format(time.DateOnly)
+		}
 		m.Args[k] = fmt.Sprint(v)
 	}
 	return m
@@ -158,3 +172,10 @@ func (m *Message) Data() map[string]any {
 
 // In is the message in lang.
 func (m *Message) In(lang Lang) string { return Text(lang, m.ID, m.Data()) }
+
+// Lookup is the message id in lang with data filled in, and whether the
+// catalogue has it.
+func Lookup(lang Lang, id string, data map[string]any) (string, bool) {
+	s := Text(lang, id, data)
+	return s, s != id
+}

@@ -116,7 +116,7 @@ func (t *Text) String() string {
 func DecodeCommand(body []byte, v any) error {
 	problems, err := jsonx.Unmarshal(body, v)
 	if err != nil {
-		return apperr.Wrap(apperr.Malformed, err, err.Error())
+		return Malformed(err)
 	}
 	var findings []Finding
 	for _, p := range problems {

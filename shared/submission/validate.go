@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/i18n"
@@ -109,7 +110,7 @@ func (r *Result) WarningList() []Warning {
 func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
 	raw, problems, err := jsonx.Decode(body)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Malformed, err, err.Error())
+		return nil, Malformed(err)
 	}
 	c := &checker{vc: vc, ctx: ctx}
 	c.decodeProblems(problems)
@@ -219,4 +220,14 @@ func FieldErrors(fs []Finding) []apperr.FieldError {
 			MessageID: f.ID, MessageData: f.Data, FallbackID: f.Rule.MessageID()})
 	}
 	return out
+}
+
+// Malformed is the 400 of a body that is not one JSON value: why, in the
+// caller's language.
+func Malformed(err error) error {
+	var se *jsonx.SyntaxError
+	if errors.As(err, &se) {
+		return apperr.Localized(apperr.Malformed, se.ID, se.Data).Because(err)
+	}
+	return apperr.Localized(apperr.Malformed, "body.malformed", nil).Because(err)
 }
