@@ -42,6 +42,7 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 	if err != nil {
 		res = problemResponse(r, h.log, err)
 	}
+	contentLanguage(res.header, i18n.From(r.Context())) // kept with the answer, for its replays
 	switch {
 	case claim.Done():
 	case res.status >= 500:
@@ -78,6 +79,9 @@ func (h *handler) replayed(r *http.Request, rp *service.Replay) (*response, erro
 		res = &response{status: rp.Status, header: http.Header{}, body: rp.Body}
 		for k, v := range rp.Headers {
 			res.header.Set(k, v)
+		}
+		if wordy(res.header) && res.header.Get("Content-Language") == "" {
+			res.header.Set("Content-Language", string(storedLanguage(res.header, res.body)))
 		}
 	}
 	res.header.Set("Idempotent-Replayed", "true")
