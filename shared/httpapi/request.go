@@ -88,7 +88,7 @@ func pageRequest(r *http.Request) (service.PageRequest, error) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > service.MaxLimit {
-			return pg, paramError(submission.RuleLimitInvalid, "limit", "finding.limit-invalid", map[string]any{"Value": strconv.Quote(s), "Max": service.MaxLimit})
+			return pg, submission.RuleLimitInvalid.ParamError("limit", "finding.limit-invalid", map[string]any{"Value": strconv.Quote(s), "Max": service.MaxLimit})
 		}
 		pg.Limit = n
 	}
@@ -103,7 +103,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 	case "true":
 		return true, nil
 	default:
-		return false, paramError(submission.RuleParameterInvalid, name, "finding.bool-invalid", map[string]any{"Name": name, "Value": strconv.Quote(v)})
+		return false, submission.RuleParameterInvalid.ParamError(name, "finding.bool-invalid", map[string]any{"Name": name, "Value": strconv.Quote(v)})
 	}
 }
 
@@ -121,11 +121,11 @@ func filters(r *http.Request, kind submission.Kind) map[string]string {
 // yearParam reads a required financialYear query parameter.
 func yearParam(v string) (period.FinancialYear, error) {
 	if v == "" {
-		return period.FinancialYear{}, paramError(submission.RuleParamRequired, "financialYear", "finding.financial-year-required", nil)
+		return period.FinancialYear{}, submission.RuleParamRequired.ParamError("financialYear", "finding.financial-year-required", nil)
 	}
 	y, err := period.ParseFinancialYear(v)
 	if err != nil {
-		return y, paramError(submission.RuleFinancialYear, "financialYear", "finding.financial-year-invalid", map[string]any{"Value": strconv.Quote(v)})
+		return y, submission.RuleFinancialYear.ParamError("financialYear", "finding.financial-year-invalid", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return y, nil
 }
@@ -137,7 +137,7 @@ func quarterParam(name, v string) (*period.Quarter, error) {
 	}
 	q, err := period.ParseQuarter(v)
 	if err != nil {
-		return nil, paramError(submission.RuleQuarter, name, "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(v)})
+		return nil, submission.RuleQuarter.ParamError(name, "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return &q, nil
 }
@@ -149,7 +149,7 @@ func assessmentYearParam(v string) (*int, error) {
 	}
 	y, err := strconv.Atoi(v)
 	if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
-		return nil, paramError(submission.RuleAssessmentYear, "assessmentYear", "finding.assessment-year", map[string]any{"Value": strconv.Quote(v)})
+		return nil, submission.RuleAssessmentYear.ParamError("assessmentYear", "finding.assessment-year", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return &y, nil
 }
@@ -161,13 +161,7 @@ func dayParam(param, v string) (*period.Date, error) {
 	}
 	d, err := period.ParseDate(v)
 	if err != nil {
-		return nil, paramError(submission.RuleTimeInvalid, param, "finding.day-invalid", map[string]any{"Value": strconv.Quote(v)})
+		return nil, submission.RuleTimeInvalid.ParamError(param, "finding.day-invalid", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return &d, nil
-}
-
-// paramError is a 422 naming one parameter, its message the catalogue's id
-// with data filled in.
-func paramError(r *submission.Rule, param, id string, data map[string]any) error {
-	return apperr.Validation([]apperr.FieldError{apperr.Field(r.Code, id, data).AtParameter(param)})
 }

@@ -36,10 +36,10 @@ func parsePeriod(f *region.Fund, s string) (Period, error) {
 	} else if y, err := period.ParseFinancialYear(s); err == nil {
 		p = Period{Year: y}
 	} else {
-		return p, paramError(submission.RulePeriodInvalid, "period", "finding.period-invalid", map[string]any{"Value": strconv.Quote(s)})
+		return p, submission.RulePeriodInvalid.ParamError("period", "finding.period-invalid", map[string]any{"Value": strconv.Quote(s)})
 	}
 	if !f.HasYear(p.Year) {
-		return p, paramError(submission.RulePeriodOutside, "period", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": p.Year.String()})
+		return p, submission.RulePeriodOutside.ParamError("period", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": p.Year.String()})
 	}
 	return p, nil
 }

@@ -34,7 +34,7 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 		return nil, err
 	}
 	if !f.HasYear(year) {
-		return nil, paramError(submission.RuleParameterInvalid, "financialYear", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": year.String()})
+		return nil, submission.RuleParameterInvalid.ParamError("financialYear", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": year.String()})
 	}
 	items, err := s.readPositionItems(ctx, reg, f, year)
 	if err != nil {
@@ -55,7 +55,7 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	in.AsAt = asAt
 	pos, err := position.Compute(in)
 	if errors.Is(err, position.ErrOutsideYear) {
-		return nil, paramError(submission.RuleParameterInvalid, "asAt", "finding.as-at-outside-year", map[string]any{"Quarter": asAt.String(), "Year": year.String()})
+		return nil, submission.RuleParameterInvalid.ParamError("asAt", "finding.as-at-outside-year", map[string]any{"Quarter": asAt.String(), "Year": year.String()})
 	}
 	if err != nil {
 		return nil, service.StoreErr(err, "compute position")

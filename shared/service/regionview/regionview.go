@@ -11,7 +11,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
-	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
 // Service is the region's view over the shared core.
@@ -34,10 +33,4 @@ func fund(reg *region.Region, id string) (*region.Fund, error) {
 		return nil, apperr.Localized(apperr.NotFound, "not-found.fund", map[string]any{"Region": reg.ID, "Value": strconv.Quote(id)})
 	}
 	return f, nil
-}
-
-// paramError is a 422 naming one parameter, its message the catalogue's id
-// with data filled in.
-func paramError(r *submission.Rule, param, id string, data map[string]any) error {
-	return apperr.Validation([]apperr.FieldError{apperr.Field(r.Code, id, data).AtParameter(param)})
 }

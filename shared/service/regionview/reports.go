@@ -114,10 +114,10 @@ func (s *Service) authorizeReport(p *auth.Principal, regionID, fundID, quarterTe
 	sc.fund = f
 	q, err := period.ParseQuarter(quarterText)
 	if err != nil {
-		return sc, paramError(submission.RuleQuarter, "quarter", "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(quarterText)})
+		return sc, submission.RuleQuarter.ParamError("quarter", "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(quarterText)})
 	}
 	if !f.HasYear(q.Year) {
-		return sc, paramError(submission.RulePeriodOutside, "quarter", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": q.Year.String()})
+		return sc, submission.RulePeriodOutside.ParamError("quarter", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": q.Year.String()})
 	}
 	sc.quarter = q
 	if sc.partner != nil && !f.IsMember(sc.partner.ID, q.Year) {
