@@ -21,6 +21,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"bad requests get problems", testSafeByDefault},
 		{"answers are in Welsh or English as asked, and differ only in words", testLanguages},
 		{"a region's names are in the language asked where the region gives them", testRegionNames},
+		{"a replayed answer says the language of its words", testReplayLanguage},
 		{"partners act only on their own slice", testSliceIsolation},
 		{"tokens of the wrong shape are refused", testTokenShapes},
 		{"tokens with two readings or two spellings are refused with their rule", testTokenAttacks},

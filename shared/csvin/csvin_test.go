@@ -17,6 +17,7 @@ import (
 	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -524,7 +525,8 @@ func TestMillionRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	max := csvin.DefaultLimits(pop).MaxRows
-	want := []csvin.CellError{{Row: max + 2, Code: "csv.too-many-rows", Message: res.Errors[0].Message}}
+	want := []csvin.CellError{{Row: max + 2, Code: "csv.too-many-rows", Message: "The file has more than 5000 data rows; reading stopped at this row.",
+		ID: "csv.too-many-rows", Data: map[string]any{"Max": max}}}
 	if !reflect.DeepEqual(res.Errors, want) {
 		t.Errorf("errors %+v; want %+v", res.Errors, want)
 	}
@@ -626,7 +628,7 @@ func TestParsePurpose(t *testing.T) {
 func TestCodes(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range csvin.Codes {
-		if !strings.HasPrefix(c.Code, "csv.") || strings.ToLower(c.Code) != c.Code || c.Message == "" || seen[c.Code] {
+		if !strings.HasPrefix(c.Code, "csv.") || strings.ToLower(c.Code) != c.Code || c.Message == "" || c.Message == "code."+c.Code || seen[c.Code] {
 			t.Errorf("bad code %+v", c)
 		}
 		seen[c.Code] = true
@@ -827,6 +829,10 @@ func checkResult(t *testing.T, res *csvin.Result) {
 	for _, e := range res.Errors {
 		if !knownCodes[e.Code] || e.Message == "" || e.Row < 0 {
 			t.Fatalf("bad error %+v", e)
+		}
+		// Said in Welsh from the catalogue, with the same values: not English under a Welsh tag.
+		if e.ID == "" || i18n.Text(i18n.English, e.ID, e.Data) != e.Message || i18n.Text(i18n.Welsh, e.ID, e.Data) == e.Message {
+			t.Fatalf("%+v is not the catalogue's message in English and Welsh", e)
 		}
 	}
 	if len(res.Errors) > 0 {

@@ -28,7 +28,7 @@ func (h *handler) ready(r *http.Request) (*response, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
 	defer cancel()
 	if err := h.svc.Health(ctx); err != nil {
-		e := apperr.Wrap(apperr.Unavailable, err, "The store cannot be read now; the service is not ready.")
+		e := apperr.Localized(apperr.Unavailable, "unavailable.not-ready", nil).Because(err)
 		e.RetryAfter = 5 * time.Second
 		return nil, e
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
@@ -73,6 +75,10 @@ type ExportRecord struct {
 	// signed have none.
 	ManifestJWS string `json:"manifestJws,omitempty"`
 	Failure     string `json:"failure,omitempty"`
+	// FailureText is Failure as the catalogue's id and values, so that the
+	// reader sees it in their language (an export failed before it was kept
+	// has the English Failure only). Not shown: FailureIn renders it.
+	FailureText *i18n.Message `json:"failureText,omitempty"`
 	// Receipt is the signed receipt of the export's building (a compact
 	// JWS), once it is ready.
 	Receipt string `json:"receipt,omitempty"`
@@ -126,7 +132,7 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	if err := blob.PutBytes(ctx, s.exports, exportJobKey(rec.ID), []byte(rec.ID), "text/plain"); err != nil {
 		settle, done := service.Settle(ctx)
 		defer done()
-		if ferr := ignoreChanged(s.failExport(settle, st, 1, "The export could not be queued; request it again.")); ferr != nil {
+		if ferr := ignoreChanged(s.failExport(settle, st, 1, i18n.NewMessage("export.failure.not-queued", nil))); ferr != nil {
 			s.Log.WarnContext(ctx, "record unqueued export", "export", rec.ID, "error", ferr) // the sweeper finishes it
 		}
 		return nil, service.StoreErr(err, "queue export")
@@ -146,7 +152,7 @@ func (s *Service) exportRequest(p *auth.Principal, body []byte) (ExportRecord, e
 		return rec, service.Forbidden()
 	}
 	if _, ok := s.Regions.Get(rec.Region); !ok {
-		return rec, apperr.Validation([]apperr.FieldError{{Code: submission.RuleRegionUnknown.Code, Pointer: "/region", Message: fmt.Sprintf("No region %q is served here.", rec.Region)}})
+		return rec, apperr.Validation([]apperr.FieldError{apperr.Field(submission.RuleRegionUnknown.Code, "not-found.region", map[string]any{"Value": strconv.Quote(rec.Region)}).AtPointer("/region")})
 	}
 	return rec, nil
 }
@@ -163,7 +169,7 @@ func (s *Service) GetExport(ctx context.Context, p *auth.Principal, id string) (
 	}
 	rec := st.ExportRecord
 	if !p.InRegion(rec.Region) {
-		return nil, nil, apperr.Newf(apperr.NotFound, "No export %q.", id)
+		return nil, nil, exportNotFound(id)
 	}
 	downloads, err := s.downloads(ctx, &rec)
 	return &rec, downloads, err
