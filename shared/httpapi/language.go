@@ -24,7 +24,9 @@ func negotiate(r *http.Request) (*http.Request, i18n.Lang) {
 }
 
 // contentLanguage marks an answer that carries words (a JSON body or a
-// problem) with the language they are in. Files and empty answers carry none.
+// problem) with the language they are in. Empty answers carry none, and
+// files none unless their route sets it (a template's guide is in the
+// request's language).
 func contentLanguage(h http.Header, lang i18n.Lang) {
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	switch mt {
