@@ -30,6 +30,7 @@ var (
 // fundForm is a form in one fund's terms.
 type fundForm struct {
 	extra   []string            // optional columns the fund's rows use
+	unused  []string            // record types the fund does not use, left out of its guide
 	notes   []string            // the note rows' text, each after "# "
 	example []map[string]string // the example rows
 }
@@ -61,7 +62,9 @@ func FundTemplateCSV(p Purpose, reg *region.Region, fundID string, lang i18n.Lan
 	}
 	ff := f.forFund(f.example, reg, fund, lang)
 	columns := append(slices.Clone(f.columns), ff.extra...)
-	rows := append([][]string{columns}, noteRows(append(GuideFor(p, lang, "").Notes(), ff.notes...), len(columns))...)
+	records := slices.DeleteFunc(f.recordOrder(), func(r string) bool { return slices.Contains(ff.unused, r) })
+	guide := f.guide(p, lang, "", records, columns)
+	rows := append([][]string{columns}, noteRows(append(guide.Notes(), ff.notes...), len(columns))...)
 	for _, ex := range ff.example {
 		cells := make([]string, len(columns))
 		for i, name := range columns {
@@ -124,11 +127,15 @@ func returnForFund(example []map[string]string, reg *region.Region, f *region.Fu
 	n.add("spend-categories", list(f.SpendCategories))
 	n.add("income-sources", list(f.IncomeSources))
 	n.add("kpis", map[string]any{"List": kpiNote(reg)})
+	var out fundForm
 	if f.PlacementActivity {
 		n.add("activity", map[string]any{"List": activityCodes()})
+	} else {
+		out.unused = append(out.unused, "activity")
 	}
-	var out fundForm
-	if len(f.Assurances) > 0 {
+	if len(f.Assurances) == 0 {
+		out.unused = append(out.unused, "assurance")
+	} else {
 		out.extra = []string{"commentary"}
 		var as []string
 		for _, a := range f.Assurances {

@@ -46,6 +46,12 @@ func GuideFor(p Purpose, lang i18n.Lang, sheet string) *Guide {
 	if !ok {
 		return nil
 	}
+	return f.guide(p, lang, sheet, f.recordOrder(), append(slices.Clone(f.columns), f.optional...))
+}
+
+// guide is the form's guide in lang for the record types and columns given
+// (a fund's form leaves out those the fund does not use).
+func (f *form) guide(p Purpose, lang i18n.Lang, sheet string, records, columns []string) *Guide {
 	text := func(id string) string { return i18n.Text(lang, id, nil) }
 	g := &Guide{Title: text("template.title." + string(p)), RecordsHeading: text("template.records"), ColumnsHeading: text("template.columns")}
 	for _, id := range []string{"template.how.rows", "template.how.header", "template.how.notes", "template.how.example"} {
@@ -58,10 +64,10 @@ func GuideFor(p Purpose, lang i18n.Lang, sheet string) *Guide {
 	if sheet != "" {
 		g.Save = i18n.Text(lang, "template.how.save-xlsx", map[string]any{"Sheet": sheet})
 	}
-	for _, r := range f.recordOrder() {
+	for _, r := range records {
 		g.Records = append(g.Records, Entry{Name: r, Text: text("template.record." + r)})
 	}
-	for _, c := range append(slices.Clone(f.columns), f.optional...) {
+	for _, c := range columns {
 		g.Columns = append(g.Columns, Entry{Name: c, Text: text(columnMessage(p, c))})
 	}
 	return g
