@@ -50,9 +50,9 @@ func fixture() []tableRows {
 	}
 }
 
-func writeAll(tb testing.TB, f Format, dir string, tables []tableRows) {
+func writeAll(tb testing.TB, f Format, dir string, tables []tableRows, opts ...Option) {
 	tb.Helper()
-	w, err := NewWriter(f, dir, AsAt(asAt))
+	w, err := NewWriter(f, dir, append([]Option{AsAt(asAt)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -74,10 +74,10 @@ func writeAll(tb testing.TB, f Format, dir string, tables []tableRows) {
 	}
 }
 
-func export(tb testing.TB, f Format, tables []tableRows) (string, []FileInfo) {
+func export(tb testing.TB, f Format, tables []tableRows, opts ...Option) (string, []FileInfo) {
 	tb.Helper()
 	dir := tb.TempDir()
-	writeAll(tb, f, dir, tables)
+	writeAll(tb, f, dir, tables, opts...)
 	files, err := Files(dir)
 	if err != nil {
 		tb.Fatal(err)

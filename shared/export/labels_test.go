@@ -25,45 +25,15 @@ func welsh() []tableRows {
 	return t
 }
 
-func exportWith(tb testing.TB, f Format, tables []tableRows, opts ...Option) (string, []FileInfo) {
-	tb.Helper()
-	dir := tb.TempDir()
-	w, err := NewWriter(f, dir, append([]Option{AsAt(asAt)}, opts...)...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, t := range tables {
-		if err := w.Begin(t.Table); err != nil {
-			tb.Fatal(err)
-		}
-		for _, r := range t.rows {
-			if err := w.Row(r); err != nil {
-				tb.Fatal(err)
-			}
-		}
-		if err := w.End(); err != nil {
-			tb.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	files, err := Files(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return dir, files
-}
-
 // With labels, a CSV file starts with a byte order mark, keeps its header
 // of names as the first row, has the labels as the second and then the
 // same rows as without; without them the labels given are not written.
 func TestCSVLabelRow(t *testing.T) {
-	plainDir, plain := exportWith(t, CSV, welsh())
+	plainDir, plain := export(t, CSV, welsh())
 	if _, bare := export(t, CSV, fixture()); !slices.Equal(plain, bare) {
 		t.Errorf("labels without the option changed the files:\n%v\n%v", plain, bare)
 	}
-	dir, _ := exportWith(t, CSV, welsh(), Labels())
+	dir, _ := export(t, CSV, welsh(), Labels())
 	for _, name := range []string{"contributions.csv", "returns.csv"} {
 		got, _ := os.ReadFile(filepath.Join(dir, name))
 		want, _ := os.ReadFile(filepath.Join(plainDir, name))
@@ -87,13 +57,13 @@ func TestCSVLabelRow(t *testing.T) {
 // format still gives the same bytes for the same input.
 func TestLabelsReproducible(t *testing.T) {
 	_, plain := export(t, JSON, fixture())
-	if _, labelled := exportWith(t, JSON, welsh(), Labels()); !slices.Equal(plain, labelled) {
+	if _, labelled := export(t, JSON, welsh(), Labels()); !slices.Equal(plain, labelled) {
 		t.Errorf("labels changed the JSON files:\n%v\n%v", plain, labelled)
 	}
 	for _, f := range formats {
-		_, first := exportWith(t, f, welsh(), Labels())
+		_, first := export(t, f, welsh(), Labels())
 		for range 3 {
-			if _, again := exportWith(t, f, welsh(), Labels()); !slices.Equal(first, again) {
+			if _, again := export(t, f, welsh(), Labels()); !slices.Equal(first, again) {
 				t.Fatalf("%s: labelled files differ:\n%v\n%v", f, first, again)
 			}
 		}

@@ -39,27 +39,7 @@ func open(t *testing.T, dir string) *excelize.File {
 // the workbook without labels; without the option the labels are not used.
 func TestLabelledWorkbook(t *testing.T) {
 	plainDir, _ := exportTo(t, export.XLSX, welsh())
-	dir := t.TempDir()
-	w, err := export.NewWriter(export.XLSX, dir, export.AsAt(asAt), export.Labels())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tb := range welsh() {
-		if err := w.Begin(tb.Table); err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range tb.rows {
-			if err := w.Row(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.End(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := exportTo(t, export.XLSX, welsh(), export.Labels())
 	plain, labelled := open(t, plainDir), open(t, dir)
 	if got := plain.GetSheetList(); !slices.Equal(got, []string{"contributions", "returns"}) {
 		t.Errorf("without labels the sheets are %q", got)
