@@ -55,7 +55,7 @@ type ExportRequest struct {
 	// Labels asks for a row of column labels in the export's language under
 	// each header (CSV, XLSX); absent, a workbook in Welsh has them and
 	// every other export has none.
-	Labels *bool `json:"labels"`
+	Labels *bool `json:"labels" validate:"omitnil"`
 }
 
 // UploadStart starts an upload: the purpose, its key fields (which ones
