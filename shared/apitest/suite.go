@@ -68,6 +68,8 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"an export reads each document once", testExportReadsOnce},
 		{"government exports the English regions, their streams, plans and assurances", testEnglishExports},
 		{"a fund's own forms, in its terms", testFundTemplates},
+		{"templates in Welsh: the instructions in Welsh, the same header, the same submission", testTemplatesInWelsh},
+		{"exports in Welsh: Welsh sheets and labels, a CSV label row on request, the language kept to the build", testExportsInWelsh},
 		{"a Better Care Fund contribution sent as its form", testPoolContributionUploads},
 		{"faults at each step of a PUT: a clear answer, all or nothing, one version on retry", testFaultsDuringPut},
 		{"faults during sign-off leave all or nothing", testFaultsDuringSignOff},

@@ -1,7 +1,6 @@
 package csvin
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -94,22 +93,7 @@ func (c *converter) record(n int, raw string) (string, *record) {
 	return name, nil
 }
 
-func (c *converter) recordNames() string {
-	names := make([]string, 0, len(c.form.records))
-	for _, row := range c.form.example {
-		if !slices.Contains(names, row["record"]) {
-			names = append(names, row["record"])
-		}
-	}
-	var rest []string // records the example leaves out (final)
-	for name := range c.form.records {
-		if !slices.Contains(names, name) {
-			rest = append(rest, name)
-		}
-	}
-	slices.Sort(rest)
-	return strings.Join(append(names, rest...), ", ")
-}
+func (c *converter) recordNames() string { return strings.Join(c.form.recordOrder(), ", ") }
 
 // cells checks a row's cells against its record type and converts them.
 func (c *converter) cells(n int, name string, rec *record, cells []string) (map[string]any, bool) {

@@ -53,22 +53,42 @@ func (s *fileSink) Abort() {
 }
 
 // csvSink writes RFC 4180 CSV: UTF-8 without BOM, a header row, CRLF line
-// ends, fields quoted only when they must be.
+// ends, fields quoted only when they must be. With labels, each file starts
+// with a UTF-8 BOM (for the spreadsheets that open it) and a row of the
+// columns' labels follows the header.
 type csvSink struct {
 	fileSink
-	line []byte // reused between rows
+	labels bool
+	line   []byte // reused between rows
 }
 
-func newCSVSink(dir string) *csvSink { return &csvSink{fileSink: fileSink{dir: dir}} }
+func newCSVSink(dir string, labels bool) *csvSink {
+	return &csvSink{fileSink: fileSink{dir: dir}, labels: labels}
+}
+
+// utf8BOM starts a CSV file of labels: spreadsheets read a file without it
+// in the system's code page.
+const utf8BOM = "\uFEFF"
 
 func (s *csvSink) Begin(t Table) error {
 	if err := s.open(t.Name + ".csv"); err != nil {
 		return err
 	}
 	s.line = s.line[:0]
+	if s.labels {
+		s.line = append(s.line, utf8BOM...)
+	}
 	for i, c := range t.Columns {
 		s.line = appendSep(s.line, i)
 		s.line = appendCSVField(s.line, neutralise(c.Name))
+	}
+	if err := s.flushLine(); err != nil || !s.labels {
+		return err
+	}
+	s.line = s.line[:0]
+	for i, c := range t.Columns {
+		s.line = appendSep(s.line, i)
+		s.line = appendCSVField(s.line, neutralise(c.Label))
 	}
 	return s.flushLine()
 }

@@ -101,18 +101,25 @@ func (h *handler) template(r *http.Request) (*response, error) {
 	if !ok || (ext != "csv" && ext != "xlsx") {
 		return nil, apperr.Localized(apperr.NotFound, "not-found.template", map[string]any{"Value": strconv.Quote(file), "Allowed": purposeList(csvin.Purposes())})
 	}
+	lang := i18n.From(r.Context())
 	regionID, fundID := r.URL.Query().Get("region"), r.URL.Query().Get("fund")
 	if regionID != "" || fundID != "" {
-		return h.fundTemplate(file, purpose, ext, regionID, fundID)
+		return h.fundTemplate(file, purpose, ext, regionID, fundID, lang)
 	}
 	if ext == "csv" {
-		return attachment(file, "text/csv; charset=utf-8", csvin.TemplateCSV(purpose)), nil
+		return inLanguage(attachment(file, "text/csv; charset=utf-8", csvin.TemplateCSV(purpose, lang)), lang), nil
 	}
-	body, err := csvin.TemplateXLSX(purpose)
+	body, err := csvin.TemplateXLSX(purpose, lang)
 	if err != nil {
 		return nil, err
 	}
-	return attachment(file, xlsxType, body), nil
+	return inLanguage(attachment(file, xlsxType, body), lang), nil
+}
+
+// inLanguage marks a file whose words (a template's guide) are in lang.
+func inLanguage(res *response, lang i18n.Lang) *response {
+	res.header.Set("Content-Language", string(lang))
+	return res
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -123,7 +130,7 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // workbook built when the service is would not know: a region's lists are
 // configuration), and only a form keyed by a fund has one. Then a region or
 // fund that does not exist is 404.
-func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID, fundID string) (*response, error) {
+func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID, fundID string, lang i18n.Lang) (*response, error) {
 	var fs []apperr.FieldError
 	switch {
 	case regionID == "":
@@ -143,14 +150,14 @@ func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID
 	if !ok {
 		return nil, service.RegionNotFound(regionID)
 	}
-	body, err := csvin.FundTemplateCSV(purpose, reg, fundID)
+	body, err := csvin.FundTemplateCSV(purpose, reg, fundID, lang)
 	if errors.Is(err, csvin.ErrUnknownFund) {
 		return nil, apperr.Localized(apperr.NotFound, "not-found.template-fund", map[string]any{"Value": strconv.Quote(fundID), "Region": reg.ID, "Allowed": fundList(reg)})
 	}
 	if err != nil {
 		return nil, err
 	}
-	return attachment(reg.ID+"-"+fundID+"-"+file, "text/csv; charset=utf-8", body), nil
+	return inLanguage(attachment(reg.ID+"-"+fundID+"-"+file, "text/csv; charset=utf-8", body), lang), nil
 }
 
 // attachment is a file served as a download of that name, whose type a

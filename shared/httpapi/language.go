@@ -32,8 +32,9 @@ func negotiate(r *http.Request) (*http.Request, i18n.Lang) {
 
 // contentLanguage marks an answer that carries words (a JSON body or a
 // problem) with the language they are in: lang, unless the answer already
-// says (a replayed answer, in the language it was first given in). Files
-// and empty answers carry none.
+// says (a replayed answer, in the language it was first given in; a
+// template, whose guide is in the request's language). Empty answers and
+// other files carry none.
 func contentLanguage(h http.Header, lang i18n.Lang) {
 	if wordy(h) && h.Get("Content-Language") == "" {
 		h.Set("Content-Language", string(lang))

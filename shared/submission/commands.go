@@ -52,6 +52,10 @@ type ExportRequest struct {
 	Region        *Text   `json:"region" validate:"required,notblank,max=100,nocontrol"`
 	FinancialYear *string `json:"financialYear" validate:"required,financial-year"`
 	Format        *string `json:"format" validate:"required,export-format"`
+	// Labels asks for a row of column labels in the export's language under
+	// each header (CSV, XLSX); absent, a workbook in Welsh has them and
+	// every other export has none.
+	Labels *bool `json:"labels" validate:"omitnil"`
 }
 
 // UploadStart starts an upload: the purpose, its key fields (which ones
