@@ -150,7 +150,7 @@ func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID
 	if !ok {
 		return nil, service.RegionNotFound(regionID)
 	}
-	body, err := csvin.FundTemplateCSV(purpose, reg, fundID, lang)
+	body, err := csvin.FundTemplateCSV(purpose, reg.In(lang), fundID, lang) // its notes name the fund and region in the language asked
 	if errors.Is(err, csvin.ErrUnknownFund) {
 		return nil, apperr.Localized(apperr.NotFound, "not-found.template-fund", map[string]any{"Value": strconv.Quote(fundID), "Region": reg.ID, "Allowed": fundList(reg)})
 	}
