@@ -634,7 +634,7 @@ func TestParsePurpose(t *testing.T) {
 
 func TestCodes(t *testing.T) {
 	seen := map[string]bool{}
-	for _, c := range csvin.Codes {
+	for _, c := range csvin.Codes() {
 		if !strings.HasPrefix(c.Code, "csv.") || strings.ToLower(c.Code) != c.Code || c.Message == "" || c.Message == "code."+c.Code || seen[c.Code] {
 			t.Errorf("bad code %+v", c)
 		}
@@ -846,7 +846,7 @@ func checkHeader(t *testing.T, f *excelize.File, sheet string, columns int) {
 
 var knownCodes = func() map[string]bool {
 	m := map[string]bool{}
-	for _, c := range csvin.Codes {
+	for _, c := range csvin.Codes() {
 		m[c.Code] = true
 	}
 	return m
