@@ -23,12 +23,13 @@ func negotiate(r *http.Request) (*http.Request, i18n.Lang) {
 	return r.WithContext(i18n.With(r.Context(), lang)), lang
 }
 
-// contentLanguage marks an answer that carries words (a JSON body or a
-// problem) with the language they are in. Files and empty answers carry none.
+// contentLanguage marks an answer that carries words (a JSON body, a
+// problem, or a page under /app/) with the language they are in. Files and
+// empty answers carry none.
 func contentLanguage(h http.Header, lang i18n.Lang) {
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	switch mt {
-	case "application/json", "application/problem+json":
+	case "application/json", "application/problem+json", "text/html":
 		h.Set("Content-Language", string(lang))
 	}
 }

@@ -4,16 +4,12 @@ go 1.26.8
 
 tool github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen
 
-require (
-	github.com/oapi-codegen/runtime v1.9.0
-	github.com/regional-data-exchange/rdx v0.0.0-00010101000000-000000000000
-)
+require github.com/regional-data-exchange/rdx v0.0.0-00010101000000-000000000000
 
 require (
 	github.com/BurntSushi/toml v1.6.0 // indirect
 	github.com/MicahParks/jwkset v0.11.4 // indirect
 	github.com/MicahParks/keyfunc/v3 v3.9.1 // indirect
-	github.com/apapsch/go-jsonmerge/v2 v2.0.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/clipperhouse/uax29/v2 v2.7.0 // indirect
 	github.com/dprotaso/go-yit v0.0.0-20220510233725-9ba8df137936 // indirect
@@ -27,6 +23,8 @@ require (
 	github.com/go-playground/validator/v10 v10.30.6 // indirect
 	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
+	github.com/gorilla/csrf v1.7.3 // indirect
+	github.com/gorilla/securecookie v1.1.2 // indirect
 	github.com/gowebpki/jcs v1.0.2 // indirect
 	github.com/hhrutter/tiff v1.0.6 // indirect
 	github.com/leodido/go-urn v1.5.0 // indirect
