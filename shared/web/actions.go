@@ -90,7 +90,6 @@ func (s *site) consentYear(v *visit, year string) (service.Slice, fundYear, erro
 // consentPage is GET {S}/funds/{fundId}/years/{financialYear}/pooling-consent
 // as a page, with the forms that give or withdraw it.
 func (s *site) consentPage(v *visit) error {
-	s.takeFlash(v)
 	slice, fy, err := s.consentYear(v, v.r.URL.Query().Get("financialYear"))
 	if err != nil {
 		return err

@@ -121,6 +121,23 @@ func (s *site) seed() {
 	s.put(cere, "/quarterly-returns/"+fund+"/2018-19-Q2", []byte(strings.ReplaceAll(string(example(s.t, "quarterly-return.json")), "W06000010", "W06000008")))
 }
 
+// signedIn is a seeded site and a browser signed in as a role.
+func signedIn(t *testing.T, role string) (*site, *browser) {
+	t.Helper()
+	s := newSite(t)
+	s.seed()
+	b := s.browser()
+	b.signIn(role)
+	return s, b
+}
+
+// q2 is a partner's 2018-19 Q2 return as the API gives it to the partner.
+func (s *site) q2(partner string) string {
+	s.t.Helper()
+	_, out := s.api("GET", slicePath(partner)+"/quarterly-returns/"+fund+"/2018-19-Q2", s.token(region+"/"+partner), nil)
+	return string(out)
+}
+
 // upload sends a file through a presigned upload as a partner's system
 // does and waits until the local run has validated it.
 func (s *site) upload(partner string, fields map[string]any, file []byte) (id string, state []byte) {

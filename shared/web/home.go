@@ -24,7 +24,6 @@ type partnerLinks struct {
 // home lists the pages the person's token reaches, from the region's
 // configuration as GET /v1/regions/{region} gives it.
 func (s *site) home(v *visit) error {
-	s.takeFlash(v)
 	p, d := v.p, homeData{}
 	regional := !p.IsPartner() && p.Has(auth.RegionRead)
 	partner := p.IsPartner() && p.Has(auth.SubmissionsRead)

@@ -81,10 +81,7 @@ func TestTheRCUSeesThePositionAndCompleteness(t *testing.T) {
 // A partner signs in and reads its returns, their versions and documents,
 // what it owes, and an upload's errors at their rows and columns.
 func TestAPartnerSeesItsReturnsAndAnUploadsErrors(t *testing.T) {
-	s := newSite(t)
-	s.seed()
-	b := s.browser()
-	b.signIn("west-wales/carmarthenshire")
+	s, b := signedIn(t, "west-wales/carmarthenshire")
 
 	home := b.get(carmHome)
 	mustContain(t, home, "<caption>Quarterly returns</caption>",
@@ -136,8 +133,8 @@ func TestAPartnerSeesItsReturnsAndAnUploadsErrors(t *testing.T) {
 func TestAnotherPartnersPageIsTheSame404AsAMissingOne(t *testing.T) {
 	s := newSite(t)
 	s.seed()
-	if status, _ := s.api("GET", "/v1/regions/west-wales/partners/ceredigion/quarterly-returns/care-homes-older-people/2018-19-Q2", s.token("west-wales/ceredigion"), nil); status != 200 {
-		t.Fatalf("Ceredigion's return is not there: %d", status)
+	if out := s.q2(cere); !strings.Contains(out, `"version":1`) {
+		t.Fatalf("Ceredigion's return is not there: %s", out)
 	}
 	b := s.browser()
 	b.signIn("west-wales/carmarthenshire")
@@ -169,8 +166,7 @@ func TestAnotherPartnersPageIsTheSame404AsAMissingOne(t *testing.T) {
 	if got.Status != 404 || normalise(got.Body) != want {
 		t.Errorf("signing another partner's return: %d", got.Status)
 	}
-	_, out := s.api("GET", "/v1/regions/west-wales/partners/ceredigion/quarterly-returns/care-homes-older-people/2018-19-Q2", s.token("west-wales/ceredigion"), nil)
-	if strings.Contains(string(out), `"signOff":{`) {
+	if out := s.q2(cere); strings.Contains(out, `"signOff":{`) {
 		t.Errorf("another partner's return was signed off: %s", out)
 	}
 }
@@ -211,8 +207,7 @@ func TestFormsWithoutTheirCSRFTokenAreRefused(t *testing.T) {
 			t.Errorf("%s without a token: %d", path, got.Status)
 		}
 	}
-	_, out := s.api("GET", slicePath(carm)+"/quarterly-returns/"+fund+"/2018-19-Q2", s.token("west-wales/carmarthenshire"), nil)
-	if strings.Contains(string(out), `"signOff":{`) {
+	if out := s.q2(carm); strings.Contains(out, `"signOff":{`) {
 		t.Errorf("a refused form signed the return off: %s", out)
 	}
 	if got := b.get(carmHome); got.Status != 200 {
@@ -223,10 +218,7 @@ func TestFormsWithoutTheirCSRFTokenAreRefused(t *testing.T) {
 // A return is signed off from its page: the version shown, and only that
 // one (If-Match), then back to the page with what happened.
 func TestSigningOffTheVersionShown(t *testing.T) {
-	s := newSite(t)
-	s.seed()
-	b := s.browser()
-	b.signIn("west-wales/carmarthenshire")
+	s, b := signedIn(t, "west-wales/carmarthenshire")
 	page := b.get(carmReturn)
 	mustContain(t, page, `<input type="hidden" name="version" value="1">`, "Sign off version 1")
 	token := csrf(t, page)
@@ -249,8 +241,7 @@ func TestSigningOffTheVersionShown(t *testing.T) {
 	if strings.Contains(done.Body, `name="version"`) {
 		t.Error("a signed-off return still offers its sign-off form")
 	}
-	_, out := s.api("GET", slicePath(carm)+"/quarterly-returns/"+fund+"/2018-19-Q2", s.token("west-wales/carmarthenshire"), nil)
-	if !strings.Contains(string(out), `"signatory":"Jane Jones"`) {
+	if out := s.q2(carm); !strings.Contains(out, `"signatory":"Jane Jones"`) {
 		t.Errorf("the API does not see the sign-off: %s", out)
 	}
 }
@@ -258,10 +249,7 @@ func TestSigningOffTheVersionShown(t *testing.T) {
 // A member gives and withdraws its consent to pool underspends; the RCU's
 // position shows it.
 func TestGivingAndWithdrawingPoolingConsent(t *testing.T) {
-	s := newSite(t)
-	s.seed()
-	b := s.browser()
-	b.signIn("west-wales/carmarthenshire")
+	s, b := signedIn(t, "west-wales/carmarthenshire")
 	page := carmConsent + "?financialYear=2018-19"
 	mustContain(t, b.get(page), "No consent to pool underspends in 2018-19 is given.")
 	given := b.submit(page, carmConsent, url.Values{"financialYear": {"2018-19"}, "action": {"give"}, "signatory": {"Jane Jones"},

@@ -85,6 +85,9 @@ func (s *site) render(v *visit, status int, name, title string, data any) error 
 	if !ok {
 		return fmt.Errorf("web: no page template %q", name)
 	}
+	if v.flash == nil {
+		s.takeFlash(v)
+	}
 	p := &page{Lang: v.lang, Title: title, Flash: v.flash, CSRF: csrfToken(v.r), CSRFField: csrfField,
 		Home: v.link(Prefix, nil), SignOut: v.link(signOutPath, nil), Switch: v.switchLink(), Stylesheet: stylesheet, Data: data}
 	if v.p != nil {

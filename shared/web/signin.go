@@ -83,7 +83,6 @@ type roleOption struct {
 }
 
 func (s *site) signInPage(v *visit) error {
-	s.takeFlash(v)
 	d := signInData{Offered: s.DevSignIn != nil, Next: nextPage(v.r.URL.Query().Get("next")), Action: v.link(signInPath, nil)}
 	if d.Offered {
 		d.Groups = s.roleGroups(v)

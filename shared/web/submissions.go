@@ -54,7 +54,6 @@ func (s *site) sliceOf(v *visit) (service.Slice, error) {
 // partnerHome lists the partner's current submissions, kind by kind (each
 // GET {S}/{kind}'s first page, read together), and its other pages.
 func (s *site) partnerHome(v *visit) error {
-	s.takeFlash(v)
 	slice, err := s.sliceOf(v)
 	if err != nil {
 		return err
@@ -99,14 +98,22 @@ func kindOf(v *visit) (submission.Kind, error) {
 	return k, nil
 }
 
+// keyOf is a submission page's partner, kind and key values, from its
+// address ({kind}/{a}/{b}).
+func (s *site) keyOf(v *visit) (service.Slice, submission.Kind, [2]string, error) {
+	values := [2]string{v.r.PathValue("a"), v.r.PathValue("b")}
+	slice, err := s.sliceOf(v)
+	if err != nil {
+		return slice, "", values, err
+	}
+	k, err := kindOf(v)
+	return slice, k, values, err
+}
+
 // kindList is every current submission of a kind, a page at a time (GET
 // {S}/{kind}).
 func (s *site) kindList(v *visit) error {
-	slice, err := s.sliceOf(v)
-	if err != nil {
-		return err
-	}
-	k, err := kindOf(v)
+	slice, k, _, err := s.keyOf(v)
 	if err != nil {
 		return err
 	}
@@ -190,16 +197,10 @@ type signOffForm struct {
 // submission is a key's current version with its document (GET {S}/{kind}/
 // {a}/{b}) and its versions (GET .../versions), read together.
 func (s *site) submission(v *visit) error {
-	s.takeFlash(v)
-	slice, err := s.sliceOf(v)
+	slice, k, values, err := s.keyOf(v)
 	if err != nil {
 		return err
 	}
-	k, err := kindOf(v)
-	if err != nil {
-		return err
-	}
-	values := [2]string{v.r.PathValue("a"), v.r.PathValue("b")}
 	var cur *submissions.Version
 	var list *submissions.ListPage
 	var curErr, listErr error
@@ -233,15 +234,10 @@ func (s *site) submission(v *visit) error {
 
 // version is one version by number (GET {S}/{kind}/{a}/{b}/versions/{n}).
 func (s *site) version(v *visit) error {
-	slice, err := s.sliceOf(v)
+	slice, k, values, err := s.keyOf(v)
 	if err != nil {
 		return err
 	}
-	k, err := kindOf(v)
-	if err != nil {
-		return err
-	}
-	values := [2]string{v.r.PathValue("a"), v.r.PathValue("b")}
 	n, err := strconv.Atoi(v.r.PathValue("version"))
 	if err != nil || n < 1 || strconv.Itoa(n) != v.r.PathValue("version") {
 		return apperr.New(apperr.NotFound, "no such version")
