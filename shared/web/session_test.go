@@ -112,6 +112,7 @@ func TestNextPageStaysHere(t *testing.T) {
 		"https://evil.example": Prefix,
 		"/v1/me":               Prefix,
 		"/app/\\evil":          Prefix,
+		"/app/../v1/me":        Prefix,
 		"javascript:alert(1)":  Prefix,
 	} {
 		if got := nextPage(next); got != want {

@@ -60,7 +60,7 @@ func (s *site) toSignIn(v *visit, ended bool) error {
 func nextPage(next string) string {
 	u, err := url.Parse(next)
 	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
-		!strings.HasPrefix(u.Path, Prefix) || strings.ContainsAny(next, "\\") || strings.HasPrefix(next, "//") {
+		!strings.HasPrefix(u.Path, Prefix) || strings.Contains(u.Path, "..") || strings.ContainsAny(next, "\\") || strings.HasPrefix(next, "//") {
 		return Prefix
 	}
 	return next
