@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -23,7 +24,11 @@ const synthYear = "2024-25"
 // contribution and four quarterly returns per fund: 5 × partners × funds
 // current submissions.
 func synthRegion(partners, funds int) *region.Region {
-	r := &region.Region{ID: fmt.Sprintf("synth-%dx%d", partners, funds), Name: "Synthetic region", Country: "wales", Timezone: "Europe/London",
+	r := &region.Region{ID: fmt.Sprintf("synth-%dx%d", partners, funds), Name: "Synthetic region", Languages: []i18n.Lang{i18n.English},
+		Country: "wales", Timezone: "Europe/London",
+		Categories: []region.Term{{ID: "residential", Name: "Residential care"}, {ID: "nursing", Name: "Nursing care"},
+			{ID: "client-contributions", Name: "Client contributions"}, {ID: "other", Name: "Other"}},
+		Roles:        []region.Term{{ID: "chief-finance-officer", Name: "Chief finance officer"}},
 		PartnerTypes: []region.PartnerType{{ID: "local-authority", Name: "Council", Disciplines: []region.Discipline{region.SocialCare}}},
 		KPIs:         []region.KPI{{Code: "occupancy-rate", Name: "Occupancy", Unit: "percent"}},
 		DueDates:     region.DueDates{QuarterlyReturnDaysAfterQuarterEnd: 30, PoolContributionDaysBeforeYearStart: 1}}

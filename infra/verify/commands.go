@@ -109,6 +109,9 @@ func (c *command) export(dir string) error {
 		dir, m.Region, m.FinancialYear, m.Format, m.AsAt)
 	fmt.Fprintf(c.out, "  Files: every file the signed manifest lists (%d) is here, unchanged, and no other file is.\n", len(m.Files))
 	fmt.Fprintf(c.out, "  Receipts: %d of the %d versions it includes have one, and each verifies as that version's.\n", x.Receipts, x.Versions)
+	if m.Labels {
+		fmt.Fprintf(c.out, "  Labels: a row of column labels in %s under each header row (read past it).\n", m.Lang)
+	}
 	if x.Unread != "" {
 		fmt.Fprintf(c.out, "  (The versions listed in %s could not be read, so their receipts were not checked.)\n", x.Unread)
 	}

@@ -60,6 +60,8 @@ type Env struct {
 	// Calls counts the store operations the API makes.
 	Calls *CountingTable
 	cfg   app.Config
+	// onlyEnglish stops the Welsh sweep (welsh.go).
+	onlyEnglish atomic.Bool
 }
 
 // RepoRoot is the repository's top folder.
@@ -117,9 +119,9 @@ func (e *Env) build(b Backend) {
 // same store, blobs and keys.
 func (e *Env) Twin() *Env {
 	e.T.Helper()
-	twin := *e
+	twin := &Env{T: e.T, Key: e.Key, Logs: e.Logs, cfg: e.cfg}
 	twin.build(e.Backend)
-	return &twin
+	return twin
 }
 
 // Restart rebuilds the API over the same data with new clients.
@@ -193,8 +195,15 @@ type Req struct {
 }
 
 // Do sends a request through the handler and checks the answer against the
-// contract.
+// contract; a problem is asked again in Welsh (welsh.go).
 func (e *Env) Do(r Req) *Resp {
+	e.T.Helper()
+	res := e.do(r)
+	e.sweep(r, res)
+	return res
+}
+
+func (e *Env) do(r Req) *Resp {
 	e.T.Helper()
 	var body io.Reader = http.NoBody
 	if r.Body != nil {

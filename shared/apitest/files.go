@@ -37,6 +37,25 @@ type uploadState struct {
 	}
 }
 
+// expectWelshUpload fails when the upload read in Welsh has an error that is
+// not the English one in Welsh, at the same row, column and code.
+func expectWelshUpload(t *testing.T, e *Env, partner string, en uploadState) {
+	t.Helper()
+	r := e.Do(Req{Method: "GET", Path: SlicePath(WW, partner) + "/uploads/" + en.UploadID + "?lang=cy", Token: e.PartnerToken(WW, partner)})
+	expectLanguage(t, r, "cy")
+	var cy uploadState
+	decode(t, r, &cy)
+	if len(cy.Errors) != len(en.Errors) {
+		t.Fatalf("%d errors in Welsh, %d in English", len(cy.Errors), len(en.Errors))
+	}
+	for i, c := range cy.Errors {
+		w := en.Errors[i]
+		if c.Row != w.Row || c.Column != w.Column || c.Code != w.Code || c.Message == w.Message || c.Message == "" {
+			t.Errorf("row %d %s %s in Welsh: %q; in English: %q", w.Row, w.Column, w.Code, c.Message, w.Message)
+		}
+	}
+}
+
 // upload is uploadTo a partner of West Wales.
 func upload(t *testing.T, e *Env, partner string, fields map[string]any, file []byte) uploadState {
 	t.Helper()
@@ -156,12 +175,19 @@ func testBadUploads(t *testing.T, e *Env) {
 			if c.code == "spend-category.invalid" && (st.Errors[0].Row == 0 || st.Errors[0].Column != "category") {
 				t.Errorf("the rule's error is not at its row and column: %+v", st.Errors[0])
 			}
+			expectWelshUpload(t, e, Carm, st)
 		})
 	}
-	// Every error at once, each at its row and column: the cells' (a count
-	// that is not a number, row 4) and the data dictionary's on the rows
-	// that passed (a negative count, row 3; a year out of range, row 5).
+	// Every error at once, each at its row and column as the file numbers
+	// them (the template's note rows counted): the cells' (a count that is
+	// not a number, the example's third row) and the data dictionary's on
+	// the rows that passed (a negative count, its second; a year out of
+	// range, its fourth).
 	pop := string(e.Get("/v1/templates/population-assessment-csv.csv", e.PartnerToken(WW, Cere)).Body)
+	popLines := strings.Split(pop, "\r\n")
+	rowOf := func(s string) int {
+		return slices.IndexFunc(popLines, func(l string) bool { return strings.Contains(l, s) }) + 1
+	}
 	for from, to := range map[string]string{",6900,": ",-6900,", ",2300,": ",lots,", "population,2030,": "population,2100,"} {
 		pop = strings.Replace(pop, from, to, 1)
 	}
@@ -170,9 +196,12 @@ func testBadUploads(t *testing.T, e *Env) {
 	for _, er := range st.Errors {
 		got = append(got, fmt.Sprintf("%d %s %s", er.Row, er.Column, er.Code))
 	}
-	if want := []string{"3 count count.invalid", "4 count csv.not-a-number", "5 year population.year-out-of-range"}; st.State != "rejected" || !slices.Equal(got, want) {
+	want := []string{fmt.Sprintf("%d count count.invalid", rowOf(",6900,")), fmt.Sprintf("%d count csv.not-a-number", rowOf(",2300,")),
+		fmt.Sprintf("%d year population.year-out-of-range", rowOf("population,2030,"))}
+	if rowOf(",6900,") < 3 || st.State != "rejected" || !slices.Equal(got, want) {
 		t.Errorf("a file with three errors: %s %q, want %q", st.State, got, want)
 	}
+	expectWelshUpload(t, e, Cere, st)
 	// An empty file, or one over the limit, is refused before any upload.
 	r := e.Do(Req{Method: "POST", Path: SlicePath(WW, Carm) + "/uploads", Token: e.PartnerToken(WW, Carm),
 		Body: []byte(`{"purpose":"quarterly-return-csv","fundId":"care-homes-older-people","quarter":"2019-20-Q1","sizeBytes":0,"sha256":"` + strings.Repeat("0", 64) + `"}`)})

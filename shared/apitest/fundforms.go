@@ -47,11 +47,17 @@ func testFundTemplates(t *testing.T, e *Env) {
 	if ww := e.Get("/v1/templates/quarterly-return-csv.csv?region=west-wales&fund=care-homes-older-people", tok); !bytes.Contains(ww.Body, []byte("activity,")) || !bytes.Contains(ww.Body, []byte("bed-weeks")) {
 		t.Errorf("the care-homes return form has no activity rows:\n%s", ww.Body)
 	}
+	// Asked in Welsh, its notes name the fund as the region does in Welsh.
+	if cy := e.Get("/v1/templates/quarterly-return-csv.csv?region=west-wales&fund=care-homes-older-people&lang=cy", tok); !bytes.Contains(cy.Body, []byte("Cronfa gyfun cartrefi gofal i bobl hŷn")) {
+		t.Errorf("the Welsh care-homes return form does not name the fund in Welsh:\n%s", cy.Body)
+	}
 	// The forms carry configuration, no partner's data: any token may read any region's.
 	expectStatus(t, e.Get("/v1/templates/quarterly-return-csv.csv?region=wiltshire&fund=better-care-fund", e.PartnerToken(WW, Carm)), 200)
-	// Without region and fund, the general form, as before: no note rows.
-	if general := e.Get("/v1/templates/pool-contribution-csv.csv", tok); bytes.Contains(general.Body, []byte("\r\n\"# ")) || bytes.Contains(general.Body, []byte("\r\n# ")) {
-		t.Errorf("the general form has notes:\n%s", general.Body)
+	// Without region and fund, the general form: its guide's notes, none
+	// of a fund's (its lists are the fund's form's).
+	if general := e.Get("/v1/templates/pool-contribution-csv.csv", tok); !bytes.Contains(general.Body, []byte("\r\n# How to fill in")) ||
+		bytes.Contains(general.Body, []byte("nhs-minimum-contribution")) || bytes.Contains(general.Body, []byte("# The form for")) {
+		t.Errorf("the general form's notes:\n%s", general.Body)
 	}
 	expectError(t, e.Get("/v1/templates/pool-contribution-csv.csv?region=wiltshire", tok), "query.required", "fund")
 	expectError(t, e.Get("/v1/templates/pool-contribution-csv.csv?fund=better-care-fund", tok), "query.required", "region")

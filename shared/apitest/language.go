@@ -1,33 +1,13 @@
 package apitest
 
 import (
+	"bytes"
 	"encoding/json"
-	"maps"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 )
-
-// welsh asks r in Welsh through Accept-Language, as a browser set to Cymraeg
-// would.
-func welsh(r Req) Req {
-	h := maps.Clone(r.Header)
-	if h == nil {
-		h = map[string]string{}
-	}
-	h["Accept-Language"] = "cy-GB, cy;q=0.9, en;q=0.5"
-	r.Header = h
-	return r
-}
-
-// problemParts is a problem's parts that never change with the language, and
-// its words.
-type problemParts struct {
-	Type, Title, Detail string
-	Status              int
-	Errors              []struct{ Code, Pointer, Parameter, Header, Message string }
-}
 
 func places(p problemParts) []string {
 	var out []string
@@ -88,6 +68,14 @@ func testLanguages(t *testing.T, e *Env) {
 		t.Errorf("the Welsh message does not name the fund: %s", r.Body)
 	}
 
+	// A body that is not JSON: where the scanner stopped, in Welsh (and, by
+	// the Welsh sweep, every other problem of the suite).
+	r = e.Do(Req{Method: "PUT", Path: QRPath + "?lang=cy", Token: tok, Body: []byte(`{'riskRating': "red"}`)})
+	expectStatus(t, r, 400)
+	if !strings.Contains(string(r.Body), `nod annilys '\\'' wrth chwilio am ddechrau llinyn allwedd gwrthrych`) {
+		t.Errorf("a malformed body in Welsh: %s", r.Body)
+	}
+
 	// The rule catalogue in Welsh: every rule, the same codes, Welsh messages.
 	var rulesEn, rulesCy struct {
 		Rules []struct{ Code, Message string }
@@ -145,6 +133,66 @@ func testLanguages(t *testing.T, e *Env) {
 	}
 }
 
+// A replayed answer says the language of its stored words, whatever its
+// retry asks for; a version's answer is rendered again, in the retry's
+// language, its warnings too.
+func testReplayLanguage(t *testing.T, e *Env) {
+	tok := e.PartnerToken(WW, Carm)
+	wrongKind := Req{Method: "PUT", Path: QRPath, Token: tok, Body: Example(t, "pool-contribution.json"), Header: map[string]string{"Idempotency-Key": "replay-en"}}
+	first := e.Do(wrongKind)
+	expectStatus(t, first, 422)
+	expectLanguage(t, first, "en")
+	again := e.Do(welsh(wrongKind))
+	if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Body, first.Body) {
+		t.Fatalf("not the stored answer: %s %s", again.Header, again.Body)
+	}
+	expectLanguage(t, again, "en")
+
+	wrongKind.Header = map[string]string{"Idempotency-Key": "replay-cy", "Accept-Language": "cy"}
+	first = e.Do(wrongKind)
+	expectLanguage(t, first, "cy")
+	wrongKind.Header["Accept-Language"] = "en"
+	again = e.Do(wrongKind)
+	if again.Header.Get("Idempotent-Replayed") != "true" || !bytes.Equal(again.Body, first.Body) {
+		t.Fatalf("not the stored answer: %s %s", again.Header, again.Body)
+	}
+	expectLanguage(t, again, "cy")
+
+	// A new version with warnings, replayed in Welsh: its warnings in Welsh.
+	q1 := SlicePath(WW, Carm) + "/quarterly-returns/care-homes-older-people/2018-19-Q1"
+	expectStatus(t, e.Put(q1, tok, Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) { delete(m, "quarter") })), 201)
+	lower := Edit(t, Example(t, "quarterly-return.json"), func(m map[string]any) {
+		m["spend"].([]any)[0].(map[string]any)["actualToDate"] = "4000000.00" // lower than Q1's
+	})
+	created := e.Put(QRPath, tok, lower, "Idempotency-Key", "replay-201")
+	expectStatus(t, created, 201)
+	replay := e.Put(QRPath, tok, lower, "Idempotency-Key", "replay-201", "Accept-Language", "cy")
+	expectStatus(t, replay, 201)
+	expectLanguage(t, replay, "cy")
+	we, wc := warnings(t, created), warnings(t, replay)
+	if len(we) == 0 || len(we) != len(wc) {
+		t.Fatalf("warnings: English %v, Welsh %v", we, wc)
+	}
+	for i := range we {
+		if we[i].Code != wc[i].Code || we[i].Pointer != wc[i].Pointer || we[i].Message == wc[i].Message || !strings.Contains(wc[i].Message, "4000000.00") {
+			t.Errorf("the Welsh warning %+v is not the English %+v in Welsh", wc[i], we[i])
+		}
+	}
+	// Read back in Welsh, from the store: the same Welsh words.
+	if got := warnings(t, e.Do(Req{Method: "GET", Path: QRPath + "?lang=cy", Token: tok})); !slices.Equal(got, wc) {
+		t.Errorf("stored warnings in Welsh %v, want %v", got, wc)
+	}
+}
+
+type warning struct{ Code, Pointer, Message string }
+
+func warnings(t *testing.T, r *Resp) []warning {
+	t.Helper()
+	var v struct{ Warnings []warning }
+	decode(t, r, &v)
+	return v.Warnings
+}
+
 func decode(t *testing.T, r *Resp, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
@@ -153,20 +201,28 @@ func decode(t *testing.T, r *Resp, v any) {
 }
 
 // expectOnlyWordsDiffer fails when an answer asked in Welsh differs from the
-// English one in more than its words: the status, and for a problem every
-// part but its title, detail and messages.
+// English one in more than its words: the status; for a problem every part
+// but its title, detail and messages (and its words must be Welsh); for any
+// other JSON answer everything but its names and messages, and its ETag (a
+// report's names its content in every language).
 func expectOnlyWordsDiffer(t *testing.T, label string, en, cy *Resp) {
 	t.Helper()
 	if en.Status != cy.Status {
 		t.Errorf("%s: %d in English, %d in Welsh", label, en.Status, cy.Status)
 		return
 	}
-	if en.Header.Get("Content-Type") != "application/problem+json" {
+	if en.Header.Get("Content-Type") == "application/json" {
+		expectLanguage(t, cy, "cy")
+		if a, b := nameless(t, without(decodeAny(t, en.Body), "message")), nameless(t, without(decodeAny(t, cy.Body), "message")); a != b {
+			t.Errorf("%s: the Welsh answer differs in more than words:\n en %.600s\n cy %.600s", label, a, b)
+		}
+		if en.Header.Get("ETag") != cy.Header.Get("ETag") {
+			t.Errorf("%s: ETag %s in English, %s in Welsh", label, en.Header.Get("ETag"), cy.Header.Get("ETag"))
+		}
 		return
 	}
-	expectLanguage(t, cy, "cy")
-	if a, b := wordless(t, en.Body), wordless(t, cy.Body); a != b {
-		t.Errorf("%s: the Welsh problem differs in more than words:\n en %s\n cy %s", label, a, b)
+	if isProblem(en) {
+		expectWelshWords(t, label, en, cy)
 	}
 }
 

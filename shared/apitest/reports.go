@@ -156,7 +156,7 @@ func testReportSignOff(t *testing.T, e *Env) {
 	expectError(t, fr.sign(Cere, "chief-finance-officer", "*"), "if-match.required", "If-Match")
 	early := fr.approve(board, etag)
 	expectStatus(t, early, 409)
-	if !strings.Contains(string(early.Body), "awaits 3 required sign-off(s)") {
+	if !strings.Contains(string(early.Body), "awaits 3 required sign-offs") {
 		t.Errorf("an approval before every sign-off: %s", early.Body)
 	}
 

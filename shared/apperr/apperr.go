@@ -1,6 +1,8 @@
 // Package apperr is the product's one error type: a code that says what kind
 // of failure it is (and so which HTTP status it becomes), a message safe to
-// show the caller, and the field errors behind a rejection.
+// show the caller, and the field errors behind a rejection. Every message is
+// the catalogue's (shared/i18n), by id with its values, so that a problem is
+// shown in the caller's language: there is no constructor that takes words.
 package apperr
 
 import (
@@ -59,6 +61,16 @@ func (f FieldError) In(lang i18n.Lang) FieldError {
 	}
 	return f
 }
+
+// Field is a field error of code whose message is the catalogue's id with
+// data filled in; the caller names its place (AtPointer, AtParameter,
+// AtHeader).
+func Field(code, id string, data map[string]any) FieldError {
+	return FieldError{Code: code}.Localize(id, data)
+}
+
+// AtPointer is the field error about a place in the body.
+func (f FieldError) AtPointer(ptr string) FieldError { f.Pointer = ptr; return f }
 
 // AtHeader is the field error about a header.
 func (f FieldError) AtHeader(name string) FieldError { f.Header = name; return f }
@@ -122,18 +134,17 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// New builds an error with a code and a detail.
-func New(code Code, detail string) *Error { return &Error{Code: code, Detail: detail} }
-
-// Newf builds an error with a formatted detail.
-func Newf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
-}
-
 // Localized builds an error whose detail is the catalogue's message id with
 // data filled in: English in logs, the request's language in the problem.
 func Localized(code Code, id string, data map[string]any) *Error {
-	return &Error{Code: code, Detail: i18n.Text(i18n.English, id, data), DetailID: id, DetailData: data}
+	return (&Error{Code: code}).Saying(id, data)
+}
+
+// Saying gives the error the catalogue's message id, with data filled in,
+// as its detail.
+func (e *Error) Saying(id string, data map[string]any) *Error {
+	e.Detail, e.DetailID, e.DetailData = i18n.Text(i18n.English, id, data), id, data
+	return e
 }
 
 // DetailIn is the error's detail in lang.
@@ -142,11 +153,6 @@ func (e *Error) DetailIn(lang i18n.Lang) string {
 		return e.Detail
 	}
 	return i18n.Text(lang, e.DetailID, e.DetailData)
-}
-
-// Wrap keeps err as the hidden cause of a coded error.
-func Wrap(code Code, err error, detail string) *Error {
-	return &Error{Code: code, Detail: detail, Err: err}
 }
 
 // WithFields adds field errors.
@@ -184,3 +190,9 @@ func As(err error) *Error {
 
 // Is reports whether err carries code.
 func Is(err error, code Code) bool { return CodeOf(err) == code }
+
+// Because keeps err as the error's hidden cause.
+func (e *Error) Because(err error) *Error {
+	e.Err = err
+	return e
+}

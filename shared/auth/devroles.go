@@ -21,9 +21,6 @@ type DevRole struct {
 	// "{region}/board" or "government".
 	ID   string
 	Kind DevRoleKind
-	// RegionName and PartnerName are the configuration's names (empty where
-	// the role has none), for labels.
-	RegionName, PartnerName string
 	// Spec is the token the role is given (no TTL: the minter chooses it);
 	// its scopes are the kind's defaults.
 	Spec TokenSpec
@@ -36,13 +33,13 @@ func DevRoles(regions *region.Registry) []DevRole {
 	for _, id := range regions.IDs() {
 		reg, _ := regions.Get(id)
 		for _, p := range reg.Partners {
-			out = append(out, DevRole{ID: id + "/" + p.ID, Kind: DevPartner, RegionName: reg.Name, PartnerName: p.Name,
+			out = append(out, DevRole{ID: id + "/" + p.ID, Kind: DevPartner,
 				Spec: TokenSpec{Subject: "dev-" + p.ID, Name: p.Name + " finance system", Region: id, Partner: p.ID, Scopes: DefaultScopes(id, p.ID)}})
 		}
 		out = append(out,
-			DevRole{ID: id + "/unit", Kind: DevUnit, RegionName: reg.Name,
+			DevRole{ID: id + "/unit", Kind: DevUnit,
 				Spec: TokenSpec{Subject: "dev-rcu-" + id, Name: reg.Name + " RCU", Region: id, Scopes: DefaultScopes(id, "")}},
-			DevRole{ID: id + "/board", Kind: DevBoard, RegionName: reg.Name,
+			DevRole{ID: id + "/board", Kind: DevBoard,
 				Spec: TokenSpec{Subject: "dev-board-" + id, Name: reg.Name + " (board)", Region: id, Scopes: BoardScopes()}})
 	}
 	return append(out, DevRole{ID: "government", Kind: DevGovernment,

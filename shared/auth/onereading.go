@@ -11,19 +11,19 @@ import (
 
 // TokenRule is a rule a refused token breaks: a stable code, published in
 // the rule catalogue (GET /v1/rules) and named in the 401 problem against the
-// Authorization header, and what it means.
-type TokenRule struct{ Code, Message string }
+// Authorization header. What it means is rule.<code> in the message
+// catalogue (shared/i18n).
+type TokenRule struct{ Code string }
+
+// MessageID is the rule's message in the catalogue.
+func (r TokenRule) MessageID() string { return "rule." + r.Code }
 
 // The rules of a token's form, beyond a valid signature and claims.
 var (
-	RuleClaimRepeated = TokenRule{"token.claim-repeated",
-		"The token gives a claim (or a header parameter) twice, or twice in spellings that differ only in case: a token has one reading."}
-	RuleClaimCase = TokenRule{"token.claim-case",
-		`A claim the service reads is spelled in another case ("Partner" for "partner"): claims are matched exactly.`}
-	RuleTimeNotNumber = TokenRule{"token.time-not-number",
-		"exp, nbf and iat are JSON numbers of seconds since 1970, never strings."}
-	RuleSignatureNotCanonical = TokenRule{"token.signature-not-canonical",
-		"An ES256 signature's s lies in the lower half of the curve order (low-s), so that a token has one spelling."}
+	RuleClaimRepeated         = TokenRule{"token.claim-repeated"}
+	RuleClaimCase             = TokenRule{"token.claim-case"}
+	RuleTimeNotNumber         = TokenRule{"token.time-not-number"}
+	RuleSignatureNotCanonical = TokenRule{"token.signature-not-canonical"}
 )
 
 // TokenRules lists them, for the catalogue.

@@ -62,10 +62,10 @@ func NewVerifier(keys KeySource, issuer, audience string, regions *region.Regist
 // Verify checks a token and returns its principal, or an Unauthenticated error.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error) {
 	if len(token) > MaxTokenBytes {
-		return nil, unauthenticated("the token is too large", nil)
+		return nil, unauthenticated("auth.token.too-large", nil)
 	}
 	if !compactJWS(token) {
-		return nil, unauthenticated("the token is malformed", nil)
+		return nil, unauthenticated("auth.token.malformed", nil)
 	}
 	var c Claims
 	keyfunc := v.keys(ctx)
@@ -113,46 +113,47 @@ func compactJWS(token string) bool {
 
 func (v *Verifier) principal(c *Claims) (*Principal, error) {
 	if c.Subject == "" {
-		return nil, unauthenticated("the token has no subject", nil)
+		return nil, unauthenticated("auth.token.no-subject", nil)
 	}
 	scopes, ok := parseScopes(c.Scope)
 	if !ok {
-		return nil, unauthenticated("the token's scopes are missing or unknown", nil)
+		return nil, unauthenticated("auth.token.scopes", nil)
 	}
 	if c.Region != AllRegions {
 		reg, ok := v.regions.Get(c.Region)
 		if !ok {
-			return nil, unauthenticated("the token's region is not served here", nil)
+			return nil, unauthenticated("auth.token.region", nil)
 		}
 		if _, ok := reg.Partner(c.Partner); c.Partner != "" && !ok {
-			return nil, unauthenticated("the token's partner is not a partner of its region", nil)
+			return nil, unauthenticated("auth.token.partner", nil)
 		}
 	} else if c.Partner != "" {
-		return nil, unauthenticated("a token for every region cannot act for a partner", nil)
+		return nil, unauthenticated("auth.token.every-region-partner", nil)
 	}
 	if !fitsShape(scopes, c.Region, c.Partner) {
-		return nil, unauthenticated("the token's scopes do not fit its shape", nil)
+		return nil, unauthenticated("auth.token.shape", nil)
 	}
 	return &Principal{Subject: c.Subject, Name: c.Name, Region: c.Region, Partner: c.Partner, Scopes: scopes}, nil
 }
 
-// reason turns a parser error into a short, fixed phrase for the caller.
+// reason turns a parser error into a short, fixed phrase for the caller:
+// its id in the message catalogue.
 func reason(err error) string {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
-		return "the token has expired"
+		return "auth.token.expired"
 	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-		return "the token is not valid yet"
+		return "auth.token.not-yet-valid"
 	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-		return "the token lacks a required claim"
+		return "auth.token.claim-missing"
 	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-		return "the token's issuer is not trusted"
+		return "auth.token.issuer"
 	case errors.Is(err, jwt.ErrTokenInvalidAudience):
-		return "the token is not for this service"
+		return "auth.token.audience"
 	case errors.Is(err, jwt.ErrTokenMalformed):
-		return "the token is malformed"
+		return "auth.token.malformed"
 	}
-	return "the token could not be verified"
+	return "auth.token.unverified"
 }
 
 // ruleError carries a broken TokenRule out of the JWT library's parse.
@@ -163,12 +164,13 @@ func (e *ruleError) Error() string { return e.rule.Code }
 // refused is the 401 of a token that breaks one of the TokenRules, naming
 // its code against the Authorization header.
 func refused(r TokenRule) error {
-	return apperr.New(apperr.Unauthenticated, "the token breaks "+r.Code).
-		WithFields(apperr.FieldError{Code: r.Code, Header: "Authorization", Message: r.Message, FallbackID: "rule." + r.Code})
+	return apperr.Localized(apperr.Unauthenticated, "auth.token.breaks", map[string]any{"Code": r.Code}).
+		WithFields(apperr.FieldError{Code: r.Code, Header: "Authorization"}.Localize(r.MessageID(), nil))
 }
 
-func unauthenticated(detail string, cause error) error {
-	e := apperr.New(apperr.Unauthenticated, detail)
+// unauthenticated is the 401 whose detail is the catalogue's message id.
+func unauthenticated(id string, cause error) error {
+	e := apperr.Localized(apperr.Unauthenticated, id, nil)
 	e.Err = cause
 	return e
 }

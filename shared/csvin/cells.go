@@ -1,8 +1,7 @@
 package csvin
 
 import (
-	"fmt"
-	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -54,9 +53,9 @@ func (c *converter) readable(n int, cells []string) bool {
 	for i, s := range cells {
 		switch {
 		case len(s) > c.limits.MaxCellBytes:
-			c.errs.add(n, c.column(i), codeCellTooLong, fmt.Sprintf("The cell has %d bytes; at most %d are allowed.", len(s), c.limits.MaxCellBytes))
+			c.errs.add(n, c.column(i), codeCellTooLong, "csv.cell-too-long", map[string]any{"Got": len(s), "Max": c.limits.MaxCellBytes})
 		case !utf8.ValidString(s):
-			c.errs.add(n, c.column(i), codeEncoding, "The cell is not valid UTF-8; save the file as CSV UTF-8.")
+			c.errs.add(n, c.column(i), codeEncoding, "csv.cell-encoding", nil)
 		default:
 			continue
 		}
@@ -83,33 +82,18 @@ func (c *converter) record(n int, raw string) (string, *record) {
 	rec := c.form.records[name]
 	switch {
 	case name == "":
-		c.errs.add(n, "record", codeCellRequired, fmt.Sprintf("Every row needs a record type: one of %s.", c.recordNames()))
+		c.errs.add(n, "record", codeCellRequired, "csv.record-required", map[string]any{"Allowed": c.recordNames()})
 	case formulaLike(raw):
-		c.errs.add(n, "record", codeFormula, formulaMessage(raw))
+		c.errs.add(n, "record", codeFormula, "csv.formula", formulaData(raw))
 	case rec == nil:
-		c.errs.add(n, "record", codeUnknownRecord, fmt.Sprintf("%q is not a record type of this form; use one of %s.", clip(name), c.recordNames()))
+		c.errs.add(n, "record", codeUnknownRecord, "csv.unknown-record", map[string]any{"Value": strconv.Quote(clip(name)), "Allowed": c.recordNames()})
 	default:
 		return name, rec
 	}
 	return name, nil
 }
 
-func (c *converter) recordNames() string {
-	names := make([]string, 0, len(c.form.records))
-	for _, row := range c.form.example {
-		if !slices.Contains(names, row["record"]) {
-			names = append(names, row["record"])
-		}
-	}
-	var rest []string // records the example leaves out (final)
-	for name := range c.form.records {
-		if !slices.Contains(names, name) {
-			rest = append(rest, name)
-		}
-	}
-	slices.Sort(rest)
-	return strings.Join(append(names, rest...), ", ")
-}
+func (c *converter) recordNames() string { return strings.Join(c.form.recordOrder(), ", ") }
 
 // cells checks a row's cells against its record type and converts them.
 func (c *converter) cells(n int, name string, rec *record, cells []string) (map[string]any, bool) {
@@ -122,7 +106,7 @@ func (c *converter) cells(n int, name string, rec *record, cells []string) (map[
 		spec, belongs := rec.col(c.cols[i])
 		v, p := convert(raw, spec, belongs, where{c.cols[i], name})
 		if p != nil {
-			c.errs.add(n, c.cols[i], p.code, p.msg)
+			c.errs.add(n, c.cols[i], p.code, p.id, p.data)
 			ok = false
 		} else if v != nil {
 			vals[c.cols[i]] = v
@@ -134,34 +118,38 @@ func (c *converter) cells(n int, name string, rec *record, cells []string) (map[
 // where is a cell's column and its row's record type, for messages.
 type where struct{ column, record string }
 
-type problem struct{ code, msg string }
+// problem is a cell's code and message: the catalogue's id with data.
+type problem struct {
+	code, id string
+	data     map[string]any
+}
 
 // convert turns one cell into its JSON value (nil: left out).
 func convert(raw string, spec col, belongs bool, w where) (any, *problem) {
 	s := strings.TrimSpace(raw)
 	switch {
 	case s == "" && belongs && !spec.optional:
-		return nil, &problem{codeCellRequired, fmt.Sprintf("A %s row needs %s.", w.record, w.column)}
+		return nil, &problem{codeCellRequired, "csv.cell-required", map[string]any{"Record": w.record, "Column": w.column}}
 	case s == "":
 		return nil, nil
 	case !belongs:
-		return nil, &problem{codeCellNotAllowed, fmt.Sprintf("A %s row leaves %s empty.", w.record, w.column)}
+		return nil, &problem{codeCellNotAllowed, "csv.cell-not-allowed", map[string]any{"Record": w.record, "Column": w.column}}
 	case formulaLike(raw) && !(spec.kind.number() && numberLike(s)):
-		return nil, &problem{codeFormula, formulaMessage(raw)}
+		return nil, &problem{codeFormula, "csv.formula", formulaData(raw)}
 	}
 	switch spec.kind {
 	case integer:
 		if v, ok := wholeNumber(s); ok {
 			return v, nil
 		}
-		return nil, &problem{codeNotANumber, fmt.Sprintf("%s must be a whole number (digits only); got %q.", w.column, clip(s))}
+		return nil, &problem{codeNotANumber, "csv.not-a-number", map[string]any{"Column": w.column, "Value": strconv.Quote(clip(s))}}
 	case money, decimal:
 		return ungroup(s), nil // the validator parses the text exactly
 	case flag:
 		if strings.EqualFold(s, "true") { // spreadsheets write TRUE
 			return true, nil
 		}
-		return nil, &problem{codeFinalValue, fmt.Sprintf("A %s row's %s must be true; leave the row out when the return is not final.", w.record, w.column)}
+		return nil, &problem{codeFinalValue, "csv.final-value", map[string]any{"Record": w.record, "Column": w.column}}
 	case yesNo:
 		switch strings.ToLower(s) { // as people answer, and as spreadsheets write TRUE and FALSE
 		case "yes", "true":
@@ -169,7 +157,7 @@ func convert(raw string, spec col, belongs bool, w where) (any, *problem) {
 		case "no", "false":
 			return false, nil
 		}
-		return nil, &problem{codeYesNo, fmt.Sprintf("A %s row's %s is yes or no; got %q.", w.record, w.column, clip(s))}
+		return nil, &problem{codeYesNo, "csv.yes-no", map[string]any{"Record": w.record, "Column": w.column, "Value": strconv.Quote(clip(s))}}
 	}
 	return s, nil
 }

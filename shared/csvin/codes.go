@@ -1,11 +1,16 @@
 package csvin
 
-// Code is a rejection code with its general meaning, as the service
-// publishes it; each CellError's message is the specific case.
+import "github.com/regional-data-exchange/rdx/shared/i18n"
+
+// Code is a rejection code with its general meaning (code.<code> in the
+// message catalogue), as the service publishes it; each CellError's message
+// is the specific case.
 type Code struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
+
+func code(c string) Code { return Code{c, i18n.Text(i18n.English, "code."+c, nil)} }
 
 // The codes are stable, lower-case and dotted, like the rule catalogue's,
 // so a partner's system can act on them without parsing English.
@@ -38,31 +43,16 @@ const maxErrors = 1000
 
 // Codes lists every code Convert can return, in the order a file is checked.
 var Codes = []Code{
-	{codeEmpty, "The file is empty: it needs a header row and data rows."},
-	{codeUTF16, "The file is UTF-16 text: save it as CSV UTF-8."},
-	{codeEncoding, "A cell is not valid UTF-8: save the file as CSV UTF-8."},
-	{codeTooLarge, "The file is larger than the upload limit."},
-	{codeMalformed, "The file is not valid CSV (RFC 4180): a quote is misplaced or never closed."},
-	{codeRaggedRow, "The row has a different number of cells from the header row."},
-	{codeHeader, "The header row must name each documented column exactly once, and no other."},
-	{codeTooManyRows, "The file has more data rows than the limit; reading stopped there."},
-	{codeCellTooLong, "The cell is longer than the limit."},
-	{codeFormula, "A text cell starts, after any white space, with =, +, -, @, a tab or a carriage return, which a spreadsheet would run as a formula."},
-	{codeUnknownRecord, "The record column holds a value this form does not know."},
-	{codeCellRequired, "The record type of the row needs this cell filled."},
-	{codeCellNotAllowed, "The record type of the row does not use this cell: leave it empty."},
-	{codeNotANumber, "The cell must be a whole number: digits only, no decimals or exponent."},
-	{codeFinalValue, "A final row's value must be true."},
-	{codeYesNo, "An assurance row's value is yes or no (or TRUE or FALSE, as a spreadsheet writes them)."},
-	{codeUnknownActivity, "An activity row's code is not one of the four activity codes."},
-	{codeDuplicate, "The record (or activity code) may appear only once in a file."},
-	{codeMissingRecord, "A record the form requires (or one of the four activity codes) is missing."},
-	{codeTooManyErrors, "The file has so many problems that reading stopped; fix those listed and send it again."},
+	code(codeEmpty), code(codeUTF16), code(codeEncoding), code(codeTooLarge), code(codeMalformed),
+	code(codeRaggedRow), code(codeHeader), code(codeTooManyRows), code(codeCellTooLong), code(codeFormula),
+	code(codeUnknownRecord), code(codeCellRequired), code(codeCellNotAllowed), code(codeNotANumber), code(codeFinalValue),
+	code(codeYesNo), code(codeUnknownActivity), code(codeDuplicate), code(codeMissingRecord), code(codeTooManyErrors),
 }
 
 // errorList collects problems in file order.
 type errorList struct{ list []CellError }
 
-func (e *errorList) add(row int, column, code, msg string) {
-	e.list = append(e.list, CellError{Row: row, Column: column, Code: code, Message: msg})
+// add lists a problem whose message is the catalogue's id with data.
+func (e *errorList) add(row int, column, code, id string, data map[string]any) {
+	e.list = append(e.list, CellError{Row: row, Column: column, Code: code, Message: i18n.Text(i18n.English, id, data), ID: id, Data: data})
 }

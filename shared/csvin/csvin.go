@@ -97,6 +97,10 @@ type CellError struct {
 	Column  string `json:"column"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// ID is Message's id in the catalogue (shared/i18n) and Data its
+	// values, to say it in the reader's language.
+	ID   string         `json:"-"`
+	Data map[string]any `json:"-"`
 }
 
 // Convert reads a CSV upload and builds the JSON body of the submission

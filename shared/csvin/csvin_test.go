@@ -17,6 +17,7 @@ import (
 	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -138,21 +139,24 @@ func mustConvert(t *testing.T, p csvin.Purpose, in string) []byte {
 }
 
 // The template, filled in as it comes, is the shared example: a partner
-// sending the CSV makes the same submission as one sending the JSON.
+// sending the CSV makes the same submission as one sending the JSON,
+// whichever language its guide's note rows are in.
 func TestTemplateIsTheExample(t *testing.T) {
-	for _, ex := range exampleCases {
-		t.Run(string(ex.purpose), func(t *testing.T) {
-			body := mustConvert(t, ex.purpose, string(csvin.TemplateCSV(ex.purpose)))
-			want := readExample(t, ex)
-			if got := decode(t, body); !reflect.DeepEqual(got, any(want)) {
-				t.Errorf("body\n got %s\nwant %s", body, mustJSON(t, want))
-			}
-			// The validator's canonical documents are the same too.
-			wantBody := mustJSON(t, want)
-			if got, want := canonical(t, ex, body), canonical(t, ex, wantBody); !bytes.Equal(got, want) {
-				t.Errorf("canonical\n got %s\nwant %s", got, want)
-			}
-		})
+	for _, lang := range i18n.Langs {
+		for _, ex := range exampleCases {
+			t.Run(string(lang)+"/"+string(ex.purpose), func(t *testing.T) {
+				body := mustConvert(t, ex.purpose, string(csvin.TemplateCSV(ex.purpose, lang)))
+				want := readExample(t, ex)
+				if got := decode(t, body); !reflect.DeepEqual(got, any(want)) {
+					t.Errorf("body\n got %s\nwant %s", body, mustJSON(t, want))
+				}
+				// The validator's canonical documents are the same too.
+				wantBody := mustJSON(t, want)
+				if got, want := canonical(t, ex, body), canonical(t, ex, wantBody); !bytes.Equal(got, want) {
+					t.Errorf("canonical\n got %s\nwant %s", got, want)
+				}
+			})
+		}
 	}
 }
 
@@ -202,7 +206,7 @@ func canonical(t *testing.T, ex exampleCase, body []byte) []byte {
 func TestLocate(t *testing.T) {
 	for _, ex := range exampleCases {
 		t.Run(string(ex.purpose), func(t *testing.T) {
-			res := convert(t, ex.purpose, string(csvin.TemplateCSV(ex.purpose)), csvin.Limits{})
+			res := convert(t, ex.purpose, encode(table(t, ex.purpose)), csvin.Limits{})
 			for ptr, want := range ex.wantAtPointers {
 				row, col, ok := res.Locate(ptr)
 				if !ok || row != want.row || col != want.column {
@@ -244,14 +248,15 @@ func TestLocateValidatorFindings(t *testing.T) {
 	}
 }
 
-// table is a purpose's template as rows of cells.
+// table is a purpose's form as rows of cells: its header and example rows,
+// without the template's notes, so that rows count as the form's.
 func table(t *testing.T, p csvin.Purpose) [][]string {
 	t.Helper()
-	rows, err := csv.NewReader(bytes.NewReader(csvin.TemplateCSV(p))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
+	rows, ok := csvin.TemplateRows(p)
+	if !ok {
+		t.Fatalf("no form %s", p)
 	}
-	return rows
+	return slices.Clone(rows)
 }
 
 func encode(rows [][]string) string {
@@ -315,7 +320,7 @@ type errAt struct {
 const popHeader = "record,year,age_band,sex,group,count,source\r\n"
 
 func TestBadFiles(t *testing.T) {
-	popCSV := string(csvin.TemplateCSV(pop))
+	popCSV := encode(table(t, pop))
 	cases := []struct {
 		name    string
 		purpose csvin.Purpose
@@ -404,16 +409,19 @@ func TestBadFiles(t *testing.T) {
 
 // Files that look odd but say the same thing give the template's body.
 func TestAcceptedVariants(t *testing.T) {
-	popBody := mustConvert(t, pop, string(csvin.TemplateCSV(pop)))
-	qrBody := mustConvert(t, qr, string(csvin.TemplateCSV(qr)))
+	popCSV := string(csvin.TemplateCSV(pop, i18n.English))
+	popBody := mustConvert(t, pop, popCSV)
+	qrBody := mustConvert(t, qr, string(csvin.TemplateCSV(qr, i18n.English)))
 	cases := []struct {
 		name    string
 		purpose csvin.Purpose
 		in      string
 		want    []byte
 	}{
-		{"UTF-8 BOM", pop, "\xEF\xBB\xBF" + string(csvin.TemplateCSV(pop)), popBody},
-		{"LF line ends", pop, strings.ReplaceAll(string(csvin.TemplateCSV(pop)), "\r\n", "\n"), popBody},
+		{"UTF-8 BOM", pop, "\xEF\xBB\xBF" + popCSV, popBody},
+		{"the Welsh template, its own BOM and Welsh notes", pop, string(csvin.TemplateCSV(pop, i18n.Welsh)), popBody},
+		{"LF line ends", pop, strings.ReplaceAll(popCSV, "\r\n", "\n"), popBody},
+		{"the form without the guide's notes", pop, encode(table(t, pop)), popBody},
 		{"header any case, spaced, any order", pop, reorder(t, pop, []string{" Source ", "COUNT", "group", "Sex", "age_band", "Year", "RECORD"}), popBody},
 		{"blank rows", pop, without(t, pop, nil, ",,,,,,\r\n", " , ,,,,,\r\n"), popBody},
 		{"record in capitals, cells padded", pop, edit(t, pop, map[where]string{{2, "record"}: " Population ", {2, "count"}: " 10900 "}), popBody},
@@ -524,7 +532,8 @@ func TestMillionRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	max := csvin.DefaultLimits(pop).MaxRows
-	want := []csvin.CellError{{Row: max + 2, Code: "csv.too-many-rows", Message: res.Errors[0].Message}}
+	want := []csvin.CellError{{Row: max + 2, Code: "csv.too-many-rows", Message: "The file has more than 5000 data rows; reading stopped at this row.",
+		ID: "csv.too-many-rows", Data: map[string]any{"Max": max}}}
 	if !reflect.DeepEqual(res.Errors, want) {
 		t.Errorf("errors %+v; want %+v", res.Errors, want)
 	}
@@ -615,10 +624,10 @@ func TestParsePurpose(t *testing.T) {
 			t.Errorf("ParsePurpose(%q) ok", s)
 		}
 	}
-	if csvin.TemplateCSV("nope") != nil {
+	if csvin.TemplateCSV("nope", i18n.English) != nil {
 		t.Error("template for an unknown purpose")
 	}
-	if _, err := csvin.TemplateXLSX("nope"); err == nil {
+	if _, err := csvin.TemplateXLSX("nope", i18n.English); err == nil {
 		t.Error("workbook for an unknown purpose")
 	}
 }
@@ -626,30 +635,93 @@ func TestParsePurpose(t *testing.T) {
 func TestCodes(t *testing.T) {
 	seen := map[string]bool{}
 	for _, c := range csvin.Codes {
-		if !strings.HasPrefix(c.Code, "csv.") || strings.ToLower(c.Code) != c.Code || c.Message == "" || seen[c.Code] {
+		if !strings.HasPrefix(c.Code, "csv.") || strings.ToLower(c.Code) != c.Code || c.Message == "" || c.Message == "code."+c.Code || seen[c.Code] {
 			t.Errorf("bad code %+v", c)
 		}
 		seen[c.Code] = true
 	}
 }
 
+// The CSV template in each language: the machine header first, then the
+// guide's note rows in that language (how to fill it in, money in pounds,
+// the periods, each record type and column), then the form's example
+// rows. The Welsh starts with a byte order mark so that spreadsheets show
+// its letters; the English has none, and no letter that would need one.
 func TestTemplateCSV(t *testing.T) {
-	for _, p := range csvin.Purposes() {
-		b := csvin.TemplateCSV(p)
-		if !bytes.HasSuffix(b, []byte("\r\n")) || bytes.Count(b, []byte("\n")) != bytes.Count(b, []byte("\r\n")) {
-			t.Errorf("%s: not CRLF: %q", p, b)
+	for _, c := range []struct {
+		lang                  i18n.Lang
+		bom                   bool
+		money, periods, years string
+	}{
+		{i18n.English, false, "Money is in pounds", "a financial year runs from April to March", "Years are written in full"},
+		{i18n.Welsh, true, "Mae arian mewn punnoedd", "mae blwyddyn ariannol yn rhedeg o fis Ebrill i fis Mawrth", "Ysgrifennir blynyddoedd yn llawn"},
+	} {
+		for _, p := range csvin.Purposes() {
+			t.Run(string(c.lang)+"/"+string(p), func(t *testing.T) {
+				b := csvin.TemplateCSV(p, c.lang)
+				if !bytes.HasSuffix(b, []byte("\r\n")) || bytes.Count(b, []byte("\n")) != bytes.Count(b, []byte("\r\n")) {
+					t.Errorf("not CRLF: %q", b)
+				}
+				if bytes.HasPrefix(b, []byte("\xEF\xBB\xBF")) != c.bom {
+					t.Errorf("starts %q; a byte order mark: %v", b[:min(len(b), 8)], c.bom)
+				}
+				if !c.bom && strings.ContainsFunc(string(b), func(r rune) bool { return r > 0x7f }) {
+					t.Errorf("the English template has letters outside ASCII, which a spreadsheet may misread without a BOM:\n%s", b)
+				}
+				rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\xEF\xBB\xBF")))).ReadAll()
+				if err != nil {
+					t.Fatal(err)
+				}
+				form := table(t, p)
+				if !reflect.DeepEqual(rows[0], form[0]) {
+					t.Errorf("header %q, want the machine names %q", rows[0], form[0])
+				}
+				var notes []string
+				for _, r := range rows[1:] {
+					if strings.HasPrefix(r[0], "# ") {
+						notes = append(notes, r[0])
+						if strings.Join(r[1:], "") != "" {
+							t.Errorf("a note row fills other cells: %q", r)
+						}
+					} else if len(notes) == 0 {
+						t.Errorf("an example row before the guide: %q", r)
+					}
+				}
+				if !reflect.DeepEqual(rows[1+len(notes):], form[1:]) {
+					t.Errorf("after the notes\n%q\nwant the form's rows\n%q", rows[1+len(notes):], form[1:])
+				}
+				text := strings.Join(notes, "\n")
+				want := []string{c.years}
+				if p != pop {
+					want = []string{c.money, c.periods}
+				}
+				for _, col := range form[0] {
+					want = append(want, "# "+col+": ")
+				}
+				for _, w := range want {
+					if !strings.Contains(text, w) {
+						t.Errorf("the notes do not say %q:\n%s", w, text)
+					}
+				}
+			})
 		}
 	}
 }
 
 func TestTemplateXLSX(t *testing.T) {
+	for _, lang := range i18n.Langs {
+		testTemplateXLSX(t, lang)
+	}
+}
+
+func testTemplateXLSX(t *testing.T, lang i18n.Lang) {
 	for _, p := range csvin.Purposes() {
-		t.Run(string(p), func(t *testing.T) {
-			b, err := csvin.TemplateXLSX(p)
+		t.Run(string(lang)+"/"+string(p), func(t *testing.T) {
+			b, err := csvin.TemplateXLSX(p, lang)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if again, _ := csvin.TemplateXLSX(p); !bytes.Equal(b, again) {
+			if again, _ := csvin.TemplateXLSX(p, lang); !bytes.Equal(b, again) {
 				t.Error("the workbook's bytes differ between two builds")
 			}
 			f, err := excelize.OpenReader(bytes.NewReader(b))
@@ -785,8 +857,9 @@ var knownCodes = func() map[string]bool {
 // locates to a cell.
 func FuzzConvert(f *testing.F) {
 	for _, p := range csvin.Purposes() {
-		tmpl := string(csvin.TemplateCSV(p))
+		tmpl := string(csvin.TemplateCSV(p, i18n.English))
 		f.Add(tmpl)
+		f.Add(string(csvin.TemplateCSV(p, i18n.Welsh)))
 		f.Add("\xEF\xBB\xBF" + tmpl)
 		f.Add(strings.Replace(tmpl, "2021", "=2021", 1))
 		f.Add(strings.Replace(tmpl, "\r\n", ",\r\n", 3))
@@ -799,7 +872,7 @@ func FuzzConvert(f *testing.F) {
 			r, _ := reg.Get(id)
 			for _, fund := range r.Funds {
 				for _, p := range []csvin.Purpose{qr, pc} {
-					if tmpl, err := csvin.FundTemplateCSV(p, r, fund.ID); err == nil {
+					if tmpl, err := csvin.FundTemplateCSV(p, r, fund.ID, i18n.English); err == nil {
 						f.Add(string(tmpl))
 						f.Add(strings.Replace(string(tmpl), ",yes,", ",maybe,", 1))
 					}
@@ -827,6 +900,10 @@ func checkResult(t *testing.T, res *csvin.Result) {
 	for _, e := range res.Errors {
 		if !knownCodes[e.Code] || e.Message == "" || e.Row < 0 {
 			t.Fatalf("bad error %+v", e)
+		}
+		// Said in Welsh from the catalogue, with the same values: not English under a Welsh tag.
+		if e.ID == "" || i18n.Text(i18n.English, e.ID, e.Data) != e.Message || i18n.Text(i18n.Welsh, e.ID, e.Data) == e.Message {
+			t.Fatalf("%+v is not the catalogue's message in English and Welsh", e)
 		}
 	}
 	if len(res.Errors) > 0 {

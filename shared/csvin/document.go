@@ -61,9 +61,10 @@ func appendTo(list string) func(*document, row) {
 
 // once reports whether key is seen for the first time; a repeat is an
 // error, since JSON has room for one value only.
-func (d *document) once(key string, r row, column, what string) bool {
+func (d *document) once(key string, r row, column, id string, data map[string]any) bool {
 	if first, seen := d.first[key]; seen {
-		d.errs.add(r.n, column, codeDuplicate, fmt.Sprintf("%s appears again (first on row %d); only one is allowed.", what, first))
+		data["First"] = first
+		d.errs.add(r.n, column, codeDuplicate, id, data)
 		return false
 	}
 	d.first[key] = r.n
@@ -73,7 +74,7 @@ func (d *document) once(key string, r row, column, what string) bool {
 // setOnce sets a single-valued field: riskRating, commentary, final.
 func setOnce(d *document, r row) {
 	c := r.rec.cols[0]
-	if d.once(r.record, r, "record", "A "+r.record+" row") {
+	if d.once(r.record, r, "record", "csv.duplicate-record", map[string]any{"Record": r.record}) {
 		d.values[c.field] = r.vals[c.column]
 		d.at["/"+c.field] = loc{r.n, c.column}
 	}
@@ -84,10 +85,10 @@ func addActivity(d *document, r row) {
 	field := activityField(code)
 	if field == "" {
 		d.broken["activity"] = true
-		d.errs.add(r.n, "code", codeUnknownActivity, fmt.Sprintf("%q is not an activity code; use one of %s.", clip(code), activityCodes()))
+		d.errs.add(r.n, "code", codeUnknownActivity, "csv.unknown-activity", map[string]any{"Value": strconv.Quote(clip(code)), "Allowed": activityCodes()})
 		return
 	}
-	if !d.once("activity "+code, r, "code", "The activity code "+code) {
+	if !d.once("activity "+code, r, "code", "csv.duplicate-activity", map[string]any{"Code": code}) {
 		return
 	}
 	act, _ := d.values["activity"].(map[string]any)
@@ -119,7 +120,7 @@ func activityCodes() string {
 // require reports a record type the document cannot do without.
 func (d *document) require(record string) {
 	if d.rows[record] == 0 && !d.unsure {
-		d.errs.add(0, "record", codeMissingRecord, fmt.Sprintf("There is no %s row; the file needs one.", record))
+		d.errs.add(0, "record", codeMissingRecord, "csv.missing-record", map[string]any{"Record": record})
 	}
 }
 
@@ -134,7 +135,7 @@ func (d *document) requireActivities() {
 	}
 	for _, a := range activities {
 		if _, ok := act[a.field]; !ok {
-			d.errs.add(0, "code", codeMissingRecord, fmt.Sprintf("There is no activity row for %s; each of the four activity codes is needed once.", a.code))
+			d.errs.add(0, "code", codeMissingRecord, "csv.missing-activity", map[string]any{"Code": a.code})
 		}
 	}
 }

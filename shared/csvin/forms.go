@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 )
 
@@ -62,10 +63,13 @@ type form struct {
 	records  map[string]*record
 	finish   func(d *document)
 	example  []map[string]string // the template's rows: the shared example's figures
+	// howTo are the form's own lines of its guide (guide.go), by message
+	// id: its units, its periods and where its key comes from.
+	howTo []string
 	// forFund is the form in one fund's terms (fundtemplate.go): its extra
 	// columns, its note rows and its example rows; nil for a form that is
 	// no fund's.
-	forFund func(example []map[string]string, reg *region.Region, f *region.Fund) fundForm
+	forFund func(example []map[string]string, reg *region.Region, f *region.Fund, lang i18n.Lang) fundForm
 }
 
 // known reports whether a header may name the column.
@@ -100,6 +104,7 @@ var populationForm = &form{
 			req("count", "count", integer), opt("source", "source", text)}, add: appendTo("needs")},
 	},
 	finish: func(d *document) { d.require("population") },
+	howTo:  []string{"template.how.years", "template.how.key.population-assessment-csv"},
 	// infra/examples/population-assessment.json (its notes have no column).
 	example: []map[string]string{
 		{"record": "population", "year": "2021", "age_band": "65-74", "sex": "all", "count": "10900"},
@@ -143,6 +148,7 @@ var returnForm = &form{
 	},
 	finish:  finishReturn,
 	forFund: returnForFund,
+	howTo:   []string{"template.how.money", "template.how.periods", "template.how.key.quarterly-return-csv"},
 	// infra/examples/quarterly-return.json.
 	example: []map[string]string{
 		spendRow("residential", "4102337.18", "9450000.00"),
@@ -200,4 +206,5 @@ var contributionForm = &form{
 		{"record": "approved-on", "value": "2018-03-28"},
 	},
 	forFund: contributionForFund,
+	howTo:   []string{"template.how.money", "template.how.periods", "template.how.key.pool-contribution-csv"},
 }

@@ -1,14 +1,13 @@
 package csvin
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 )
 
@@ -18,8 +17,9 @@ import (
 // value against the fund's lists), so the general template stays valid and
 // a fund's template only adds what helps: note rows that name the fund's
 // spend categories, income sources, funding streams, assurances and the
-// region's KPI codes, and example rows that use them. Note rows start with
-// # and are skipped on upload, so the file can be sent with them.
+// region's KPI codes, and example rows that use them, after the form's own
+// guide. Note rows start with # and are skipped on upload, so the file can
+// be sent with them.
 
 // Errors of FundTemplateCSV, for the route to answer 404 (or 422) with.
 var (
@@ -30,6 +30,7 @@ var (
 // fundForm is a form in one fund's terms.
 type fundForm struct {
 	extra   []string            // optional columns the fund's rows use
+	unused  []string            // record types the fund does not use, left out of its guide
 	notes   []string            // the note rows' text, each after "# "
 	example []map[string]string // the example rows
 }
@@ -41,13 +42,13 @@ func IsFundForm(p Purpose) bool {
 	return ok && f.forFund != nil
 }
 
-// FundTemplateCSV is the purpose's template for one fund of a region: the
-// header (with the optional columns the fund uses), note rows naming what
-// the fund's lists allow, then example rows in the fund's terms (for the
-// fund's host: its discipline and first area). A care-home fund whose lists
-// are the general example's gives the general template's rows after its
-// notes.
-func FundTemplateCSV(p Purpose, reg *region.Region, fundID string) ([]byte, error) {
+// FundTemplateCSV is the purpose's template for one fund of a region, in
+// lang: the header (with the optional columns the fund uses), note rows
+// with the form's guide and naming what the fund's lists allow, then
+// example rows in the fund's terms (for the fund's host: its discipline and
+// first area). A care-home fund whose lists are the general example's gives
+// the general template's rows after its notes.
+func FundTemplateCSV(p Purpose, reg *region.Region, fundID string, lang i18n.Lang) ([]byte, error) {
 	f, ok := forms()[p]
 	switch {
 	case !ok:
@@ -59,26 +60,19 @@ func FundTemplateCSV(p Purpose, reg *region.Region, fundID string) ([]byte, erro
 	if !ok {
 		return nil, fmt.Errorf("%w: %s has no fund %q", ErrUnknownFund, reg.ID, fundID)
 	}
-	ff := f.forFund(f.example, reg, fund)
+	ff := f.forFund(f.example, reg, fund, lang)
 	columns := append(slices.Clone(f.columns), ff.extra...)
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	_ = w.Write(columns) // a bytes.Buffer does not fail
-	for _, n := range ff.notes {
-		cells := make([]string, len(columns))
-		cells[0] = "# " + n
-		_ = w.Write(cells)
-	}
+	records := slices.DeleteFunc(f.recordOrder(), func(r string) bool { return slices.Contains(ff.unused, r) })
+	guide := f.guide(p, lang, "", records, columns)
+	rows := append([][]string{columns}, noteRows(append(guide.Notes(), ff.notes...), len(columns))...)
 	for _, ex := range ff.example {
 		cells := make([]string, len(columns))
 		for i, name := range columns {
 			cells[i] = ex[name]
 		}
-		_ = w.Write(cells)
+		rows = append(rows, cells)
 	}
-	w.Flush()
-	return buf.Bytes(), nil
+	return writeCSV(lang, rows), nil
 }
 
 // hostTerms are the discipline and area the fund's host writes its lines
@@ -96,8 +90,22 @@ func hostTerms(reg *region.Region, f *region.Fund) (discipline, area string) {
 	return discipline, area
 }
 
-func fundNote(reg *region.Region, f *region.Fund) string {
-	return fmt.Sprintf("%s (%s), %s. Rows whose record starts with # are notes: they are skipped on upload.", f.Name, f.ID, reg.Name)
+// fundNotes writes a fund's notes in one language: each message with its
+// values.
+type fundNotes struct {
+	lang  i18n.Lang
+	notes []string
+}
+
+func (n *fundNotes) add(id string, data map[string]any) {
+	n.notes = append(n.notes, i18n.Text(n.lang, "template.fund."+id, data))
+}
+
+func list(items []string) map[string]any { return map[string]any{"List": strings.Join(items, ", ")} }
+
+// about names the fund and its region.
+func (n *fundNotes) about(reg *region.Region, f *region.Fund) {
+	n.add("about", map[string]any{"Fund": f.Name, "FundID": f.ID, "Region": reg.Name})
 }
 
 func kpiNote(reg *region.Region) string {
@@ -112,26 +120,30 @@ func kpiNote(reg *region.Region) string {
 // spend rows in the fund's first categories, its income in the fund's first
 // source, its KPI the region's first, and, for a fund with assurances, a
 // row per assurance (answered yes) with the commentary column they use.
-func returnForFund(example []map[string]string, reg *region.Region, f *region.Fund) fundForm {
+func returnForFund(example []map[string]string, reg *region.Region, f *region.Fund, lang i18n.Lang) fundForm {
 	discipline, area := hostTerms(reg, f)
-	out := fundForm{notes: []string{
-		fundNote(reg, f),
-		"spend categories (category): " + strings.Join(f.SpendCategories, ", "),
-		"income sources (source): " + strings.Join(f.IncomeSources, ", "),
-		"KPI codes (code, with their unit): " + kpiNote(reg),
-	}}
+	n := &fundNotes{lang: lang}
+	n.about(reg, f)
+	n.add("spend-categories", list(f.SpendCategories))
+	n.add("income-sources", list(f.IncomeSources))
+	n.add("kpis", map[string]any{"List": kpiNote(reg)})
+	var out fundForm
 	if f.PlacementActivity {
-		out.notes = append(out.notes, "activity codes, each once: "+activityCodes())
+		n.add("activity", map[string]any{"List": activityCodes()})
+	} else {
+		out.unused = append(out.unused, "activity")
 	}
-	if len(f.Assurances) > 0 {
+	if len(f.Assurances) == 0 {
+		out.unused = append(out.unused, "assurance")
+	} else {
 		out.extra = []string{"commentary"}
 		var as []string
 		for _, a := range f.Assurances {
 			as = append(as, a.Code+" ("+a.Name+")")
 		}
-		out.notes = append(out.notes, fmt.Sprintf("assurances, answered in the returns of the fund's host (%s) only, each once: value yes or no, and a commentary when no: %s",
-			f.Host, strings.Join(as, "; ")))
+		n.add("assurances", map[string]any{"Host": f.Host, "List": strings.Join(as, "; ")})
 	}
+	out.notes = n.notes
 	spend := 0
 	for _, ex := range example {
 		row := maps.Clone(ex)
@@ -169,18 +181,18 @@ func returnForFund(example []map[string]string, reg *region.Region, f *region.Fu
 // contributionForFund is the pool contribution in a fund's terms: the
 // example's lines in the host's discipline and area, each naming one of
 // the fund's funding streams when it has them.
-func contributionForFund(example []map[string]string, reg *region.Region, f *region.Fund) fundForm {
+func contributionForFund(example []map[string]string, reg *region.Region, f *region.Fund, lang i18n.Lang) fundForm {
 	discipline, area := hostTerms(reg, f)
-	streams := "this fund has none: leave funding_stream empty"
+	n := &fundNotes{lang: lang}
+	n.about(reg, f)
+	n.add("types", nil)
 	if len(f.FundingStreams) > 0 {
-		streams = "one on every line: " + strings.Join(f.FundingStreams, ", ")
+		n.add("streams", list(f.FundingStreams))
+	} else {
+		n.add("no-streams", nil)
 	}
-	out := fundForm{notes: []string{
-		fundNote(reg, f),
-		"contribution types (type): cash, in-kind",
-		"funding streams (funding_stream): " + streams,
-		"KPI plans: a kpi-plan row per KPI code and quarter of the contribution's financial year (code, quarter such as 2024-25-Q1, value); KPI codes (with their unit): " + kpiNote(reg),
-	}}
+	n.add("kpi-plans", map[string]any{"List": kpiNote(reg)})
+	out := fundForm{notes: n.notes}
 	lines := 0
 	for _, ex := range example {
 		row := maps.Clone(ex)

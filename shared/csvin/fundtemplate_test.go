@@ -12,6 +12,7 @@ import (
 	"github.com/regional-data-exchange/rdx/infra/examples"
 	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -44,10 +45,16 @@ func validateAs(t *testing.T, r *region.Region, partner string, kind submission.
 }
 
 // Every fund of every shipped region has a return and a contribution
-// template that its host can send as it comes (notes included): it
-// converts, and the validator accepts it for the fund's first year. Its
-// notes name every value of the fund's lists.
+// template, in each language, that its host can send as it comes (notes
+// included): it converts, and the validator accepts it for the fund's first
+// year. Its notes name every value of the fund's lists.
 func TestEveryFundsTemplateIsAcceptedAsItComes(t *testing.T) {
+	for _, lang := range i18n.Langs {
+		testFundsTemplatesIn(t, lang)
+	}
+}
+
+func testFundsTemplatesIn(t *testing.T, lang i18n.Lang) {
 	reg := shippedRegions(t)
 	for _, id := range reg.IDs() {
 		r, _ := reg.Get(id)
@@ -62,13 +69,13 @@ func TestEveryFundsTemplateIsAcceptedAsItComes(t *testing.T) {
 				{qr, submission.QuarterlyReturns, year + "-Q2", append(append(f.SpendCategories, f.IncomeSources...), assuranceCodes(f)...)},
 				{pc, submission.PoolContributions, year, f.FundingStreams},
 			} {
-				t.Run(id+"/"+f.ID+"/"+string(tc.purpose), func(t *testing.T) {
-					tmpl, err := csvin.FundTemplateCSV(tc.purpose, r, f.ID)
+				t.Run(string(lang)+"/"+id+"/"+f.ID+"/"+string(tc.purpose), func(t *testing.T) {
+					tmpl, err := csvin.FundTemplateCSV(tc.purpose, r, f.ID, lang)
 					if err != nil {
 						t.Fatal(err)
 					}
 					notes := notesOf(t, tmpl)
-					for _, v := range append(tc.listed, r.KPIs[0].Code) {
+					for _, v := range append(tc.listed, r.KPIs[0].Code, fundWords[lang][tc.purpose]) {
 						if !strings.Contains(notes, v) {
 							t.Errorf("the notes do not name %s:\n%s", v, notes)
 						}
@@ -88,6 +95,12 @@ func TestEveryFundsTemplateIsAcceptedAsItComes(t *testing.T) {
 	}
 }
 
+// fundWords are words each fund's notes say in each language.
+var fundWords = map[i18n.Lang]map[csvin.Purpose]string{
+	i18n.English: {qr: "spend categories (category):", pc: "funding streams (funding_stream):"},
+	i18n.Welsh:   {qr: "categorïau gwariant (category):", pc: "ffrydiau ariannu (funding_stream):"},
+}
+
 func assuranceCodes(f region.Fund) []string {
 	var out []string
 	for _, a := range f.Assurances {
@@ -99,7 +112,7 @@ func assuranceCodes(f region.Fund) []string {
 // notesOf is the text of a template's note rows.
 func notesOf(t *testing.T, tmpl []byte) string {
 	t.Helper()
-	rows, err := csv.NewReader(bytes.NewReader(tmpl)).ReadAll()
+	rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(tmpl, []byte("\xEF\xBB\xBF")))).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +128,7 @@ func notesOf(t *testing.T, tmpl []byte) string {
 // fundTemplate is a fund's template as rows of cells.
 func fundTemplate(t *testing.T, p csvin.Purpose, r *region.Region, fundID string) [][]string {
 	t.Helper()
-	tmpl, err := csvin.FundTemplateCSV(p, r, fundID)
+	tmpl, err := csvin.FundTemplateCSV(p, r, fundID, i18n.English)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,13 +159,13 @@ func TestACareHomeFundsTemplateIsTheGeneralOneWithNotes(t *testing.T) {
 
 func TestFundTemplateErrors(t *testing.T) {
 	ww, _ := shippedRegions(t).Get("west-wales")
-	if _, err := csvin.FundTemplateCSV(pop, ww, "care-homes-older-people"); !errors.Is(err, csvin.ErrNotFundForm) {
+	if _, err := csvin.FundTemplateCSV(pop, ww, "care-homes-older-people", i18n.English); !errors.Is(err, csvin.ErrNotFundForm) {
 		t.Errorf("population form for a fund: %v", err)
 	}
-	if _, err := csvin.FundTemplateCSV(qr, ww, "better-care-fund"); !errors.Is(err, csvin.ErrUnknownFund) {
+	if _, err := csvin.FundTemplateCSV(qr, ww, "better-care-fund", i18n.English); !errors.Is(err, csvin.ErrUnknownFund) {
 		t.Errorf("another region's fund: %v", err)
 	}
-	if _, err := csvin.FundTemplateCSV("nope", ww, "care-homes-older-people"); err == nil || errors.Is(err, csvin.ErrUnknownFund) {
+	if _, err := csvin.FundTemplateCSV("nope", ww, "care-homes-older-people", i18n.English); err == nil || errors.Is(err, csvin.ErrUnknownFund) {
 		t.Errorf("unknown purpose: %v", err)
 	}
 }
@@ -310,4 +323,35 @@ func TestAssuranceRows(t *testing.T) {
 			t.Errorf("errors %+v", res.Errors)
 		}
 	})
+}
+
+// Every line of every form's guide, and every fund's notes, is a message of
+// the catalogues in each language, never its id shown for want of one.
+func TestGuidesHaveEveryMessage(t *testing.T) {
+	reg := shippedRegions(t)
+	for _, lang := range i18n.Langs {
+		for _, p := range csvin.Purposes() {
+			g := csvin.GuideFor(p, lang, "form")
+			var texts []string
+			for _, e := range append(g.Records, g.Columns...) {
+				texts = append(texts, e.Text)
+			}
+			texts = append(append(texts, g.Notes()...), g.Save)
+			if csvin.IsFundForm(p) {
+				for _, id := range reg.IDs() {
+					r, _ := reg.Get(id)
+					tmpl, err := csvin.FundTemplateCSV(p, r, r.Funds[0].ID, lang)
+					if err != nil {
+						t.Fatal(err)
+					}
+					texts = append(texts, notesOf(t, tmpl))
+				}
+			}
+			for _, s := range texts {
+				if strings.Contains(s, "template.") || s == "" {
+					t.Errorf("%s in %s: %q is no message", p, lang, s)
+				}
+			}
+		}
+	}
 }

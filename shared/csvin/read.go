@@ -7,7 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 )
 
 // converter reads one file.
@@ -115,10 +118,9 @@ func (c *converter) run(r io.Reader) error {
 }
 
 var (
-	utf8BOM     = []byte{0xEF, 0xBB, 0xBF}
-	utf16LEBOM  = []byte{0xFF, 0xFE}
-	utf16BEBOM  = []byte{0xFE, 0xFF}
-	utf16Advice = "save it as CSV UTF-8 (in Excel: Save As, \"CSV UTF-8 (Comma delimited)\")"
+	utf8BOM    = []byte{0xEF, 0xBB, 0xBF}
+	utf16LEBOM = []byte{0xFF, 0xFE}
+	utf16BEBOM = []byte{0xFE, 0xFF}
 )
 
 // sniff looks at the first bytes: spreadsheets save "Unicode text" as
@@ -128,15 +130,15 @@ func (c *converter) sniff(in *bufio.Reader) bool {
 	head, err := in.Peek(4)
 	switch {
 	case len(head) == 0 && err == io.EOF:
-		c.errs.add(0, "", codeEmpty, "The file is empty; it needs a header row and data rows.")
+		c.errs.add(0, "", codeEmpty, "csv.empty", nil)
 	case bytes.HasPrefix(head, utf16LEBOM) || bytes.HasPrefix(head, utf16BEBOM):
-		c.errs.add(0, "", codeUTF16, "The file is UTF-16 text; "+utf16Advice+".")
+		c.errs.add(0, "", codeUTF16, "csv.utf16", nil)
 	case bytes.HasPrefix(head, utf8BOM):
 		_, _ = in.Discard(len(utf8BOM)) // Peek saw the bytes, so Discard cannot fail
 		return false
 	case len(head) >= 2 && (head[0] == 0 || head[1] == 0):
 		// CSV text never holds NUL; UTF-16 without a BOM starts with one.
-		c.errs.add(0, "", codeUTF16, "The file looks like UTF-16 text (it has NUL bytes); "+utf16Advice+".")
+		c.errs.add(0, "", codeUTF16, "csv.utf16-nul", nil)
 	default:
 		return false
 	}
@@ -149,15 +151,15 @@ func (c *converter) readFailed(n int, err error) error {
 	var pe *csv.ParseError
 	switch {
 	case errors.Is(err, errTooLarge):
-		c.errs.add(0, "", codeTooLarge, fmt.Sprintf("The file is larger than %d bytes.", c.limits.MaxBytes))
+		c.errs.add(0, "", codeTooLarge, "csv.too-large", map[string]any{"Max": c.limits.MaxBytes})
 	case errors.Is(err, errTooManyCells) && n == 1:
-		c.errs.add(1, "", codeHeader, fmt.Sprintf("The header row has more than %d columns; the form's are %s.", c.maxCells(), c.form.columnList()))
+		c.errs.add(1, "", codeHeader, "csv.header-too-wide", map[string]any{"Max": c.maxCells(), "Columns": c.form.columnList()})
 	case errors.Is(err, errTooManyCells):
-		c.errs.add(n, "", codeRaggedRow, fmt.Sprintf("The row has more than %d cells; the header row has %d. Reading stopped there.", c.maxCells(), len(c.cols)))
+		c.errs.add(n, "", codeRaggedRow, "csv.row-too-wide", map[string]any{"Max": c.maxCells(), "Header": len(c.cols)})
 	case errors.As(err, &pe):
-		c.errs.add(n, "", codeMalformed, fmt.Sprintf("The file is not valid CSV at line %d, column %d: %v; reading stopped there.", pe.Line, pe.Column, pe.Err))
+		c.errs.add(n, "", codeMalformed, "csv.malformed", map[string]any{"Line": pe.Line, "Column": pe.Column, "Why": parseProblem(pe.Err)})
 	case err == io.EOF:
-		c.errs.add(0, "", codeEmpty, "The file is empty; it needs a header row and data rows.")
+		c.errs.add(0, "", codeEmpty, "csv.empty", nil)
 	default:
 		return fmt.Errorf("csvin: read: %w", err)
 	}
@@ -182,7 +184,7 @@ func (c *converter) header(cells []string) bool {
 	}
 	for _, want := range c.form.columns {
 		if !seen[want] {
-			c.errs.add(1, want, codeHeader, fmt.Sprintf("The header row has no %s column.", want))
+			c.errs.add(1, want, codeHeader, "csv.header-missing", map[string]any{"Column": want})
 			ok = false
 		}
 	}
@@ -192,11 +194,11 @@ func (c *converter) header(cells []string) bool {
 func (c *converter) headerCell(i int, name string, seen map[string]bool) bool {
 	switch {
 	case name == "":
-		c.errs.add(1, "", codeHeader, fmt.Sprintf("Column %d of the header row has no name.", i+1))
+		c.errs.add(1, "", codeHeader, "csv.header-unnamed", map[string]any{"Index": i + 1})
 	case !c.form.known(name):
-		c.errs.add(1, clip(name), codeHeader, fmt.Sprintf("%q is not a column of this form; the columns are %s.", clip(name), c.form.columnList()))
+		c.errs.add(1, clip(name), codeHeader, "csv.header-unknown", map[string]any{"Value": strconv.Quote(clip(name)), "Columns": c.form.columnList()})
 	case seen[name]:
-		c.errs.add(1, name, codeHeader, fmt.Sprintf("The header row names %s twice.", name))
+		c.errs.add(1, name, codeHeader, "csv.header-twice", map[string]any{"Column": name})
 	default:
 		return true
 	}
@@ -215,16 +217,16 @@ func (c *converter) rows(cr *csv.Reader) error {
 		case err != nil && !errors.Is(err, csv.ErrFieldCount):
 			return c.readFailed(n, err)
 		case n-1 > c.limits.MaxRows:
-			c.errs.add(n, "", codeTooManyRows, fmt.Sprintf("The file has more than %d data rows; reading stopped at this row.", c.limits.MaxRows))
+			c.errs.add(n, "", codeTooManyRows, "csv.too-many-rows", map[string]any{"Max": c.limits.MaxRows})
 			return nil
 		case err != nil:
 			c.doc.unsure = true
-			c.errs.add(n, "", codeRaggedRow, fmt.Sprintf("The row has %d cells; the header row has %d.", len(cells), len(c.cols)))
+			c.errs.add(n, "", codeRaggedRow, "csv.ragged-row", map[string]any{"Got": len(cells), "Header": len(c.cols)})
 		default:
 			c.row(n, cells)
 		}
 		if len(c.errs.list) >= maxErrors {
-			c.errs.add(n, "", codeTooManyErrors, fmt.Sprintf("There are more than %d problems; reading stopped at this row.", maxErrors))
+			c.errs.add(n, "", codeTooManyErrors, "csv.too-many-errors", map[string]any{"Max": maxErrors})
 			return nil
 		}
 	}
@@ -249,4 +251,15 @@ func (c *converter) result() (*Result, error) {
 		res.Partial = body
 	}
 	return res, nil
+}
+
+// parseProblem is what encoding/csv found wrong, as a term of the catalogue.
+func parseProblem(err error) i18n.Term {
+	switch {
+	case errors.Is(err, csv.ErrBareQuote):
+		return "term.csv.bare-quote"
+	case errors.Is(err, csv.ErrQuote):
+		return "term.csv.quote"
+	}
+	return "term.csv.other"
 }

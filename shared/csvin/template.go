@@ -5,27 +5,40 @@ import (
 	"embed"
 	"encoding/csv"
 	"fmt"
+
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 )
 
-// TemplateCSV is the purpose's blank form: the header row and example rows
-// with the shared example's figures (RFC 4180, CRLF line ends, as
-// spreadsheets write). Nil for an unknown purpose.
-func TemplateCSV(p Purpose) []byte {
+// TemplateCSV is the purpose's blank form in lang: the header row (the
+// machine names, in every language), note rows with its guide in lang
+// (skipped on upload), and example rows with the shared example's figures
+// (RFC 4180, CRLF line ends, as spreadsheets write). In Welsh it starts
+// with a UTF-8 byte order mark, so that a spreadsheet shows its letters
+// (ŵ, â) as written. Nil for an unknown purpose.
+func TemplateCSV(p Purpose, lang i18n.Lang) []byte {
 	f, ok := forms()[p]
 	if !ok {
 		return nil
 	}
+	rows := f.table()
+	notes := noteRows(GuideFor(p, lang, "").Notes(), len(f.columns))
+	return writeCSV(lang, append(append(rows[:1:1], notes...), rows[1:]...))
+}
+
+// writeCSV writes a template's rows in lang, with a byte order mark where
+// its words need one.
+func writeCSV(lang i18n.Lang, rows [][]string) []byte {
 	var buf bytes.Buffer
+	if lang != i18n.English {
+		buf.Write(utf8BOM)
+	}
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
-	for _, cells := range f.table() {
-		_ = w.Write(cells) // a bytes.Buffer does not fail
-	}
-	w.Flush()
+	_ = w.WriteAll(rows) // a bytes.Buffer does not fail
 	return buf.Bytes()
 }
 
-// table is the template: the header row, then each example row in column order.
+// table is the form: the header row, then each example row in column order.
 func (f *form) table() [][]string {
 	out := [][]string{f.columns}
 	for _, ex := range f.example {
@@ -48,8 +61,8 @@ func (f *form) kindAt(record, column string) kind {
 	return text
 }
 
-// TemplateRows are the purpose's template as rows: the header, then the
-// example rows in column order.
+// TemplateRows are the purpose's form as rows, without notes: the header,
+// then the example rows in column order.
 func TemplateRows(p Purpose) ([][]string, bool) {
 	f, ok := forms()[p]
 	if !ok {
@@ -69,18 +82,27 @@ func CellType(p Purpose, record, column string) (number, isMoney bool) {
 	return k.number(), k == money
 }
 
-// The workbook templates are built once by package xlsxform and embedded, so
-// that serving them needs no spreadsheet library (the API's cold start would
-// pay for its initialisation); xlsxform's test keeps them current.
+// The workbook templates are built once by package xlsxform and embedded, a
+// folder for each language, so that serving them needs no spreadsheet
+// library (the API's cold start would pay for its initialisation);
+// xlsxform's test keeps them current.
 //
-//go:embed templates/*.xlsx
+//go:embed templates/*/*.xlsx
 var xlsxTemplates embed.FS
 
-// TemplateXLSX is the same form as a workbook: a bold, frozen header row,
-// the example rows, figures typed as numbers and money shown as #,##0.00.
-func TemplateXLSX(p Purpose) ([]byte, error) {
+// TemplateXLSX is the same form as a workbook in lang: the form sheet (a
+// bold, frozen header row of the machine names, the example rows, figures
+// typed as numbers and money shown as #,##0.00) and an instructions sheet
+// with the guide in lang.
+func TemplateXLSX(p Purpose, lang i18n.Lang) ([]byte, error) {
 	if _, ok := forms()[p]; !ok {
 		return nil, fmt.Errorf("csvin: unknown purpose %q", p)
 	}
-	return xlsxTemplates.ReadFile("templates/" + string(p) + ".xlsx")
+	return xlsxTemplates.ReadFile(TemplatePath(p, lang))
+}
+
+// TemplatePath is where the purpose's workbook in lang is kept, under
+// shared/csvin.
+func TemplatePath(p Purpose, lang i18n.Lang) string {
+	return "templates/" + string(lang) + "/" + string(p) + ".xlsx"
 }

@@ -2,7 +2,7 @@ package csvin
 
 import (
 	"encoding/json"
-	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -14,9 +14,10 @@ import (
 // text is refused at the door.
 func formulaLike(raw string) bool { return formula.Like(raw) }
 
-func formulaMessage(raw string) string {
+// formulaData is what csv.formula names of a cell: the character it starts with.
+func formulaData(raw string) map[string]any {
 	r, _ := formula.First(raw)
-	return fmt.Sprintf("The cell starts with %q (after any white space), which a spreadsheet would run as a formula; remove it or reword the text.", r)
+	return map[string]any{"Char": strconv.QuoteRune(r)}
 }
 
 // numberLike is text made only of what figures are written with, so a

@@ -66,12 +66,19 @@ func (k Kind) String() string {
 type Column struct {
 	Name string
 	Kind Kind
+	// Label is the column's name for people, in the export's language:
+	// written, with the Labels option, in a row of its own under the header
+	// of names (CSV and XLSX; JSON has no header).
+	Label string
 }
 
 // Table is one CSV file, one XLSX sheet or one JSON array.
 type Table struct {
 	Name    string
 	Columns []Column
+	// Label is the table's name for people, in the export's language: with
+	// the Labels option, its sheet's name in a workbook (files keep Name).
+	Label string
 }
 
 // Cell is one value of a row. The zero Cell is null.

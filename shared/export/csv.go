@@ -53,19 +53,35 @@ func (s *fileSink) Abort() {
 }
 
 // csvSink writes RFC 4180 CSV: UTF-8 without BOM, a header row, CRLF line
-// ends, fields quoted only when they must be.
+// ends, fields quoted only when they must be. With labels, each file starts
+// with a UTF-8 BOM (for the spreadsheets that open it) and a row of the
+// columns' labels follows the header.
 type csvSink struct {
 	fileSink
-	line []byte // reused between rows
+	labels bool
+	line   []byte // reused between rows
 }
 
-func newCSVSink(dir string) *csvSink { return &csvSink{fileSink: fileSink{dir: dir}} }
+func newCSVSink(dir string, labels bool) *csvSink {
+	return &csvSink{fileSink: fileSink{dir: dir}, labels: labels}
+}
+
+// utf8BOM starts a CSV file of labels: spreadsheets read a file without it
+// in the system's code page.
+const utf8BOM = "\uFEFF"
 
 func (s *csvSink) Begin(t Table) error {
 	if err := s.open(t.Name + ".csv"); err != nil {
 		return err
 	}
-	s.line = AppendCSVHeader(s.line[:0], t.Columns)
+	s.line = s.line[:0]
+	if s.labels {
+		s.line = append(s.line, utf8BOM...)
+	}
+	s.line = AppendCSVHeader(s.line, t.Columns)
+	if s.labels {
+		s.line = appendCSVLine(s.line, t.Columns, func(c Column) string { return c.Label })
+	}
 	return s.flush()
 }
 
@@ -84,9 +100,14 @@ func (s *csvSink) flush() error {
 // AppendCSVHeader writes a table's header line, as an export's CSV file
 // starts: each column's name (neutralised like any text), CRLF.
 func AppendCSVHeader(b []byte, cols []Column) []byte {
+	return appendCSVLine(b, cols, func(c Column) string { return c.Name })
+}
+
+// appendCSVLine writes a line of a text of each column, neutralised.
+func appendCSVLine(b []byte, cols []Column, text func(Column) string) []byte {
 	for i, c := range cols {
 		b = appendSep(b, i)
-		b = appendCSVField(b, neutralise(c.Name))
+		b = appendCSVField(b, neutralise(text(c)))
 	}
 	return append(b, '\r', '\n')
 }

@@ -26,8 +26,8 @@ type tableRows struct {
 }
 
 var allKinds = []Column{
-	{"partner", Text}, {"count", Int}, {"amount", Money},
-	{"ratio", Decimal}, {"due", Date}, {"signedOff", Bool},
+	{Name: "partner", Kind: Text}, {Name: "count", Kind: Int}, {Name: "amount", Kind: Money},
+	{Name: "ratio", Kind: Decimal}, {Name: "due", Kind: Date}, {Name: "signedOff", Kind: Bool},
 }
 
 func date(y int, m time.Month, d int) Cell { return DateCell(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)) }
@@ -36,13 +36,13 @@ func date(y int, m time.Month, d int) Cell { return DateCell(time.Date(y, m, d, 
 // text a spreadsheet would take for a formula.
 func fixture() []tableRows {
 	return []tableRows{
-		{Table{"contributions", allKinds}, [][]Cell{
+		{Table{Name: "contributions", Columns: allKinds}, [][]Cell{
 			{TextCell("Ceredigion"), IntCell(3), MoneyCell(125000050), DecimalCell("612.40"), date(2024, 4, 1), BoolCell(true)},
 			{TextCell("=SUM(A1)"), IntCell(-7), MoneyCell(-500), DecimalCell("-1234.50"), date(2025, 3, 31), BoolCell(false)},
 			{TextCell("-5"), IntCell(0), MoneyCell(-5), DecimalCell("0.000001"), NullCell(), NullCell()},
 			{TextCell("a,b \"c\"\nd"), NullCell(), MoneyCell(0), NullCell(), date(1900, 3, 1), BoolCell(true)},
 		}},
-		{Table{"returns", []Column{{"partner", Text}, {"quarter", Int}, {"spend", Money}}}, [][]Cell{
+		{Table{Name: "returns", Columns: []Column{{Name: "partner", Kind: Text}, {Name: "quarter", Kind: Int}, {Name: "spend", Kind: Money}}}, [][]Cell{
 			{TextCell("Powys"), IntCell(1), MoneyCell(99)},
 			{TextCell("@cmd"), IntCell(2), MoneyCell(-100)},
 			{TextCell("Hywel Dda UHB"), IntCell(3), MoneyCell(999_999_999_999_999)},
@@ -50,9 +50,9 @@ func fixture() []tableRows {
 	}
 }
 
-func writeAll(tb testing.TB, f Format, dir string, tables []tableRows) {
+func writeAll(tb testing.TB, f Format, dir string, tables []tableRows, opts ...Option) {
 	tb.Helper()
-	w, err := NewWriter(f, dir, AsAt(asAt))
+	w, err := NewWriter(f, dir, append([]Option{AsAt(asAt)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -74,10 +74,10 @@ func writeAll(tb testing.TB, f Format, dir string, tables []tableRows) {
 	}
 }
 
-func export(tb testing.TB, f Format, tables []tableRows) (string, []FileInfo) {
+func export(tb testing.TB, f Format, tables []tableRows, opts ...Option) (string, []FileInfo) {
 	tb.Helper()
 	dir := tb.TempDir()
-	writeAll(tb, f, dir, tables)
+	writeAll(tb, f, dir, tables, opts...)
 	files, err := Files(dir)
 	if err != nil {
 		tb.Fatal(err)
@@ -221,10 +221,10 @@ func TestJSON(t *testing.T) {
 }
 
 func TestJSONEmptyTableAndEscapes(t *testing.T) {
-	cols := []Column{{"t", Text}}
+	cols := []Column{{Name: "t", Kind: Text}}
 	dir, _ := export(t, JSON, []tableRows{
-		{Table{"empty", cols}, nil},
-		{Table{"odd", cols}, [][]Cell{{TextCell("<a&b>\u2028\x01\"\\é")}}},
+		{Table{Name: "empty", Columns: cols}, nil},
+		{Table{Name: "odd", Columns: cols}, [][]Cell{{TextCell("<a&b>\u2028\x01\"\\é")}}},
 	})
 	empty, _ := os.ReadFile(filepath.Join(dir, "empty.json"))
 	odd, _ := os.ReadFile(filepath.Join(dir, "odd.json"))
@@ -255,37 +255,39 @@ func readJSON(t *testing.T, path string) []map[string]any {
 }
 
 func TestRefusals(t *testing.T) {
-	cols := []Column{{"n", Int}, {"d", Decimal}}
+	cols := []Column{{Name: "n", Kind: Int}, {Name: "d", Kind: Decimal}}
 	cases := []struct {
 		name string
 		run  func(w Writer) error
 	}{
 		{"row outside table", func(w Writer) error { return w.Row([]Cell{IntCell(1), NullCell()}) }},
-		{"path in name", func(w Writer) error { return w.Begin(Table{"../x", cols}) }},
-		{"hidden name", func(w Writer) error { return w.Begin(Table{".x", cols}) }},
-		{"no columns", func(w Writer) error { return w.Begin(Table{"x", nil}) }},
-		{"repeated column", func(w Writer) error { return w.Begin(Table{"x", []Column{{"a", Int}, {"a", Text}}}) }},
-		{"unknown kind", func(w Writer) error { return w.Begin(Table{"x", []Column{{"a", Kind(0)}}}) }},
+		{"path in name", func(w Writer) error { return w.Begin(Table{Name: "../x", Columns: cols}) }},
+		{"hidden name", func(w Writer) error { return w.Begin(Table{Name: ".x", Columns: cols}) }},
+		{"no columns", func(w Writer) error { return w.Begin(Table{Name: "x", Columns: nil}) }},
+		{"repeated column", func(w Writer) error {
+			return w.Begin(Table{Name: "x", Columns: []Column{{Name: "a", Kind: Int}, {Name: "a", Kind: Text}}})
+		}},
+		{"unknown kind", func(w Writer) error { return w.Begin(Table{Name: "x", Columns: []Column{{Name: "a", Kind: Kind(0)}}}) }},
 		{"wrong cell count", func(w Writer) error { return begin(w, cols, IntCell(1)) }},
 		{"wrong kind", func(w Writer) error { return begin(w, cols, TextCell("1"), NullCell()) }},
 		{"bad decimal", func(w Writer) error { return begin(w, cols, IntCell(1), DecimalCell("1e5")) }},
 		{"bad utf-8", func(w Writer) error {
-			return begin(w, []Column{{"t", Text}}, TextCell("\xff"))
+			return begin(w, []Column{{Name: "t", Kind: Text}}, TextCell("\xff"))
 		}},
 		{"date before 1900-03-01", func(w Writer) error {
-			return begin(w, []Column{{"d", Date}}, date(1900, 2, 28))
+			return begin(w, []Column{{Name: "d", Kind: Date}}, date(1900, 2, 28))
 		}},
 		{"duplicate table", func(w Writer) error {
-			if err := w.Begin(Table{"x", cols}); err != nil {
+			if err := w.Begin(Table{Name: "x", Columns: cols}); err != nil {
 				return nil
 			}
 			if err := w.End(); err != nil {
 				return nil
 			}
-			return w.Begin(Table{"X", cols})
+			return w.Begin(Table{Name: "X", Columns: cols})
 		}},
 		{"close before end", func(w Writer) error {
-			if err := w.Begin(Table{"x", cols}); err != nil {
+			if err := w.Begin(Table{Name: "x", Columns: cols}); err != nil {
 				return nil
 			}
 			return w.Close()
@@ -308,7 +310,7 @@ func TestRefusals(t *testing.T) {
 }
 
 func begin(w Writer, cols []Column, cells ...Cell) error {
-	if err := w.Begin(Table{"x", cols}); err != nil {
+	if err := w.Begin(Table{Name: "x", Columns: cols}); err != nil {
 		return nil // the test wants the Row to fail, not Begin
 	}
 	return w.Row(cells)
@@ -379,8 +381,8 @@ func TestManifestRefusals(t *testing.T) {
 }
 
 // bigTable is the shape the memory test and benchmark stream.
-var bigTable = Table{"big", []Column{
-	{"partner", Text}, {"quarter", Int}, {"spend", Money}, {"ratio", Decimal}, {"note", Text},
+var bigTable = Table{Name: "big", Columns: []Column{
+	{Name: "partner", Kind: Text}, {Name: "quarter", Kind: Int}, {Name: "spend", Kind: Money}, {Name: "ratio", Kind: Decimal}, {Name: "note", Kind: Text},
 }}
 
 var partners = []string{"Carmarthenshire", "Ceredigion", "Pembrokeshire", "Hywel Dda UHB"}

@@ -47,6 +47,19 @@ type Manifest struct {
 	// held in the manifest. VersionCount is its number of rows.
 	VersionsFile string `json:"versionsFile,omitempty"`
 	VersionCount int    `json:"versionCount,omitempty"`
+	// Lang is the language of the export's words for people, en or cy:
+	// its labels, when it has them. The same request on the same data in
+	// the same language gives the same bytes. Exports made before exports
+	// had a language have none.
+	Lang string `json:"lang,omitempty"`
+	// Labels says every CSV file starts with a UTF-8 byte order mark and
+	// every CSV file and sheet has a row of its columns' labels (in Lang)
+	// under its header row of names, and a workbook's sheets are named by
+	// their tables' labels.
+	Labels bool `json:"labels,omitempty"`
+	// VersionsSheet, in a workbook whose sheets are named by their labels,
+	// is the sheet that lists the versions (otherwise "versions").
+	VersionsSheet string `json:"versionsSheet,omitempty"`
 }
 
 // VersionRef is one stored record version the export includes.

@@ -119,7 +119,7 @@ func TestSinkContract(t *testing.T) {
 		gotDir, got, sink = dir, o, &recordingSink{}
 		return sink, nil
 	})
-	cols := []Column{{"t", Text}}
+	cols := []Column{{Name: "t", Kind: Text}}
 	run := func(prepare func(*recordingSink), rows ...Cell) error {
 		dir := t.TempDir()
 		w, err := NewWriter(XLSX, dir, AsAt(time.Date(2025, 4, 1, 0, 30, 0, 0, time.FixedZone("BST", 3600))))
@@ -130,7 +130,7 @@ func TestSinkContract(t *testing.T) {
 			t.Errorf("dir %q, want %q", gotDir, dir)
 		}
 		prepare(sink)
-		if err := w.Begin(Table{"x", cols}); err != nil {
+		if err := w.Begin(Table{Name: "x", Columns: cols}); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range rows {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -30,6 +31,11 @@ type Options struct {
 	// document properties), in UTC: the AsAt option's time, or
 	// 1980-01-01T00:00:00Z when none was given, never the clock.
 	AsAt time.Time
+	// Labels writes each table's column labels in a row under its header
+	// (CSV and XLSX), names each sheet of a workbook by its table's label,
+	// and starts each CSV file with a UTF-8 byte order mark, so that a
+	// spreadsheet shows the labels' letters (£, ŵ) as written.
+	Labels bool
 }
 
 // defaultAsAt stands in when no as-at time is given: a constant, because a
@@ -41,13 +47,20 @@ var defaultAsAt = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
 // the same data gives the same bytes.
 func AsAt(t time.Time) Option { return func(o *Options) { o.AsAt = t.UTC() } }
 
+// Labels writes the tables' and columns' labels for people (Options.Labels):
+// every table given to the Writer then needs them.
+func Labels() Option { return func(o *Options) { o.Labels = true } }
+
 // Sink is one format's file writing, for a writer registered with Register.
 // The format-independent checks live in the Writer that NewWriter returns,
 // so every format accepts and refuses the same input: a Sink sees only
 // tables whose names are safe file names ([A-Za-z0-9._-], not leading '.',
 // at most 100 bytes) and unique without regard to case, with at least one
 // column, column names non-empty, valid UTF-8 and unique, and column kinds
-// Text to Bool; and only rows with one cell per column, each null or of its
+// Text to Bool; with the Labels option, tables whose labels are sheet names
+// every spreadsheet accepts (see SheetLabel), unique without regard to case,
+// and whose columns' labels are non-empty valid UTF-8; and only rows with
+// one cell per column, each null or of its
 // column's kind, Text valid UTF-8, Decimal [-]digits[.digits] and Date within
 // 1900-03-01..9999-12-31. The Table's Columns are the Sink's to keep; the
 // cells slice is the caller's and may be reused once Row returns.
@@ -76,7 +89,7 @@ var sinks = struct {
 	sync.RWMutex
 	m map[Format]newSinkFunc
 }{m: map[Format]newSinkFunc{
-	CSV:  func(dir string, _ Options) (Sink, error) { return newCSVSink(dir), nil },
+	CSV:  func(dir string, o Options) (Sink, error) { return newCSVSink(dir, o.Labels), nil },
 	JSON: func(dir string, _ Options) (Sink, error) { return newJSONSink(dir), nil },
 }}
 
@@ -139,7 +152,7 @@ func NewWriter(f Format, dir string, opts ...Option) (Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &checkedWriter{sink: s, names: map[string]bool{}}, nil
+	return &checkedWriter{sink: s, names: map[string]bool{}, labels: o.Labels, sheets: map[string]bool{}}, nil
 }
 
 // checkedWriter enforces the call order and the cells' kinds, and makes the
@@ -147,6 +160,8 @@ func NewWriter(f Format, dir string, opts ...Option) (Writer, error) {
 type checkedWriter struct {
 	sink   Sink
 	names  map[string]bool // lower-cased table names already begun
+	labels bool            // the Labels option: tables and columns carry labels
+	sheets map[string]bool // lower-cased table labels already begun
 	table  *Table
 	rows   int
 	err    error
@@ -174,6 +189,9 @@ func (w *checkedWriter) Begin(t Table) error {
 	}
 	t.Columns = append([]Column(nil), t.Columns...) // the caller may reuse its slice
 	w.names[strings.ToLower(t.Name)] = true
+	if w.labels {
+		w.sheets[strings.ToLower(t.Label)] = true
+	}
 	w.table, w.rows = &t, 0
 	return w.wrap(w.sink.Begin(t))
 }
@@ -275,6 +293,49 @@ func (w *checkedWriter) checkTable(t Table) error {
 			return fmt.Errorf("export: table %q column %q: unknown kind %v", t.Name, c.Name, c.Kind)
 		}
 		seen[c.Name] = true
+	}
+	if w.labels {
+		return w.checkLabels(t)
+	}
+	return nil
+}
+
+// checkLabels refuses labels a workbook could not show as given: a table's
+// must be a sheet name, unique without regard to case; a column's must be
+// there.
+func (w *checkedWriter) checkLabels(t Table) error {
+	if err := SheetLabel(t.Label); err != nil {
+		return fmt.Errorf("export: table %q: %w", t.Name, err)
+	}
+	if w.sheets[strings.ToLower(t.Label)] {
+		return fmt.Errorf("export: table %q: label %q used twice", t.Name, t.Label)
+	}
+	for _, c := range t.Columns {
+		if strings.TrimSpace(c.Label) == "" || !utf8.ValidString(c.Label) {
+			return fmt.Errorf("export: table %q column %q: label %q empty or invalid", t.Name, c.Name, c.Label)
+		}
+	}
+	return nil
+}
+
+// maxSheetLabel is the spreadsheet limit on a sheet name's length.
+const maxSheetLabel = 31
+
+// SheetLabel reports why a label cannot name a sheet as given: every
+// spreadsheet takes 1 to 31 characters, none of : \ / ? * [ ] or a control
+// character, not starting or ending with an apostrophe, and not Excel's
+// reserved History.
+func SheetLabel(label string) error {
+	n := utf8.RuneCountInString(label)
+	switch {
+	case !utf8.ValidString(label) || n == 0 || n > maxSheetLabel:
+		return fmt.Errorf("label %q: a sheet name has 1 to %d characters", label, maxSheetLabel)
+	case strings.ContainsAny(label, `:\/?*[]`) || strings.ContainsFunc(label, unicode.IsControl):
+		return fmt.Errorf("label %q: a sheet name has none of : \\ / ? * [ ] or control characters", label)
+	case strings.HasPrefix(label, "'") || strings.HasSuffix(label, "'"):
+		return fmt.Errorf("label %q: a sheet name does not start or end with an apostrophe", label)
+	case strings.EqualFold(label, "History"):
+		return fmt.Errorf("label %q: History is reserved", label)
 	}
 	return nil
 }

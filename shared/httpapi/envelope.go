@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -43,11 +44,10 @@ func keyFields(kind submission.Kind, values [2]string) map[string]any {
 	return key.Fields()
 }
 
-func envelopeOf(rec service.VersionRecord, doc json.RawMessage) envelope {
-	warnings := rec.Warnings
-	if warnings == nil {
-		warnings = []submission.Warning{}
-	}
+// envelopeOf is a version as the API returns it to a reader in lang: its
+// stored warnings in that language.
+func envelopeOf(rec service.VersionRecord, doc json.RawMessage, lang i18n.Lang) envelope {
+	warnings := submission.WarningsIn(rec.Warnings, lang)
 	return envelope{
 		Region: rec.Region, Partner: rec.Partner, Kind: rec.Kind, Key: keyFields(rec.Kind, rec.KeyValues), Version: rec.Version,
 		ReceivedAt: rec.ReceivedAt, ReceivedBy: rec.ReceivedBy, SHA256: rec.SHA256, Warnings: warnings,
@@ -73,10 +73,10 @@ func versionURL(rec service.VersionRecord) string {
 		rec.Region, rec.Partner, rec.Kind, rec.KeyValues[0], rec.KeyValues[1], rec.Version)
 }
 
-// versionResponse is a version's envelope with its ETag (and Location for a
+// versionResponse is a version's envelope, to a reader in lang, with its ETag (and Location for a
 // new one).
-func versionResponse(status int, v *submissions.Version) *response {
-	res := jsonResponse(status, envelopeOf(v.Record, nil))
+func versionResponse(status int, v *submissions.Version, lang i18n.Lang) *response {
+	res := jsonResponse(status, envelopeOf(v.Record, nil, lang))
 	// The stored canonical document is valid JSON already: splice it in
 	// rather than have encoding/json check and copy it again.
 	body := make([]byte, 0, len(res.body)+len(v.Document)+16)

@@ -2,14 +2,15 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
@@ -37,9 +38,15 @@ type versionLink struct {
 	Href    string `json:"href"`
 }
 
-func uploadViewOf(u service.UploadRecord) uploadView {
+// uploadViewOf is an upload as a reader in lang is shown it: its errors and
+// failure in that language.
+func uploadViewOf(u service.UploadRecord, lang i18n.Lang) uploadView {
+	errs := make([]service.UploadError, len(u.Errors))
+	for i, e := range u.Errors {
+		errs[i] = e.In(lang)
+	}
 	v := uploadView{UploadID: u.ID, Purpose: u.Purpose, State: u.State, Key: keyFields(u.Kind, u.KeyValues), SizeBytes: u.SizeBytes,
-		SHA256: u.SHA256, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Errors: nonNil(u.Errors), Failure: u.Failure}
+		SHA256: u.SHA256, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt, Errors: errs, Failure: failureIn(u.Failure, u.FailureText, lang)}
 	if u.Version != nil {
 		v.Version = &versionLink{Version: u.Version.Version, Href: versionURL(service.VersionRecord{Region: u.Region, Partner: u.Partner,
 			Kind: u.Kind, KeyValues: u.KeyValues, Version: u.Version.Version})}
@@ -60,7 +67,7 @@ func (h *handler) startUpload(r *http.Request) (*response, error) {
 		}
 		res := jsonResponse(http.StatusCreated, map[string]any{
 			"uploadId": up.Record.ID, "url": up.Presigned.URL, "method": up.Presigned.Method,
-			"headers": up.Presigned.Headers, "expiresAt": up.Presigned.ExpiresAt, "upload": uploadViewOf(up.Record),
+			"headers": up.Presigned.Headers, "expiresAt": up.Presigned.ExpiresAt, "upload": uploadViewOf(up.Record, i18n.From(r.Context())),
 		})
 		res.header.Set("Location", r.URL.Path+"/"+up.Record.ID)
 		return res, nil
@@ -72,7 +79,7 @@ func (h *handler) getUpload(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return jsonResponse(http.StatusOK, uploadViewOf(u)), nil
+	return jsonResponse(http.StatusOK, uploadViewOf(u, i18n.From(r.Context()))), nil
 }
 
 // getUploadDocument serves an accepted market position document, only
@@ -92,20 +99,27 @@ func (h *handler) template(r *http.Request) (*response, error) {
 	name, ext, _ := strings.Cut(file, ".")
 	purpose, ok := csvin.ParsePurpose(name)
 	if !ok || (ext != "csv" && ext != "xlsx") {
-		return nil, apperr.Newf(apperr.NotFound, "No template %q; there are %s, as .csv or .xlsx.", file, purposeList(csvin.Purposes()))
+		return nil, apperr.Localized(apperr.NotFound, "not-found.template", map[string]any{"Value": strconv.Quote(file), "Allowed": purposeList(csvin.Purposes())})
 	}
+	lang := i18n.From(r.Context())
 	regionID, fundID := r.URL.Query().Get("region"), r.URL.Query().Get("fund")
 	if regionID != "" || fundID != "" {
-		return h.fundTemplate(file, purpose, ext, regionID, fundID)
+		return h.fundTemplate(file, purpose, ext, regionID, fundID, lang)
 	}
 	if ext == "csv" {
-		return attachment(file, "text/csv; charset=utf-8", csvin.TemplateCSV(purpose)), nil
+		return inLanguage(attachment(file, "text/csv; charset=utf-8", csvin.TemplateCSV(purpose, lang)), lang), nil
 	}
-	body, err := csvin.TemplateXLSX(purpose)
+	body, err := csvin.TemplateXLSX(purpose, lang)
 	if err != nil {
 		return nil, err
 	}
-	return attachment(file, xlsxType, body), nil
+	return inLanguage(attachment(file, xlsxType, body), lang), nil
+}
+
+// inLanguage marks a file whose words (a template's guide) are in lang.
+func inLanguage(res *response, lang i18n.Lang) *response {
+	res.header.Set("Content-Language", string(lang))
+	return res
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -116,38 +130,34 @@ const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 // workbook built when the service is would not know: a region's lists are
 // configuration), and only a form keyed by a fund has one. Then a region or
 // fund that does not exist is 404.
-func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID, fundID string) (*response, error) {
+func (h *handler) fundTemplate(file string, purpose csvin.Purpose, ext, regionID, fundID string, lang i18n.Lang) (*response, error) {
 	var fs []apperr.FieldError
 	switch {
 	case regionID == "":
-		fs = append(fs, apperr.FieldError{Code: submission.RuleParamRequired.Code, Parameter: "region",
-			Message: "region is required with fund: a fund's form names both, as ?region={region}&fund={fund}."})
+		fs = append(fs, apperr.Field(submission.RuleParamRequired.Code, "finding.template-region", nil).AtParameter("region"))
 	case fundID == "":
-		fs = append(fs, apperr.FieldError{Code: submission.RuleParamRequired.Code, Parameter: "fund",
-			Message: "fund is required with region: a fund's form names both, as ?region={region}&fund={fund}."})
+		fs = append(fs, apperr.Field(submission.RuleParamRequired.Code, "finding.template-fund", nil).AtParameter("fund"))
 	}
 	if !csvin.IsFundForm(purpose) {
-		fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: "fund",
-			Message: fmt.Sprintf("%s is no fund's form (a fund's form is one of %s): ask for it without region and fund.", purpose, purposeList(fundForms()))})
+		fs = append(fs, apperr.Field(submission.RuleParameterInvalid.Code, "finding.template-not-fund-form", map[string]any{"Purpose": string(purpose), "Allowed": purposeList(fundForms())}).AtParameter("fund"))
 	} else if ext != "csv" {
-		fs = append(fs, apperr.FieldError{Code: submission.RuleParameterInvalid.Code, Parameter: "file",
-			Message: fmt.Sprintf("A fund's form is served as CSV only: ask for %s.csv with region and fund (a spreadsheet opens it; its note rows list the fund's values); %s without region and fund is the general workbook.", purpose, file)})
+		fs = append(fs, apperr.Field(submission.RuleParameterInvalid.Code, "finding.template-csv-only", map[string]any{"Purpose": string(purpose), "File": file}).AtParameter("file"))
 	}
 	if len(fs) > 0 {
 		return nil, apperr.Validation(fs)
 	}
 	reg, ok := h.svc.Regions.Get(regionID)
 	if !ok {
-		return nil, apperr.Newf(apperr.NotFound, "No region %q is served here.", regionID)
+		return nil, service.RegionNotFound(regionID)
 	}
-	body, err := csvin.FundTemplateCSV(purpose, reg, fundID)
+	body, err := csvin.FundTemplateCSV(purpose, reg.In(lang), fundID, lang) // its notes name the fund and region in the language asked
 	if errors.Is(err, csvin.ErrUnknownFund) {
-		return nil, apperr.Newf(apperr.NotFound, "No fund %q in %s; its funds are %s.", fundID, reg.ID, fundList(reg))
+		return nil, apperr.Localized(apperr.NotFound, "not-found.template-fund", map[string]any{"Value": strconv.Quote(fundID), "Region": reg.ID, "Allowed": fundList(reg)})
 	}
 	if err != nil {
 		return nil, err
 	}
-	return attachment(reg.ID+"-"+fundID+"-"+file, "text/csv; charset=utf-8", body), nil
+	return inLanguage(attachment(reg.ID+"-"+fundID+"-"+file, "text/csv; charset=utf-8", body), lang), nil
 }
 
 // attachment is a file served as a download of that name, whose type a
@@ -169,13 +179,13 @@ func fundForms() []csvin.Purpose {
 	return out
 }
 
-// purposeList names purposes in prose: "a, b and c".
+// purposeList names purposes as a list: "a, b, c".
 func purposeList(ps []csvin.Purpose) string {
 	names := make([]string, len(ps))
 	for i, p := range ps {
 		names[i] = string(p)
 	}
-	return prose(names)
+	return strings.Join(names, ", ")
 }
 
 func fundList(reg *region.Region) string {
@@ -183,26 +193,22 @@ func fundList(reg *region.Region) string {
 	for i, f := range reg.Funds {
 		ids[i] = f.ID
 	}
-	return prose(ids)
+	return strings.Join(ids, ", ")
 }
 
-func prose(items []string) string {
-	if len(items) < 2 {
-		return strings.Join(items, "")
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
-}
-
-// exportView is an export as the API shows it.
+// exportView is an export as the API shows it: its failure in the reader's
+// language, without the stored form of it.
 type exportView struct {
 	*exports.ExportRecord
-	Downloads []exports.Download `json:"downloads"`
+	Failure     string             `json:"failure,omitempty"`
+	FailureText *struct{}          `json:"failureText,omitempty"`
+	Downloads   []exports.Download `json:"downloads"`
 }
 
 func (h *handler) createExport(r *http.Request) (*response, error) {
 	p := principal(r.Context())
 	if !p.Has(auth.ExportsWrite) {
-		return nil, apperr.New(apperr.Forbidden, "This token may not do this here.")
+		return nil, service.Forbidden()
 	}
 	body, err := readJSONBody(r)
 	if err != nil {
@@ -218,7 +224,7 @@ func (h *handler) createExport(r *http.Request) (*response, error) {
 			status = http.StatusAccepted
 		}
 		downloads, err := h.exports.ExportDownloads(r.Context(), rec)
-		return exportResponse(status, rec, downloads), err
+		return exportResponse(status, rec, downloads, i18n.From(r.Context())), err
 	})
 }
 
@@ -227,11 +233,20 @@ func (h *handler) getExport(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return exportResponse(http.StatusOK, rec, downloads), nil
+	return exportResponse(http.StatusOK, rec, downloads, i18n.From(r.Context())), nil
 }
 
-func exportResponse(status int, rec *exports.ExportRecord, downloads []exports.Download) *response {
-	res := jsonResponse(status, exportView{ExportRecord: rec, Downloads: downloads})
+func exportResponse(status int, rec *exports.ExportRecord, downloads []exports.Download, lang i18n.Lang) *response {
+	res := jsonResponse(status, exportView{ExportRecord: rec, Failure: failureIn(rec.Failure, rec.FailureText, lang), Downloads: downloads})
 	res.header.Set("Location", "/v1/exports/"+rec.ID)
 	return res
+}
+
+// failureIn is a stored failure in lang: its message, or for one kept in
+// English only, as it is.
+func failureIn(failure string, text *i18n.Message, lang i18n.Lang) string {
+	if text == nil {
+		return failure
+	}
+	return text.In(lang)
 }

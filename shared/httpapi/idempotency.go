@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -41,6 +42,7 @@ func (h *handler) idempotent(r *http.Request, body []byte, skip bool, run func(*
 	if err != nil {
 		res = problemResponse(r, h.log, err)
 	}
+	contentLanguage(res.header, i18n.From(r.Context())) // kept with the answer, for its replays
 	switch {
 	case claim.Done():
 	case res.status >= 500:
@@ -72,11 +74,14 @@ func (h *handler) replayed(r *http.Request, rp *service.Replay) (*response, erro
 		if err != nil {
 			return nil, err
 		}
-		res = versionResponse(http.StatusCreated, v)
+		res = versionResponse(http.StatusCreated, v, i18n.From(r.Context()))
 	} else {
 		res = &response{status: rp.Status, header: http.Header{}, body: rp.Body}
 		for k, v := range rp.Headers {
 			res.header.Set(k, v)
+		}
+		if wordy(res.header) && res.header.Get("Content-Language") == "" {
+			res.header.Set("Content-Language", string(storedLanguage(res.header, res.body)))
 		}
 	}
 	res.header.Set("Idempotent-Replayed", "true")

@@ -28,7 +28,7 @@ func (h *handler) ready(r *http.Request) (*response, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
 	defer cancel()
 	if err := h.svc.Health(ctx); err != nil {
-		e := apperr.Wrap(apperr.Unavailable, err, "The store cannot be read now; the service is not ready.")
+		e := apperr.Localized(apperr.Unavailable, "unavailable.not-ready", nil).Because(err)
 		e.RetryAfter = 5 * time.Second
 		return nil, e
 	}
@@ -64,7 +64,8 @@ func (h *handler) rules(r *http.Request) (*response, error) {
 	return jsonResponse(http.StatusOK, map[string]any{"rules": submission.CatalogueIn(i18n.From(r.Context()))}), nil
 }
 
-// regionView is a region's configuration as the API shows it.
+// regionView is a region's configuration as the API shows it: its names in
+// the request's language where the region has them.
 type regionView struct {
 	*region.Region
 	Locks []service.LockRecord `json:"locks"`
@@ -75,7 +76,7 @@ func (h *handler) region(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	return jsonResponse(http.StatusOK, regionView{Region: v.Region, Locks: v.Locks}), nil
+	return jsonResponse(http.StatusOK, regionView{Region: v.Region.In(i18n.From(r.Context())), Locks: v.Locks}), nil
 }
 
 // receiptKeysMaxAge is how long a copy of the receipt keys may be used: a

@@ -7,6 +7,9 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/i18n"
@@ -88,7 +91,7 @@ func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
 	res := &response{status: status, header: http.Header{"Content-Type": {"application/problem+json"}}, body: body}
 	switch {
 	case status == http.StatusUnauthorized:
-		res.header.Set("WWW-Authenticate", bearerChallenge(r, e.Detail)) // a header: English, in ASCII
+		res.header.Set("WWW-Authenticate", bearerChallenge(r, detail))
 	case status == http.StatusServiceUnavailable:
 		secs := int(e.RetryAfter.Seconds())
 		res.header.Set("Retry-After", strconv.Itoa(max(secs, 1)))
@@ -101,10 +104,29 @@ func problemResponse(r *http.Request, log *slog.Logger, err error) *response {
 }
 
 // bearerChallenge is RFC 6750's challenge: a bare one when no token was
-// sent, invalid_token with the reason otherwise.
+// sent, invalid_token with the reason otherwise, in the problem's language.
 func bearerChallenge(r *http.Request, detail string) string {
 	if r.Header.Get("Authorization") == "" {
 		return `Bearer realm="rdx"`
 	}
-	return `Bearer realm="rdx", error="invalid_token", error_description=` + strconv.Quote(detail)
+	return `Bearer realm="rdx", error="invalid_token", error_description="` + descriptionChars(detail) + `"`
+}
+
+// descriptionChars is s in the characters RFC 6750 §3 allows an
+// error_description (printable ASCII but " and \): a letter with a
+// diacritic (â, ŵ, ŷ) is written without it, a quote as an apostrophe, and
+// anything else left out.
+func descriptionChars(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\'')
+		case r >= 0x20 && r <= 0x7e:
+			b.WriteRune(r)
+		case r == '\u2019' || r == '\u2018':
+			b.WriteByte('\'')
+		}
+	}
+	return b.String()
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -89,8 +88,7 @@ func pageRequest(r *http.Request) (service.PageRequest, error) {
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > service.MaxLimit {
-			return pg, apperr.Validation([]apperr.FieldError{{Code: submission.RuleLimitInvalid.Code, Parameter: "limit",
-				Message: fmt.Sprintf("%q is not a whole number from 1 to %d.", s, service.MaxLimit)}})
+			return pg, submission.RuleLimitInvalid.ParamError("limit", "finding.limit-invalid", map[string]any{"Value": strconv.Quote(s), "Max": service.MaxLimit})
 		}
 		pg.Limit = n
 	}
@@ -105,8 +103,7 @@ func boolParam(r *http.Request, name string) (bool, error) {
 	case "true":
 		return true, nil
 	default:
-		return false, apperr.Validation([]apperr.FieldError{{Code: submission.RuleParameterInvalid.Code, Parameter: name,
-			Message: fmt.Sprintf("%s is true or false, not %q.", name, v)}})
+		return false, submission.RuleParameterInvalid.ParamError(name, "finding.bool-invalid", map[string]any{"Name": name, "Value": strconv.Quote(v)})
 	}
 }
 
@@ -124,11 +121,11 @@ func filters(r *http.Request, kind submission.Kind) map[string]string {
 // yearParam reads a required financialYear query parameter.
 func yearParam(v string) (period.FinancialYear, error) {
 	if v == "" {
-		return period.FinancialYear{}, paramError(submission.RuleParamRequired, "financialYear", "financialYear is required, e.g. 2019-20.")
+		return period.FinancialYear{}, submission.RuleParamRequired.ParamError("financialYear", "finding.financial-year-required", nil)
 	}
 	y, err := period.ParseFinancialYear(v)
 	if err != nil {
-		return y, paramError(submission.RuleFinancialYear, "financialYear", fmt.Sprintf("%q: %v.", v, err))
+		return y, submission.RuleFinancialYear.ParamError("financialYear", "finding.financial-year-invalid", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return y, nil
 }
@@ -140,7 +137,7 @@ func quarterParam(name, v string) (*period.Quarter, error) {
 	}
 	q, err := period.ParseQuarter(v)
 	if err != nil {
-		return nil, paramError(submission.RuleQuarter, name, fmt.Sprintf("%q: %v.", v, err))
+		return nil, submission.RuleQuarter.ParamError(name, "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return &q, nil
 }
@@ -152,7 +149,7 @@ func assessmentYearParam(v string) (*int, error) {
 	}
 	y, err := strconv.Atoi(v)
 	if err != nil || y < 2000 || y > 2100 || strconv.Itoa(y) != v {
-		return nil, paramError(submission.RuleAssessmentYear, "assessmentYear", fmt.Sprintf("%q is not a year from 2000 to 2100.", v))
+		return nil, submission.RuleAssessmentYear.ParamError("assessmentYear", "finding.assessment-year", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return &y, nil
 }
@@ -164,12 +161,7 @@ func dayParam(param, v string) (*period.Date, error) {
 	}
 	d, err := period.ParseDate(v)
 	if err != nil {
-		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleTimeInvalid.Code, Parameter: param, Message: fmt.Sprintf("%q is not a date (YYYY-MM-DD).", v)}})
+		return nil, submission.RuleTimeInvalid.ParamError(param, "finding.day-invalid", map[string]any{"Value": strconv.Quote(v)})
 	}
 	return &d, nil
-}
-
-// paramError is a 422 naming one parameter.
-func paramError(r *submission.Rule, param, msg string) error {
-	return apperr.Validation([]apperr.FieldError{{Code: r.Code, Parameter: param, Message: msg}})
 }

@@ -47,8 +47,10 @@ func (res *response) send(w http.ResponseWriter) {
 	w.Write(res.body)
 }
 
-// storedHeaders are the headers an idempotent answer keeps.
-var storedHeaders = []string{"Content-Type", "ETag", "Location", "Allow", "WWW-Authenticate"}
+// storedHeaders are the headers an idempotent answer keeps: with
+// Content-Language, a replay says the language its stored words are in,
+// whatever its retry asks for.
+var storedHeaders = []string{"Content-Type", "Content-Language", "ETag", "Location", "Allow", "WWW-Authenticate"}
 
 func (res *response) headerMap() map[string]string {
 	out := map[string]string{}

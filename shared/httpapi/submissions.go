@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -37,11 +38,11 @@ func (h *handler) putSubmission(kind submission.Kind) serveFunc {
 			}
 			switch res.Outcome {
 			case submissions.DryRun:
-				return jsonResponse(http.StatusOK, map[string]any{"valid": true, "warnings": nonNil(res.Warnings)}), nil
+				return jsonResponse(http.StatusOK, map[string]any{"valid": true, "warnings": submission.WarningsIn(res.Warnings, i18n.From(r.Context()))}), nil
 			case submissions.Unchanged:
-				return versionResponse(http.StatusOK, res.Version), nil
+				return versionResponse(http.StatusOK, res.Version, i18n.From(r.Context())), nil
 			}
-			return versionResponse(http.StatusCreated, res.Version), nil
+			return versionResponse(http.StatusCreated, res.Version, i18n.From(r.Context())), nil
 		})
 	}
 }
@@ -59,7 +60,7 @@ func (h *handler) getSubmission(kind submission.Kind) serveFunc {
 		if err != nil {
 			return nil, err
 		}
-		return versionResponse(http.StatusOK, v), nil
+		return versionResponse(http.StatusOK, v, i18n.From(r.Context())), nil
 	}
 }
 
@@ -78,7 +79,7 @@ func (h *handler) getVersion(kind submission.Kind) serveFunc {
 		if err != nil {
 			return nil, err
 		}
-		return versionResponse(http.StatusOK, v), nil
+		return versionResponse(http.StatusOK, v, i18n.From(r.Context())), nil
 	}
 }
 
@@ -97,7 +98,7 @@ func (h *handler) listVersions(kind submission.Kind) serveFunc {
 		}
 		items := make([]versionSummary, 0, len(lp.Items))
 		for _, rec := range lp.Items {
-			e := envelopeOf(rec, nil)
+			e := envelopeOf(rec, nil, i18n.From(r.Context()))
 			items = append(items, versionSummary{Version: e.Version, ReceivedAt: e.ReceivedAt, ReceivedBy: e.ReceivedBy,
 				SHA256: e.SHA256, Warnings: e.Warnings, SignOff: e.SignOff, Receipt: e.Receipt})
 		}
@@ -122,7 +123,7 @@ func (h *handler) listCurrent(kind submission.Kind) serveFunc {
 		}
 		items := make([]envelope, 0, len(lp.Items))
 		for _, rec := range lp.Items {
-			items = append(items, envelopeOf(rec, nil))
+			items = append(items, envelopeOf(rec, nil, i18n.From(r.Context())))
 		}
 		return jsonResponse(http.StatusOK, pageOf(items, lp.NextCursor)), nil
 	}
@@ -141,7 +142,7 @@ func (h *handler) signOff(r *http.Request) (*response, error) {
 		if err != nil {
 			return nil, err
 		}
-		return versionResponse(http.StatusOK, v), nil
+		return versionResponse(http.StatusOK, v, i18n.From(r.Context())), nil
 	})
 }
 

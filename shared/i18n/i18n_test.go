@@ -2,11 +2,13 @@ package i18n
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/BurntSushi/toml"
 )
@@ -180,5 +182,71 @@ func TestContextCarriesTheLanguage(t *testing.T) {
 func TestUnknownIDShowsItself(t *testing.T) {
 	if got := Text(Welsh, "no.such.message", nil); got != "no.such.message" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// A value with words of its own in each language (a region's name for one of
+// its things) is filled in the message's language, else in its own; the data
+// given is left as it was.
+func TestWordsAreFilledInTheMessagesLanguage(t *testing.T) {
+	named := Words{Own: "Plans jointly agreed", In: map[Lang]string{Welsh: "Cynlluniau wedi'u cytuno ar y cyd"}}
+	data := map[string]any{"Code": "national-condition-1", "Name": named}
+	if got := Text(Welsh, "finding.assurance-missing", data); got != "Nid yw national-condition-1 (Cynlluniau wedi'u cytuno ar y cyd) wedi'i ateb." {
+		t.Errorf("in Welsh: %q", got)
+	}
+	if got := Text(English, "finding.assurance-missing", data); !strings.Contains(got, "(Plans jointly agreed)") {
+		t.Errorf("in English: %q", got)
+	}
+	if w, ok := data["Name"].(Words); !ok || w.Own != named.Own {
+		t.Errorf("the data given changed: %v", data)
+	}
+	englishOnly := map[string]any{"Code": "c", "Name": Words{Own: "Plans jointly agreed"}}
+	if got := Text(Welsh, "finding.assurance-missing", englishOnly); !strings.Contains(got, "(Plans jointly agreed)") || !strings.HasPrefix(got, "Nid yw") {
+		t.Errorf("a name the region gives in English only, in a Welsh message: %q", got)
+	}
+	if b, _ := named.MarshalText(); string(b) != "Plans jointly agreed" || named.String() != "Plans jointly agreed" {
+		t.Errorf("stored or logged, the words are the region's own: %s", b)
+	}
+}
+
+// A Term is said in the language of the text it fills, and a Date with that
+// language's month.
+func TestTermsAndDatesAreSaidInTheTextsLanguage(t *testing.T) {
+	data := map[string]any{"Want": Term("term.type.a-string"), "Got": Term("term.type.number")}
+	if got := Text(Welsh, "finding.wrong-type", data); got != "Disgwyliwyd llinyn, cafwyd rhif." {
+		t.Errorf("in Welsh: %q", got)
+	}
+	if got := Text(English, "finding.wrong-type", data); got != "Expected a string, got number." {
+		t.Errorf("in English: %q", got)
+	}
+	on := Date(time.Date(2026, time.May, 2, 15, 0, 0, 0, time.UTC))
+	d := map[string]any{"Version": 2, "Signatory": "Jane Jones", "Date": on}
+	if got := Text(Welsh, "conflict.signed-off", d); !strings.HasSuffix(got, "ar 2 Mai 2026.") {
+		t.Errorf("in Welsh: %q", got)
+	}
+	if got := Text(English, "conflict.signed-off", d); !strings.HasSuffix(got, "on 2 May 2026.") {
+		t.Errorf("in English: %q", got)
+	}
+}
+
+// A Message kept in a record, read back, says what it said when it was
+// kept, in either language: its plural form too, from the count's text.
+func TestAKeptMessageReadsBackInEitherLanguage(t *testing.T) {
+	data := map[string]any{"Count": 2, "Want": Term("term.type.an-array")}
+	b, err := json.Marshal(NewMessage("upload.failure.stopped", data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Message
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range Langs {
+		if got, want := m.In(l), Text(l, "upload.failure.stopped", data); got != want || strings.Contains(got, "{{") {
+			t.Errorf("%s: kept %q, said %q", l, got, want)
+		}
+	}
+	if !strings.Contains(m.In(English), "(2 attempts)") {
+		t.Errorf("the plural form is lost: %q", m.In(English))
 	}
 }

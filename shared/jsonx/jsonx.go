@@ -14,15 +14,28 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 )
 
 // MaxDepth bounds nesting; no document of the product nests deeper than 4.
 const MaxDepth = 32
 
 // SyntaxError is a body that is not one well-formed JSON value (HTTP 400).
-type SyntaxError struct{ Msg string }
+// Msg says why in English; ID is the same message in the catalogue
+// (shared/i18n), with Data its values, to say it in the caller's language.
+type SyntaxError struct {
+	Msg  string
+	ID   string
+	Data map[string]any
+}
 
 func (e *SyntaxError) Error() string { return e.Msg }
+
+// syntax is the SyntaxError of the catalogue's message id with data.
+func syntax(id string, data map[string]any) *SyntaxError {
+	return &SyntaxError{Msg: i18n.Text(i18n.English, id, data), ID: id, Data: data}
+}
 
 // Problem is a well-formed body the decoder still refuses at a place (HTTP 422).
 type Problem struct {
@@ -42,7 +55,7 @@ type Problem struct {
 // trust the syntax, which is several times faster than a token stream.
 func Decode(data []byte) (any, []Problem, error) {
 	if !utf8.Valid(data) {
-		return nil, nil, &SyntaxError{Msg: "the body is not valid UTF-8"}
+		return nil, nil, syntax("body.not-utf8", nil)
 	}
 	if !json.Valid(data) {
 		// One full parse says why, or that only the depth was refused.
@@ -92,17 +105,59 @@ func validDeep(data []byte) bool {
 // value, with the offset.
 func syntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
-		return &SyntaxError{Msg: fmt.Sprintf("unexpected data after the JSON value at offset %d", se.Offset)}
-	case errors.As(err, &se) && se.Offset >= int64(len(data)):
-		return &SyntaxError{Msg: "the body ended before the JSON value was complete"}
-	case errors.As(err, &se):
-		return &SyntaxError{Msg: fmt.Sprintf("malformed JSON at offset %d: %s", se.Offset, strings.TrimPrefix(se.Error(), "json: "))}
-	case err != nil:
-		return &SyntaxError{Msg: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
+	if !errors.As(err, &se) {
+		return syntax("body.malformed", nil)
 	}
-	return &SyntaxError{Msg: "malformed JSON"}
+	msg := strings.TrimPrefix(se.Error(), "json: ")
+	switch {
+	case strings.Contains(msg, "after top-level value"):
+		return syntax("body.trailing-data", map[string]any{"Offset": se.Offset})
+	case se.Offset >= int64(len(data)):
+		return syntax("body.truncated", nil)
+	}
+	if char, where, ok := invalidCharacter(msg); ok {
+		return syntax("body.invalid-character", map[string]any{"Offset": se.Offset, "Char": char, "Where": where})
+	}
+	return syntax("body.malformed-at", map[string]any{"Offset": se.Offset})
+}
+
+// scannerPlaces are where encoding/json's scanner says it met a character
+// it did not expect ("invalid character 'x' looking for beginning of
+// value"), each a term of the catalogue.
+var scannerPlaces = map[string]i18n.Term{
+	"looking for beginning of value":             "term.json.value",
+	"looking for beginning of object key string": "term.json.key",
+	"after object key":                           "term.json.after-key",
+	"after object key:value pair":                "term.json.after-member",
+	"after array element":                        "term.json.after-element",
+	"in string literal":                          "term.json.in-string",
+	"in string escape code":                      "term.json.in-escape",
+	`in \u hexadecimal character escape`:         "term.json.in-hex-escape",
+	"in numeric literal":                         "term.json.in-number",
+	"after decimal point in numeric literal":     "term.json.after-point",
+	"in exponent of numeric literal":             "term.json.in-exponent",
+}
+
+// invalidCharacter reads encoding/json's "invalid character 'x' <place>":
+// the character as it quotes it, and the place as a term ("in literal true
+// (expecting 'r')" as being in a literal).
+func invalidCharacter(msg string) (char string, where i18n.Term, ok bool) {
+	rest, ok := strings.CutPrefix(msg, "invalid character ")
+	if !ok || len(rest) < 3 || rest[0] != '\'' {
+		return "", "", false
+	}
+	end := strings.Index(rest[1:], "' ") // the quoted character ends at the quote before the place
+	if end < 0 {
+		return "", "", false
+	}
+	char, place := rest[:end+2], rest[end+3:]
+	if where, ok = scannerPlaces[place]; ok {
+		return char, where, true
+	}
+	if strings.HasPrefix(place, "in literal ") {
+		return char, "term.json.in-literal", true
+	}
+	return "", "", false
 }
 
 // parser builds values from syntactically valid JSON.

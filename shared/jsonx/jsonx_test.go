@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 )
 
@@ -49,6 +50,10 @@ func TestSyntaxErrors(t *testing.T) {
 			}
 			if se.Error() == "" {
 				t.Error("empty message")
+			}
+			// The catalogue's message, said in Welsh too.
+			if se.ID == "" || i18n.Text(i18n.English, se.ID, se.Data) != se.Msg || i18n.Text(i18n.Welsh, se.ID, se.Data) == se.Msg {
+				t.Errorf("%q: %+v is not the catalogue's message in English and Welsh", tc.in, se)
 			}
 			if v != nil || problems != nil {
 				t.Errorf("a syntax error also returned %#v, %v", v, problems)

@@ -94,7 +94,7 @@ func VerifyExportFolder(dir string, keys *KeySet, opts ...FolderOption) (*Export
 		if !listed[m.VersionsFile] {
 			return nil, fail(ReasonFileMissing, "the manifest's list of versions, %s, is not among its files", m.VersionsFile)
 		}
-		rows, ok, err := versionRows(filepath.Join(dir, m.VersionsFile), o.sheets)
+		rows, ok, err := versionRows(filepath.Join(dir, m.VersionsFile), m, o.sheets)
 		switch {
 		case err != nil:
 			return nil, fail(ReasonMalformed, "%s, the list of versions, cannot be read: %v", m.VersionsFile, err)

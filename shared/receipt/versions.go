@@ -1,13 +1,16 @@
 package receipt
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,11 +44,15 @@ func ReadSheetsWith(r SheetReader) FolderOption {
 // with the columns partner, kind, key, version and sha256, and receipt in
 // exports made since receipts were signed. A CSV file has a header row; a
 // JSON file is an array of objects; an XLSX workbook has the table as its
-// versions sheet. ok is false when the file is a workbook and no sheet
-// reader was given.
-func versionRows(path string, sheets SheetReader) (rows []export.VersionRef, ok bool, err error) {
+// versions sheet (the manifest's versionsSheet, when it names one). Where
+// the manifest says the export has labels, a CSV file starts with a byte
+// order mark, and a row of labels follows the header row of a CSV file or
+// sheet. ok is false when the file is a workbook and no sheet reader was
+// given.
+func versionRows(path string, m export.Manifest, sheets SheetReader) (rows []export.VersionRef, ok bool, err error) {
 	var table [][]string
-	switch strings.ToLower(filepath.Ext(path)) {
+	ext := strings.ToLower(filepath.Ext(path))
+	switch ext {
 	case ".json":
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -73,22 +80,38 @@ func versionRows(path string, sheets SheetReader) (rows []export.VersionRef, ok 
 			return nil, true, err
 		}
 		defer f.Close()
-		if table, err = csv.NewReader(f).ReadAll(); err != nil {
+		in := bufio.NewReader(f)
+		if m.Labels {
+			if bom, _ := in.Peek(len(utf8BOM)); string(bom) != utf8BOM {
+				return nil, true, errors.New("it does not start with the byte order mark an export with labels has")
+			}
+			_, _ = in.Discard(len(utf8BOM))
+		}
+		if table, err = csv.NewReader(in).ReadAll(); err != nil {
 			return nil, true, err
 		}
 	case ".xlsx":
 		if sheets == nil {
 			return nil, false, nil
 		}
-		if table, err = sheets(path, VersionsSheet); err != nil {
+		if table, err = sheets(path, cmp.Or(m.VersionsSheet, VersionsSheet)); err != nil {
 			return nil, true, err
 		}
 	default:
 		return nil, true, errors.New("not a CSV, JSON or XLSX file")
 	}
+	if m.Labels && ext != ".json" {
+		if len(table) < 2 {
+			return nil, true, errors.New("it has no row of labels under its header row")
+		}
+		table = slices.Delete(table, 1, 2) // the labels are for people
+	}
 	rows, err = versionTable(table)
 	return rows, true, err
 }
+
+// utf8BOM starts each CSV file of an export with labels.
+const utf8BOM = "\uFEFF"
 
 // versionTable reads the rows of a versions table by its header's names.
 func versionTable(table [][]string) ([]export.VersionRef, error) {

@@ -14,14 +14,7 @@ var shipped = []string{"../../infra/regions/west-wales.json", "../../infra/regio
 // The product's region files load, with their lookups derived.
 func TestShippedRegionsLoad(t *testing.T) {
 	for _, f := range shipped {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Parse(data)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
+		r := load(t, f)
 		if r.Location() == nil || r.Location().String() != "Europe/London" {
 			t.Errorf("%s: location %v", f, r.Location())
 		}
@@ -198,7 +191,39 @@ func TestEveryRuleNamesItsPlace(t *testing.T) {
 		{"a spend category twice", "/funds/0/spendCategories/2", "given twice", func(m map[string]any) {
 			item(m, "funds", 0)["spendCategories"] = []any{"residential", "nursing", "residential"}
 		}},
-		{"an income source id", "/funds/0/incomeSources/0", "is not an id", func(m map[string]any) { item(m, "funds", 0)["incomeSources"] = []any{"Client contributions"} }},
+		{"an income source not a category", "/funds/0/incomeSources/0", `"Client contributions" is not one of the region's categories`, func(m map[string]any) {
+			item(m, "funds", 0)["incomeSources"] = []any{"Client contributions"}
+		}},
+		{"a spend category not a category", "/funds/1/spendCategories/1", `"nursing-home" is not one of the region's categories`, func(m map[string]any) {
+			item(m, "funds", 1)["spendCategories"] = []any{"residential", "nursing-home"}
+		}},
+		{"a category id", "/categories/0/id", "is not an id", func(m map[string]any) { item(m, "categories", 0)["id"] = "Residential" }},
+		{"a category twice", "/categories/7/id", `"residential" is given twice (first as item 0)`, func(m map[string]any) { item(m, "categories", 7)["id"] = "residential" }},
+		{"a category name", "/categories/2/name", "required", func(m map[string]any) { delete(item(m, "categories", 2), "name") }},
+		{"a role not the region's", "/funds/0/reportSignOffs/1/roles/0", `"finance-director" is not one of the region's roles`, func(m map[string]any) {
+			item(m, "funds", 0)["reportSignOffs"].([]any)[1].(map[string]any)["roles"] = []any{"finance-director"}
+		}},
+		{"a role twice", "/roles/1/id", "given twice", func(m map[string]any) {
+			m["roles"] = append(m["roles"].([]any), map[string]any{"id": "chief-finance-officer", "name": "CFO", "names": map[string]any{"cy": "PSC"}})
+		}},
+		{"no languages", "/languages", "lists at least 1", func(m map[string]any) { m["languages"] = []any{} }},
+		{"a language the service does not answer in", "/languages/1", `"fr" is not a language the service answers in (en, cy)`, func(m map[string]any) { m["languages"] = []any{"en", "fr"} }},
+		{"a language twice", "/languages/2", `"cy" is given twice (first as item 1)`, func(m map[string]any) { m["languages"] = []any{"en", "cy", "cy"} }},
+		{"a name not given in Welsh", "/partners/0/names/cy", "required: the region's languages include cy", func(m map[string]any) { delete(item(m, "partners", 0), "names") }},
+		{"a Welsh name left empty", "/kpis/3/names/cy", "required: the region's languages include cy", func(m map[string]any) { item(m, "kpis", 3)["names"] = map[string]any{"cy": " "} }},
+		{"the region's name not in Welsh", "/names/cy", "required", func(m map[string]any) { delete(m, "names") }},
+		{"a board not named in Welsh", "/funds/1/approvedByNames/cy", "required", func(m map[string]any) { delete(item(m, "funds", 1), "approvedByNames") }},
+		{"a role not named in Welsh", "/roles/0/names/cy", "required", func(m map[string]any) { item(m, "roles", 0)["names"] = map[string]any{} }},
+		{"a name in a language not declared", "/areas/1/names/fr", "a name in fr, which is not one of the region's languages after its first (cy)", func(m map[string]any) {
+			item(m, "areas", 1)["names"] = map[string]any{"cy": "Ceredigion", "fr": "Ceredigion"}
+		}},
+		{"a name in the first language", "/partnerTypes/0/names/en", "a name in en", func(m map[string]any) {
+			item(m, "partnerTypes", 0)["names"] = map[string]any{"cy": "Cyngor sir", "en": "County council"}
+		}},
+		{"Welsh names in a region that gives names in English only", "/funds/0/names/cy", "a name in cy, which is not one of the region's languages after its first (none)", func(m map[string]any) {
+			m["languages"] = []any{"en"}
+		}},
+		{"names not an object", "/areas/0/names", "expected an object, got string", func(m map[string]any) { item(m, "areas", 0)["names"] = "Sir Gaerfyrddin" }},
 		{"report sign-off partner type", "/funds/0/reportSignOffs/0/partnerType", `"council" is not a partner type`, func(m map[string]any) {
 			item(m, "funds", 0)["reportSignOffs"].([]any)[0].(map[string]any)["partnerType"] = "council"
 		}},

@@ -13,6 +13,7 @@ import (
 	"time"
 	_ "time/tzdata" // Lambda images need not ship a zone database
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/period"
 )
 
@@ -31,9 +32,19 @@ var Disciplines = []string{string(Health), string(SocialCare)}
 // Region is one region's configuration. The validate tags are the rules a
 // configuration must keep (rules.go has the tags of its own and the rules
 // across fields); a region that breaks any never starts.
+//
+// Every thing the region names (itself, its areas, partner types, partners,
+// funds and their assurances and boards, KPIs, categories and roles) has its
+// name in the region's first language and, in Names, in each of its other
+// languages (names.go).
 type Region struct {
-	ID           string        `json:"id" validate:"id"`
-	Name         string        `json:"name" validate:"required"`
+	ID   string `json:"id" validate:"id"`
+	Name string `json:"name" validate:"required"`
+	// Names are the region's name in its languages after the first.
+	Names Names `json:"names,omitempty"`
+	// Languages are the languages the region gives its names in, its own
+	// first (the one every name field is in), each one the service answers in.
+	Languages    []i18n.Lang   `json:"languages" validate:"min=1,dive,language"`
 	Country      string        `json:"country" validate:"required"`
 	Timezone     string        `json:"timezone" validate:"timezone"`
 	Areas        []Area        `json:"areas" validate:"dive"`
@@ -41,21 +52,29 @@ type Region struct {
 	Partners     []Partner     `json:"partners" validate:"dive"`
 	Funds        []Fund        `json:"funds" validate:"dive"`
 	KPIs         []KPI         `json:"kpis" validate:"dive"`
-	DueDates     DueDates      `json:"dueDates"`
+	// Categories name every spend category, income source and funding
+	// stream the funds' lists use; Roles every role their reports are
+	// signed in.
+	Categories []Term   `json:"categories" validate:"dive"`
+	Roles      []Term   `json:"roles" validate:"dive"`
+	DueDates   DueDates `json:"dueDates"`
 
 	location *time.Location
+	views    map[i18n.Lang]*Region // the region in each language (In)
 }
 
 // Area is a local authority area by its ONS code.
 type Area struct {
-	Code string `json:"code" validate:"code"`
-	Name string `json:"name" validate:"required"`
+	Code  string `json:"code" validate:"code"`
+	Name  string `json:"name" validate:"required"`
+	Names Names  `json:"names,omitempty"`
 }
 
 // PartnerType is a kind of partner and the disciplines it may fund.
 type PartnerType struct {
 	ID          string       `json:"id" validate:"id"`
 	Name        string       `json:"name" validate:"required"`
+	Names       Names        `json:"names,omitempty"`
 	Disciplines []Discipline `json:"disciplines" validate:"dive,oneof=health social-care"`
 }
 
@@ -63,6 +82,7 @@ type PartnerType struct {
 type Partner struct {
 	ID    string   `json:"id" validate:"id"`
 	Name  string   `json:"name" validate:"required"`
+	Names Names    `json:"names,omitempty"`
 	Type  string   `json:"type" validate:"partner-type"`
 	Code  string   `json:"code" validate:"omitempty,code"`
 	Areas []string `json:"areas" validate:"min=1,dive,area"`
@@ -72,8 +92,9 @@ type Partner struct {
 // variance between them, the lists its submissions use, and how its
 // quarterly report is signed and approved.
 type Fund struct {
-	ID   string `json:"id" validate:"id"`
-	Name string `json:"name" validate:"required"`
+	ID    string `json:"id" validate:"id"`
+	Name  string `json:"name" validate:"required"`
+	Names Names  `json:"names,omitempty"`
 	// Host is the member that hosts the pool (it must be a member every year).
 	Host string `json:"host" validate:"required,partner"`
 	// Membership is who is a member in which of the fund's years, in the
@@ -84,10 +105,10 @@ type Fund struct {
 	RiskShare string `json:"riskShare" validate:"oneof=each-cell-own pro-rata-contributions fixed-shares host-bears"`
 	// SpendCategories and IncomeSources are what a return's spend and income
 	// lines may name; FundingStreams, when given, what each contribution
-	// line must name.
-	SpendCategories []string `json:"spendCategories" validate:"min=1,dive,id"`
-	IncomeSources   []string `json:"incomeSources" validate:"min=1,dive,id"`
-	FundingStreams  []string `json:"fundingStreams,omitempty" validate:"omitempty,dive,id"`
+	// line must name: each one of the region's categories.
+	SpendCategories []string `json:"spendCategories" validate:"min=1,dive,category"`
+	IncomeSources   []string `json:"incomeSources" validate:"min=1,dive,category"`
+	FundingStreams  []string `json:"fundingStreams,omitempty" validate:"omitempty,dive,category"`
 	// Assurances are the statements the host's returns must answer.
 	Assurances []Assurance `json:"assurances,omitempty" validate:"omitempty,dive"`
 	// PlacementActivity says each member's returns give the quarter's
@@ -99,8 +120,10 @@ type Fund struct {
 	// ReportSignOffs are the roles that must sign the fund's quarterly
 	// report, per partner type of its members.
 	ReportSignOffs []SignOffRule `json:"reportSignOffs" validate:"min=1,dive"`
-	// ApprovedBy is the board that approves the fund's quarterly reports.
-	ApprovedBy string `json:"approvedBy" validate:"required"`
+	// ApprovedBy is the board that approves the fund's quarterly reports,
+	// ApprovedByNames its name in the region's other languages.
+	ApprovedBy      string `json:"approvedBy" validate:"required"`
+	ApprovedByNames Names  `json:"approvedByNames,omitempty"`
 	// Notes are for the people who maintain the configuration.
 	Notes string `json:"notes,omitempty"`
 
@@ -129,14 +152,15 @@ type Member struct {
 // Assurance is a statement a fund's host answers in its returns (met, or
 // not met with commentary).
 type Assurance struct {
-	Code string `json:"code" validate:"id"`
-	Name string `json:"name" validate:"required"`
+	Code  string `json:"code" validate:"id"`
+	Name  string `json:"name" validate:"required"`
+	Names Names  `json:"names,omitempty"`
 }
 
 // SignOffRule is the roles of one partner type that sign a fund's report.
 type SignOffRule struct {
 	PartnerType string   `json:"partnerType" validate:"partner-type"`
-	Roles       []string `json:"roles" validate:"min=1,dive,id"`
+	Roles       []string `json:"roles" validate:"min=1,dive,role"`
 }
 
 // KPI is an indicator partners report in quarterly returns, and whether a
@@ -144,6 +168,7 @@ type SignOffRule struct {
 type KPI struct {
 	Code      string `json:"code" validate:"id"`
 	Name      string `json:"name" validate:"required"`
+	Names     Names  `json:"names,omitempty"`
 	Unit      string `json:"unit" validate:"required"`
 	Direction string `json:"direction,omitempty" validate:"omitempty,oneof=lower-is-better higher-is-better"`
 }
@@ -331,6 +356,10 @@ func (r *Region) check() Faults {
 		return faults
 	}
 	r.location, _ = time.LoadLocation(r.Timezone) // the timezone tag has loaded it once
+	r.views = make(map[i18n.Lang]*Region, len(i18n.Langs))
+	for _, l := range i18n.Langs {
+		r.views[l] = r.localise(l)
+	}
 	return nil
 }
 

@@ -1,6 +1,10 @@
 package region
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/regional-data-exchange/rdx/shared/i18n"
+)
 
 func TestIdentifierPatterns(t *testing.T) {
 	cases := []struct {
@@ -30,7 +34,9 @@ func TestIdentifierPatterns(t *testing.T) {
 
 // A region built in code is checked by the registry as a file is.
 func TestRegistryChecksRegionsBuiltInCode(t *testing.T) {
-	r := &Region{ID: "built", Name: "Built", Country: "wales", Timezone: "Europe/London",
+	r := &Region{ID: "built", Name: "Built", Languages: []i18n.Lang{i18n.English}, Country: "wales", Timezone: "Europe/London",
+		Categories:   []Term{{ID: "residential", Name: "Residential care"}, {ID: "other", Name: "Other"}},
+		Roles:        []Term{{ID: "chief-finance-officer", Name: "Chief finance officer"}},
 		Areas:        []Area{{Code: "A1", Name: "Area"}},
 		PartnerTypes: []PartnerType{{ID: "council", Name: "Council", Disciplines: []Discipline{SocialCare}}},
 		Partners:     []Partner{{ID: "p", Name: "P", Type: "council", Areas: []string{"A1"}}},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/go-playground/validator/v10"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/valid"
@@ -71,6 +72,9 @@ func newRules() *validator.Validate {
 	valid.Must(v.RegisterValidation(tagPartnerType, reference(func(r *Region, s string) bool {
 		return slices.ContainsFunc(r.PartnerTypes, func(t PartnerType) bool { return t.ID == s })
 	})))
+	valid.Must(v.RegisterValidation(tagLanguage, validLanguage))
+	valid.Must(v.RegisterValidation(tagCategory, reference(func(r *Region, s string) bool { _, ok := r.Category(s); return ok })))
+	valid.Must(v.RegisterValidation(tagRole, reference(func(r *Region, s string) bool { _, ok := r.Role(s); return ok })))
 	v.RegisterStructValidation(regionRules, Region{})
 	v.RegisterStructValidation(fundRules, Fund{})
 	return v
@@ -106,14 +110,19 @@ func reference(exists func(*Region, string) bool) validator.Func {
 	}
 }
 
-// regionRules: every list's ids are distinct.
+// regionRules: every list's ids are distinct, and every name is given in
+// each of the region's languages.
 func regionRules(sl validator.StructLevel) {
 	r := sl.Current().Interface().(Region)
+	unique(sl, "languages[%d]", len(r.Languages), func(i int) string { return string(r.Languages[i]) })
 	unique(sl, "areas[%d].code", len(r.Areas), func(i int) string { return r.Areas[i].Code })
 	unique(sl, "partnerTypes[%d].id", len(r.PartnerTypes), func(i int) string { return r.PartnerTypes[i].ID })
 	unique(sl, "partners[%d].id", len(r.Partners), func(i int) string { return r.Partners[i].ID })
 	unique(sl, "funds[%d].id", len(r.Funds), func(i int) string { return r.Funds[i].ID })
 	unique(sl, "kpis[%d].code", len(r.KPIs), func(i int) string { return r.KPIs[i].Code })
+	unique(sl, "categories[%d].id", len(r.Categories), func(i int) string { return r.Categories[i].ID })
+	unique(sl, "roles[%d].id", len(r.Roles), func(i int) string { return r.Roles[i].ID })
+	nameRules(sl, &r)
 }
 
 // fundRules: memberships lie within the fund's years and do not overlap for
@@ -217,6 +226,16 @@ func message(fe validator.FieldError) string {
 		return fmt.Sprintf("%q is not a partner of the region", v)
 	case tagPartnerType:
 		return fmt.Sprintf("%q is not a partner type of the region", v)
+	case tagCategory:
+		return fmt.Sprintf("%q is not one of the region's categories", v)
+	case tagRole:
+		return fmt.Sprintf("%q is not one of the region's roles", v)
+	case tagLanguage:
+		return fmt.Sprintf("%q is not a language the service answers in (%s)", v, langList(i18n.Langs))
+	case tagNameIn:
+		return fmt.Sprintf("required: the region's languages include %s, so every name is given in it too", fe.Param())
+	case tagUndeclared:
+		return fmt.Sprintf("a name in %s, which is not one of the region's languages after its first (%s)", v, fe.Param())
 	case tagMember:
 		return fmt.Sprintf("the host %q is not a member of the fund in %s", v, fe.Param())
 	case tagSpan:

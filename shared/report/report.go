@@ -21,6 +21,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/jsonx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/position"
@@ -328,4 +329,32 @@ func nonNil(us []Used) []Used {
 		return []Used{}
 	}
 	return us
+}
+
+// In is the report as a person reads it in lang: the names of its KPIs, its
+// assurances and the board that approves it in lang, where the region gives
+// them (a name the configuration no longer gives, in a content frozen
+// earlier, stays as it was). Its contentSha256, and so its ETag and every
+// sign-off, stays that of the content in the region's first language, so
+// that members reading it in Welsh and in English sign the same content.
+func (r *Report) In(lang i18n.Lang, kpis []region.KPI, f *region.Fund) *Report {
+	out := *r
+	out.KPIs = slices.Clone(r.KPIs)
+	for i := range out.KPIs {
+		l := &out.KPIs[i]
+		if k := slices.IndexFunc(kpis, func(k region.KPI) bool { return k.Code == l.Code && k.Name == l.Name }); k >= 0 {
+			l.Name = kpis[k].NameIn(lang)
+		}
+	}
+	out.Assurances = slices.Clone(r.Assurances)
+	for i := range out.Assurances {
+		l := &out.Assurances[i]
+		if a := slices.IndexFunc(f.Assurances, func(a region.Assurance) bool { return a.Code == l.Code && a.Name == l.Name }); a >= 0 {
+			l.Name = f.Assurances[a].NameIn(lang)
+		}
+	}
+	if out.ApprovedBy == f.ApprovedBy {
+		out.ApprovedBy = f.ApprovedByIn(lang)
+	}
+	return &out
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/position"
 	"github.com/regional-data-exchange/rdx/shared/region"
@@ -194,5 +195,57 @@ func TestSignOffsInTheOrderGiven(t *testing.T) {
 	}
 	if want := []string{"cheshire-west-and-chester", "vale-royal-ccg", "west-cheshire-ccg"}; !slices.Equal(got, want) {
 		t.Errorf("sign-offs %v, want %v", got, want)
+	}
+}
+
+// In Welsh, the report names its KPIs, assurances and board in Welsh where
+// the region gives them, and is the same content: the same SHA-256. A name
+// the configuration no longer gives (in a content frozen earlier) stays.
+func TestReportInTheLanguageAsked(t *testing.T) {
+	in := input(t, pos("2019-20"))
+	c := "cheshire-west-and-chester"
+	in.Actuals = []report.KPIValue{{c, "discharge-to-usual-residence", "92.5"}, {c, "avoidable-admissions-per-100k", "180"}}
+	f := *in.Fund
+	f.ApprovedByNames = region.Names{i18n.Welsh: "Bwrdd Iechyd a Lles"}
+	f.Assurances = slices.Clone(f.Assurances)
+	f.Assurances[0].Names = region.Names{i18n.Welsh: "Cynllun a gytunwyd ar y cyd"}
+	in.Fund = &f
+	in.KPIs = slices.Clone(in.KPIs)
+	for i := range in.KPIs {
+		if in.KPIs[i].Code == "discharge-to-usual-residence" {
+			in.KPIs[i].Names = region.Names{i18n.Welsh: "Rhyddhau i'r man preswylio arferol"}
+		}
+	}
+	r, err := report.Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cy := r.In(i18n.Welsh, in.KPIs, in.Fund)
+	if cy.ContentSHA256 != r.ContentSHA256 {
+		t.Errorf("the content's SHA-256 changed with the language: %s, %s", cy.ContentSHA256, r.ContentSHA256)
+	}
+	names := map[string]string{}
+	for _, k := range cy.KPIs {
+		names[k.Code] = k.Name
+	}
+	if names["discharge-to-usual-residence"] != "Rhyddhau i'r man preswylio arferol" || names["avoidable-admissions-per-100k"] != r.KPIs[0].Name {
+		t.Errorf("KPIs in Welsh: %v", names)
+	}
+	if cy.ApprovedBy != "Bwrdd Iechyd a Lles" || cy.Assurances[0].Name != "Cynllun a gytunwyd ar y cyd" || cy.Assurances[1].Name != f.Assurances[1].Name {
+		t.Errorf("in Welsh: board %q, assurances %q, %q", cy.ApprovedBy, cy.Assurances[0].Name, cy.Assurances[1].Name)
+	}
+	if r.ApprovedBy != f.ApprovedBy || r.Assurances[0].Name != f.Assurances[0].Name || r.KPIs[1].Name == "Rhyddhau i'r man preswylio arferol" {
+		t.Errorf("the report itself changed: %+v", r.Content)
+	}
+	frozen := r.Content
+	frozen.ApprovedBy = "The board as it was named then"
+	frozen.KPIs = slices.Clone(frozen.KPIs)
+	for i := range frozen.KPIs {
+		frozen.KPIs[i].Name = "As it was named then"
+	}
+	in.Frozen = &frozen
+	old, _ := report.Build(in)
+	if o := old.In(i18n.Welsh, in.KPIs, in.Fund); o.ApprovedBy != frozen.ApprovedBy || o.KPIs[0].Name != "As it was named then" || o.ContentSHA256 != old.ContentSHA256 {
+		t.Errorf("a frozen content's old names in Welsh: %q, %q", o.ApprovedBy, o.KPIs[0].Name)
 	}
 }

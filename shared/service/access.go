@@ -1,6 +1,8 @@
 package service
 
 import (
+	"strconv"
+
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/region"
@@ -25,7 +27,7 @@ var partnerScopeFor = map[Access]auth.Scope{
 // Forbidden is the one answer for every slice the caller may not touch: it
 // says nothing about whether that region or partner exists.
 func Forbidden() error {
-	return apperr.New(apperr.Forbidden, "This token may not do this here.")
+	return apperr.Localized(apperr.Forbidden, "problem.forbidden.detail", nil)
 }
 
 // Slice is an authorised partner slice.
@@ -56,7 +58,7 @@ func (s *Service) AuthorizeSlice(p *auth.Principal, regionID, partnerID string, 
 	partner, ok := reg.Partner(partnerID)
 	if !ok {
 		// Only a regional token gets here: its own region's partners are public to it.
-		return Slice{}, apperr.Newf(apperr.NotFound, "%s has no partner %q.", reg.ID, partnerID)
+		return Slice{}, apperr.Localized(apperr.NotFound, "not-found.partner", map[string]any{"Region": reg.ID, "Value": strconv.Quote(partnerID)})
 	}
 	return Slice{Region: reg, Partner: partner}, nil
 }
@@ -69,7 +71,7 @@ func (s *Service) AuthorizeRegion(p *auth.Principal, regionID string) (*region.R
 	reg, ok := s.Regions.Get(regionID)
 	if !ok {
 		if p.Region == auth.AllRegions {
-			return nil, apperr.Newf(apperr.NotFound, "No region %q is served here.", regionID)
+			return nil, RegionNotFound(regionID)
 		}
 		return nil, Forbidden()
 	}
@@ -89,4 +91,10 @@ func (s *Service) AuthorizeRegional(p *auth.Principal, regionID string, scope au
 		return nil, Forbidden()
 	}
 	return reg, nil
+}
+
+// RegionNotFound is the 404 of a region not served here, for a caller that
+// may know which regions are.
+func RegionNotFound(id string) error {
+	return apperr.Localized(apperr.NotFound, "not-found.region", map[string]any{"Value": strconv.Quote(id)})
 }

@@ -211,7 +211,7 @@ func (s *Service) ReceiptKeys(ctx context.Context) (json.RawMessage, error) {
 // writes whose only condition is their own records' absence (an upload
 // started, an export requested): any failed condition is the chain's.
 func (s *Service) AppendNew(ctx context.Context, what string, rec AuditRecord, ops ...store.Op) error {
-	return s.Retry.Do(ctx, "The trail keeps moving; retry shortly.", func() (bool, error) {
+	return s.Retry.Do(ctx, "unavailable.trail", func() (bool, error) {
 		chain, err := s.ReadChain(ctx, rec.Region, rec.Partner)
 		if err != nil {
 			return false, err

@@ -52,8 +52,7 @@ func (s *Service) DecodeCursor(binding, cursor string) (string, error) {
 	got, err1 := base64.RawURLEncoding.DecodeString(mac)
 	after, err2 := base64.RawURLEncoding.DecodeString(payload)
 	if !ok || err1 != nil || err2 != nil || !hmac.Equal(got, s.cursorMAC(binding, payload)) {
-		return "", apperr.Validation([]apperr.FieldError{{Code: submission.RuleCursorInvalid.Code, Parameter: "cursor",
-			Message: "This cursor was not issued to this caller for this list and these filters; start again without it."}})
+		return "", apperr.Validation([]apperr.FieldError{apperr.Field(submission.RuleCursorInvalid.Code, "finding.cursor-invalid", nil).AtParameter("cursor")})
 	}
 	return string(after), nil
 }

@@ -56,7 +56,7 @@ func FundCopyOps(key submission.Key, rec VersionRecord) []store.Op {
 // FundYearItems reads a fund-year's copies: contributions and returns of the
 // fund's members, each in member order.
 func (s *Service) FundYearItems(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (contributions, returns []store.Item, err error) {
-	err = s.Retry.Do(ctx, "The fund-year is being written; retry shortly.", func() (bool, error) {
+	err = s.Retry.Do(ctx, "unavailable.fund-year", func() (bool, error) {
 		items, indexed, err := s.readFundYear(ctx, reg, f, year)
 		if err == nil && !indexed {
 			err = s.indexFundYear(ctx, reg, f, year, items)

@@ -140,8 +140,7 @@ func (s *Service) claimLanded(ctx context.Context, c *Claim) bool {
 // nothing for an in-flight record whose lease has run out.
 func (s *Service) storedAnswer(ctx context.Context, rec idemRecord, r IdempotentRequest, now time.Time) (*Replay, error) {
 	if rec.Fingerprint != r.Fingerprint {
-		return nil, apperr.Validation([]apperr.FieldError{{Code: submission.RuleIdemKeyReused.Code,
-			Header: "Idempotency-Key", Message: "This key was used for a different request in the last 24 hours; use a new key."}})
+		return nil, apperr.Validation([]apperr.FieldError{apperr.Field(submission.RuleIdemKeyReused.Code, "finding.idempotency-key-reused", nil).AtHeader("Idempotency-Key")})
 	}
 	if rec.State != "done" {
 		if now.Before(rec.StartedAt.Add(inFlightLease)) {
@@ -162,8 +161,8 @@ func (s *Service) storedAnswer(ctx context.Context, rec idemRecord, r Idempotent
 
 // InFlight is the answer while the first request with a key is running.
 func InFlight() error {
-	return apperr.New(apperr.Conflict, "A request with this Idempotency-Key is still being processed; retry after it finishes.").
-		WithFields(apperr.FieldError{Code: "idempotency-key.in-flight", Header: "Idempotency-Key", Message: "The first request with this key has not finished."})
+	return apperr.Localized(apperr.Conflict, "conflict.idempotency-in-flight", nil).
+		WithFields(apperr.Field("idempotency-key.in-flight", "finding.idempotency-key-in-flight", nil).AtHeader("Idempotency-Key"))
 }
 
 func (c *Claim) item(rec idemRecord) store.Item {

@@ -78,7 +78,7 @@ func LockedError(l LockRecord) *apperr.Error {
 	if by == "" {
 		by = l.LockedBy.Sub
 	}
-	e := apperr.Newf(apperr.Locked, "%s of %s is locked.", l.Period, l.Fund)
+	e := apperr.Localized(apperr.Locked, "locked.period", map[string]any{"Period": l.Period, "Fund": l.Fund})
 	e.Lock = &apperr.Lock{Period: l.Period, LockedAt: l.LockedAt, LockedBy: by}
 	return e
 }

@@ -97,13 +97,13 @@ func StoreErr(err error, what string) error {
 		return nil
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, blob.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
 		// Throttled, unreachable or too slow to answer: worth a retry.
-		e := apperr.Wrap(apperr.Unavailable, err, "The store is busy; retry shortly.")
+		e := apperr.Localized(apperr.Unavailable, "unavailable.store-busy", nil).Because(err)
 		e.RetryAfter = time.Second
 		return e
 	case apperr.CodeOf(err) != apperr.Internal:
 		return err
 	}
-	return apperr.Wrap(apperr.Internal, fmt.Errorf("%s: %w", what, err), "internal error")
+	return apperr.Localized(apperr.Internal, "problem.internal.detail", nil).Because(fmt.Errorf("%s: %w", what, err))
 }
 
 // QueryAll reads every item of a partition range, page by page.

@@ -45,8 +45,8 @@ func (p RetryPolicy) Wait(ctx context.Context, attempt int) error {
 // try that raced another writer (retry true) is run again after Wait; the
 // context is checked before every try, so a caller that left or ran out of
 // time stops the loop at once. When the attempts run out the answer is
-// Unavailable (503) with Retry-After and busy as its detail, never the race's
-// own error, which would be a 500.
+// Unavailable (503) with Retry-After and busy (a message id of the catalogue)
+// as its detail, never the race's own error, which would be a 500.
 func (p RetryPolicy) Do(ctx context.Context, busy string, try func() (retry bool, err error)) error {
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -57,7 +57,7 @@ func (p RetryPolicy) Do(ctx context.Context, busy string, try func() (retry bool
 			return err
 		}
 		if attempt >= p.Attempts {
-			e := apperr.Wrap(apperr.Unavailable, err, busy)
+			e := apperr.Localized(apperr.Unavailable, busy, nil).Because(err)
 			e.RetryAfter = RetryAfter
 			return e
 		}

@@ -32,7 +32,7 @@ func TestRetryRunsOutAsUnavailable(t *testing.T) {
 func TestRetryStopsAtTheAnswer(t *testing.T) {
 	p := RetryPolicy{Attempts: 10, Base: time.Microsecond, Top: time.Microsecond}
 	tries := 0
-	want := apperr.New(apperr.PreconditionFail, "stale")
+	want := apperr.Localized(apperr.PreconditionFail, "precondition.stale-none", nil)
 	err := p.Do(t.Context(), "busy", func() (bool, error) {
 		tries++
 		if tries < 3 {

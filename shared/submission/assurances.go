@@ -1,8 +1,8 @@
 package submission
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/regional-data-exchange/rdx/shared/region"
@@ -17,7 +17,7 @@ import (
 // is not the fund's host.
 func assurancesFromHostOnly(c *checker, doc map[string]any) error {
 	if f := c.fund(); f != nil && f.Host != c.vc.Partner.ID && doc["assurances"] != nil {
-		c.report(ruleAssuranceHostOnly, "/assurances", fmt.Sprintf("%s answers %s's assurances; leave assurances out of %s's return.", f.Host, f.ID, c.vc.Partner.ID))
+		c.reportIn(ruleAssuranceHostOnly, "/assurances", "finding.assurance-host-only", map[string]any{"Host": f.Host, "Fund": f.ID, "Partner": c.vc.Partner.ID})
 	}
 	return nil
 }
@@ -48,9 +48,9 @@ func knownAssurances(c *checker, f *region.Fund, answers []map[string]any) {
 		switch {
 		case !ok || slices.Contains(codes, code):
 		case len(codes) == 0:
-			c.report(ruleAssuranceUnknown, at("assurances", i, "code"), fmt.Sprintf("%s asks for no assurances: leave assurances out.", f.ID))
+			c.reportIn(ruleAssuranceUnknown, at("assurances", i, "code"), "finding.assurance-none", map[string]any{"Fund": f.ID})
 		default:
-			c.report(ruleAssuranceUnknown, at("assurances", i, "code"), fmt.Sprintf("%q is not one of %s's assurances: %s.", code, f.ID, strings.Join(codes, ", ")))
+			c.reportIn(ruleAssuranceUnknown, at("assurances", i, "code"), "finding.assurance-unknown", map[string]any{"Value": strconv.Quote(code), "Fund": f.ID, "Allowed": strings.Join(codes, ", ")})
 		}
 	}
 }
@@ -89,7 +89,7 @@ func everyAssuranceAnswered(c *checker, f *region.Fund, answers []map[string]any
 	}
 	for _, a := range f.Assurances {
 		if !answered[a.Code] {
-			c.reportIn(ruleAssuranceMissing, "/assurances", "finding.assurance-missing", map[string]any{"Code": a.Code, "Name": a.Name})
+			c.reportIn(ruleAssuranceMissing, "/assurances", "finding.assurance-missing", map[string]any{"Code": a.Code, "Name": a.Words()})
 		}
 	}
 }

@@ -52,6 +52,10 @@ type ExportRequest struct {
 	Region        *Text   `json:"region" validate:"required,notblank,max=100,nocontrol"`
 	FinancialYear *string `json:"financialYear" validate:"required,financial-year"`
 	Format        *string `json:"format" validate:"required,export-format"`
+	// Labels asks for a row of column labels in the export's language under
+	// each header (CSV, XLSX); absent, a workbook in Welsh has them and
+	// every other export has none.
+	Labels *bool `json:"labels" validate:"omitnil"`
 }
 
 // UploadStart starts an upload: the purpose, its key fields (which ones
@@ -116,7 +120,7 @@ func (t *Text) String() string {
 func DecodeCommand(body []byte, v any) error {
 	problems, err := jsonx.Unmarshal(body, v)
 	if err != nil {
-		return apperr.Wrap(apperr.Malformed, err, err.Error())
+		return Malformed(err)
 	}
 	var findings []Finding
 	for _, p := range problems {
@@ -214,28 +218,26 @@ func tagFinding(fe validator.FieldError, ptr string) Finding {
 		panic("command body tag without a rule: " + fe.Tag())
 	}
 	v := fe.Value()
-	var msg string
 	switch fe.Tag() {
 	case "required":
 		return findingIn(r, ptr, "", "finding.required", map[string]any{"Name": ptr[strings.LastIndex(ptr, "/")+1:]})
 	case tagNotBlank:
-		msg = "The text must not be empty."
+		return findingIn(r, ptr, "", ruleTextEmpty.MessageID(), nil)
 	case "max":
 		return findingIn(r, ptr, "", "finding.text-too-long", map[string]any{"Max": fe.Param(), "Got": utf8.RuneCountInString(fmt.Sprint(v))})
 	case tagNoControl:
-		msg = "Only newline and tab are allowed among control characters."
+		return findingIn(r, ptr, "", "finding.text-control", nil)
 	case valid.FinancialYear:
-		msg = fmt.Sprintf("%q: %v.", v, period.ErrFinancialYear)
+		return findingIn(r, ptr, "", "finding.financial-year-invalid", map[string]any{"Value": fmt.Sprintf("%q", v)})
 	case tagExportFormat, tagUploadPurpose:
 		return findingIn(r, ptr, "", "finding.not-one-of", map[string]any{"Value": fmt.Sprintf("%q", v), "Allowed": strings.ReplaceAll(fe.Param(), " ", ", ")})
 	case tagSHA256:
-		msg = "sha256 is the file's SHA-256 in 64 hex digits."
+		return findingIn(r, ptr, "", r.MessageID(), nil)
 	case tagDate:
 		return findingIn(r, ptr, "", "finding.date-invalid", map[string]any{"Value": fmt.Sprintf("%q", v)})
 	default:
 		return numberFinding(r, ptr, fmt.Sprint(v))
 	}
-	return Finding{Rule: r, Pointer: ptr, Message: msg}
 }
 
 // numberFinding is a number rule's failure at ptr.
@@ -252,11 +254,11 @@ func numberFinding(r *Rule, ptr, v string) Finding {
 func decodeFinding(t reflect.Type, p jsonx.Problem) Finding {
 	switch p.Kind {
 	case jsonx.DuplicateField:
-		return Finding{Rule: ruleDuplicateField, Pointer: p.Pointer, Message: "The field appears more than once; send it once."}
+		return findingIn(ruleDuplicateField, p.Pointer, "", "finding.duplicate-field", nil)
 	case jsonx.TooDeep:
 		return findingIn(ruleTooDeep, p.Pointer, "", "finding.too-deep", map[string]any{"Max": jsonx.MaxDepth})
 	case jsonx.LoneSurrogate:
-		return Finding{Rule: ruleLoneSurrogate, Pointer: p.Pointer, Message: `The text holds a lone surrogate escape (such as \ud800), which is no character; send the character itself.`}
+		return findingIn(ruleLoneSurrogate, p.Pointer, "", "finding.lone-surrogate", nil)
 	case jsonx.UnknownField:
 		return findingIn(ruleUnknownField, p.Pointer, "", "finding.unknown-field", map[string]any{"Name": strconv.Quote(p.Got)})
 	case jsonx.BadNumber:
@@ -267,7 +269,7 @@ func decodeFinding(t reflect.Type, p jsonx.Problem) Finding {
 			return numberFinding(r, p.Pointer, p.Got)
 		}
 	}
-	return findingIn(ruleWrongType, p.Pointer, "", "finding.wrong-type", map[string]any{"Want": p.Want, "Got": p.Got})
+	return findingIn(ruleWrongType, p.Pointer, "", "finding.wrong-type", map[string]any{"Want": typeTerm(p.Want), "Got": typeTerm(p.Got)})
 }
 
 // numberRule is the rule of the number tag of the top-level field at ptr of

@@ -58,7 +58,7 @@ func ParseFilter(kind Kind, q map[string]string, reg *region.Region) (Filter, []
 			f.Second = v
 		case "financialYear":
 			if _, err := period.ParseFinancialYear(v); err != nil {
-				fail(Finding{Rule: ruleFinancialYear, Parameter: name, Message: fmt.Sprintf("%q: %v.", v, err)})
+				fail(findingIn(ruleFinancialYear, "", name, "finding.financial-year-invalid", map[string]any{"Value": strconv.Quote(v)}))
 			}
 			if kind == QuarterlyReturns {
 				f.Year = v
@@ -67,7 +67,7 @@ func ParseFilter(kind Kind, q map[string]string, reg *region.Region) (Filter, []
 			}
 		case "quarter":
 			if _, err := period.ParseQuarter(v); err != nil {
-				fail(Finding{Rule: ruleQuarter, Parameter: name, Message: fmt.Sprintf("%q: %v.", v, err)})
+				fail(findingIn(ruleQuarter, "", name, "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(v)}))
 			}
 			f.Second = v
 		}

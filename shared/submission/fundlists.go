@@ -1,7 +1,6 @@
 package submission
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,9 +66,9 @@ func (fundingStreamType) norm(c *checker, ptr string, v any) any {
 	case f == nil || slices.Contains(f.FundingStreams, s):
 		return s
 	case len(f.FundingStreams) == 0:
-		c.report(ruleFundingStreamNotUsed, ptr, fmt.Sprintf("%s has no funding streams: leave fundingStream out.", f.ID))
+		c.reportIn(ruleFundingStreamNotUsed, ptr, "finding.funding-stream-not-used", map[string]any{"Fund": f.ID})
 	default:
-		c.report(ruleFundingStream, ptr, fmt.Sprintf("%q is not one of %s's funding streams: %s.", s, f.ID, strings.Join(f.FundingStreams, ", ")))
+		c.reportIn(ruleFundingStream, ptr, "finding.funding-stream-invalid", map[string]any{"Value": strconv.Quote(s), "Fund": f.ID, "Allowed": strings.Join(f.FundingStreams, ", ")})
 	}
 	return nil
 }
@@ -84,7 +83,7 @@ func fundingStreamsNamed(c *checker, doc map[string]any) error {
 	for i, row := range rows(doc, "lines") {
 		ptr := at("lines", i, "fundingStream")
 		if _, has := row["fundingStream"]; row != nil && !has && !c.failed(ptr) {
-			c.report(ruleFundingStreamRequired, ptr, fmt.Sprintf("Name the line's funding stream, one of %s's: %s.", f.ID, strings.Join(f.FundingStreams, ", ")))
+			c.reportIn(ruleFundingStreamRequired, ptr, "finding.funding-stream-required", map[string]any{"Fund": f.ID, "Allowed": strings.Join(f.FundingStreams, ", ")})
 		}
 	}
 	return nil
@@ -95,7 +94,7 @@ func fundingStreamsNamed(c *checker, doc map[string]any) error {
 func activityAsked(c *checker, doc map[string]any) error {
 	if f := c.fund(); f != nil && f.PlacementActivity {
 		if _, has := doc["activity"]; !has && !c.failed("/activity") {
-			c.report(ruleActivityRequired, "/activity", fmt.Sprintf("%s asks each return for the quarter's placement activity: placementsAtQuarterEnd, newPlacements, endedPlacements and bedWeeks.", f.ID))
+			c.reportIn(ruleActivityRequired, "/activity", "finding.activity-required", map[string]any{"Fund": f.ID})
 		}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/money"
@@ -228,7 +229,7 @@ func uniqueRows(list string, r *Rule, names ...string) func(*checker, map[string
 				if len(names) == 1 {
 					ptr = at(list, i, names[0])
 				}
-				c.report(r, ptr, fmt.Sprintf("Repeats /%s/%d (same %s).", list, j, joinNames(names)))
+				c.reportIn(r, ptr, "finding.duplicate-row", map[string]any{"List": list, "Index": j, "Names": strings.Join(names, ", ")})
 				continue
 			}
 			first[key] = i
@@ -237,19 +238,13 @@ func uniqueRows(list string, r *Rule, names ...string) func(*checker, map[string
 	}
 }
 
-func joinNames(names []string) string {
-	out := ""
-	for i, n := range names {
-		switch {
-		case i == 0:
-		case i == len(names)-1:
-			out += " and "
-		default:
-			out += ", "
-		}
-		out += n
+// joinDisciplines is a list of disciplines as a message shows it: their codes.
+func joinDisciplines(ds []region.Discipline) string {
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = string(d)
 	}
-	return out
+	return strings.Join(out, ", ")
 }
 
 // linePermissions enforces "no cross-subsidy between counties, health and
@@ -260,8 +255,8 @@ func linePermissions(list string) []check {
 			allowed := c.vc.Region.DisciplinesOf(c.vc.Partner)
 			for i, row := range rows(doc, list) {
 				if d, ok := str(row, "discipline"); ok && !slices.Contains(allowed, region.Discipline(d)) {
-					c.report(ruleDisciplineNotAllowed, at(list, i, "discipline"),
-						fmt.Sprintf("%s (%s) may fund only %v, not %s.", c.vc.Partner.ID, c.vc.Partner.Type, allowed, d))
+					c.reportIn(ruleDisciplineNotAllowed, at(list, i, "discipline"), "finding.discipline-not-allowed",
+						map[string]any{"Partner": c.vc.Partner.ID, "Type": c.vc.Partner.Type, "Allowed": joinDisciplines(allowed), "Discipline": d})
 				}
 			}
 			return nil
@@ -382,7 +377,7 @@ func sexTotals(c *checker, doc map[string]any) error {
 		f, hasF := s["female"]
 		m, hasM := s["male"]
 		if hasF && hasM && s["all"] != f+m {
-			c.report(ruleSexTotal, at("population", i, ""), fmt.Sprintf("%d %s: all is %d but female + male is %d.", k.year, k.band, s["all"], f+m))
+			c.reportIn(ruleSexTotal, at("population", i, ""), "finding.sex-total", map[string]any{"Year": k.year, "Band": k.band, "All": s["all"], "Sum": f + m})
 		}
 	}
 	return nil
@@ -424,7 +419,7 @@ func feeOrder(c *checker, i int, row map[string]any) {
 	avg, ok2 := pence(row, "averageWeeklyFee")
 	hi, ok3 := pence(row, "maxWeeklyFee")
 	if ok1 && ok2 && ok3 && (lo > avg || avg > hi) {
-		c.report(ruleCareHomeFeeOrder, at("careHomes", i, "averageWeeklyFee"), fmt.Sprintf("Expected %s ≤ %s ≤ %s.", lo, avg, hi))
+		c.reportIn(ruleCareHomeFeeOrder, at("careHomes", i, "averageWeeklyFee"), "finding.fee-order", map[string]any{"Min": lo.String(), "Average": avg.String(), "Max": hi.String()})
 	}
 }
 
@@ -579,7 +574,7 @@ func parseSecond(k *Key, v string, reg *region.Region, fail func(Finding)) {
 	case MarketPositionStatements, PoolContributions:
 		fy, err := period.ParseFinancialYear(v)
 		if err != nil {
-			fail(Finding{Rule: ruleFinancialYear, Parameter: param, Message: fmt.Sprintf("%q: %v.", v, err)})
+			fail(findingIn(ruleFinancialYear, "", param, "finding.financial-year-invalid", map[string]any{"Value": strconv.Quote(v)}))
 		} else if fund != nil && !fund.HasYear(fy) {
 			fail(findingIn(ruleYearOutsideFund, "", param, "finding.fund-not-running", map[string]any{"Fund": fund.ID, "Year": fy.String()}))
 		}
@@ -587,7 +582,7 @@ func parseSecond(k *Key, v string, reg *region.Region, fail func(Finding)) {
 	default:
 		q, err := period.ParseQuarter(v)
 		if err != nil {
-			fail(Finding{Rule: ruleQuarter, Parameter: param, Message: fmt.Sprintf("%q: %v.", v, err)})
+			fail(findingIn(ruleQuarter, "", param, "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(v)}))
 		} else if fund != nil && !fund.HasYear(q.Year) {
 			fail(findingIn(ruleQuarterOutsideFund, "", param, "finding.fund-not-running", map[string]any{"Fund": fund.ID, "Year": q.Year.String()}))
 		}

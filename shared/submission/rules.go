@@ -40,6 +40,12 @@ func (r *Rule) FieldError() apperr.FieldError {
 	return apperr.FieldError{Code: r.Code}.Localize(r.MessageID(), nil)
 }
 
+// ParamError is the 422 of a path or query parameter that breaks the rule,
+// its message the catalogue's id with data filled in.
+func (r *Rule) ParamError(param, id string, data map[string]any) error {
+	return apperr.Validation([]apperr.FieldError{apperr.Field(r.Code, id, data).AtParameter(param)})
+}
+
 var allRules []*Rule
 
 func rule(sev Severity, code string) *Rule {

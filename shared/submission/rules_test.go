@@ -20,6 +20,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -894,6 +895,7 @@ func TestRuleCases(t *testing.T) {
 					t.Fatalf("ParseKey(%v) = %v, want %s@param:%s", keyValues, codes(r.keyFindings), c.code, c.param)
 				}
 				for _, f := range r.keyFindings {
+					expectInBothLanguages(t, f)
 					if f.Rule.Severity != submission.SevError {
 						t.Errorf("path finding %s has severity %s", f.Rule.Code, f.Rule.Severity)
 					}
@@ -945,11 +947,31 @@ func TestRuleCases(t *testing.T) {
 				if f.Message == "" {
 					t.Errorf("%s has no message", f.Rule.Code)
 				}
+				expectInBothLanguages(t, f)
 				if f.Rule.Code == c.code && f.Rule.Severity != wantSev {
 					t.Errorf("%s reported with severity %s", c.code, f.Rule.Severity)
 				}
 			}
 		})
+	}
+}
+
+// expectInBothLanguages fails when a finding's message is not the
+// catalogue's, in English as given and in Welsh as other words with the same
+// values.
+func expectInBothLanguages(t *testing.T, f submission.Finding) {
+	t.Helper()
+	en, cy := i18n.Text(i18n.English, f.ID, f.Data), i18n.Text(i18n.Welsh, f.ID, f.Data)
+	switch {
+	case f.ID == "" || en != f.Message:
+		t.Errorf("%s: %q is not the catalogue's message %s", f.Rule.Code, f.Message, f.ID)
+	case cy == en:
+		t.Errorf("%s: the Welsh of %s is the English: %q", f.Rule.Code, f.ID, cy)
+	}
+	for k, v := range f.Data {
+		if s, ok := v.(string); ok && strings.HasPrefix(s, `"`) && !strings.Contains(cy, s) {
+			t.Errorf("%s: the Welsh %q leaves out the value %s=%s", f.Rule.Code, cy, k, s)
+		}
 	}
 }
 

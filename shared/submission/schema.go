@@ -105,7 +105,7 @@ func (l list) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if len(arr) < l.min {
-		c.report(ruleListShort, ptr, fmt.Sprintf("At least %d %s required.", l.min, plural(l.min, "item is", "items are")))
+		c.reportIn(ruleListShort, ptr, "finding.list-too-short", map[string]any{"Count": l.min})
 	}
 	if len(arr) == 0 {
 		return nil // an empty optional list is the same as none
@@ -115,13 +115,6 @@ func (l list) norm(c *checker, ptr string, v any) any {
 		out[i] = l.elem.norm(c, ptr+"/"+strconv.Itoa(i), e)
 	}
 	return out
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // text is a trimmed UTF-8 string of bounded length (in characters).
@@ -145,7 +138,7 @@ func (t text) norm(c *checker, ptr string, v any) any {
 	s = strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n"))
 	bad := false
 	if strings.ContainsFunc(s, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
-		c.report(ruleTextControl, ptr, "Only newline and tab are allowed among control characters.")
+		c.reportIn(ruleTextControl, ptr, "finding.text-control", nil)
 		bad = true
 	}
 	if n := utf8.RuneCountInString(s); n > t.max {
@@ -153,7 +146,7 @@ func (t text) norm(c *checker, ptr string, v any) any {
 		bad = true
 	}
 	if s == "" && t.min > 0 {
-		c.report(ruleTextEmpty, ptr, "The text must not be empty.")
+		c.reportIn(ruleTextEmpty, ptr, ruleTextEmpty.MessageID(), nil)
 		return nil
 	}
 	if bad || s == "" {
@@ -335,7 +328,9 @@ func (e enum) norm(c *checker, ptr string, v any) any {
 
 // parsed is a string with a grammar (a period or a date), kept as written.
 type parsed struct {
-	rule  *Rule
+	rule *Rule
+	// id is the finding's message, which names the value.
+	id    string
 	parse func(string) error
 }
 
@@ -348,16 +343,16 @@ func (p parsed) norm(c *checker, ptr string, v any) any {
 		return nil
 	}
 	if err := p.parse(s); err != nil {
-		c.report(p.rule, ptr, fmt.Sprintf("%q: %v.", s, err))
+		c.reportIn(p.rule, ptr, p.id, map[string]any{"Value": strconv.Quote(s)})
 		return nil
 	}
 	return s
 }
 
 var (
-	financialYearType = parsed{ruleFinancialYear, func(s string) error { _, err := period.ParseFinancialYear(s); return err }}
-	quarterType       = parsed{ruleQuarter, func(s string) error { _, err := period.ParseQuarter(s); return err }}
-	dateType          = parsed{ruleDate, func(s string) error { _, err := period.ParseDate(s); return err }}
+	financialYearType = parsed{ruleFinancialYear, "finding.financial-year-invalid", func(s string) error { _, err := period.ParseFinancialYear(s); return err }}
+	quarterType       = parsed{ruleQuarter, "finding.quarter-invalid", func(s string) error { _, err := period.ParseQuarter(s); return err }}
+	dateType          = parsed{ruleDate, "finding.date-invalid", func(s string) error { _, err := period.ParseDate(s); return err }}
 )
 
 type assessmentYearType struct{}

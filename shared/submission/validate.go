@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/i18n"
@@ -28,11 +29,39 @@ type Finding struct {
 	Data map[string]any
 }
 
-// Warning is a finding of a warning rule as it is returned and stored.
+// Warning is a finding of a warning rule as it is stored and, through In,
+// returned.
 type Warning struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Pointer string `json:"pointer,omitempty"`
+	// Text is Message as the catalogue's id and values, kept so that each
+	// reader sees the warning in their own language. A warning stored
+	// before it has its English Message only.
+	Text *i18n.Message `json:"text,omitempty"`
+}
+
+// In is the warning as a reader in lang is shown it: its message in lang
+// (for a warning stored in English only, its rule's message), without the
+// stored Text.
+func (w Warning) In(lang i18n.Lang) Warning {
+	switch {
+	case w.Text != nil:
+		w.Message = w.Text.In(lang)
+	case lang != i18n.English:
+		w.Message = i18n.Text(lang, "rule."+w.Code, nil)
+	}
+	w.Text = nil
+	return w
+}
+
+// WarningsIn is each of ws as a reader in lang is shown it; never nil.
+func WarningsIn(ws []Warning, lang i18n.Lang) []Warning {
+	out := make([]Warning, len(ws))
+	for i, w := range ws {
+		out[i] = w.In(lang)
+	}
+	return out
 }
 
 // Context is what validation needs beyond the body: who is submitting and
@@ -67,7 +96,11 @@ type Result struct {
 func (r *Result) WarningList() []Warning {
 	out := make([]Warning, 0, len(r.Warnings))
 	for _, f := range r.Warnings {
-		out = append(out, Warning{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer})
+		w := Warning{Code: f.Rule.Code, Message: f.Message, Pointer: f.Pointer}
+		if f.ID != "" {
+			w.Text = i18n.NewMessage(f.ID, f.Data)
+		}
+		out = append(out, w)
 	}
 	return out
 }
@@ -77,7 +110,7 @@ func (r *Result) WarningList() []Warning {
 func Validate(ctx context.Context, vc *Context, body []byte) (*Result, error) {
 	raw, problems, err := jsonx.Decode(body)
 	if err != nil {
-		return nil, apperr.Wrap(apperr.Malformed, err, err.Error())
+		return nil, Malformed(err)
 	}
 	c := &checker{vc: vc, ctx: ctx}
 	c.decodeProblems(problems)
@@ -113,10 +146,6 @@ type checker struct {
 	ctx      context.Context
 	errors   []Finding
 	warnings []Finding
-}
-
-func (c *checker) report(r *Rule, ptr, msg string) {
-	c.add(Finding{Rule: r, Pointer: ptr, Message: msg})
 }
 
 // reportIn reports a finding whose message is the catalogue's id with data
@@ -162,7 +191,7 @@ func (c *checker) failed(ptr string) bool {
 }
 
 func (c *checker) wrongType(ptr, want string, v any) {
-	c.reportIn(ruleWrongType, ptr, "finding.wrong-type", map[string]any{"Want": want, "Got": jsonx.TypeName(v)})
+	c.reportIn(ruleWrongType, ptr, "finding.wrong-type", map[string]any{"Want": typeTerm(want), "Got": typeTerm(jsonx.TypeName(v))})
 }
 
 // keyValue is a key field's value from the path, in normalised form.
@@ -191,4 +220,14 @@ func FieldErrors(fs []Finding) []apperr.FieldError {
 			MessageID: f.ID, MessageData: f.Data, FallbackID: f.Rule.MessageID()})
 	}
 	return out
+}
+
+// Malformed is the 400 of a body that is not one JSON value: why, in the
+// caller's language.
+func Malformed(err error) error {
+	var se *jsonx.SyntaxError
+	if errors.As(err, &se) {
+		return apperr.Localized(apperr.Malformed, se.ID, se.Data).Because(err)
+	}
+	return apperr.Localized(apperr.Malformed, "body.malformed", nil).Because(err)
 }

@@ -36,7 +36,7 @@ func (s *site) signOff(v *visit) error {
 		return err
 	}
 	if v.r.PathValue("kind") != string(submission.QuarterlyReturns) {
-		return apperr.New(apperr.NotFound, "only a quarterly return is signed off")
+		return errNoPage
 	}
 	values := [2]string{v.r.PathValue("a"), v.r.PathValue("b")}
 	back := keyPath(slice, submission.QuarterlyReturns, values)
@@ -76,7 +76,7 @@ func (s *site) consentYear(v *visit, year string) (service.Slice, fundYear, erro
 	}
 	f, ok := slice.Region.Fund(v.r.PathValue("fundId"))
 	if !ok {
-		return slice, fundYear{}, apperr.New(apperr.NotFound, "no such fund")
+		return slice, fundYear{}, errNoPage
 	}
 	fy := fundYear{reg: slice.Region, fund: f, year: defaultYear(f, s.Now())}
 	if year != "" {

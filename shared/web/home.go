@@ -32,7 +32,7 @@ func (s *site) home(v *visit) error {
 		if err != nil {
 			return err
 		}
-		reg := view.Region
+		reg := view.Region.In(v.lang)
 		d.Region = reg.Name
 		if regional {
 			d.Obligations = v.link(appPath("regions", reg.ID, "obligations"), nil)

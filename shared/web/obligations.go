@@ -10,7 +10,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/region"
-	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
@@ -140,6 +139,7 @@ func (s *site) regionObligations(v *visit) error {
 	if err != nil {
 		return err
 	}
+	reg = reg.In(v.lang)
 	status, filter := statusOf(v, regionview.StatusLate)
 	ids := make([]string, len(reg.Partners))
 	for i, p := range reg.Partners {
@@ -158,7 +158,7 @@ func (s *site) regionObligations(v *visit) error {
 
 // partnerObligations is what a partner owes and the state of each.
 func (s *site) partnerObligations(v *visit) error {
-	slice, err := s.Service.AuthorizeSlice(v.p, v.r.PathValue("region"), v.r.PathValue("partner"), service.ReadSlice)
+	slice, err := s.sliceOf(v)
 	if err != nil {
 		return err
 	}
@@ -182,8 +182,8 @@ func obligationsTable(v *visit, reg *region.Region, partner, name string, obs []
 			fund = f.Name
 		}
 		what := v.t("page.kind-one."+o.Kind, nil)
-		if o.Role != "" {
-			what += " (" + o.Role + ")"
+		if role, ok := reg.Role(o.Role); ok {
+			what += " (" + role.Name + ")"
 		}
 		version := cell{Text: v.t("page.value.none", nil), Num: true}
 		if o.Version != nil {

@@ -54,7 +54,7 @@ func TestTheRCUSeesThePositionAndCompleteness(t *testing.T) {
 		!strings.Contains(csv.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("CSV: %d %v", csv.Status, csv.Header)
 	}
-	if !strings.HasPrefix(csv.Body, "Member,Contribution,Actual to date,") ||
+	if !strings.HasPrefix(csv.Body, "\uFEFFMember,Contribution,Actual to date,") ||
 		!strings.Contains(csv.Body, "\r\nCarmarthenshire County Council,16350000.00,6798447.58,16100000.00,-250000.00,0.00,250000.00,250000.00,0.00,") ||
 		!strings.Contains(csv.Body, "\r\nFund total,16350000.00,") {
 		t.Errorf("CSV: %s", csv.Body)
@@ -286,12 +286,14 @@ func TestPagesInWelsh(t *testing.T) {
 	b.lang = "cy-GB, en;q=0.5"
 	pos := b.get(positionPage)
 	mustContain(t, pos, `<html lang="cy">`, `<th scope="col">Aelod</th>`, `<th scope="col" class="num">Gorwariant</th>`,
-		"Cyfanswm y gronfa", "Ad-dalu i&#39;r aelod", `hreflang="en">English</a>`)
+		"Cyfanswm y gronfa", "Ad-dalu i&#39;r aelod", `hreflang="en">English</a>`,
+		// the region's own names in Welsh
+		"<h1>Cronfa gyfun cartrefi gofal i bobl hŷn: sefyllfa 2018-19</h1>", `<th scope="row">Cyngor Sir Gâr</th>`, "Sir Gaerfyrddin")
 	b.lang = ""
 	en := b.get(positionPage + "&lang=en")
 	mustContain(t, en, `<html lang="en">`, `<th scope="col">Member</th>`, `hreflang="cy">Cymraeg</a>`)
 	csv := b.get(strings.Replace(positionPage, "/position?", "/position.csv?", 1) + "&lang=cy")
-	if !strings.HasPrefix(csv.Body, "Aelod,Cyfraniad i'r gronfa,") {
+	if !strings.HasPrefix(csv.Body, "\uFEFFAelod,Cyfraniad i'r gronfa,") || !strings.Contains(csv.Body, "\r\nCyngor Sir Gâr,16350000.00,") {
 		t.Errorf("the Welsh CSV: %.200s", csv.Body)
 	}
 }

@@ -30,8 +30,10 @@ func (s *site) fundYearOf(v *visit) (fundYear, error) {
 	}
 	f, ok := reg.Fund(v.r.PathValue("fundId"))
 	if !ok {
-		return fundYear{}, apperr.New(apperr.NotFound, "no such fund")
+		return fundYear{}, errNoPage
 	}
+	reg = reg.In(v.lang) // names in the page's language
+	f, _ = reg.Fund(f.ID)
 	fy := fundYear{reg: reg, fund: f, year: defaultYear(f, s.Now())}
 	if asked := v.r.URL.Query().Get("financialYear"); asked != "" {
 		if fy.year, err = period.ParseFinancialYear(asked); err != nil {

@@ -140,9 +140,13 @@ func (s *site) message(v *visit, status int, titleID, bodyID string, details ...
 	}
 }
 
+// errNoPage is an address that names no page: a word that is no kind, a
+// fund the region does not have. Its page is every 404's.
+var errNoPage = apperr.Localized(apperr.NotFound, "page.not-found.body", nil)
+
 // notFound is every address under /app/ that is no page.
 func (s *site) notFound(v *visit) error {
-	return apperr.New(apperr.NotFound, "no such page")
+	return errNoPage
 }
 
 // fail shows an error as its page. Another partner's page and a page that

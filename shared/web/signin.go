@@ -95,11 +95,16 @@ func (s *site) signInPage(v *visit) error {
 func (s *site) roleGroups(v *visit) []roleGroup {
 	var out []roleGroup
 	for _, r := range auth.DevRoles(s.Service.Regions) {
-		legend := r.RegionName
-		var label string
+		var legend, label string
+		reg, ok := s.Service.Regions.Get(r.Spec.Region)
+		if ok {
+			reg = reg.In(v.lang)
+			legend = reg.Name
+		}
 		switch r.Kind {
 		case auth.DevPartner:
-			label = v.t("page.signin.role.partner", map[string]any{"Partner": r.PartnerName})
+			p, _ := reg.Partner(r.Spec.Partner)
+			label = v.t("page.signin.role.partner", map[string]any{"Partner": p.Name})
 		case auth.DevUnit:
 			label = v.t("page.signin.role.unit", nil)
 		case auth.DevBoard:
@@ -120,7 +125,7 @@ func (s *site) roleGroups(v *visit) []roleGroup {
 // run only. Elsewhere there is no such sign-in (404).
 func (s *site) signIn(v *visit) error {
 	if s.DevSignIn == nil {
-		return apperr.New(apperr.NotFound, "development sign-in is offered by the local run only")
+		return errNoPage
 	}
 	role, ok := auth.DevRoleByID(s.Service.Regions, v.r.PostFormValue("role"))
 	if !ok {

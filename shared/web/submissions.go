@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
@@ -45,10 +44,16 @@ type link struct {
 	Text, Href string
 }
 
-// slicePage is a partner page's partner, from its address: its own
+// sliceOf is a partner page's partner, from its address: its own
 // partner, or the region's token reading any partner of its region.
 func (s *site) sliceOf(v *visit) (service.Slice, error) {
-	return s.Service.AuthorizeSlice(v.p, v.r.PathValue("region"), v.r.PathValue("partner"), service.ReadSlice)
+	slice, err := s.Service.AuthorizeSlice(v.p, v.r.PathValue("region"), v.r.PathValue("partner"), service.ReadSlice)
+	if err != nil {
+		return slice, err
+	}
+	reg := slice.Region.In(v.lang) // names in the page's language
+	p, _ := reg.Partner(slice.Partner.ID)
+	return service.Slice{Region: reg, Partner: p}, nil
 }
 
 // partnerHome lists the partner's current submissions, kind by kind (each
@@ -93,7 +98,7 @@ func (s *site) partnerHome(v *visit) error {
 func kindOf(v *visit) (submission.Kind, error) {
 	k, ok := submission.ParseKind(v.r.PathValue("kind"))
 	if !ok {
-		return "", apperr.New(apperr.NotFound, "no such kind")
+		return "", errNoPage
 	}
 	return k, nil
 }
@@ -240,7 +245,7 @@ func (s *site) version(v *visit) error {
 	}
 	n, err := strconv.Atoi(v.r.PathValue("version"))
 	if err != nil || n < 1 || strconv.Itoa(n) != v.r.PathValue("version") {
-		return apperr.New(apperr.NotFound, "no such version")
+		return errNoPage
 	}
 	ver, err := s.Submissions.GetVersion(v.r.Context(), v.p, slice.Region.ID, slice.Partner.ID, k, values, n)
 	if err != nil {
@@ -269,7 +274,7 @@ func versionPage(v *visit, slice service.Slice, k submission.Kind, ver *submissi
 		{Label: v.t("page.col.signed-off", nil), Text: signed.Text, Class: signed.Class},
 		{Label: "SHA-256", Text: r.SHA256}}}
 	for _, w := range r.Warnings {
-		d.Warnings = append(d.Warnings, w.Message)
+		d.Warnings = append(d.Warnings, w.In(v.lang).Message)
 	}
 	return d, nil
 }

@@ -64,13 +64,15 @@ func intCell(n int) cell {
 }
 
 // csv writes the table as CSV: its column labels, then each row and the
-// footer, as an export writes them.
+// footer, as an export writes them. It starts with a UTF-8 byte order mark,
+// as a labelled export does: spreadsheets read a file without it in the
+// system's code page, and the names (Cyngor Sir Gâr) would not survive.
 func (t table) csv() []byte {
 	cols := make([]export.Column, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = export.Column{Name: c.Label}
 	}
-	b := export.AppendCSVHeader(nil, cols)
+	b := export.AppendCSVHeader([]byte("\uFEFF"), cols)
 	row := func(cells []cell) {
 		out := make([]export.Cell, len(cells))
 		for i, c := range cells {

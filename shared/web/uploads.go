@@ -52,7 +52,11 @@ func (s *site) upload(v *visit) error {
 			Href: v.link(keyPath(slice, u.Kind, u.KeyValues)+"/versions/"+strconv.Itoa(u.Version.Version), nil)})
 	}
 	if u.Failure != "" {
-		d.Facts = append(d.Facts, fact{Label: v.t("page.col.failure", nil), Text: u.Failure})
+		failure := u.Failure
+		if u.FailureText != nil {
+			failure = u.FailureText.In(v.lang)
+		}
+		d.Facts = append(d.Facts, fact{Label: v.t("page.col.failure", nil), Text: failure})
 	}
 	d.Facts = append(d.Facts, fact{Label: v.t("page.col.size", nil), Text: v.t("page.upload.bytes", map[string]any{"Count": u.SizeBytes})},
 		fact{Label: "SHA-256", Text: u.SHA256}, fact{Label: v.t("page.col.created", nil), Text: v.when(u.CreatedAt, loc)},
@@ -61,6 +65,7 @@ func (s *site) upload(v *visit) error {
 		{Label: v.t("page.col.row", nil), Num: true}, {Label: v.t("page.col.column", nil)}, {Label: v.t("page.col.rule", nil)},
 		{Label: v.t("page.col.message", nil)}}}
 	for _, e := range u.Errors {
+		e = e.In(v.lang)
 		d.Errors.Rows = append(d.Errors.Rows, []cell{intCell(e.Row), textCell(e.Column), textCell(e.Code), textCell(e.Message)})
 	}
 	return s.render(v, http.StatusOK, "upload", v.t("page.upload.title", map[string]any{"ID": u.ID}), d)

@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/regional-data-exchange/rdx/shared/csvin"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 )
 
 // fixedTime keeps the workbook's bytes the same for the same form, so the
@@ -19,9 +20,11 @@ const fixedTime = "2000-01-01T00:00:00Z"
 // moneyFormat is how money shows in the workbook.
 const moneyFormat = "#,##0.00"
 
-// Build makes the purpose's template as a workbook: a bold, frozen header row,
-// the example rows, figures typed as numbers and money shown as #,##0.00.
-func Build(p csvin.Purpose) ([]byte, error) {
+// Build makes the purpose's template as a workbook in lang: the form sheet
+// (a bold, frozen header row of the machine names, the example rows,
+// figures typed as numbers and money shown as #,##0.00), then an
+// instructions sheet with the form's guide in lang.
+func Build(p csvin.Purpose, lang i18n.Lang) ([]byte, error) {
 	rows, ok := csvin.TemplateRows(p)
 	if !ok {
 		return nil, fmt.Errorf("xlsxform: unknown purpose %q", p)
@@ -34,6 +37,14 @@ func Build(p csvin.Purpose) ([]byte, error) {
 	}
 	if err := writeSheet(x, sheet, p, rows); err != nil {
 		return nil, fmt.Errorf("xlsxform: build %s template: %w", p, err)
+	}
+	g := csvin.GuideFor(p, lang, sheet)
+	if err := writeGuide(x, i18n.Text(lang, "template.sheet.instructions", nil), g); err != nil {
+		return nil, fmt.Errorf("xlsxform: build %s instructions: %w", p, err)
+	}
+	if err := x.SetDocProps(&excelize.DocProperties{Created: fixedTime, Modified: fixedTime, Creator: "rdx",
+		LastModifiedBy: "rdx", Title: g.Title, Language: string(lang)}); err != nil {
+		return nil, err
 	}
 	buf, err := x.WriteToBuffer()
 	if err != nil {
@@ -95,8 +106,7 @@ func (w *sheetWriter) cell(r, i int, v string, number, isMoney bool) error {
 	return w.x.SetCellStr(w.sheet, cell, v)
 }
 
-// layout freezes the header row and fixes the properties that would
-// otherwise carry the build time.
+// layout freezes the header row.
 func layout(x *excelize.File, sheet string, columns int) error {
 	last, err := excelize.ColumnNumberToName(columns)
 	if err != nil {
@@ -105,10 +115,6 @@ func layout(x *excelize.File, sheet string, columns int) error {
 	if err := x.SetColWidth(sheet, "A", last, 20); err != nil {
 		return err
 	}
-	if err := x.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
-		return err
-	}
-	return x.SetDocProps(&excelize.DocProperties{Created: fixedTime, Modified: fixedTime, Creator: "rdx",
-		LastModifiedBy: "rdx", Title: sheet + " upload form"})
+	return x.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}})
 }

@@ -46,12 +46,13 @@ type xlsxSink struct {
 	sw     *excelize.StreamWriter
 	styles xlsxStyles
 	sheets map[string]bool // lower-cased sheet names in use
+	labels bool            // sheets named by their tables' labels, a label row under each header
 	cols   []export.Column
 	n      int // last row number written on the current sheet
 	vals   []any
 }
 
-type xlsxStyles struct{ header, money, date int }
+type xlsxStyles struct{ header, money, date, label int }
 
 // newSink starts a workbook to be written into dir at Close.
 func newSink(dir string, o export.Options) (export.Sink, error) {
@@ -59,7 +60,7 @@ func newSink(dir string, o export.Options) (export.Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &xlsxSink{dir: dir, tmp: tmp, sheets: map[string]bool{}}
+	s := &xlsxSink{dir: dir, tmp: tmp, sheets: map[string]bool{}, labels: o.Labels}
 	s.f = excelize.NewFile(excelize.Options{TmpDir: tmp})
 	if err := s.setup(o); err != nil {
 		s.Abort()
@@ -88,12 +89,19 @@ func (s *xlsxSink) setup(o export.Options) error {
 		return err
 	}
 	dateFmt := "yyyy-mm-dd"
-	s.styles.date, err = s.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
+	if s.styles.date, err = s.f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil || !s.labels {
+		return err // a workbook without labels has the styles it always had
+	}
+	s.styles.label, err = s.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Italic: true},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	return err
 }
 
 func (s *xlsxSink) Begin(t export.Table) error {
 	name := s.sheetName(t.Name)
+	if s.labels {
+		name = t.Label // checked by the Writer: a sheet name, unique
+	}
 	var err error
 	if len(s.sheets) == 0 {
 		err = s.f.SetSheetName("Sheet1", name) // NewFile's default sheet becomes the first table
@@ -111,12 +119,17 @@ func (s *xlsxSink) Begin(t export.Table) error {
 	return s.header()
 }
 
-// header freezes and bolds the column names; panes and widths must be set
-// before the first row is streamed.
+// header freezes and bolds the column names, and under them, with labels,
+// the columns' labels; panes and widths must be set before the first row
+// is streamed.
 func (s *xlsxSink) header() error {
+	top := "A2"
+	if s.labels {
+		top = "A3"
+	}
 	err := s.sw.SetPanes(&excelize.Panes{
-		Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}},
+		Freeze: true, YSplit: s.headerRows(), TopLeftCell: top, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}},
 	})
 	if err != nil {
 		return err
@@ -124,7 +137,7 @@ func (s *xlsxSink) header() error {
 	// excelize puts each new <col> before the earlier ones and Excel wants
 	// them ascending, so widths are set last column first.
 	for i := len(s.cols) - 1; i >= 0; i-- {
-		if err := s.sw.SetColWidth(i+1, i+1, columnWidth(s.cols[i])); err != nil {
+		if err := s.sw.SetColWidth(i+1, i+1, s.columnWidth(s.cols[i])); err != nil {
 			return err
 		}
 	}
@@ -132,11 +145,29 @@ func (s *xlsxSink) header() error {
 	for i, c := range s.cols {
 		vals[i] = excelize.Cell{StyleID: s.styles.header, Value: c.Name}
 	}
+	if err := s.setRow(vals); err != nil || !s.labels {
+		return err
+	}
+	for i, c := range s.cols {
+		vals[i] = excelize.Cell{StyleID: s.styles.label, Value: c.Label}
+	}
 	return s.setRow(vals)
 }
 
-func columnWidth(c export.Column) float64 {
-	w := float64(len([]rune(c.Name)) + 2)
+// headerRows are the rows above the data: the names, and the labels.
+func (s *xlsxSink) headerRows() int {
+	if s.labels {
+		return 2
+	}
+	return 1
+}
+
+func (s *xlsxSink) columnWidth(c export.Column) float64 {
+	n := len([]rune(c.Name))
+	if s.labels {
+		n = max(n, len([]rune(c.Label)))
+	}
+	w := float64(n + 2)
 	if c.Kind == export.Money && w < 16 {
 		w = 16
 	}

@@ -63,9 +63,9 @@ func fixture() []tableRows {
 	}
 }
 
-func writeAll(tb testing.TB, f export.Format, dir string, tables []tableRows) {
+func writeAll(tb testing.TB, f export.Format, dir string, tables []tableRows, opts ...export.Option) {
 	tb.Helper()
-	w, err := export.NewWriter(f, dir, export.AsAt(asAt))
+	w, err := export.NewWriter(f, dir, append([]export.Option{export.AsAt(asAt)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -87,10 +87,10 @@ func writeAll(tb testing.TB, f export.Format, dir string, tables []tableRows) {
 	}
 }
 
-func exportTo(tb testing.TB, f export.Format, tables []tableRows) (string, []export.FileInfo) {
+func exportTo(tb testing.TB, f export.Format, tables []tableRows, opts ...export.Option) (string, []export.FileInfo) {
 	tb.Helper()
 	dir := tb.TempDir()
-	writeAll(tb, f, dir, tables)
+	writeAll(tb, f, dir, tables, opts...)
 	files, err := export.Files(dir)
 	if err != nil {
 		tb.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/export"
+	_ "github.com/regional-data-exchange/rdx/shared/export/xlsx" // the Welsh workbook's vector
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 )
 
@@ -18,12 +19,37 @@ var asAt = time.Date(2018, 11, 5, 0, 0, 0, 0, time.UTC)
 // version's receipt) as the versions file, or, when inline, the versions
 // in the manifest itself. It gives the files and the manifest's bytes.
 func exportFiles(format export.Format, versions []export.VersionRef, inline bool, count int) (map[string][]byte, []byte) {
+	return exportFilesIn(format, versions, inline, count, nil)
+}
+
+// welsh are the Welsh labels of the vectors' tables and columns, as an
+// export in Welsh with labels has them.
+var welsh = map[string]string{
+	"quarterly_returns": "Ffurflenni chwarterol", "versions": "Fersiynau",
+	"partner": "Partner", "fund": "Cronfa", "quarter": "Chwarter", "category": "Categori", "actual_to_date": "Gwariant gwirioneddol hyd yma (£)",
+	"kind": "Math o gyflwyniad", "key": "Allwedd", "version": "Fersiwn", "sha256": "SHA-256 y cynnwys", "receipt": "Derbynneb wedi'i llofnodi",
+}
+
+// exportFilesIn is exportFiles with the labels given (nil: none), as an
+// export in Welsh with labels is written.
+func exportFilesIn(format export.Format, versions []export.VersionRef, inline bool, count int, labels map[string]string) (map[string][]byte, []byte) {
 	dir := must(os.MkdirTemp("", "rdx-vectors-"))
 	defer os.RemoveAll(dir)
-	w := must(export.NewWriter(format, dir, export.AsAt(asAt)))
+	opts := []export.Option{export.AsAt(asAt)}
+	if labels != nil {
+		opts = append(opts, export.Labels())
+	}
+	w := must(export.NewWriter(format, dir, opts...))
+	label := func(t export.Table) export.Table {
+		t.Label = labels[t.Name]
+		for i := range t.Columns {
+			t.Columns[i].Label = labels[t.Columns[i].Name]
+		}
+		return t
+	}
 	text := func(n string) export.Column { return export.Column{Name: n, Kind: export.Text} }
-	must(0, w.Begin(export.Table{Name: "quarterly_returns", Columns: []export.Column{text("partner"), text("fund"), text("quarter"),
-		text("category"), {Name: "actual_to_date", Kind: export.Money}}}))
+	must(0, w.Begin(label(export.Table{Name: "quarterly_returns", Columns: []export.Column{text("partner"), text("fund"), text("quarter"),
+		text("category"), {Name: "actual_to_date", Kind: export.Money}}})))
 	for _, r := range [][2]any{{"nursing", int64(289911040)}, {"residential", int64(410233718)}} {
 		must(0, w.Row([]export.Cell{export.TextCell(partner), export.TextCell("example-pooled-fund"), export.TextCell("2018-19-Q2"),
 			export.TextCell(r[0].(string)), export.MoneyCell(r[1].(int64))}))
@@ -34,8 +60,8 @@ func exportFiles(format export.Format, versions []export.VersionRef, inline bool
 	if inline {
 		m.Versions = versions
 	} else {
-		must(0, w.Begin(export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"),
-			{Name: "version", Kind: export.Int}, text("sha256"), text("receipt")}}))
+		must(0, w.Begin(label(export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"),
+			{Name: "version", Kind: export.Int}, text("sha256"), text("receipt")}})))
 		for _, v := range versions {
 			receiptCell := export.NullCell()
 			if v.Receipt != "" {
@@ -46,6 +72,15 @@ func exportFiles(format export.Format, versions []export.VersionRef, inline bool
 		}
 		must(0, w.End())
 		m.VersionsFile, m.VersionCount = "versions."+string(format), count
+		if format == export.XLSX {
+			m.VersionsFile = export.XLSXFile
+		}
+	}
+	if labels != nil {
+		m.Lang, m.Labels = "cy", true
+		if format == export.XLSX {
+			m.VersionsSheet = labels["versions"]
+		}
 	}
 	must(0, w.Close())
 	m.Files = must(export.Files(dir))
@@ -82,6 +117,8 @@ func (g *gen) exportFolders() {
 		return c
 	}
 	jsonFiles, jsonPayload := exportFiles(export.JSON, []export.VersionRef{qr, pc}, false, 2)
+	welshFiles, welshPayload := exportFilesIn(export.CSV, []export.VersionRef{qr, pc}, false, 2, welsh)
+	welshBook, welshBookPayload := exportFilesIn(export.XLSX, []export.VersionRef{qr, pc}, false, 2, welsh)
 	inlineFiles, inlinePayload := exportFiles(export.CSV, []export.VersionRef{pc, qr}, true, 0)
 	miscounted, miscountedPayload := exportFiles(export.CSV, []export.VersionRef{qr, pc}, false, 3)
 	otherInline, otherInlinePayload := exportFiles(export.CSV, []export.VersionRef{pc, with(qr, g.r["qr-v1.jws"])}, true, 0)
@@ -92,6 +129,10 @@ func (g *gen) exportFolders() {
 	}{
 		{Vector{Name: "export-valid", About: "a CSV export as the service makes it: its files, the versions file with each version's receipt, the signed manifest and manifest.json"}, valid},
 		{Vector{Name: "export-valid-json", About: "the same export in JSON"}, signed(g.current, receipt.TypeManifest, jsonFiles, jsonPayload)},
+		{Vector{Name: "export-valid-labels-cy", About: "the same export in Welsh with labels: each CSV file starts with a byte order mark, a row of Welsh labels under its header"},
+			signed(g.current, receipt.TypeManifest, welshFiles, welshPayload)},
+		{Vector{Name: "export-valid-xlsx-labels-cy", About: "the same export as a workbook in Welsh with labels: sheets named in Welsh (the versions on the manifest's versionsSheet), a row of labels under each header"},
+			signed(g.current, receipt.TypeManifest, welshBook, welshBookPayload)},
 		{Vector{Name: "export-versions-in-manifest", About: "the versions and their receipts listed in the manifest itself"},
 			signed(g.current, receipt.TypeManifest, inlineFiles, inlinePayload)},
 		{Vector{Name: "export-without-receipts", About: "an older export: its versions listed without their receipts"}, csv(with(qr, ""), with(pc, ""))},

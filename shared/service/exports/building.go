@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -32,7 +34,7 @@ func workItem(id string, due time.Time) service.WorkItem {
 func (s *Service) exportRecord(ctx context.Context, id string) (stored, int64, error) {
 	it, err := s.Table.Get(ctx, exportPK(id), "EXPORT")
 	if service.IsNotFound(err) {
-		return stored{}, 0, apperr.Newf(apperr.NotFound, "No export %q.", id)
+		return stored{}, 0, exportNotFound(id)
 	}
 	if err != nil {
 		return stored{}, 0, service.StoreErr(err, "read export")
@@ -66,7 +68,7 @@ func (s *Service) RunExport(ctx context.Context, jobKey string) error {
 	case st.State != ExportBuilding:
 		return nil // a repeated event
 	case st.Held(now):
-		return apperr.New(apperr.Unavailable, "Another attempt is building the export.")
+		return apperr.Localized(apperr.Unavailable, "unavailable.export-building", nil)
 	case st.Attempts >= service.MaxAttempts:
 		return ignoreChanged(s.failExport(ctx, st, ver, stoppedShort(st.Attempts)))
 	}
@@ -80,15 +82,16 @@ func (s *Service) RunExport(ctx context.Context, jobKey string) error {
 	return err
 }
 
-func stoppedShort(attempts int) string {
+func stoppedShort(attempts int) *i18n.Message {
 	if attempts == 0 {
-		return "The export's build never started; request it again."
+		return i18n.NewMessage("export.failure.never-started", nil)
 	}
-	n := "attempts"
-	if attempts == 1 {
-		n = "attempt"
-	}
-	return fmt.Sprintf("The export's build stopped before it finished (%d %s); request it again.", attempts, n)
+	return i18n.NewMessage("export.failure.stopped", map[string]any{"Count": attempts})
+}
+
+// exportNotFound is the 404 of an export the caller cannot see.
+func exportNotFound(id string) error {
+	return apperr.Localized(apperr.NotFound, "not-found.export", map[string]any{"Value": strconv.Quote(id)})
 }
 
 // claim writes an attempt's hold on the export. A write that gave no
@@ -110,7 +113,7 @@ func (s *Service) putExport(ctx context.Context, st stored, version int64, due t
 	err := s.Table.Transact(ctx, store.PutOp(store.Item{PK: exportPK(st.ID), SK: "EXPORT", Version: version + 1, Data: service.Encode(st)}, store.IfVersion(version)),
 		service.ListWork(workItem(st.ID, due)))
 	if errors.Is(err, store.ErrConditionFailed) {
-		return apperr.New(apperr.Conflict, "The export changed meanwhile.")
+		return apperr.Localized(apperr.Conflict, "conflict.export-changed", nil)
 	}
 	return service.StoreErr(err, "update export")
 }
@@ -140,7 +143,7 @@ func (s *Service) build(ctx, work context.Context, st stored, version int64, que
 		s.release(settle, st, version)
 		return nil, err
 	}
-	reason := "The export could not be built; request it again."
+	reason := i18n.NewMessage("export.failure.not-built", nil)
 	if transient {
 		reason = stoppedShort(st.Attempts)
 	}
@@ -189,7 +192,7 @@ func ignoreChanged(err error) error {
 func (s *Service) finishExport(ctx context.Context, st *stored, version int64) error {
 	st.Lease = st.Released()
 	first := true
-	return s.Retry.Do(ctx, "The region's trail keeps moving; retry shortly.", func() (bool, error) {
+	return s.Retry.Do(ctx, "unavailable.region-trail", func() (bool, error) {
 		if !first {
 			if _, cur, err := s.exportRecord(ctx, st.ID); err != nil || cur != version {
 				return false, cmp.Or(err, errChanged)
@@ -234,13 +237,13 @@ func (s *Service) sealBuilt(ctx context.Context, st *stored) (service.Sealed, er
 
 // failExport finishes an export that will not be built, reported at error:
 // someone has to request it again.
-func (s *Service) failExport(ctx context.Context, st stored, version int64, reason string) error {
+func (s *Service) failExport(ctx context.Context, st stored, version int64, reason *i18n.Message) error {
 	at := s.Clock()
-	st.State, st.Failure, st.CompletedAt = ExportFailed, reason, &at
+	st.State, st.Failure, st.FailureText, st.CompletedAt = ExportFailed, reason.In(i18n.English), reason, &at
 	if err := s.finishExport(ctx, &st, version); err != nil {
 		return err
 	}
-	s.Log.ErrorContext(ctx, "export failed", "export", st.ID, "region", st.Region, "attempts", st.Attempts, "reason", reason)
+	s.Log.ErrorContext(ctx, "export failed", "export", st.ID, "region", st.Region, "attempts", st.Attempts, "reason", st.Failure)
 	return nil
 }
 
@@ -260,5 +263,5 @@ func (s *Service) SweepExport(ctx context.Context, w service.WorkItem) (string, 
 	if err := s.failExport(ctx, st, ver, reason); err != nil {
 		return "", ignoreChanged(err)
 	}
-	return reason, nil
+	return reason.In(i18n.English), nil
 }

@@ -6,11 +6,13 @@
 package exports
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +21,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
@@ -58,21 +61,32 @@ const DownloadURLLifetime = 15 * time.Minute
 
 // ExportRecord is one export request and, once built, its manifest.
 type ExportRecord struct {
-	ID            string           `json:"exportId"`
-	Region        string           `json:"region"`
-	FinancialYear string           `json:"financialYear"`
-	Format        string           `json:"format"`
-	State         string           `json:"state"`
-	CreatedAt     time.Time        `json:"createdAt"`
-	CreatedBy     service.Actor    `json:"createdBy"`
-	CompletedAt   *time.Time       `json:"completedAt,omitempty"`
-	Manifest      *export.Manifest `json:"manifest,omitempty"`
+	ID            string `json:"exportId"`
+	Region        string `json:"region"`
+	FinancialYear string `json:"financialYear"`
+	Format        string `json:"format"`
+	// Lang is the language of the export's words for people (its labels
+	// and a workbook's sheet names): the request's, en or cy. Exports
+	// recorded before exports had a language have none: English.
+	Lang string `json:"lang,omitempty"`
+	// Labels: its CSV files and sheets have a row of column labels in Lang
+	// under their header, and a workbook's sheets are named in Lang.
+	Labels      bool             `json:"labels"`
+	State       string           `json:"state"`
+	CreatedAt   time.Time        `json:"createdAt"`
+	CreatedBy   service.Actor    `json:"createdBy"`
+	CompletedAt *time.Time       `json:"completedAt,omitempty"`
+	Manifest    *export.Manifest `json:"manifest,omitempty"`
 	// ManifestJWS is the service's signature of the manifest: a compact
 	// JWS whose payload is exactly the bytes of manifest.json (stored
 	// beside it as manifest.jws). Exports built before manifests were
 	// signed have none.
 	ManifestJWS string `json:"manifestJws,omitempty"`
 	Failure     string `json:"failure,omitempty"`
+	// FailureText is Failure as the catalogue's id and values, so that the
+	// reader sees it in their language (an export failed before it was kept
+	// has the English Failure only). Not shown: FailureIn renders it.
+	FailureText *i18n.Message `json:"failureText,omitempty"`
 	// Receipt is the signed receipt of the export's building (a compact
 	// JWS), once it is ready.
 	Receipt string `json:"receipt,omitempty"`
@@ -100,7 +114,7 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	if !p.Has(auth.ExportsWrite) {
 		return nil, service.Forbidden()
 	}
-	rec, err := s.exportRequest(p, body)
+	rec, err := s.exportRequest(p, body, i18n.From(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +140,7 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	if err := blob.PutBytes(ctx, s.exports, exportJobKey(rec.ID), []byte(rec.ID), "text/plain"); err != nil {
 		settle, done := service.Settle(ctx)
 		defer done()
-		if ferr := ignoreChanged(s.failExport(settle, st, 1, "The export could not be queued; request it again.")); ferr != nil {
+		if ferr := ignoreChanged(s.failExport(settle, st, 1, i18n.NewMessage("export.failure.not-queued", nil))); ferr != nil {
 			s.Log.WarnContext(ctx, "record unqueued export", "export", rec.ID, "error", ferr) // the sweeper finishes it
 		}
 		return nil, service.StoreErr(err, "queue export")
@@ -134,21 +148,37 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	return &rec, nil
 }
 
-// exportRequest checks {region, financialYear, format}: the region must be
-// the token's own unless the token is government's ("*").
-func (s *Service) exportRequest(p *auth.Principal, body []byte) (ExportRecord, error) {
+// exportRequest checks {region, financialYear, format, labels}: the region
+// must be the token's own unless the token is government's ("*"). The
+// export is in the request's language, lang.
+func (s *Service) exportRequest(p *auth.Principal, body []byte, lang i18n.Lang) (ExportRecord, error) {
 	var form submission.ExportRequest
 	if err := submission.DecodeCommand(body, &form); err != nil {
 		return ExportRecord{}, err
 	}
-	rec := ExportRecord{Region: form.Region.String(), FinancialYear: *form.FinancialYear, Format: *form.Format}
+	rec := ExportRecord{Region: form.Region.String(), FinancialYear: *form.FinancialYear, Format: *form.Format, Lang: string(lang),
+		Labels: withLabels(*form.Format, lang, form.Labels)}
 	if !p.InRegion(rec.Region) {
 		return rec, service.Forbidden()
 	}
 	if _, ok := s.Regions.Get(rec.Region); !ok {
-		return rec, apperr.Validation([]apperr.FieldError{{Code: submission.RuleRegionUnknown.Code, Pointer: "/region", Message: fmt.Sprintf("No region %q is served here.", rec.Region)}})
+		return rec, apperr.Validation([]apperr.FieldError{apperr.Field(submission.RuleRegionUnknown.Code, "not-found.region", map[string]any{"Value": strconv.Quote(rec.Region)}).AtPointer("/region")})
 	}
 	return rec, nil
+}
+
+// withLabels is whether an export has labels: as asked, or, when not
+// asked, only a workbook in Welsh, whose readers need them (a workbook in
+// English stays as it always was: its names are English). JSON has no
+// header row to label.
+func withLabels(format string, lang i18n.Lang, asked *bool) bool {
+	switch {
+	case format == string(export.JSON):
+		return false
+	case asked != nil:
+		return *asked
+	}
+	return format == string(export.XLSX) && lang != i18n.English
 }
 
 // GetExport reads an export of the caller's region (government: any), with
@@ -163,7 +193,7 @@ func (s *Service) GetExport(ctx context.Context, p *auth.Principal, id string) (
 	}
 	rec := st.ExportRecord
 	if !p.InRegion(rec.Region) {
-		return nil, nil, apperr.Newf(apperr.NotFound, "No export %q.", id)
+		return nil, nil, exportNotFound(id)
 	}
 	downloads, err := s.downloads(ctx, &rec)
 	return &rec, downloads, err
@@ -222,11 +252,20 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 		return nil, "", err
 	}
 	defer os.RemoveAll(dir)
-	w, err := export.NewWriter(format, dir, export.AsAt(x.asAt))
+	lang := i18n.Lang(cmp.Or(rec.Lang, string(i18n.English)))
+	opts := []export.Option{export.AsAt(x.asAt)}
+	if rec.Labels {
+		opts = append(opts, export.Labels())
+	}
+	w, err := export.NewWriter(format, dir, opts...)
 	if err != nil {
 		return nil, "", err
 	}
-	count, err := x.writeTables(ctx, w)
+	var label labeller
+	if rec.Labels {
+		label = labelsIn(lang)
+	}
+	count, err := x.writeTables(ctx, w, label)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -238,7 +277,11 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 		return nil, "", err
 	}
 	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: x.asAt.Format(time.RFC3339Nano),
-		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count}
+		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count,
+		Lang: string(lang), Labels: rec.Labels}
+	if rec.Labels && format == export.XLSX {
+		m.VersionsSheet = label.table(versionsTable)
+	}
 	jws, err := s.storeExport(ctx, rec.ID, dir, m)
 	return m, jws, err
 }

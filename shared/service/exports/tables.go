@@ -3,10 +3,12 @@ package exports
 import (
 	"context"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/export"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/money"
 	"github.com/regional-data-exchange/rdx/shared/position"
 	"github.com/regional-data-exchange/rdx/shared/service"
@@ -95,12 +97,15 @@ func docRows[T any](x *snapshot, kind submission.Kind, rows func(r service.Versi
 	}
 }
 
-// writeTables writes every table in a fixed order and returns how many
-// versions the export includes.
-func (x *snapshot) writeTables(ctx context.Context, w export.Writer) (int, error) {
+// writeTables writes every table in a fixed order, labelled by label when
+// it is not nil, and returns how many versions the export includes.
+func (x *snapshot) writeTables(ctx context.Context, w export.Writer, label labeller) (int, error) {
 	count := 0
 	tables := append(x.submissionTables(&count), x.viewTables()...)
 	for _, tb := range tables {
+		if label != nil {
+			tb.table = label.labelled(tb.table)
+		}
 		if err := w.Begin(tb.table); err != nil {
 			return 0, err
 		}
@@ -116,7 +121,7 @@ func (x *snapshot) writeTables(ctx context.Context, w export.Writer) (int, error
 
 func (x *snapshot) submissionTables(count *int) []exportTable {
 	return []exportTable{
-		{export.Table{Name: "versions", Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at"), text("receipt")}},
+		{export.Table{Name: versionsTable, Columns: []export.Column{text("partner"), text("kind"), text("key"), integer("version"), text("sha256"), text("received_at"), text("signed_off_at"), text("receipt")}},
 			func(_ context.Context, e emit) error {
 				for _, k := range submission.Kinds {
 					err := x.each(k, func(r service.VersionRecord) error {
@@ -322,6 +327,30 @@ func (x *snapshot) positions(rows func(*position.Position, emit) error) func(con
 		}
 		return nil
 	}
+}
+
+// versionsTable is the table listing the versions an export includes.
+const versionsTable = "versions"
+
+// labeller gives the tables' and columns' labels in one language: each
+// table's is export.table.<name> in the message catalogues, each column's
+// export.column.<name>.
+type labeller func(id string) string
+
+func labelsIn(lang i18n.Lang) labeller {
+	return func(id string) string { return i18n.Text(lang, id, nil) }
+}
+
+func (l labeller) table(name string) string { return l("export.table." + name) }
+
+// labelled is t with its labels.
+func (l labeller) labelled(t export.Table) export.Table {
+	t.Label = l.table(t.Name)
+	t.Columns = slices.Clone(t.Columns)
+	for i := range t.Columns {
+		t.Columns[i].Label = l("export.column." + t.Columns[i].Name)
+	}
+	return t
 }
 
 // exportPage is how many records an export reads at a time: small pages keep

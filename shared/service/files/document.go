@@ -3,6 +3,7 @@ package files
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -21,7 +22,7 @@ func (s *Service) Document(ctx context.Context, p *auth.Principal, regionID, par
 		return "", nil, err
 	}
 	if rec.Purpose != service.PurposeDocument || rec.State != service.UploadAccepted {
-		return "", nil, apperr.Newf(apperr.NotFound, "Upload %q is not an accepted market position document.", id)
+		return "", nil, apperr.Localized(apperr.NotFound, "not-found.document", map[string]any{"Value": strconv.Quote(id)})
 	}
 	body, err = blob.ReadAll(ctx, s.uploads, uploadKey(rec.Region, rec.Partner, rec.ID), MaxDocumentUpload)
 	if err != nil {

@@ -39,7 +39,7 @@ func (s *Service) everyError(ctx context.Context, rec service.UploadRecord, res 
 			continue
 		}
 		row, col, _ := res.Locate(f.Pointer)
-		errs = append(errs, service.UploadError{Row: row, Column: col, Code: f.Code, Message: f.Message})
+		errs = append(errs, fieldUploadError(row, col, f))
 	}
 	// In file order; problems of the whole file (row 0) last.
 	order := func(row int) int {

@@ -33,20 +33,22 @@ func pdfLimits() model.ResourceLimits {
 func checkPDF(r io.Reader, size int64) *service.UploadError {
 	data, err := io.ReadAll(io.LimitReader(r, MaxDocumentUpload+1))
 	if err != nil || int64(len(data)) != size {
-		return &service.UploadError{Code: "upload.unreadable", Message: "The file could not be read whole."}
+		e := service.NewUploadError(0, "", "upload.unreadable", "upload.unreadable", nil)
+		return &e
 	}
-	notPDF := func(why string) *service.UploadError {
-		return &service.UploadError{Code: "upload.not-pdf", Message: "A market position document must be a PDF file: " + why}
+	notPDF := func(id string, data map[string]any) *service.UploadError {
+		e := service.NewUploadError(0, "", "upload.not-pdf", id, data)
+		return &e
 	}
 	if !bytes.HasPrefix(data, []byte("%PDF-")) {
-		return notPDF("it does not start with a PDF header.")
+		return notPDF("upload.not-pdf.header", nil)
 	}
 	pages, err := parsePDF(data)
 	switch {
 	case err != nil:
-		return notPDF("it does not parse as one (" + err.Error() + ").")
+		return notPDF("upload.not-pdf.parse", map[string]any{"Reason": err.Error()})
 	case pages < 1:
-		return notPDF("it has no pages.")
+		return notPDF("upload.not-pdf.no-pages", nil)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -111,12 +112,12 @@ func (s *Service) uploadRequest(slice service.Slice, body []byte) (service.Uploa
 	for _, f := range submission.FieldErrors(findings) {
 		f.Pointer, f.Parameter = "/"+f.Parameter, ""
 		if values[0] == "" && f.Pointer == "/"+names[0] || values[1] == "" && f.Pointer == "/"+names[1] {
-			f.Code, f.Message = "field.required", fmt.Sprintf("%s is required for %s.", strings.TrimPrefix(f.Pointer, "/"), rec.Purpose)
+			f = apperr.Field("field.required", "finding.required-for", map[string]any{"Name": strings.TrimPrefix(f.Pointer, "/"), "Purpose": rec.Purpose}).AtPointer(f.Pointer)
 		}
 		fields = append(fields, f)
 	}
 	if limit := uploadLimit(rec.Purpose); rec.SizeBytes < 1 || rec.SizeBytes > limit {
-		fields = append(fields, apperr.FieldError{Code: submission.RuleUploadSize.Code, Pointer: "/sizeBytes", Message: fmt.Sprintf("A %s is 1 to %d bytes.", rec.Purpose, limit)})
+		fields = append(fields, apperr.Field(submission.RuleUploadSize.Code, "finding.upload-size", map[string]any{"Purpose": rec.Purpose, "Max": limit}).AtPointer("/sizeBytes"))
 	}
 	if len(fields) > 0 {
 		return rec, nil, apperr.Validation(fields)
@@ -146,7 +147,7 @@ func (s *Service) GetUpload(ctx context.Context, p *auth.Principal, regionID, pa
 func (s *Service) upload(ctx context.Context, region, partner, id string) (service.UploadRecord, int64, error) {
 	it, err := s.Table.Get(ctx, service.PartnerPK(region, partner), service.UploadSK(id))
 	if service.IsNotFound(err) {
-		return service.UploadRecord{}, 0, apperr.Newf(apperr.NotFound, "No upload %q.", id)
+		return service.UploadRecord{}, 0, apperr.Localized(apperr.NotFound, "not-found.upload", map[string]any{"Value": strconv.Quote(id)})
 	}
 	if err != nil {
 		return service.UploadRecord{}, 0, service.StoreErr(err, "read upload")
@@ -167,7 +168,7 @@ func (s *Service) validateUpload(ctx context.Context, rec service.UploadRecord) 
 		return rec, service.StoreErr(err, "stat upload")
 	}
 	if info.Size != rec.SizeBytes || (info.SHA256 != nil && hex.EncodeToString(info.SHA256) != rec.SHA256) {
-		return reject(service.UploadError{Code: "upload.mismatch", Message: "The stored file is not the one declared (size or SHA-256)."})
+		return reject(service.NewUploadError(0, "", "upload.mismatch", "upload.mismatch", nil))
 	}
 	rc, err := s.uploads.Get(ctx, uploadKey(rec.Region, rec.Partner, rec.ID))
 	if err != nil {
@@ -222,10 +223,10 @@ func (s *Service) refused(rec service.UploadRecord, err error, locate func(strin
 	rec.State, rec.Errors = service.UploadRejected, nil
 	for _, f := range e.Fields {
 		row, col, _ := locate(f.Pointer)
-		rec.Errors = append(rec.Errors, service.UploadError{Row: row, Column: col, Code: f.Code, Message: f.Message})
+		rec.Errors = append(rec.Errors, fieldUploadError(row, col, f))
 	}
 	if len(rec.Errors) == 0 {
-		rec.Errors = []service.UploadError{{Code: string(e.Code), Message: e.Detail}}
+		rec.Errors = []service.UploadError{service.NewUploadError(0, "", string(e.Code), e.DetailID, e.DetailData)}
 	}
 	return rec, nil
 }
@@ -233,7 +234,20 @@ func (s *Service) refused(rec service.UploadRecord, err error, locate func(strin
 func cellErrors(cs []csvin.CellError) []service.UploadError {
 	out := make([]service.UploadError, len(cs))
 	for i, c := range cs {
-		out[i] = service.UploadError{Row: c.Row, Column: c.Column, Code: c.Code, Message: c.Message}
+		out[i] = service.NewUploadError(c.Row, c.Column, c.Code, c.ID, c.Data)
 	}
 	return out
+}
+
+// fieldUploadError is a rule's field error at the row and column of the
+// file it came from, its message kept to be said in the reader's language.
+func fieldUploadError(row int, col string, f apperr.FieldError) service.UploadError {
+	id, data := f.MessageID, f.MessageData
+	if id == "" {
+		id = f.FallbackID
+	}
+	if id == "" {
+		return service.UploadError{Row: row, Column: col, Code: f.Code, Message: f.Message}
+	}
+	return service.NewUploadError(row, col, f.Code, id, data)
 }

@@ -3,11 +3,11 @@ package files
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/blob"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 )
@@ -50,7 +50,7 @@ func (s *Service) UploadArrived(ctx context.Context, bucket, key string) error {
 	case rec.Final():
 		return nil // a repeated event
 	case rec.Held(now):
-		return apperr.New(apperr.Unavailable, "Another attempt is validating the upload.")
+		return apperr.Localized(apperr.Unavailable, "unavailable.upload-validating", nil)
 	case rec.Attempts >= service.MaxAttempts:
 		return ignoreChanged(s.failUpload(ctx, rec, ver, stoppedShort(rec.Attempts)))
 	}
@@ -96,15 +96,8 @@ func ignoreChanged(err error) error {
 	return err
 }
 
-func stoppedShort(attempts int) string {
-	return fmt.Sprintf("Validation stopped before it finished (%d %s); upload the file again.", attempts, plural(attempts, "attempt", "attempts"))
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+func stoppedShort(attempts int) *i18n.Message {
+	return i18n.NewMessage("upload.failure.stopped", map[string]any{"Count": attempts})
 }
 
 // claim writes an attempt's hold on the upload. A write that gave no
@@ -127,7 +120,7 @@ func (s *Service) putUpload(ctx context.Context, rec service.UploadRecord, versi
 	err := s.Table.Transact(ctx, store.PutOp(store.Item{PK: service.PartnerPK(rec.Region, rec.Partner), SK: service.UploadSK(rec.ID), Version: version + 1, Data: service.Encode(rec)}, store.IfVersion(version)),
 		service.ListWork(workItem(rec, due)))
 	if errors.Is(err, store.ErrConditionFailed) {
-		return apperr.New(apperr.Conflict, "The upload changed meanwhile.")
+		return apperr.Localized(apperr.Conflict, "conflict.upload-changed", nil)
 	}
 	return service.StoreErr(err, "update upload")
 }
@@ -150,7 +143,7 @@ func (s *Service) finishUpload(ctx context.Context, rec service.UploadRecord, ve
 		receipted = &service.Receipted{}
 	}
 	first := true
-	return s.Retry.Do(ctx, "The partner's trail keeps moving; retry shortly.", func() (bool, error) {
+	return s.Retry.Do(ctx, "unavailable.partner-trail", func() (bool, error) {
 		chain, err := s.ReadChainWith(ctx, rec.Region, rec.Partner, func() error {
 			if first { // the upload as the caller read it
 				return nil
@@ -184,13 +177,13 @@ func (s *Service) finishUpload(ctx context.Context, rec service.UploadRecord, ve
 // failUpload finishes an upload that will never be decided, reported at
 // error: someone has to upload the file again. One that changed meanwhile
 // is left as it is (errChanged).
-func (s *Service) failUpload(ctx context.Context, rec service.UploadRecord, version int64, reason string) error {
+func (s *Service) failUpload(ctx context.Context, rec service.UploadRecord, version int64, reason *i18n.Message) error {
 	state := rec.State
-	rec.State, rec.Failure, rec.Errors = service.UploadFailed, reason, []service.UploadError{}
+	rec.State, rec.Failure, rec.FailureText, rec.Errors = service.UploadFailed, reason.In(i18n.English), reason, []service.UploadError{}
 	if err := s.finishUpload(ctx, rec, version); err != nil {
 		return err
 	}
-	s.Log.ErrorContext(ctx, "upload failed", "upload", rec.ID, "region", rec.Region, "partner", rec.Partner, "was", state, "attempts", rec.Attempts, "reason", reason)
+	s.Log.ErrorContext(ctx, "upload failed", "upload", rec.ID, "region", rec.Region, "partner", rec.Partner, "was", state, "attempts", rec.Attempts, "reason", rec.Failure)
 	return nil
 }
 
@@ -210,9 +203,9 @@ func (s *Service) SweepUpload(ctx context.Context, w service.WorkItem) (string, 
 	}
 	reason := stoppedShort(rec.Attempts)
 	if rec.State == service.UploadPending {
-		reason = "No file arrived before the upload URL expired; start a new upload."
+		reason = i18n.NewMessage("upload.failure.no-file", nil)
 		if _, err := s.uploads.Stat(ctx, uploadKey(rec.Region, rec.Partner, rec.ID)); err == nil {
-			reason = "The file arrived but its validation never started; upload it again."
+			reason = i18n.NewMessage("upload.failure.never-started", nil)
 		} else if !errors.Is(err, blob.ErrNotFound) {
 			return "", service.StoreErr(err, "stat upload")
 		}
@@ -220,5 +213,5 @@ func (s *Service) SweepUpload(ctx context.Context, w service.WorkItem) (string, 
 	if err := s.failUpload(ctx, rec, ver, reason); err != nil {
 		return "", ignoreChanged(err)
 	}
-	return reason, nil
+	return reason.In(i18n.English), nil
 }

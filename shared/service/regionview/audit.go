@@ -2,10 +2,9 @@ package regionview
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"time"
 
-	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/region"
@@ -42,7 +41,7 @@ func (s *Service) Audit(ctx context.Context, p *auth.Principal, regionID string,
 		return nil, err
 	}
 	if from != "" && to != "" && from > to {
-		return nil, paramError(submission.RuleTimeInvalid, "to", "to is before from.")
+		return nil, submission.RuleTimeInvalid.ParamError("to", "finding.to-before-from", nil)
 	}
 	binding := service.CursorBinding(p, "audit", pk, from, to)
 	after, err := s.DecodeCursor(binding, pg.Cursor)
@@ -113,7 +112,7 @@ func (s *Service) auditChain(p *auth.Principal, regionID, partner string) (*regi
 		return reg, "", nil
 	}
 	if _, ok := reg.Partner(partner); !ok {
-		return nil, "", paramError(submission.RuleParameterInvalid, "partner", fmt.Sprintf("%s has no partner %q.", reg.ID, partner))
+		return nil, "", submission.RuleParameterInvalid.ParamError("partner", "not-found.partner", map[string]any{"Region": reg.ID, "Value": strconv.Quote(partner)})
 	}
 	return reg, partner, nil
 }
@@ -128,8 +127,7 @@ func auditBound(reg *region.Region, param, v string, end bool) (string, error) {
 	if err != nil {
 		d, derr := period.ParseDate(v)
 		if derr != nil {
-			return "", apperr.Validation([]apperr.FieldError{{Code: submission.RuleTimeInvalid.Code, Parameter: param,
-				Message: fmt.Sprintf("%q is neither an RFC 3339 time nor a date.", v)}})
+			return "", submission.RuleTimeInvalid.ParamError(param, "finding.time-invalid", map[string]any{"Value": strconv.Quote(v)})
 		}
 		t = d.Time(reg.Location())
 		if end {

@@ -57,7 +57,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 	}
 	var rec ConsentRecord
 	created := false
-	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
+	err = s.Retry.Do(ctx, "unavailable.consent", func() (bool, error) {
 		locks, chain, err := s.lockChecksAndChain(ctx, slice, key)
 		if err != nil {
 			return false, err
@@ -91,7 +91,7 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 		return ConsentRecord{}, err
 	}
 	var rec ConsentRecord
-	err = s.Retry.Do(ctx, "The consent keeps changing; retry shortly.", func() (bool, error) {
+	err = s.Retry.Do(ctx, "unavailable.consent", func() (bool, error) {
 		locks, chain, err := s.lockChecksAndChain(ctx, slice, key)
 		if err != nil {
 			return false, err
@@ -134,7 +134,7 @@ func (s *Service) Consent(ctx context.Context, p *auth.Principal, regionID, part
 func (s *Service) consent(ctx context.Context, slice service.Slice, key submission.Key) (ConsentRecord, error) {
 	it, err := s.Table.Get(ctx, service.RegionPK(slice.Region.ID), consentPrefix(key.FundID, key.FinancialYear.String())+slice.Partner.ID)
 	if service.IsNotFound(err) {
-		return ConsentRecord{}, apperr.Newf(apperr.NotFound, "%s has no consent to pool %s underspends in %s.", slice.Partner.ID, key.FundID, key.FinancialYear)
+		return ConsentRecord{}, apperr.Localized(apperr.NotFound, "not-found.consent", map[string]any{"Partner": slice.Partner.ID, "Fund": key.FundID, "Year": key.FinancialYear.String()})
 	}
 	if err != nil {
 		return ConsentRecord{}, service.StoreErr(err, "read consent")

@@ -2,8 +2,8 @@ package regionview
 
 import (
 	"context"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,7 +56,7 @@ func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, 
 		return nil, err
 	}
 	if f.Status != "" && !slices.Contains(ObligationStatuses, f.Status) {
-		return nil, paramError(submission.RuleStatusInvalid, "status", fmt.Sprintf("%q is not one of %v.", f.Status, ObligationStatuses))
+		return nil, submission.RuleStatusInvalid.ParamError("status", "finding.not-one-of", map[string]any{"Value": strconv.Quote(f.Status), "Allowed": strings.Join(ObligationStatuses, ", ")})
 	}
 	held, err := s.currentByKey(ctx, slice, submission.PoolContributions, submission.QuarterlyReturns)
 	if err != nil {

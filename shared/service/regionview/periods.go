@@ -3,7 +3,7 @@ package regionview
 import (
 	"context"
 	"errors"
-	"fmt"
+	"strconv"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -36,10 +36,10 @@ func parsePeriod(f *region.Fund, s string) (Period, error) {
 	} else if y, err := period.ParseFinancialYear(s); err == nil {
 		p = Period{Year: y}
 	} else {
-		return p, paramError(submission.RulePeriodInvalid, "period", fmt.Sprintf("%q is neither a financial year nor a quarter.", s))
+		return p, submission.RulePeriodInvalid.ParamError("period", "finding.period-invalid", map[string]any{"Value": strconv.Quote(s)})
 	}
 	if !f.HasYear(p.Year) {
-		return p, paramError(submission.RulePeriodOutside, "period", fmt.Sprintf("%s does not run in %s.", f.ID, p.Year))
+		return p, submission.RulePeriodOutside.ParamError("period", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": p.Year.String()})
 	}
 	return p, nil
 }
@@ -62,7 +62,7 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 	}
 	var rec service.LockRecord
 	created := false
-	err = s.Retry.Do(ctx, "The quarter's report keeps changing while it is being locked; retry shortly.", func() (bool, error) {
+	err = s.Retry.Do(ctx, "unavailable.report-locking", func() (bool, error) {
 		chain, err := s.ReadChain(ctx, reg.ID, "")
 		if err != nil {
 			return false, err
@@ -134,19 +134,17 @@ func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID,
 	}
 	if per.Quarter != nil {
 		if year, err := s.lock(ctx, reg.ID, f.ID, per.Year.String()); err == nil {
-			e := service.LockedError(year)
-			e.Detail = fmt.Sprintf("%s stays locked while %s is locked; unlock the year first.", per, per.Year)
-			return out, e
+			return out, service.LockedError(year).Saying("locked.year-first", map[string]any{"Period": per.String(), "Year": per.Year.String()})
 		} else if !apperr.Is(err, apperr.NotFound) {
 			return out, err
 		}
 	}
-	err = s.Retry.Do(ctx, "The region's trail keeps moving while the period is unlocked; retry shortly.", func() (bool, error) {
+	err = s.Retry.Do(ctx, "unavailable.unlocking", func() (bool, error) {
 		var it store.Item
 		chain, err := s.ReadChainWith(ctx, reg.ID, "", func() (err error) {
 			it, err = s.Table.Get(ctx, service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()))
 			if service.IsNotFound(err) {
-				return apperr.Newf(apperr.NotFound, "%s of %s is not locked.", per, f.ID)
+				return notLocked(per.String(), f.ID)
 			}
 			return service.StoreErr(err, "read lock")
 		})
@@ -178,11 +176,16 @@ func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID,
 func (s *Service) lock(ctx context.Context, regionID, fundID, per string) (service.LockRecord, error) {
 	it, err := s.Table.Get(ctx, service.RegionPK(regionID), service.LockSK(fundID, per))
 	if service.IsNotFound(err) {
-		return service.LockRecord{}, apperr.Newf(apperr.NotFound, "%s of %s is not locked.", per, fundID)
+		return service.LockRecord{}, notLocked(per, fundID)
 	}
 	if err != nil {
 		return service.LockRecord{}, service.StoreErr(err, "read lock")
 	}
 	rec, err := service.Decode[service.LockRecord](it)
 	return rec, service.StoreErr(err, "decode lock")
+}
+
+// notLocked is the 404 of a period that is not locked.
+func notLocked(per, fundID string) error {
+	return apperr.Localized(apperr.NotFound, "not-found.lock", map[string]any{"Period": per, "Fund": fundID})
 }

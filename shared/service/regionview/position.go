@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -35,7 +34,7 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 		return nil, err
 	}
 	if !f.HasYear(year) {
-		return nil, paramError(submission.RuleParameterInvalid, "financialYear", fmt.Sprintf("%s does not run in %s.", f.ID, year))
+		return nil, submission.RuleParameterInvalid.ParamError("financialYear", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": year.String()})
 	}
 	items, err := s.readPositionItems(ctx, reg, f, year)
 	if err != nil {
@@ -56,7 +55,7 @@ func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID,
 	in.AsAt = asAt
 	pos, err := position.Compute(in)
 	if errors.Is(err, position.ErrOutsideYear) {
-		return nil, paramError(submission.RuleParameterInvalid, "asAt", fmt.Sprintf("%s is not a quarter of %s.", asAt, year))
+		return nil, submission.RuleParameterInvalid.ParamError("asAt", "finding.as-at-outside-year", map[string]any{"Quarter": asAt.String(), "Year": year.String()})
 	}
 	if err != nil {
 		return nil, service.StoreErr(err, "compute position")

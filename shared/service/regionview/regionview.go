@@ -6,10 +6,11 @@
 package regionview
 
 import (
+	"strconv"
+
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
-	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
 // Service is the region's view over the shared core.
@@ -29,12 +30,7 @@ func New(core *service.Service, positionCache int) *Service {
 func fund(reg *region.Region, id string) (*region.Fund, error) {
 	f, ok := reg.Fund(id)
 	if !ok {
-		return nil, apperr.Newf(apperr.NotFound, "%s has no fund %q.", reg.ID, id)
+		return nil, apperr.Localized(apperr.NotFound, "not-found.fund", map[string]any{"Region": reg.ID, "Value": strconv.Quote(id)})
 	}
 	return f, nil
-}
-
-// paramError is a 422 naming one parameter.
-func paramError(r *submission.Rule, param, msg string) error {
-	return apperr.Validation([]apperr.FieldError{{Code: r.Code, Parameter: param, Message: msg}})
 }

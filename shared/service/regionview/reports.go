@@ -4,14 +4,15 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/period"
 	"github.com/regional-data-exchange/rdx/shared/position"
@@ -113,10 +114,10 @@ func (s *Service) authorizeReport(p *auth.Principal, regionID, fundID, quarterTe
 	sc.fund = f
 	q, err := period.ParseQuarter(quarterText)
 	if err != nil {
-		return sc, paramError(submission.RuleQuarter, "quarter", fmt.Sprintf("%q: %v.", quarterText, err))
+		return sc, submission.RuleQuarter.ParamError("quarter", "finding.quarter-invalid", map[string]any{"Value": strconv.Quote(quarterText)})
 	}
 	if !f.HasYear(q.Year) {
-		return sc, paramError(submission.RulePeriodOutside, "quarter", fmt.Sprintf("%s does not run in %s.", f.ID, q.Year))
+		return sc, submission.RulePeriodOutside.ParamError("quarter", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": q.Year.String()})
 	}
 	sc.quarter = q
 	if sc.partner != nil && !f.IsMember(sc.partner.ID, q.Year) {
@@ -142,7 +143,13 @@ func (s *Service) FundReport(ctx context.Context, p *auth.Principal, regionID, f
 	if err != nil {
 		return nil, err
 	}
-	return b.report, nil
+	return sc.readable(ctx, b.report), nil
+}
+
+// readable is the report in the request's language: the region's names in
+// it, the content (and its ETag) the same in every language.
+func (sc reportScope) readable(ctx context.Context, r *report.Report) *report.Report {
+	return r.In(i18n.From(ctx), sc.reg.KPIs, sc.fund)
 }
 
 // SignFundReport records a member's signature of the report's current
@@ -159,12 +166,12 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		}
 		roles := s.rolesOf(sc)
 		if role := form.Role.String(); !slices.Contains(roles, role) {
-			asks := "it asks " + strings.Join(roles, ", ")
+			data := map[string]any{"Value": strconv.Quote(role), "Fund": sc.fund.ID, "Partner": sc.partner.ID, "Roles": strings.Join(roles, ", ")}
+			id := "finding.report-role"
 			if len(roles) == 0 {
-				asks = "it asks no sign-off of it"
+				id = "finding.report-role-none"
 			}
-			fields = append(fields, apperr.FieldError{Code: submission.RuleReportRole.Code, Pointer: "/role",
-				Message: fmt.Sprintf("%q is not a role %s's report asks of %s; %s.", role, sc.fund.ID, sc.partner.ID, asks)})
+			fields = append(fields, apperr.Field(submission.RuleReportRole.Code, id, data).AtPointer("/role"))
 		}
 		return fields
 	})
@@ -175,7 +182,7 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chain service.Chain) (reportChange, error) {
 		for _, o := range r.SignOffs {
 			if o.Counts && o.Partner == sc.partner.ID && o.Role == role {
-				return reportChange{}, apperr.Newf(apperr.Conflict, "%s has already signed this content as %s (%s, %s).", sc.partner.ID, role, o.Signatory, o.At.Format("2 January 2006"))
+				return reportChange{}, apperr.Localized(apperr.Conflict, "conflict.report-signed", map[string]any{"Partner": sc.partner.ID, "Role": role, "Signatory": o.Signatory, "Date": i18n.Date(o.At)})
 			}
 		}
 		sealed, err := s.reportAudit(ctx, chain, sc, p, at, "report.signed", r.ContentSHA256,
@@ -208,9 +215,9 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 	return s.reportWrite(ctx, sc, tags, p, func(r *report.Report, at time.Time, by report.Actor, chain service.Chain) (reportChange, error) {
 		switch {
 		case r.Status == report.Approved:
-			return reportChange{}, apperr.New(apperr.Conflict, "This content of the report is already approved.")
+			return reportChange{}, apperr.Localized(apperr.Conflict, "conflict.report-approved", nil)
 		case r.Status != report.Signed:
-			return reportChange{}, apperr.Newf(apperr.Conflict, "The report awaits %d required sign-off(s) on its current content.", unsigned(r))
+			return reportChange{}, apperr.Localized(apperr.Conflict, "conflict.report-awaits", map[string]any{"Count": unsigned(r)})
 		}
 		a := report.Approval{ApprovedBy: form.ApprovedBy.String(), Reference: form.Reference.String(), ApprovedOn: *form.ApprovedOn,
 			At: at, By: by, ContentSHA256: r.ContentSHA256}
@@ -247,8 +254,7 @@ func decodeReportCommand(body []byte, form any, ifMatch string, more func([]appe
 	}
 	tags, ok := parseReportIfMatch(ifMatch)
 	if !ok {
-		fields = append(fields, apperr.FieldError{Code: submission.RuleIfMatchRequired.Code, Header: "If-Match",
-			Message: "Name the report's content in If-Match: its ETag, a quoted SHA-256, as a GET of the report gives it."})
+		fields = append(fields, apperr.Field(submission.RuleIfMatchRequired.Code, "finding.report-if-match", nil).AtHeader("If-Match"))
 	}
 	if len(fields) > 0 {
 		return nil, apperr.Validation(fields)
@@ -295,7 +301,7 @@ type reportChange struct {
 // with a 5xx.
 func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []string, p *auth.Principal, change func(r *report.Report, at time.Time, by report.Actor, chain service.Chain) (reportChange, error)) (*report.Report, error) {
 	var out *report.Report
-	err := s.Retry.Do(ctx, "The report's inputs keep changing; retry shortly.", func() (bool, error) {
+	err := s.Retry.Do(ctx, "unavailable.report", func() (bool, error) {
 		var b builtReport
 		chain, err := s.ReadChainWith(ctx, sc.reg.ID, scopePartner(sc), func() (err error) {
 			b, err = s.buildReport(ctx, sc)
@@ -309,8 +315,8 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 			return false, b.lock
 		}
 		if !slices.Contains(ifMatch, ReportETag(r)) {
-			return false, apperr.New(apperr.PreconditionFail, "If-Match does not name the report's current content; read it again.").
-				WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: "The report's content is " + ReportETag(r) + "."})
+			return false, apperr.Localized(apperr.PreconditionFail, "precondition.report-stale", nil).
+				WithFields(apperr.Field("if-match.stale", "finding.report-content", map[string]any{"ETag": ReportETag(r)}).AtHeader("If-Match"))
 		}
 		c, err := change(r, s.Clock(), report.Actor{Sub: p.Subject, Name: p.Name}, chain)
 		if err != nil {
@@ -332,7 +338,7 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return sc.readable(ctx, out), nil
 }
 
 // ReportETag is the report's strong validator, the ETag of its answers: its

@@ -3,7 +3,6 @@ package submissions
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -61,7 +60,7 @@ func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, 
 		return nil, err
 	}
 	var out *PutResult
-	err = s.Retry.Do(ctx, "Too many concurrent writes to this submission; retry shortly.", func() (retry bool, err error) {
+	err = s.Retry.Do(ctx, "unavailable.submission", func() (retry bool, err error) {
 		out, retry, err = w.attempt(ctx)
 		return retry, err
 	})
@@ -124,7 +123,7 @@ func (w *write) validate(ctx context.Context, findings []submission.Finding) err
 	}
 	summary, err := submission.Summarize(w.key.Kind, res.Document)
 	if err != nil {
-		return apperr.Wrap(apperr.Invalid, err, "The figures overflow when added up.")
+		return apperr.Localized(apperr.Invalid, "invalid.overflow", nil).Because(err)
 	}
 	w.res, w.match, w.summary = res, match, summary
 	return nil
@@ -294,12 +293,12 @@ func targetOf(k submission.Key, version int) map[string]any {
 }
 
 func preconditionFailed(current int, exists bool) error {
-	msg := "The submission does not exist yet."
+	detail, field, data := "precondition.stale-none", "finding.no-submission-yet", map[string]any(nil)
 	if exists {
-		msg = fmt.Sprintf("The current version is %d.", current)
+		detail, field, data = "precondition.stale", "finding.current-version", map[string]any{"Version": current}
 	}
-	return apperr.New(apperr.PreconditionFail, "If-Match does not name the current version. "+msg).
-		WithFields(apperr.FieldError{Code: "if-match.stale", Header: "If-Match", Message: msg})
+	return apperr.Localized(apperr.PreconditionFail, detail, data).
+		WithFields(apperr.Field("if-match.stale", field, data).AtHeader("If-Match"))
 }
 
 // previousReturn finds the summary of the partner's current return for the

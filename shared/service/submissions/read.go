@@ -61,7 +61,7 @@ func (s *Service) GetSubmission(ctx context.Context, p *auth.Principal, region, 
 }
 
 func notFound(key submission.Key) error {
-	return apperr.Newf(apperr.NotFound, "No %s has been submitted for %s.", key.Kind, key.ID())
+	return apperr.Localized(apperr.NotFound, "not-found.submission", map[string]any{"Kind": string(key.Kind), "Key": key.ID()})
 }
 
 func (s *Service) readKey(p *auth.Principal, region, partner string, kind submission.Kind, values [2]string) (service.Slice, submission.Key, error) {
@@ -100,12 +100,15 @@ func (s *Service) version(ctx context.Context, ref service.VersionRef) (*Version
 	if err != nil {
 		return nil, service.StoreErr(err, "version key")
 	}
+	noVersion := func() error {
+		return apperr.Localized(apperr.NotFound, "not-found.version", map[string]any{"Key": key.ID(), "Version": ref.Version})
+	}
 	if ref.Version < 1 {
-		return nil, apperr.Newf(apperr.NotFound, "%s has no version %d.", key.ID(), ref.Version)
+		return nil, noVersion()
 	}
 	it, err := s.Table.Get(ctx, service.PartnerPK(ref.Region, ref.Partner), service.VersionSK(key, ref.Version))
 	if service.IsNotFound(err) {
-		return nil, apperr.Newf(apperr.NotFound, "%s has no version %d.", key.ID(), ref.Version)
+		return nil, noVersion()
 	}
 	if err != nil {
 		return nil, service.StoreErr(err, "read version")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
 	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -47,7 +48,7 @@ func (s *Service) SignOff(ctx context.Context, r SignOffRequest) (*Version, erro
 		return nil, apperr.Validation(fields)
 	}
 	var v *Version
-	err = s.Retry.Do(ctx, "The return keeps changing while it is being signed off; retry shortly.", func() (retry bool, err error) {
+	err = s.Retry.Do(ctx, "unavailable.signoff", func() (retry bool, err error) {
 		v, retry, err = s.signOffOnce(ctx, r.Principal, slice, key, match, form, r.Body)
 		return retry, err
 	})
@@ -68,7 +69,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice serv
 	case !match(cur.Version, exists):
 		return nil, false, preconditionFailed(cur.Version, exists)
 	case cur.SignOff != nil:
-		return nil, false, apperr.Newf(apperr.Conflict, "Version %d was already signed off by %s on %s.", cur.Version, cur.SignOff.Signatory, cur.SignOff.At.Format("2 January 2006"))
+		return nil, false, apperr.Localized(apperr.Conflict, "conflict.signed-off", map[string]any{"Version": cur.Version, "Signatory": cur.SignOff.Signatory, "Date": i18n.Date(cur.SignOff.At)})
 	}
 	// The answer's document is read before the write, so that failing to
 	// read it cannot leave a stored sign-off behind a 5xx.
