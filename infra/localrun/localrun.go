@@ -56,38 +56,35 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 }
 
 // PrintTokens prints a day's token for each partner's systems, each region's
-// collaboration unit and government.
+// collaboration unit and approving board, and government (auth.DevRoles:
+// the roles the local sign-in page offers too).
 func PrintTokens(w io.Writer, key *auth.DevKey, regions *region.Registry) error {
-	now, ttl := time.Now(), 24*time.Hour
-	mint := func(label string, spec auth.TokenSpec) error {
-		spec.TTL = ttl
-		if spec.Scopes == nil {
-			spec.Scopes = auth.DefaultScopes(spec.Region, spec.Partner)
-		}
+	now := time.Now()
+	fmt.Fprintln(w, "Development tokens (valid 24 hours; mint more with go run ./infra/devtoken):")
+	for _, role := range auth.DevRoles(regions) {
+		spec := role.Spec
+		spec.TTL = 24 * time.Hour
 		tok, err := key.Mint(spec, now)
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintf(w, "%-44s %s\n", label, tok)
-		return err
-	}
-	fmt.Fprintln(w, "Development tokens (valid 24 hours; mint more with go run ./infra/devtoken):")
-	for _, id := range regions.IDs() {
-		reg, _ := regions.Get(id)
-		for _, p := range reg.Partners {
-			if err := mint(id+"/"+p.ID+" (writer)", auth.TokenSpec{Subject: "dev-" + p.ID, Name: p.Name + " finance system", Region: id, Partner: p.ID}); err != nil {
-				return err
-			}
-		}
-		if err := mint(id+" collaboration unit (RCU)", auth.TokenSpec{Subject: "dev-rcu-" + id, Name: reg.Name + " RCU", Region: id}); err != nil {
-			return err
-		}
-		if err := mint(id+" approving board", auth.TokenSpec{Subject: "dev-board-" + id, Name: reg.Name + " (board)", Region: id,
-			Scopes: auth.BoardScopes()}); err != nil {
+		if _, err := fmt.Fprintf(w, "%-44s %s\n", tokenLabel(role), tok); err != nil {
 			return err
 		}
 	}
-	return mint("government (every region, exports)", auth.TokenSpec{Subject: "dev-government", Name: "Ministerial reporting", Region: auth.AllRegions})
+	return nil
+}
+
+func tokenLabel(r auth.DevRole) string {
+	switch r.Kind {
+	case auth.DevPartner:
+		return r.Spec.Region + "/" + r.Spec.Partner + " (writer)"
+	case auth.DevUnit:
+		return r.Spec.Region + " collaboration unit (RCU)"
+	case auth.DevBoard:
+		return r.Spec.Region + " approving board"
+	}
+	return "government (every region, exports)"
 }
 
 // Telemetry is the local servers' tracing and metrics, off unless asked

@@ -16,6 +16,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/app/local"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/web"
 )
 
 func main() {
@@ -49,5 +50,6 @@ func run() error {
 		return err
 	}
 	fmt.Printf("\nRegional Data Exchange serving %s (embedded store in %s); Ctrl-C stops it.\n", base, dataDir)
+	fmt.Printf("Pages for people: %s%s (sign in as any role above, in Welsh or English).\n", base, web.Prefix)
 	return localrun.Serve(ctx, ln, local.Handler)
 }

@@ -61,7 +61,8 @@ func decodeJSONLines(in *content.DecodeInput) (any, error) {
 
 // checkContract fails the test when a response does not match the OpenAPI
 // document: an undeclared status, a missing header, a body of the wrong shape.
-// Paths outside /v1 (the local server's blob URLs) are not part of the contract.
+// Paths outside /v1 (the local server's blob URLs, the pages for people
+// under /app/: HTML, not the JSON API) are not part of the contract.
 func checkContract(t *testing.T, req *http.Request, reqBody []byte, res *Resp) {
 	t.Helper()
 	if !strings.HasPrefix(req.URL.Path, "/v1/") {

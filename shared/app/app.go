@@ -4,10 +4,13 @@
 package app
 
 import (
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"time"
@@ -26,6 +29,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/service/sweeper"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
+	"github.com/regional-data-exchange/rdx/shared/web"
 )
 
 // Config is everything a process needs to serve the API; BuildService
@@ -55,6 +59,10 @@ type Config struct {
 	// that signed receipts once and are published still, so those verify.
 	Receipts           receipt.Signer
 	RetiredReceiptKeys *receipt.KeySet
+	// Pages configures the pages people use under /app/ (shared/web). An
+	// empty SessionKey is derived from CursorKey; DevSignIn is for the
+	// local run alone and is refused on Lambda.
+	Pages web.Config
 }
 
 // App is the built use cases: the shared core (access, idempotency) and a
@@ -162,7 +170,8 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 }
 
 // Build wires the service and the API's handler, with its token verifier,
-// over the stores; extra mounts handlers outside /v1.
+// over the stores; the pages are mounted at /app/ in the same handler, and
+// extra mounts further handlers outside /v1.
 func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 	if len(cfg.CursorKey) < 32 {
 		return nil, errors.New("the cursor key must be at least 32 bytes")
@@ -170,14 +179,36 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 	if cfg.Issuer == "" || cfg.Audience == "" || cfg.Keys == nil {
 		return nil, errors.New("the token issuer, audience and keys are required")
 	}
+	// Development sign-in is the local run's; a deployed function never offers it.
+	if cfg.Pages.DevSignIn != nil && os.Getenv("AWS_LAMBDA_FUNCTION_NAME") != "" {
+		return nil, errors.New("development sign-in is refused on Lambda")
+	}
 	a, err := BuildService(cfg, st)
 	if err != nil {
 		return nil, err
 	}
+	verifier := auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, a.Regions)
+	pagesCfg := cfg.Pages
+	if len(pagesCfg.SessionKey) == 0 {
+		// One secret fewer to deploy: the pages' keys are derived from the
+		// cursor key (HKDF), itself a secret every instance shares.
+		if pagesCfg.SessionKey, err = hkdf.Key(sha256.New, cfg.CursorKey, nil, "rdx web session key", 32); err != nil {
+			return nil, err
+		}
+	}
+	pages, err := web.New(web.Deps{Config: pagesCfg, Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView,
+		Files: a.Files, Verifier: verifier, Log: logger(cfg), Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	mounts := maps.Clone(extra)
+	if mounts == nil {
+		mounts = map[string]http.Handler{}
+	}
+	mounts[web.Prefix] = pages
 	a.Handler = httpapi.NewHandler(httpapi.Deps{
 		Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView, Files: a.Files, Exports: a.Exports,
-		Verifier: auth.NewVerifier(cfg.Keys, cfg.Issuer, cfg.Audience, a.Regions), Log: logger(cfg), Extra: extra,
-		Telemetry: cfg.Telemetry,
+		Verifier: verifier, Log: logger(cfg), Extra: mounts, Telemetry: cfg.Telemetry,
 	})
 	return a, nil
 }

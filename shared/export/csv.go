@@ -78,36 +78,49 @@ func (s *csvSink) Begin(t Table) error {
 	if s.labels {
 		s.line = append(s.line, utf8BOM...)
 	}
-	for i, c := range t.Columns {
-		s.line = appendSep(s.line, i)
-		s.line = appendCSVField(s.line, neutralise(c.Name))
+	s.line = AppendCSVHeader(s.line, t.Columns)
+	if s.labels {
+		s.line = appendCSVLine(s.line, t.Columns, func(c Column) string { return c.Label })
 	}
-	if err := s.flushLine(); err != nil || !s.labels {
-		return err
-	}
-	s.line = s.line[:0]
-	for i, c := range t.Columns {
-		s.line = appendSep(s.line, i)
-		s.line = appendCSVField(s.line, neutralise(c.Label))
-	}
-	return s.flushLine()
+	return s.flush()
 }
 
 func (s *csvSink) Row(cells []Cell) error {
-	s.line = s.line[:0]
-	for i, c := range cells {
-		s.line = appendSep(s.line, i)
-		s.line = appendCSVCell(s.line, c)
-	}
-	return s.flushLine()
+	s.line = AppendCSVRow(s.line[:0], cells)
+	return s.flush()
 }
 
 func (s *csvSink) End() error { return s.closeFile() }
 
-func (s *csvSink) flushLine() error {
-	s.line = append(s.line, '\r', '\n')
+func (s *csvSink) flush() error {
 	_, err := s.buf.Write(s.line)
 	return err
+}
+
+// AppendCSVHeader writes a table's header line, as an export's CSV file
+// starts: each column's name (neutralised like any text), CRLF.
+func AppendCSVHeader(b []byte, cols []Column) []byte {
+	return appendCSVLine(b, cols, func(c Column) string { return c.Name })
+}
+
+// appendCSVLine writes a line of a text of each column, neutralised.
+func appendCSVLine(b []byte, cols []Column, text func(Column) string) []byte {
+	for i, c := range cols {
+		b = appendSep(b, i)
+		b = appendCSVField(b, neutralise(text(c)))
+	}
+	return append(b, '\r', '\n')
+}
+
+// AppendCSVRow writes one row as an export's CSV file does (numbers plain,
+// text neutralised, fields quoted only when they must be), CRLF: for a CSV
+// served beside a page, written the same way.
+func AppendCSVRow(b []byte, cells []Cell) []byte {
+	for i, c := range cells {
+		b = appendSep(b, i)
+		b = appendCSVCell(b, c)
+	}
+	return append(b, '\r', '\n')
 }
 
 func appendSep(b []byte, i int) []byte {

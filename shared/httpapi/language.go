@@ -30,21 +30,21 @@ func negotiate(r *http.Request) (*http.Request, i18n.Lang) {
 	return r.WithContext(i18n.With(r.Context(), lang)), lang
 }
 
-// contentLanguage marks an answer that carries words (a JSON body or a
-// problem) with the language they are in: lang, unless the answer already
-// says (a replayed answer, in the language it was first given in; a
-// template, whose guide is in the request's language). Empty answers and
-// other files carry none.
+// contentLanguage marks an answer that carries words (a JSON body, a
+// problem, or a page under /app/) with the language they are in: lang,
+// unless the answer already says (a replayed answer, in the language it was
+// first given in; a template, whose guide is in the request's language).
+// Empty answers and other files carry none.
 func contentLanguage(h http.Header, lang i18n.Lang) {
 	if wordy(h) && h.Get("Content-Language") == "" {
 		h.Set("Content-Language", string(lang))
 	}
 }
 
-// wordy reports an answer whose body carries words: JSON or a problem.
+// wordy reports an answer whose body carries words: JSON, a problem or a page.
 func wordy(h http.Header) bool {
 	mt, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	return mt == "application/json" || mt == "application/problem+json"
+	return mt == "application/json" || mt == "application/problem+json" || mt == "text/html"
 }
 
 // storedLanguage is the language of an answer stored before stored answers

@@ -56,6 +56,14 @@ func routed(ctx context.Context, pattern string) { observationOf(ctx).route = pa
 // identified records the verified caller's subject.
 func identified(ctx context.Context, sub string) { observationOf(ctx).sub = sub }
 
+// Routed records, for a handler mounted beside the API's routes (Deps.Extra:
+// the pages under /app/), the pattern of its route that is answering, so
+// that the request's log line, span and metric name it as the API's do.
+func Routed(ctx context.Context, pattern string) { routed(ctx, pattern) }
+
+// Identified records, for a mounted handler, the caller it verified.
+func Identified(ctx context.Context, sub string) { identified(ctx, sub) }
+
 // observe starts the request's span (a child of the context's: on Lambda the
 // invocation's, which joins Lambda's X-Ray segment; a traceparent header a
 // caller sends is not trusted to replace it) and puts the request id and the

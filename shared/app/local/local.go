@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/app"
@@ -23,6 +24,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
+	"github.com/regional-data-exchange/rdx/shared/web"
 )
 
 // Local is the embedded run: bbolt and files under dataDir, development
@@ -77,7 +79,15 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 		table.Close()
 		return nil, fmt.Errorf("receipt key: %w", err)
 	}
+	sessionKey, err := localSecret(dataDir, "session-key")
+	if err != nil {
+		table.Close()
+		return nil, err
+	}
 	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey = auth.DevIssuer, auth.DevAudience, keys, cursorKey
+	// The pages offer the development roles to sign in as, over plain http
+	// when the local server is served so (make run: loopback).
+	cfg.Pages = web.Config{SessionKey: sessionKey, PlainHTTP: strings.HasPrefix(baseURL, "http://"), DevSignIn: dev}
 	if cfg.Receipts == nil {
 		cfg.Receipts = signer
 	}

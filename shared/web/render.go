@@ -1,0 +1,199 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/i18n"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// templates are the pages by name: the layout and its parts, with one page
+// file (templates/page-{name}.html) defining "main".
+type templates map[string]*template.Template
+
+func parseTemplates() (templates, error) {
+	base, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	if err != nil {
+		return nil, err
+	}
+	files, err := fs.Glob(templateFS, "templates/page-*.html")
+	if err != nil {
+		return nil, err
+	}
+	out := templates{}
+	for _, f := range files {
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, err
+		}
+		out[strings.TrimSuffix(strings.TrimPrefix(path.Base(f), "page-"), ".html")] = t
+	}
+	return out, nil
+}
+
+// page is what the layout shows around every page's own Data.
+type page struct {
+	Lang       i18n.Lang
+	Title      string
+	Who        string // the signed-in person's name; "" signed out
+	Flash      *flash
+	CSRF       string // the forms' CSRF token
+	CSRFField  string
+	Home       string
+	SignOut    string // the sign-out form's action
+	Switch     langSwitch
+	Stylesheet string
+	Data       any
+}
+
+// langSwitch is the link to the same page in the other language.
+type langSwitch struct {
+	Href, Label string
+	Lang        i18n.Lang
+}
+
+// T is a message of the catalogue in the page's language; kv are its
+// values as name, value pairs.
+func (p *page) T(id string, kv ...any) string {
+	var data map[string]any
+	if len(kv) > 1 {
+		data = map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			data[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+	}
+	return i18n.Text(p.Lang, id, data)
+}
+
+func (v *visit) t(id string, data map[string]any) string { return i18n.Text(v.lang, id, data) }
+
+// render writes a page: the layout around templates/page-{name}.html.
+func (s *site) render(v *visit, status int, name, title string, data any) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page template %q", name)
+	}
+	if v.flash == nil {
+		s.takeFlash(v)
+	}
+	p := &page{Lang: v.lang, Title: title, Flash: v.flash, CSRF: csrfToken(v.r), CSRFField: csrfField,
+		Home: v.link(Prefix, nil), SignOut: v.link(signOutPath, nil), Switch: v.switchLink(), Stylesheet: stylesheet, Data: data}
+	if v.p != nil {
+		p.Who = v.p.Name
+		if p.Who == "" {
+			p.Who = v.p.Subject
+		}
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+		return err
+	}
+	h := v.w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", string(v.lang))
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	v.w.WriteHeader(status)
+	_, err := v.w.Write(buf.Bytes())
+	return err
+}
+
+// switchLink is the page's address in the other language.
+func (v *visit) switchLink() langSwitch {
+	other, label := i18n.Welsh, "Cymraeg"
+	if v.lang == i18n.Welsh {
+		other, label = i18n.English, "English"
+	}
+	q := v.r.URL.Query()
+	q.Set("lang", string(other))
+	path := v.r.URL.Path
+	if v.r.Method != http.MethodGet {
+		path = Prefix // a form's address is no page
+		q = nil
+	}
+	if q == nil {
+		return langSwitch{Href: path + "?lang=" + string(other), Label: label, Lang: other}
+	}
+	return langSwitch{Href: path + "?" + q.Encode(), Label: label, Lang: other}
+}
+
+// message is a page of a title and a sentence (errors, refusals).
+type message struct {
+	Body    string
+	Details []string
+}
+
+func (s *site) message(v *visit, status int, titleID, bodyID string, details ...string) {
+	if err := s.render(v, status, "message", v.t(titleID, nil), message{Body: v.t(bodyID, nil), Details: details}); err != nil {
+		s.Log.ErrorContext(v.r.Context(), "render", "error", err)
+	}
+}
+
+// errNoPage is an address that names no page: a word that is no kind, a
+// fund the region does not have. Its page is every 404's.
+var errNoPage = apperr.Localized(apperr.NotFound, "page.not-found.body", nil)
+
+// notFound is every address under /app/ that is no page.
+func (s *site) notFound(v *visit) error {
+	return errNoPage
+}
+
+// fail shows an error as its page. Another partner's page and a page that
+// does not exist are the same 404, word for word: a refusal says nothing of
+// what is there.
+func (s *site) fail(v *visit, err error) {
+	e := apperr.As(err)
+	switch e.Code {
+	case apperr.Unauthenticated:
+		s.cookies.clear(v.w, s.cookies.session)
+		s.toSignIn(v, true)
+	case apperr.Forbidden, apperr.NotFound:
+		s.message(v, http.StatusNotFound, "page.not-found.title", "page.not-found.body")
+	case apperr.Invalid, apperr.Malformed:
+		s.message(v, http.StatusBadRequest, "page.invalid.title", "page.invalid.body", problemDetails(v, e)...)
+	case apperr.Conflict, apperr.Locked, apperr.PreconditionFail:
+		s.message(v, http.StatusConflict, "page.conflict.title", "page.conflict.body", e.DetailIn(v.lang))
+	case apperr.Unavailable:
+		v.w.Header().Set("Retry-After", strconv.Itoa(max(1, int(e.RetryAfter/time.Second))))
+		s.message(v, http.StatusServiceUnavailable, "page.unavailable.title", "page.unavailable.body")
+	default:
+		s.Log.ErrorContext(v.r.Context(), "page failed", "error", err)
+		s.message(v, http.StatusInternalServerError, "page.internal.title", "page.internal.body")
+	}
+}
+
+// problemDetails are an error's field messages in the page's language.
+func problemDetails(v *visit, e *apperr.Error) []string {
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.In(v.lang).Message)
+	}
+	if len(out) == 0 {
+		out = append(out, e.DetailIn(v.lang))
+	}
+	return out
+}
+
+// formFailed answers a form the service refused: back to the page the form
+// was on, with what went wrong. A form on another partner's page, or one
+// that does not exist, is the same 404 as its page.
+func (s *site) formFailed(v *visit, err error, back string, q map[string][]string) error {
+	e := apperr.As(err)
+	switch e.Code {
+	case apperr.Unauthenticated, apperr.Forbidden, apperr.NotFound, apperr.Unavailable, apperr.Internal:
+		return err
+	}
+	s.leaveFlash(v, flash{Error: true, Text: v.t("page.form.refused", nil), Details: problemDetails(v, e)})
+	return v.redirect(back, q)
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"bytes"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/infra/regions"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/money"
+	"github.com/regional-data-exchange/rdx/shared/region"
+	"github.com/regional-data-exchange/rdx/shared/service"
+)
+
+// Every page verifies the session's token as an API call's: a token that
+// has expired, or that no key of the issuer signed, ends the session though
+// the service sealed the cookie; a good one is sealed again (the idle limit
+// slides).
+func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
+	rs, err := region.LoadFS(regions.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := region.NewRegistry(rs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, stranger := auth.NewDevKey(), auth.NewDevKey()
+	keys, err := auth.StaticKeys(key.JWKS())
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret := bytes.Repeat([]byte("s"), 32)
+	h, err := New(Deps{Config: Config{SessionKey: secret, PlainHTTP: true}, Service: &service.Service{Regions: reg},
+		Verifier: auth.NewVerifier(keys, auth.DevIssuer, auth.DevAudience, reg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := newCookies(secret, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	role, _ := auth.DevRoleByID(reg, "west-wales/carmarthenshire")
+	mint := func(k *auth.DevKey, issued time.Time) *http.Cookie {
+		spec := role.Spec
+		spec.TTL = time.Hour
+		tok, err := k.Mint(spec, issued)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := c.codec.Encode(c.session, Session{Token: tok, Via: ViaDevelopment})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &http.Cookie{Name: c.session, Value: enc}
+	}
+	ask := func(ck *http.Cookie) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "/app/no-such-page", nil)
+		req.AddCookie(ck)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	session := mint(key, time.Now())
+	good := ask(session)
+	if good.Code != 404 || !strings.Contains(strings.Join(good.Header().Values("Set-Cookie"), "\n"), c.session+"=") {
+		t.Errorf("a good session: %d %v", good.Code, good.Header())
+	}
+
+	// Without development sign-in (as deployed) the sign-in form is no
+	// page, even sent with a good CSRF token.
+	token := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(good.Body.String())
+	if token == nil {
+		t.Fatal("no form on the signed-in page")
+	}
+	req := httptest.NewRequest("POST", signInPath, strings.NewReader(url.Values{"csrf": {html.UnescapeString(token[1])}, "role": {role.ID}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, ck := range (&http.Response{Header: good.Header()}).Cookies() {
+		req.AddCookie(ck)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 404 {
+		t.Errorf("development sign-in where none is offered: %d %s", rec.Code, rec.Body)
+	}
+	for name, ck := range map[string]*http.Cookie{
+		"an expired token":       mint(key, time.Now().Add(-2*time.Hour)),
+		"a stranger's signature": mint(stranger, time.Now()),
+	} {
+		rec := ask(ck)
+		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), signInPath) {
+			t.Errorf("%s: %d %s", name, rec.Code, rec.Header().Get("Location"))
+		}
+		if !strings.Contains(strings.Join(rec.Header().Values("Set-Cookie"), "\n"), c.session+"=; Path=/; Max-Age=0") {
+			t.Errorf("%s: the session is not ended: %v", name, rec.Header().Values("Set-Cookie"))
+		}
+	}
+}
+
+// A sign-in goes on only to a page of the service.
+func TestNextPageStaysHere(t *testing.T) {
+	for next, want := range map[string]string{
+		"/app/regions/west-wales/obligations?status=late": "/app/regions/west-wales/obligations?status=late",
+		"":                     Prefix,
+		"//evil.example/app/":  Prefix,
+		"https://evil.example": Prefix,
+		"/v1/me":               Prefix,
+		"/app/\\evil":          Prefix,
+		"/app/../v1/me":        Prefix,
+		"javascript:alert(1)":  Prefix,
+	} {
+		if got := nextPage(next); got != want {
+			t.Errorf("nextPage(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+// Amounts read as people write them.
+func TestPounds(t *testing.T) {
+	for p, want := range map[int64]string{0: "£0.00", 5: "£0.05", 123456: "£1,234.56", -25000000: "−£250,000.00", 100000000000: "£1,000,000,000.00"} {
+		if got := pounds(money.Pence(p)); got != want {
+			t.Errorf("pounds(%d) = %q, want %q", p, got, want)
+		}
+	}
+}

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/apperr"
+	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/httpapi"
+)
+
+const (
+	signInPath  = Prefix + "sign-in"
+	signOutPath = Prefix + "sign-out"
+)
+
+// devTokenTTL is how long a development sign-in's token lasts: a working
+// day. The session ends sooner when left idle (IdleLimit).
+const devTokenTTL = 12 * time.Hour
+
+// authenticate signs the visit in from its session cookie: the token it
+// holds is verified as an API call's bearer token is, on every request, and
+// the cookie sealed again so that the idle limit slides. Without a session,
+// or with one whose token no longer verifies, the person is sent to sign in
+// (false).
+func (s *site) authenticate(v *visit) (bool, error) {
+	var sess Session
+	if !s.cookies.get(v.r, s.cookies.session, &sess) {
+		return false, s.toSignIn(v, false)
+	}
+	p, err := s.Verifier.Verify(v.r.Context(), sess.Token)
+	if apperr.Is(err, apperr.Unauthenticated) {
+		s.cookies.clear(v.w, s.cookies.session)
+		return false, s.toSignIn(v, true)
+	}
+	if err != nil {
+		return false, err // the issuer's keys cannot be had: 503, not a sign-out
+	}
+	v.p = p
+	httpapi.Identified(v.r.Context(), p.Subject)
+	return true, s.cookies.startSession(v.w, sess)
+}
+
+// toSignIn sends the person to the sign-in page, and back to the page they
+// asked for once signed in (a form's answer is not kept: they send it again).
+func (s *site) toSignIn(v *visit, ended bool) error {
+	if ended {
+		s.leaveFlash(v, flash{Error: true, Text: v.t("page.signin.ended", nil)})
+	}
+	q := url.Values{}
+	if v.r.Method == http.MethodGet && v.r.URL.Path != Prefix {
+		q.Set("next", v.r.URL.RequestURI())
+	}
+	return v.redirect(signInPath, q)
+}
+
+// nextPage is where a sign-in goes on to: a page of the service only.
+func nextPage(next string) string {
+	u, err := url.Parse(next)
+	if err != nil || next == "" || u.Scheme != "" || u.Host != "" || u.User != nil ||
+		!strings.HasPrefix(u.Path, Prefix) || strings.Contains(u.Path, "..") || strings.ContainsAny(next, "\\") || strings.HasPrefix(next, "//") {
+		return Prefix
+	}
+	return next
+}
+
+type signInData struct {
+	Offered bool // development roles are offered (the local run)
+	Groups  []roleGroup
+	Next    string
+	Action  string
+}
+
+type roleGroup struct {
+	Legend string
+	Roles  []roleOption
+}
+
+type roleOption struct {
+	ID, Label string
+}
+
+func (s *site) signInPage(v *visit) error {
+	d := signInData{Offered: s.DevSignIn != nil, Next: nextPage(v.r.URL.Query().Get("next")), Action: v.link(signInPath, nil)}
+	if d.Offered {
+		d.Groups = s.roleGroups(v)
+	}
+	return s.render(v, http.StatusOK, "sign-in", v.t("page.signin.title", nil), d)
+}
+
+// roleGroups are the development roles, a fieldset per region and one for
+// government, labelled in the page's language.
+func (s *site) roleGroups(v *visit) []roleGroup {
+	var out []roleGroup
+	for _, r := range auth.DevRoles(s.Service.Regions) {
+		var legend, label string
+		reg, ok := s.Service.Regions.Get(r.Spec.Region)
+		if ok {
+			reg = reg.In(v.lang)
+			legend = reg.Name
+		}
+		switch r.Kind {
+		case auth.DevPartner:
+			p, _ := reg.Partner(r.Spec.Partner)
+			label = v.t("page.signin.role.partner", map[string]any{"Partner": p.Name})
+		case auth.DevUnit:
+			label = v.t("page.signin.role.unit", nil)
+		case auth.DevBoard:
+			label = v.t("page.signin.role.board", nil)
+		default:
+			legend, label = v.t("page.signin.government", nil), v.t("page.signin.role.government", nil)
+		}
+		if len(out) == 0 || out[len(out)-1].Legend != legend {
+			out = append(out, roleGroup{Legend: legend})
+		}
+		g := &out[len(out)-1]
+		g.Roles = append(g.Roles, roleOption{ID: r.ID, Label: label})
+	}
+	return out
+}
+
+// signIn signs a person in as the development role they chose: the local
+// run only. Elsewhere there is no such sign-in (404).
+func (s *site) signIn(v *visit) error {
+	if s.DevSignIn == nil {
+		return errNoPage
+	}
+	role, ok := auth.DevRoleByID(s.Service.Regions, v.r.PostFormValue("role"))
+	if !ok {
+		s.leaveFlash(v, flash{Error: true, Text: v.t("page.signin.choose", nil)})
+		return v.redirect(signInPath, nil)
+	}
+	spec := role.Spec
+	spec.TTL = devTokenTTL
+	tok, err := s.DevSignIn.Mint(spec, s.Now())
+	if err != nil {
+		return err
+	}
+	if err := s.cookies.startSession(v.w, Session{Token: tok, Via: ViaDevelopment}); err != nil {
+		return err
+	}
+	s.leaveFlash(v, flash{Text: v.t("page.signin.done", map[string]any{"Name": spec.Name})})
+	if next := nextPage(v.r.PostFormValue("next")); next != Prefix {
+		http.Redirect(v.w, v.r, next, http.StatusSeeOther)
+		return nil
+	}
+	return v.redirect(Prefix, nil)
+}
+
+// signOut ends the session: the cookie is gone and the token no longer
+// reaches any page from this browser.
+func (s *site) signOut(v *visit) error {
+	s.cookies.clear(v.w, s.cookies.session)
+	s.leaveFlash(v, flash{Text: v.t("page.signout.done", nil)})
+	return v.redirect(signInPath, nil)
+}
