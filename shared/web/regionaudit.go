@@ -31,16 +31,22 @@ func (s *site) audit(v *visit) error {
 	loc := reg.Location()
 	t := table{Caption: v.t("page.audit.caption", map[string]any{"Region": reg.Name}), Empty: v.t("page.audit.none", nil), Columns: []column{
 		{Label: v.t("page.col.when", nil)}, {Label: v.t("page.col.actor", nil)}, {Label: v.t("page.col.what", nil)}, {Label: v.t("page.col.target", nil)},
-		{Label: v.t("page.col.seq", nil), Num: true}, {Label: v.t("page.col.hash", nil)}}}
+		{Label: v.t("page.col.seq", nil)}, {Label: v.t("page.col.hash", nil)}}}
 	for _, r := range page.Items {
 		t.Rows = append(t.Rows, []cell{headCell(v.when(r.At, loc), ""), textCell(actorName(r.Actor)), textCell(r.Action),
-			textCell(auditTarget(r)), {Text: strconv.FormatInt(r.Seq, 10), Num: true}, {Text: r.Hash, Class: "hash"}})
+			textCell(auditTarget(r)), textCell(r.Chain + " #" + strconv.FormatInt(r.Seq, 10)), {Text: r.Hash, Class: "hash"}})
 	}
 	d := struct {
-		Records      table
-		Next, Export string
-		Back         string
-	}{Records: t, Export: v.link(appPath("regions", reg.ID, "audit", "export.jsonl"), nil), Back: v.link(Prefix, nil)}
+		Records    table
+		Next, Back string
+		Exports    []link // the region's chain, then each partner's
+	}{Records: t, Back: v.link(Prefix, nil)}
+	export := appPath("regions", reg.ID, "audit", "export.jsonl")
+	d.Exports = append(d.Exports, link{Text: v.t("page.audit.export", nil), Href: v.link(export, nil)})
+	for _, p := range reg.Partners {
+		d.Exports = append(d.Exports, link{Text: v.t("page.audit.export-partner", map[string]any{"Partner": p.Name}),
+			Href: v.link(export, url.Values{"partner": {p.ID}})})
+	}
 	if page.NextCursor != "" {
 		d.Next = v.link(v.r.URL.Path, url.Values{"cursor": {page.NextCursor}})
 	}
@@ -75,21 +81,23 @@ func auditTarget(r service.AuditRecord) string {
 	return strings.Join(parts, ", ")
 }
 
-// auditExport streams the region's whole chain as GET .../audit/export gives
-// it: JSON lines, oldest first, ending with its signed head.
+// auditExport streams the region's whole chain, or with ?partner= one
+// partner's, as GET .../audit/export gives it: JSON lines, oldest first,
+// ending with its signed head.
 func (s *site) auditExport(v *visit) error {
 	reg, err := s.Service.AuthorizeRegional(v.p, v.r.PathValue("region"), auth.RegionRead)
 	if err != nil {
 		return err
 	}
-	body, err := s.RegionView.AuditExport(v.r.Context(), v.p, reg.ID, "")
+	partner := v.r.URL.Query().Get("partner")
+	body, err := s.RegionView.AuditExport(v.r.Context(), v.p, reg.ID, partner)
 	if err != nil {
 		return err
 	}
 	h := v.w.Header()
 	h.Set("Content-Type", "application/jsonl")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Disposition", `attachment; filename="`+reg.ID+`-audit.jsonl"`)
+	h.Set("Content-Disposition", `attachment; filename="`+reg.ID+strings.TrimSuffix("-"+partner, "-")+`-audit.jsonl"`)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	_, err = v.w.Write(body)
 	return err
