@@ -197,7 +197,7 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 		}
 	}
 	pages, err := web.New(web.Deps{Config: pagesCfg, Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView,
-		Files: a.Files, Verifier: verifier, Log: logger(cfg), Now: cfg.Now})
+		Files: a.Files, Exports: a.Exports, Verifier: verifier, Log: logger(cfg), Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ type homeData struct {
 	Funds       []table
 	Obligations string // the region's obligations page
 	Partner     *partnerLinks
+	Pages       *regionLinks // the region's reports, locks, aggregates, audit and exports
 }
 
 type partnerLinks struct {
@@ -34,6 +35,7 @@ func (s *site) home(v *visit) error {
 		}
 		reg := view.Region.In(v.lang)
 		d.Region = reg.Name
+		d.Pages = regionHomeLinks(v, reg)
 		if regional {
 			d.Obligations = v.link(appPath("regions", reg.ID, "obligations"), nil)
 			for i := range reg.Funds {

@@ -19,6 +19,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/exports"
 	"github.com/regional-data-exchange/rdx/shared/service/files"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
@@ -51,6 +52,7 @@ type Deps struct {
 	Submissions *submissions.Service
 	RegionView  *regionview.Service
 	Files       *files.Service
+	Exports     *exports.Service
 	Verifier    *auth.Verifier
 	Log         *slog.Logger
 	Now         func() time.Time // nil: time.Now
@@ -104,6 +106,9 @@ type route struct {
 // slicePath is a partner's pages, as the API's slice of a region.
 const slicePath = Prefix + "regions/{region}/partners/{partner}/"
 
+// regionPath is a region's own pages.
+const regionPath = Prefix + "regions/{region}/"
+
 // fundPath is a fund's pages for its region.
 const fundPath = Prefix + "regions/{region}/funds/{fundId}/"
 
@@ -128,6 +133,23 @@ func (s *site) routes() []route {
 		{pattern: "GET " + slicePath + "{kind}/{a}/{b}", serve: s.submission},
 		{pattern: "GET " + slicePath + "{kind}/{a}/{b}/versions/{version}", serve: s.version},
 		{pattern: "POST " + slicePath + "{kind}/{a}/{b}/signoff", serve: s.signOff},
+		// The region's pages: fund reports and their sign-offs, period
+		// locks, aggregates, the audit trail and exports (regionpages16).
+		{pattern: "GET " + fundPath + "reports", serve: s.reports},
+		{pattern: "GET " + fundPath + "reports/{quarter}", serve: s.report},
+		{pattern: "POST " + fundPath + "reports/{quarter}/signoffs", serve: s.signReport},
+		{pattern: "POST " + fundPath + "reports/{quarter}/approval", serve: s.approveReport},
+		{pattern: "GET " + fundPath + "periods", serve: s.periods},
+		{pattern: "POST " + fundPath + "periods/{period}/lock", serve: s.lockPeriod},
+		{pattern: "POST " + fundPath + "periods/{period}/unlock", serve: s.unlockPeriod},
+		{pattern: "GET " + regionPath + "aggregates/population", serve: s.population},
+		{pattern: "GET " + regionPath + "aggregates/market", serve: s.market},
+		{pattern: "GET " + regionPath + "audit", serve: s.audit},
+		{pattern: "GET " + regionPath + "audit/export.jsonl", serve: s.auditExport},
+		{pattern: "GET " + regionPath + "exports", serve: s.exportList},
+		{pattern: "POST " + regionPath + "exports", serve: s.requestExport},
+		{pattern: "GET " + regionPath + "exports/{exportId}", serve: s.exportPage},
+		{pattern: "GET " + regionPath + "exports/{exportId}/files/{name}", serve: s.exportFile},
 	}
 }
 

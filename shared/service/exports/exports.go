@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,6 +101,7 @@ type Download struct {
 }
 
 func exportPK(id string) string             { return "X#" + id }
+func exportIndexSK(id string) string        { return "EXPORT#" + id }
 func exportBlob(id, name string) string     { return "exports/" + id + "/" + name }
 func exportJobKey(id string) string         { return "jobs/" + id }
 func exportJobID(key string) (string, bool) { return strings.CutPrefix(key, "jobs/") }
@@ -130,6 +132,7 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	err = s.AppendNew(ctx, "record export", service.AuditRecord{ID: service.NewID(now), At: now, Region: rec.Region, Actor: rec.CreatedBy, Action: "export.requested",
 		Target: map[string]any{"exportId": rec.ID, "financialYear": rec.FinancialYear, "format": rec.Format}, RequestID: logx.RequestID(ctx)},
 		store.PutOp(store.Item{PK: exportPK(rec.ID), SK: "EXPORT", Version: 1, Data: service.Encode(st)}, store.IfNotExists()),
+		store.PutOp(store.Item{PK: service.RegionPK(rec.Region), SK: exportIndexSK(rec.ID), Version: 1, Data: service.Encode(exportIndex{ID: rec.ID})}, store.IfNotExists()),
 		service.ListWork(workItem(rec.ID, due)))
 	if err != nil {
 		return nil, err
@@ -184,19 +187,115 @@ func withLabels(format string, lang i18n.Lang, asked *bool) bool {
 // GetExport reads an export of the caller's region (government: any), with
 // download URLs once it is ready. Another region's export is not found.
 func (s *Service) GetExport(ctx context.Context, p *auth.Principal, id string) (*ExportRecord, []Download, error) {
-	if !p.Has(auth.ExportsRead) {
-		return nil, nil, service.Forbidden()
-	}
-	st, _, err := s.exportRecord(ctx, id)
+	rec, err := s.readExport(ctx, p, id)
 	if err != nil {
 		return nil, nil, err
 	}
+	downloads, err := s.downloads(ctx, rec)
+	return rec, downloads, err
+}
+
+// readExport is an export the caller may read (exports:read, its region's
+// or, government, any): another region's is not found.
+func (s *Service) readExport(ctx context.Context, p *auth.Principal, id string) (*ExportRecord, error) {
+	if !p.Has(auth.ExportsRead) {
+		return nil, service.Forbidden()
+	}
+	st, _, err := s.exportRecord(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	rec := st.ExportRecord
 	if !p.InRegion(rec.Region) {
-		return nil, nil, exportNotFound(id)
+		return nil, exportNotFound(id)
 	}
-	downloads, err := s.downloads(ctx, &rec)
-	return &rec, downloads, err
+	return &rec, nil
+}
+
+// exportIndex lists an export in its region's partition, by id (a ULID:
+// the newest sorts last), so that a region's exports can be listed.
+type exportIndex struct {
+	ID string `json:"exportId"`
+}
+
+// ListExports lists the exports of a region the caller may read (as
+// GetExport reads each), newest first, a page at a time. Exports recorded
+// before the region's list was kept are not in it.
+func (s *Service) ListExports(ctx context.Context, p *auth.Principal, regionID string, pg service.PageRequest) ([]ExportRecord, string, error) {
+	if !p.Has(auth.ExportsRead) || !p.InRegion(regionID) {
+		return nil, "", service.Forbidden()
+	}
+	if _, ok := s.Regions.Get(regionID); !ok {
+		return nil, "", service.Forbidden()
+	}
+	binding := service.CursorBinding(p, "exports", regionID)
+	after, err := s.DecodeCursor(binding, pg.Cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	q := store.Query{PK: service.RegionPK(regionID), Prefix: exportIndexSK(""), Reverse: true, After: after, Limit: pg.Limit + 1}
+	var items []store.Item
+	for len(items) <= pg.Limit {
+		page, err := s.Table.Query(ctx, q)
+		if err != nil {
+			return nil, "", service.StoreErr(err, "list exports")
+		}
+		items = append(items, page.Items...)
+		if page.Next == "" {
+			break
+		}
+		q.After, q.Limit = page.Next, pg.Limit+1-len(items)
+	}
+	next := ""
+	if len(items) > pg.Limit {
+		items = items[:pg.Limit]
+		next = s.EncodeCursor(binding, items[pg.Limit-1].SK)
+	}
+	out := make([]ExportRecord, 0, len(items))
+	for _, it := range items {
+		ix, err := service.Decode[exportIndex](it)
+		if err != nil {
+			return nil, "", service.StoreErr(err, "decode export index")
+		}
+		st, _, err := s.exportRecord(ctx, ix.ID)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, st.ExportRecord)
+	}
+	return out, next, nil
+}
+
+// File is one file of an export, open for reading: what its presigned
+// download URL gives.
+type File struct {
+	export.FileInfo
+	Body   io.ReadCloser
+	Export *ExportRecord
+}
+
+// ExportFile opens one file of an export the caller may read (as GetExport
+// reads it): what its presigned download URL gives, for a reader that
+// streams it itself (the pages, through the person's session). A name the
+// export does not have is not found.
+func (s *Service) ExportFile(ctx context.Context, p *auth.Principal, id, name string) (*File, error) {
+	rec, err := s.readExport(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	files, err := exportFiles(rec)
+	if err != nil {
+		return nil, err
+	}
+	at := slices.IndexFunc(files, func(f export.FileInfo) bool { return f.Name == name })
+	if at < 0 {
+		return nil, apperr.Localized(apperr.NotFound, "not-found.export-file", map[string]any{"Export": id, "Name": strconv.Quote(name)})
+	}
+	body, err := s.exports.Get(ctx, exportBlob(rec.ID, name))
+	if err != nil {
+		return nil, service.StoreErr(err, "read export file")
+	}
+	return &File{FileInfo: files[at], Body: body, Export: rec}, nil
 }
 
 // ExportDownloads presigns an export's files (for the answer to its creation).
@@ -207,16 +306,9 @@ func (s *Service) ExportDownloads(ctx context.Context, rec *ExportRecord) ([]Dow
 // downloads presigns the manifest, its signature (when it has one) and
 // every file of a built export.
 func (s *Service) downloads(ctx context.Context, rec *ExportRecord) ([]Download, error) {
-	if rec.Manifest == nil {
-		return []Download{}, nil
-	}
-	manifest, err := export.ManifestBytes(*rec.Manifest)
+	files, err := exportFiles(rec)
 	if err != nil {
 		return nil, err
-	}
-	files := append([]export.FileInfo{describe(export.ManifestFile, "application/json", manifest)}, rec.Manifest.Files...)
-	if rec.ManifestJWS != "" {
-		files = slices.Insert(files, 1, describe(export.SignatureFile, export.SignatureContentType, []byte(rec.ManifestJWS)))
 	}
 	downloads := make([]Download, 0, len(files))
 	for _, f := range files {
@@ -227,6 +319,23 @@ func (s *Service) downloads(ctx context.Context, rec *ExportRecord) ([]Download,
 		downloads = append(downloads, Download{FileInfo: f, URL: pre.URL, ExpiresAt: pre.ExpiresAt.UTC()})
 	}
 	return downloads, nil
+}
+
+// exportFiles are the files of a built export a reader may download: the
+// manifest, its signature (when it has one) and every file it lists.
+func exportFiles(rec *ExportRecord) ([]export.FileInfo, error) {
+	if rec.Manifest == nil {
+		return nil, nil
+	}
+	manifest, err := export.ManifestBytes(*rec.Manifest)
+	if err != nil {
+		return nil, err
+	}
+	files := append([]export.FileInfo{describe(export.ManifestFile, "application/json", manifest)}, rec.Manifest.Files...)
+	if rec.ManifestJWS != "" {
+		files = slices.Insert(files, 1, describe(export.SignatureFile, export.SignatureContentType, []byte(rec.ManifestJWS)))
+	}
+	return files, nil
 }
 
 // describe is a file of an export held in memory, as a download lists it.

@@ -48,11 +48,7 @@ func parsePeriod(f *region.Fund, s string) (Period, error) {
 // consent changes in it are refused until it is unlocked. Locking a locked
 // period returns the existing lock (created false).
 func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, fundID, periodText string) (service.LockRecord, bool, error) {
-	reg, err := s.AuthorizeRegional(p, regionID, auth.PeriodsManage)
-	if err != nil {
-		return service.LockRecord{}, false, err
-	}
-	f, err := fund(reg, fundID)
+	reg, f, err := s.regionalFund(p, regionID, fundID, auth.PeriodsManage)
 	if err != nil {
 		return service.LockRecord{}, false, err
 	}
@@ -120,11 +116,7 @@ func (s *Service) freezeReport(ctx context.Context, sc reportScope) ([]store.Op,
 // stays locked.
 func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID, fundID, periodText, reason string) (service.UnlockRecord, error) {
 	var out service.UnlockRecord
-	reg, err := s.AuthorizeRegional(p, regionID, auth.PeriodsManage)
-	if err != nil {
-		return out, err
-	}
-	f, err := fund(reg, fundID)
+	reg, f, err := s.regionalFund(p, regionID, fundID, auth.PeriodsManage)
 	if err != nil {
 		return out, err
 	}

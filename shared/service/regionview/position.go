@@ -25,11 +25,7 @@ import (
 // when those records differ from the last computation's (see
 // positionCache); the one returned is shared, and callers must not change it.
 func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
-	reg, err := s.AuthorizeRegional(p, regionID, auth.RegionRead)
-	if err != nil {
-		return nil, err
-	}
-	f, err := fund(reg, fundID)
+	reg, f, err := s.regionalFund(p, regionID, fundID, auth.RegionRead)
 	if err != nil {
 		return nil, err
 	}
