@@ -190,6 +190,9 @@ type versionData struct {
 	NextVersion string
 	Sign        *signOffForm
 	Back        string
+	Diff        *diffData    // what changed since the version before
+	Receipt     *receiptData // the receipt and document to keep
+	Upload      *link        // an upload for this submission, for one who may upload
 }
 
 // signOffForm signs off the version shown: If-Match is that version, so a
@@ -234,6 +237,9 @@ func (s *site) submission(v *visit) error {
 		d.Sign = &signOffForm{Action: v.link(keyPath(slice, k, values)+"/signoff", nil), Version: cur.Record.Version}
 	}
 	d.Back = v.link(appPath("regions", slice.Region.ID, "partners", slice.Partner.ID)+"/", nil)
+	if err := s.versionExtras(v, slice, cur, &d); err != nil {
+		return err
+	}
 	return s.render(v, http.StatusOK, "submission", d.Key, d)
 }
 
@@ -256,6 +262,9 @@ func (s *site) version(v *visit) error {
 		return err
 	}
 	d.Back = v.link(keyPath(slice, k, values), nil)
+	if err := s.versionExtras(v, slice, ver, &d); err != nil {
+		return err
+	}
 	return s.render(v, http.StatusOK, "submission", v.t("page.version.title", map[string]any{"Key": d.Key, "Version": n}), d)
 }
 
@@ -290,12 +299,19 @@ func actorName(a service.Actor) string {
 func versionsTable(v *visit, slice service.Slice, k submission.Kind, values [2]string, recs []service.VersionRecord) table {
 	t := table{Caption: v.t("page.versions.caption", nil), Columns: []column{{Label: v.t("page.col.version", nil)},
 		{Label: v.t("page.col.received", nil)}, {Label: v.t("page.col.by", nil)}, {Label: v.t("page.col.warnings", nil), Num: true},
-		{Label: v.t("page.col.signed-off", nil)}}}
+		{Label: v.t("page.col.signed-off", nil)}, {Label: v.t("page.col.receipt", nil)}, {Label: v.t("page.col.document", nil)}}}
 	for _, r := range recs {
 		by := actorName(r.ReceivedBy)
+		r.Kind, r.KeyValues = k, values
+		keep := versionReceipt(v, slice, r)
+		receipt := textCell(v.t("page.receipt.none-short", nil))
+		if keep.Receipt != "" {
+			receipt = cell{Text: v.t("page.receipt.link", map[string]any{"Version": r.Version}), Href: keep.Receipt}
+		}
 		t.Rows = append(t.Rows, []cell{headCell(v.t("page.version.name", map[string]any{"Version": r.Version}),
 			v.link(keyPath(slice, k, values)+"/versions/"+strconv.Itoa(r.Version), nil)),
-			textCell(v.when(r.ReceivedAt, slice.Region.Location())), textCell(by), intCell(len(r.Warnings)), signOffCell(v, slice, k, r.SignOff)})
+			textCell(v.when(r.ReceivedAt, slice.Region.Location())), textCell(by), intCell(len(r.Warnings)), signOffCell(v, slice, k, r.SignOff),
+			receipt, {Text: v.t("page.receipt.document-link", map[string]any{"Version": r.Version}), Href: keep.Document}})
 	}
 	return t
 }
