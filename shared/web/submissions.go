@@ -31,6 +31,8 @@ type partnerData struct {
 	Kinds       []kindSection
 	Obligations string
 	Uploads     string // the upload finder's action
+	UploadList  string // the partner's uploads
+	NewUpload   string // the upload form, for one who may upload
 	Lang        string
 	Consents    []link
 }
@@ -77,6 +79,10 @@ func (s *site) partnerHome(v *visit) error {
 	}
 	base := appPath("regions", slice.Region.ID, "partners", slice.Partner.ID)
 	d := partnerData{Obligations: v.link(base+"/obligations", nil), Uploads: base + "/uploads", Lang: string(v.explicit)}
+	d.UploadList = v.link(base+"/uploads", nil)
+	if v.p.Partner == slice.Partner.ID && v.p.Has(auth.SubmissionsWrite) {
+		d.NewUpload = v.link(base+"/uploads/new", nil)
+	}
 	for i, k := range partnerKinds {
 		sec := kindSection{Table: currentTable(v, slice, k, pages[i].Items)}
 		if pages[i].NextCursor != "" {
