@@ -47,7 +47,9 @@ func (b *browser) postFile(action, csrf string, fields url.Values, name string, 
 
 var (
 	formAction = regexp.MustCompile(`<form method="post" action="([^"]+)" enctype="multipart/form-data"`)
-	hrefOf     = func(text string) *regexp.Regexp { return regexp.MustCompile(`href="([^"]+)"[^>]*>` + regexp.QuoteMeta(text)) }
+	hrefOf     = func(text string) *regexp.Regexp {
+		return regexp.MustCompile(`href="([^"]+)"[^>]*>` + regexp.QuoteMeta(text))
+	}
 )
 
 // link is the address of a page's link whose text starts with text.
