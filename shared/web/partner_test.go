@@ -101,6 +101,27 @@ func (b *browser) uploadThroughForm(page, name string, file []byte) answer {
 	}
 }
 
+// rejectedUpload is a rejected upload as the API gives it: its errors'
+// rows and columns.
+type rejectedUpload struct {
+	State  string
+	Errors []struct {
+		Row    int
+		Column string
+	}
+}
+
+// rejected reads an upload the API gives, failing unless it is rejected.
+func rejected(t *testing.T, upload []byte) rejectedUpload {
+	t.Helper()
+	var st rejectedUpload
+	json.Unmarshal(upload, &st)
+	if st.State != "rejected" || len(st.Errors) == 0 {
+		t.Fatalf("the upload was not rejected: %s", upload)
+	}
+	return st
+}
+
 // verify checks a downloaded receipt, and the document when given, with
 // the verifier's own package against the JWK set the page links to.
 func verify(t *testing.T, b *browser, page answer, jws, doc string) *receipt.Statement {
@@ -163,17 +184,7 @@ func TestAPartnerUploadsThroughTheFormAndKeepsTheReceipt(t *testing.T) {
 	bad := b.uploadThroughForm(formPage, "q2.csv", []byte(strings.Replace(string(tmpl), "residential-dementia", "palace", 1)))
 	badID := bad.URL[strings.LastIndex(bad.URL, "/")+1:]
 	_, out := s.api("GET", slicePath(carm)+"/uploads/"+badID, s.token("west-wales/carmarthenshire"), nil)
-	var st struct {
-		State  string
-		Errors []struct {
-			Row    int
-			Column string
-		}
-	}
-	json.Unmarshal(out, &st)
-	if st.State != "rejected" || len(st.Errors) == 0 {
-		t.Fatalf("not rejected: %s", out)
-	}
+	st := rejected(t, out)
 	for _, e := range st.Errors {
 		mustContain(t, bad, `<td class="num">`+strconv.Itoa(e.Row)+`</td><td>`+e.Column+`</td>`)
 	}

@@ -115,11 +115,7 @@ func (s *site) versionDocumentFile(v *visit) error {
 
 // uploadReceiptFile is the receipt of an upload's decision as a file.
 func (s *site) uploadReceiptFile(v *visit) error {
-	slice, err := s.sliceOf(v)
-	if err != nil {
-		return err
-	}
-	u, err := s.Files.GetUpload(v.r.Context(), v.p, slice.Region.ID, slice.Partner.ID, v.r.PathValue("uploadId"))
+	_, u, err := s.uploadOf(v)
 	if err != nil {
 		return err
 	}

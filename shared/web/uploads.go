@@ -33,13 +33,19 @@ func (s *site) findUpload(v *visit) error {
 	return s.uploadList(v, slice)
 }
 
-// upload is GET {S}/uploads/{uploadId} as a page.
-func (s *site) upload(v *visit) error {
+// uploadOf is the upload a page's address names (GET {S}/uploads/{uploadId}).
+func (s *site) uploadOf(v *visit) (service.Slice, service.UploadRecord, error) {
 	slice, err := s.sliceOf(v)
 	if err != nil {
-		return err
+		return slice, service.UploadRecord{}, err
 	}
 	u, err := s.Files.GetUpload(v.r.Context(), v.p, slice.Region.ID, slice.Partner.ID, v.r.PathValue("uploadId"))
+	return slice, u, err
+}
+
+// upload is GET {S}/uploads/{uploadId} as a page.
+func (s *site) upload(v *visit) error {
+	slice, u, err := s.uploadOf(v)
 	if err != nil {
 		return err
 	}
