@@ -27,12 +27,16 @@ var keyPaths = map[submission.Kind]string{
 // slicePrefix is {S} of api.md: a partner's slice of a region.
 const slicePrefix = "/v1/regions/{region}/partners/{partner}/"
 
+// ReceiptKeysPath is the public JWK set that verifies every receipt: the
+// pages link to it beside the receipts they offer.
+const ReceiptKeysPath = "/v1/receipt-keys"
+
 // routes lists every route of the API.
 func (h *handler) routes() []route {
 	rs := []route{
 		{pattern: "GET /v1/health", public: true, serve: h.health},
 		{pattern: "GET /v1/health/ready", public: true, serve: h.ready},
-		{pattern: "GET /v1/receipt-keys", public: true, serve: h.receiptKeys},
+		{pattern: "GET " + ReceiptKeysPath, public: true, serve: h.receiptKeys},
 		{pattern: "GET /v1/me", serve: h.me},
 		{pattern: "GET /v1/rules", serve: h.rules},
 		{pattern: "GET /v1/regions/{region}", serve: h.region},

@@ -26,7 +26,11 @@ func (s *site) protect(next http.Handler) http.Handler {
 		csrf.MaxAge(int(IdleLimit/time.Second)), csrf.ErrorHandler(http.HandlerFunc(s.csrfRefused)),
 	)(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
+		if isUploadForm(r) {
+			if !s.readUploadForm(w, r) {
+				return
+			}
+		} else if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 		}
 		if s.PlainHTTP {
@@ -35,6 +39,9 @@ func (s *site) protect(next http.Handler) http.Handler {
 			r = csrf.PlaintextHTTPRequest(r)
 		}
 		p.ServeHTTP(w, r)
+		if r.MultipartForm != nil {
+			r.MultipartForm.RemoveAll()
+		}
 	})
 }
 

@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -106,17 +105,7 @@ func TestAPartnerSeesItsReturnsAndAnUploadsErrors(t *testing.T) {
 	}
 	bad := strings.Replace(string(tmpl), "residential-dementia", "palace", 1)
 	id, state := s.upload(carm, map[string]any{"purpose": "quarterly-return-csv", "fundId": fund, "quarter": "2018-19-Q3"}, []byte(bad))
-	var st struct {
-		State  string
-		Errors []struct {
-			Row    int
-			Column string
-		}
-	}
-	json.Unmarshal(state, &st)
-	if st.State != "rejected" || len(st.Errors) == 0 {
-		t.Fatalf("the upload was not rejected: %s", state)
-	}
+	st := rejected(t, state)
 	// The partner's home finds an upload by its id.
 	found := b.get(carmHome + "uploads?id=" + id)
 	if found.Chain[0] != http.StatusSeeOther || !strings.HasSuffix(found.URL, "/uploads/"+id) {

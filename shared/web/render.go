@@ -24,7 +24,7 @@ var templateFS embed.FS
 type templates map[string]*template.Template
 
 func parseTemplates() (templates, error) {
-	base, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	base, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/parts*.html")
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,8 @@ type partnerData struct {
 	Kinds       []kindSection
 	Obligations string
 	Uploads     string // the upload finder's action
+	UploadList  string // the partner's uploads
+	NewUpload   string // the upload form, for one who may upload
 	Lang        string
 	Consents    []link
 }
@@ -77,6 +79,10 @@ func (s *site) partnerHome(v *visit) error {
 	}
 	base := appPath("regions", slice.Region.ID, "partners", slice.Partner.ID)
 	d := partnerData{Obligations: v.link(base+"/obligations", nil), Uploads: base + "/uploads", Lang: string(v.explicit)}
+	d.UploadList = v.link(base+"/uploads", nil)
+	if v.p.Partner == slice.Partner.ID && v.p.Has(auth.SubmissionsWrite) {
+		d.NewUpload = v.link(base+"/uploads/new", nil)
+	}
 	for i, k := range partnerKinds {
 		sec := kindSection{Table: currentTable(v, slice, k, pages[i].Items)}
 		if pages[i].NextCursor != "" {
@@ -190,6 +196,9 @@ type versionData struct {
 	NextVersion string
 	Sign        *signOffForm
 	Back        string
+	Diff        *diffData    // what changed since the version before
+	Receipt     *receiptData // the receipt and document to keep
+	Upload      *link        // an upload for this submission, for one who may upload
 }
 
 // signOffForm signs off the version shown: If-Match is that version, so a
@@ -234,6 +243,9 @@ func (s *site) submission(v *visit) error {
 		d.Sign = &signOffForm{Action: v.link(keyPath(slice, k, values)+"/signoff", nil), Version: cur.Record.Version}
 	}
 	d.Back = v.link(appPath("regions", slice.Region.ID, "partners", slice.Partner.ID)+"/", nil)
+	if err := s.versionExtras(v, slice, cur, &d); err != nil {
+		return err
+	}
 	return s.render(v, http.StatusOK, "submission", d.Key, d)
 }
 
@@ -256,6 +268,9 @@ func (s *site) version(v *visit) error {
 		return err
 	}
 	d.Back = v.link(keyPath(slice, k, values), nil)
+	if err := s.versionExtras(v, slice, ver, &d); err != nil {
+		return err
+	}
 	return s.render(v, http.StatusOK, "submission", v.t("page.version.title", map[string]any{"Key": d.Key, "Version": n}), d)
 }
 
@@ -290,12 +305,19 @@ func actorName(a service.Actor) string {
 func versionsTable(v *visit, slice service.Slice, k submission.Kind, values [2]string, recs []service.VersionRecord) table {
 	t := table{Caption: v.t("page.versions.caption", nil), Columns: []column{{Label: v.t("page.col.version", nil)},
 		{Label: v.t("page.col.received", nil)}, {Label: v.t("page.col.by", nil)}, {Label: v.t("page.col.warnings", nil), Num: true},
-		{Label: v.t("page.col.signed-off", nil)}}}
+		{Label: v.t("page.col.signed-off", nil)}, {Label: v.t("page.col.receipt", nil)}, {Label: v.t("page.col.document", nil)}}}
 	for _, r := range recs {
 		by := actorName(r.ReceivedBy)
+		r.Kind, r.KeyValues = k, values
+		keep := versionReceipt(v, slice, r)
+		receipt := textCell(v.t("page.receipt.none-short", nil))
+		if keep.Receipt != "" {
+			receipt = cell{Text: v.t("page.receipt.link", map[string]any{"Version": r.Version}), Href: keep.Receipt}
+		}
 		t.Rows = append(t.Rows, []cell{headCell(v.t("page.version.name", map[string]any{"Version": r.Version}),
 			v.link(keyPath(slice, k, values)+"/versions/"+strconv.Itoa(r.Version), nil)),
-			textCell(v.when(r.ReceivedAt, slice.Region.Location())), textCell(by), intCell(len(r.Warnings)), signOffCell(v, slice, k, r.SignOff)})
+			textCell(v.when(r.ReceivedAt, slice.Region.Location())), textCell(by), intCell(len(r.Warnings)), signOffCell(v, slice, k, r.SignOff),
+			receipt, {Text: v.t("page.receipt.document-link", map[string]any{"Version": r.Version}), Href: keep.Document}})
 	}
 	return t
 }

@@ -11,12 +11,16 @@ import (
 // uploadData is an upload's state and, when rejected, each error at its
 // row and column.
 type uploadData struct {
-	Facts  []fact
-	Errors table
-	Back   string
+	Facts   []fact
+	Errors  table
+	Back    string
+	Refresh string       // a pending upload's page again: it does not reload itself
+	Receipt *receiptData // the receipt of its decision
+	Uploads string       // the partner's uploads
 }
 
-// findUpload goes to the upload whose id the partner's home form names.
+// findUpload goes to the upload whose id the partner's home form names;
+// without one, it lists the partner's uploads.
 func (s *site) findUpload(v *visit) error {
 	slice, err := s.sliceOf(v)
 	if err != nil {
@@ -26,16 +30,22 @@ func (s *site) findUpload(v *visit) error {
 	if id := v.r.URL.Query().Get("id"); id != "" {
 		return v.redirect(base+"/uploads/"+url.PathEscape(id), nil)
 	}
-	return v.redirect(base+"/", nil)
+	return s.uploadList(v, slice)
+}
+
+// uploadOf is the upload a page's address names (GET {S}/uploads/{uploadId}).
+func (s *site) uploadOf(v *visit) (service.Slice, service.UploadRecord, error) {
+	slice, err := s.sliceOf(v)
+	if err != nil {
+		return slice, service.UploadRecord{}, err
+	}
+	u, err := s.Files.GetUpload(v.r.Context(), v.p, slice.Region.ID, slice.Partner.ID, v.r.PathValue("uploadId"))
+	return slice, u, err
 }
 
 // upload is GET {S}/uploads/{uploadId} as a page.
 func (s *site) upload(v *visit) error {
-	slice, err := s.sliceOf(v)
-	if err != nil {
-		return err
-	}
-	u, err := s.Files.GetUpload(v.r.Context(), v.p, slice.Region.ID, slice.Partner.ID, v.r.PathValue("uploadId"))
+	slice, u, err := s.uploadOf(v)
 	if err != nil {
 		return err
 	}
@@ -68,6 +78,11 @@ func (s *site) upload(v *visit) error {
 		e = e.In(v.lang)
 		d.Errors.Rows = append(d.Errors.Rows, []cell{intCell(e.Row), textCell(e.Column), textCell(e.Code), textCell(e.Message)})
 	}
+	if !u.Final() {
+		d.Refresh = v.link(v.r.URL.Path, nil)
+	}
+	d.Receipt = uploadReceipt(v, slice, u)
+	d.Uploads = v.link(appPath("regions", slice.Region.ID, "partners", slice.Partner.ID, "uploads"), nil)
 	return s.render(v, http.StatusOK, "upload", v.t("page.upload.title", map[string]any{"ID": u.ID}), d)
 }
 

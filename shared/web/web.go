@@ -150,6 +150,13 @@ func (s *site) routes() []route {
 		{pattern: "POST " + regionPath + "exports", serve: s.requestExport},
 		{pattern: "GET " + regionPath + "exports/{exportId}", serve: s.exportPage},
 		{pattern: "GET " + regionPath + "exports/{exportId}/files/{name}", serve: s.exportFile},
+		// A partner's pages: each version's receipt and document to keep, and
+		// uploads from the page (partnerpages16).
+		{pattern: "GET " + slicePath + "{kind}/{a}/{b}/versions/{version}/receipt.jws", serve: s.versionReceiptFile},
+		{pattern: "GET " + slicePath + "{kind}/{a}/{b}/versions/{version}/document.json", serve: s.versionDocumentFile},
+		{pattern: "GET " + slicePath + "uploads/new", serve: s.uploadForm},
+		{pattern: "POST " + slicePath + "uploads", serve: s.uploadFile},
+		{pattern: "GET " + slicePath + "uploads/{uploadId}/receipt.jws", serve: s.uploadReceiptFile},
 	}
 }
 

@@ -101,15 +101,18 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	}
 	a.OnClose(table.Close)
 	// As S3 sends ObjectCreated, the local blob server reports each presigned
-	// PUT; validation runs in-process, off the upload's request.
-	blobs.OnPut(func(key string) {
+	// PUT, and the files service each file a person uploads through the
+	// pages; validation runs in-process, off the upload's request.
+	arrived := func(key string) {
 		go func() {
 			vctx, cancel := service.Detached(ctx, uploadTimeLimit)
 			defer cancel()
 			cfg.Telemetry.Job(vctx, cfg.Log, telemetry.JobUploadValidation, key,
 				func(ctx context.Context) error { return a.Files.UploadArrived(ctx, "local", key) }, a.Files.UploadState)
 		}()
-	})
+	}
+	blobs.OnPut(arrived)
+	a.Files.OnFileStored(arrived)
 	return &Local{App: a, DevKey: dev}, nil
 }
 

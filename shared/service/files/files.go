@@ -17,6 +17,8 @@ type Service struct {
 	submissions *submissions.Service
 	// uploads holds the partners' files (its own bucket in AWS).
 	uploads blob.Store
+	// stored is told of each file the pages store (OnFileStored).
+	stored arrival
 }
 
 // New builds the files' use cases over the uploads bucket.
