@@ -145,3 +145,45 @@ func TestPounds(t *testing.T) {
 		}
 	}
 }
+
+// A provider's tokens too large for one cookie are kept in more (each under
+// a browser's 4 KB), read back whole; a smaller session later clears the
+// tail. Deployed, every one is a __Host- cookie: Secure, HttpOnly,
+// SameSite=Lax.
+func TestLargeSessionsSpanCookies(t *testing.T) {
+	c, err := newCookies(bytes.Repeat([]byte("s"), 32), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := Session{Token: strings.Repeat("a", 1500), Refresh: strings.Repeat("r", 2500), Via: ViaOIDC, Started: 1, Seen: 2}
+	rec := httptest.NewRecorder()
+	if err := c.startSession(rec, httptest.NewRequest("GET", "/app/", nil), big); err != nil {
+		t.Fatal(err)
+	}
+	set := (&http.Response{Header: rec.Header()}).Cookies()
+	if len(set) != 2 || set[0].Name != "__Host-rdx-session" || set[1].Name != "__Host-rdx-session-2" {
+		t.Fatalf("cookies: %v", set)
+	}
+	req := httptest.NewRequest("GET", "/app/", nil)
+	for _, ck := range set {
+		if len(ck.String()) > 4000 || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
+			t.Errorf("cookie %s: %d bytes, %s", ck.Name, len(ck.String()), ck.String()[len(ck.Name)+len(ck.Value)+2:])
+		}
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	var got Session
+	if !c.getSession(req, &got) || got != big {
+		t.Errorf("read back: %v", got.Via)
+	}
+	// Without its second half, the session is no session.
+	half := httptest.NewRequest("GET", "/app/", nil)
+	half.AddCookie(&http.Cookie{Name: set[0].Name, Value: set[0].Value})
+	if c.getSession(half, &got) {
+		t.Error("half a session was read")
+	}
+	rec = httptest.NewRecorder()
+	c.startSession(rec, req, Session{Token: "t", Via: ViaOIDC, Started: 1, Seen: 3})
+	if h := strings.Join(rec.Header().Values("Set-Cookie"), "\n"); !strings.Contains(h, "__Host-rdx-session-2=; Path=/; Max-Age=0") {
+		t.Errorf("the tail of the larger session is kept: %s", h)
+	}
+}
