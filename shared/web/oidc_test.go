@@ -39,7 +39,9 @@ type person struct {
 
 func (p *person) ID() string { return p.Sub }
 
-func (p *person) Userinfo([]string) ([]byte, error) { return json.Marshal(map[string]string{"sub": p.Sub}) }
+func (p *person) Userinfo([]string) ([]byte, error) {
+	return json.Marshal(map[string]string{"sub": p.Sub})
+}
 
 func (p *person) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
 	return base, nil // the ID token: mockoidc's own claims and the nonce
