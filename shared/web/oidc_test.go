@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
@@ -219,11 +218,7 @@ type oidcSite struct {
 func newOIDCSite(t *testing.T) *oidcSite {
 	t.Helper()
 	p := startIDP(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	ln, base := listen(t)
 	dir := t.TempDir()
 	table, err := boltstore.Open(filepath.Join(dir, "rdx.db"))
 	if err != nil {
@@ -250,10 +245,7 @@ func newOIDCSite(t *testing.T) *oidcSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(a.Handler)
-	srv.Listener = ln
-	srv.Start()
-	t.Cleanup(func() { srv.Close(); table.Close() })
+	serve(t, ln, a.Handler, table.Close)
 	s.site = &site{t: t, base: base}
 	return s
 }
@@ -281,13 +273,6 @@ func (s *oidcSite) seed() {
 			s.t.Fatalf("seed %s: %d %s", partner, status, out)
 		}
 	}
-}
-
-func (s *oidcSite) browser() *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: s.t, base: s.base, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
-		return http.ErrUseLastResponse
-	}}}
 }
 
 var nextField = regexp.MustCompile(`name="next" value="([^"]*)"`)
