@@ -62,6 +62,7 @@ const (
 // provider is the identity provider, its discovery read once it is had.
 type provider struct {
 	cfg OIDC
+	log *slog.Logger
 	mu  sync.Mutex
 	d   *discovered
 	// failed is when discovery last failed, and why: it is not tried
@@ -83,14 +84,14 @@ type discovered struct {
 	formAction []string
 }
 
-func newProvider(cfg OIDC) (*provider, error) {
+func newProvider(cfg OIDC, log *slog.Logger) (*provider, error) {
 	if cfg.Issuer == "" || cfg.ClientID == "" || cfg.ClientSecret == "" {
 		return nil, errors.New("web: OpenID Connect needs the issuer, client id and client secret")
 	}
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &provider{cfg: cfg}, nil
+	return &provider{cfg: cfg, log: log}, nil
 }
 
 // discover reads the provider's discovery document, once it is had.
@@ -105,6 +106,7 @@ func (p *provider) discover() (*discovered, error) {
 	}
 	d, err := p.read()
 	if err != nil {
+		p.log.Warn("identity provider's discovery", "issuer", p.cfg.Issuer, "error", err)
 		p.failed, p.failedErr = time.Now(), err
 		return nil, err
 	}
@@ -169,11 +171,10 @@ func (p *provider) context(ctx context.Context) context.Context {
 
 // allowForms lets the page's forms go on to the provider (its
 // Content-Security-Policy's form-action), once its discovery is had.
-func (p *provider) allowForms(v *visit, log *slog.Logger) {
+func (p *provider) allowForms(v *visit) {
 	d, err := p.discover()
 	if err != nil {
-		log.WarnContext(v.r.Context(), "identity provider", "error", err)
-		return
+		return // logged once a try; the page is served, its sign-out ends the session here
 	}
 	v.w.Header().Set("Content-Security-Policy",
 		strings.Replace(contentSecurityPolicy, "form-action 'self'", "form-action 'self' "+strings.Join(d.formAction, " "), 1))

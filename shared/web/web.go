@@ -92,7 +92,7 @@ func New(d Deps) (http.Handler, error) {
 		if d.DevSignIn != nil {
 			return nil, errors.New("web: development sign-in and OpenID Connect are not offered together")
 		}
-		if s.provider, err = newProvider(*d.OIDC); err != nil {
+		if s.provider, err = newProvider(*d.OIDC, d.Log); err != nil {
 			return nil, err
 		}
 	}
@@ -154,7 +154,7 @@ func (s *site) endpoint(rt route) http.Handler {
 		httpapi.Routed(r.Context(), rt.pattern)
 		v := s.newVisit(w, r)
 		if s.provider != nil {
-			s.provider.allowForms(v, s.Log)
+			s.provider.allowForms(v)
 		}
 		if !rt.public {
 			ok, err := s.authenticate(v)
