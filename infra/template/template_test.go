@@ -4,6 +4,7 @@
 package template
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,7 +143,7 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "RECEIPT_KEY_ID", "LOG_LEVEL", "OTEL_TRACES_EXPORTER", "METRICS"}
 	want := map[string][]string{ // by code folder
 		"api": append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY",
-			"RETIRED_RECEIPT_KEYS"}, every...),
+			"RETIRED_RECEIPT_KEYS", "SESSION_KEY_SECRET_ARN", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN", "OIDC_SCOPES", "OIDC_SIGN_OUT_URL"}, every...),
 		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
 		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
 		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
@@ -244,6 +245,35 @@ func TestLeastPrivilege(t *testing.T) {
 		for _, r := range list(s["Resource"]) {
 			if r == "*" {
 				t.Errorf("statement %v grants every resource", s["Sid"])
+			}
+		}
+	}
+}
+
+// TestSecretsReadByTheAPIAlone: only the API function reads secrets, and
+// only the pages' session key and the identity provider's client secret.
+func TestSecretsReadByTheAPIAlone(t *testing.T) {
+	for name, fn := range resources(t, template(t), "AWS::Serverless::Function") {
+		for _, p := range props(fn)["Policies"].([]any) {
+			for _, st := range p.(map[string]any)["Statement"].([]any) {
+				s := st.(map[string]any)
+				reads := false
+				for _, a := range list(s["Action"]) {
+					if strings.HasPrefix(a.(string), "secretsmanager:") {
+						reads = reads || a == "secretsmanager:GetSecretValue"
+						if a != "secretsmanager:GetSecretValue" || name != "ApiFunction" {
+							t.Errorf("%s may %s", name, a)
+						}
+					}
+				}
+				if !reads {
+					continue
+				}
+				got := fmt.Sprint(s["Resource"])
+				want := "map[If:[HasOidcSecret [map[Ref:SessionKeySecret] map[Ref:OidcClientSecretArn]] [map[Ref:SessionKeySecret]]]]"
+				if got != want {
+					t.Errorf("%s reads the secrets %s, want %s", name, got, want)
+				}
 			}
 		}
 	}

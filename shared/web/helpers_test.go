@@ -40,20 +40,32 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
+	ln, base := listen(t)
 	l, err := local.Open(t.Context(), t.TempDir(), base, app.Config{Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(l.Handler)
+	serve(t, ln, l.Handler, l.Close)
+	return &site{t: t, base: base, local: l}
+}
+
+// listen is a loopback listener and its address, for a site to know where
+// it is served before it is built.
+func listen(t *testing.T) (net.Listener, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln, "http://" + ln.Addr().String()
+}
+
+// serve serves h on ln until the test ends, then closes it and done.
+func serve(t *testing.T, ln net.Listener, h http.Handler, done func() error) {
+	srv := httptest.NewUnstartedServer(h)
 	srv.Listener = ln
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); l.Close() })
-	return &site{t: t, base: base, local: l}
+	t.Cleanup(func() { srv.Close(); done() })
 }
 
 // token mints a development token of a role, as make run prints it.

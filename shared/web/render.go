@@ -156,7 +156,7 @@ func (s *site) fail(v *visit, err error) {
 	e := apperr.As(err)
 	switch e.Code {
 	case apperr.Unauthenticated:
-		s.cookies.clear(v.w, s.cookies.session)
+		s.cookies.endSession(v.w, v.r)
 		s.toSignIn(v, true)
 	case apperr.Forbidden, apperr.NotFound:
 		s.message(v, http.StatusNotFound, "page.not-found.title", "page.not-found.body")

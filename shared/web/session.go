@@ -4,6 +4,8 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
@@ -12,6 +14,11 @@ import (
 // IdleLimit is how long a session lasts without a page asked: each page
 // signed in starts it again.
 const IdleLimit = 8 * time.Hour
+
+// SessionLimit is how long a session lasts however busy: a working day, then
+// the person signs in again (and the identity provider asks them again,
+// if its own sign-in has ended too).
+const SessionLimit = 12 * time.Hour
 
 // Session is what the session cookie holds, encrypted (AES-256) and signed
 // (HMAC-SHA-256) by the service: nobody but the service can read or make
@@ -23,16 +30,31 @@ type Session struct {
 	// Connect (authorisation code and PKCE) the access token the identity
 	// provider issued.
 	Token string `json:"t"`
-	// Via is how the person signed in: ViaDevelopment, or an identity
-	// provider's sign-in, which sign-out may then have to visit.
+	// Via is how the person signed in: ViaDevelopment or ViaOIDC.
 	Via string `json:"v"`
-	// IDToken is an OpenID Connect sign-in's id token, kept as the
-	// id_token_hint of the provider's sign-out (empty locally).
-	IDToken string `json:"i,omitempty"`
+	// Refresh is the identity provider's refresh token, if it gave one: a
+	// token about to expire is renewed with it, silently, while the session
+	// lasts.
+	Refresh string `json:"r,omitempty"`
+	// Started and Seen are when the person signed in and last asked for a
+	// page (Unix seconds, the service's clock): SessionLimit and IdleLimit
+	// are measured from them.
+	Started int64 `json:"s"`
+	Seen    int64 `json:"n"`
 }
 
 // ViaDevelopment marks a session of a development role (the local run).
 const ViaDevelopment = "development"
+
+// ViaOIDC marks a session signed in through the identity provider.
+const ViaOIDC = "oidc"
+
+// ended reports whether the session has been idle too long, or has lasted
+// as long as one may.
+func (s Session) ended(now time.Time) bool {
+	t := now.Unix()
+	return s.Seen == 0 || s.Started == 0 || t-s.Seen > int64(IdleLimit/time.Second) || t-s.Started > int64(SessionLimit/time.Second) || s.Seen > t+60
+}
 
 // cookies seals and reads the pages' cookies: the session, a flash message
 // carried across a redirect, and (through gorilla/csrf) the CSRF token.
@@ -41,6 +63,7 @@ type cookies struct {
 	csrfKey              []byte
 	secure               bool
 	session, flash, csrf string // cookie names
+	signIn               string // an OpenID Connect sign-in under way
 }
 
 // newCookies derives the keys of each use from the one session key (HKDF,
@@ -62,6 +85,7 @@ func newCookies(secret []byte, secure bool) (*cookies, error) {
 	codec := securecookie.New(hashKey, blockKey)
 	codec.SetSerializer(securecookie.JSONEncoder{})
 	codec.MaxAge(int(IdleLimit / time.Second)) // an older seal is refused, whatever the browser keeps
+	codec.MaxLength(chunkBytes * sessionChunks)
 	// Served over HTTPS the cookies are __Host- cookies: Secure, for the
 	// whole host and no other, so no neighbouring site under the same parent
 	// domain can set one (a tossed CSRF cookie, a planted session).
@@ -70,7 +94,7 @@ func newCookies(secret []byte, secure bool) (*cookies, error) {
 		prefix = "__Host-rdx-"
 	}
 	return &cookies{codec: codec, csrfKey: csrfKey, secure: secure,
-		session: prefix + "session", flash: prefix + "flash", csrf: prefix + "csrf"}, nil
+		session: prefix + "session", flash: prefix + "flash", csrf: prefix + "csrf", signIn: prefix + "signin"}, nil
 }
 
 func (c *cookies) set(w http.ResponseWriter, name string, value any, maxAge time.Duration) error {
@@ -94,8 +118,64 @@ func (c *cookies) get(r *http.Request, name string, v any) bool {
 	return err == nil && c.codec.Decode(name, ck.Value, v) == nil
 }
 
-// startSession seals s into the session cookie: at sign-in, and again on
-// every page asked while signed in, so that the idle limit slides.
-func (c *cookies) startSession(w http.ResponseWriter, s Session) error {
-	return c.set(w, c.session, s, IdleLimit)
+// A session whose provider's tokens will not fit one cookie (4 KB) is kept
+// in up to sessionChunks cookies: __Host-rdx-session, -2, -3. A browser
+// keeps 4 KB a cookie; API Gateway takes 10 KB of request headers.
+const (
+	chunkBytes    = 3800
+	sessionChunks = 3
+)
+
+func (c *cookies) chunk(i int) string {
+	if i == 0 {
+		return c.session
+	}
+	return c.session + "-" + strconv.Itoa(i+1)
+}
+
+// startSession seals s into the session cookie (or cookies): at sign-in,
+// and again on every page asked while signed in, so that the idle limit
+// slides.
+func (c *cookies) startSession(w http.ResponseWriter, r *http.Request, s Session) error {
+	enc, err := c.codec.Encode(c.session, s)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for ; len(enc) > 0; n++ {
+		part := enc[:min(len(enc), chunkBytes)]
+		enc = enc[len(part):]
+		http.SetCookie(w, &http.Cookie{Name: c.chunk(n), Value: part, Path: "/", MaxAge: int(IdleLimit / time.Second),
+			HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+	}
+	for ; n < sessionChunks; n++ {
+		if _, err := r.Cookie(c.chunk(n)); err == nil {
+			c.clear(w, c.chunk(n)) // a longer session's tail
+		}
+	}
+	return nil
+}
+
+// getSession reads the session cookie (or cookies); false when absent,
+// forged, altered or older than the idle limit.
+func (c *cookies) getSession(r *http.Request, s *Session) bool {
+	var b strings.Builder
+	for i := range sessionChunks {
+		ck, err := r.Cookie(c.chunk(i))
+		if err != nil {
+			break
+		}
+		b.WriteString(ck.Value)
+	}
+	return b.Len() > 0 && c.codec.Decode(c.session, b.String(), s) == nil
+}
+
+// endSession clears the session cookie and any continuation of it.
+func (c *cookies) endSession(w http.ResponseWriter, r *http.Request) {
+	c.clear(w, c.session)
+	for i := 1; i < sessionChunks; i++ {
+		if _, err := r.Cookie(c.chunk(i)); err == nil {
+			c.clear(w, c.chunk(i))
+		}
+	}
 }

@@ -37,8 +37,9 @@ func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	secret := bytes.Repeat([]byte("s"), 32)
+	clock := time.Now()
 	h, err := New(Deps{Config: Config{SessionKey: secret, PlainHTTP: true}, Service: &service.Service{Regions: reg},
-		Verifier: auth.NewVerifier(keys, auth.DevIssuer, auth.DevAudience, reg)})
+		Verifier: auth.NewVerifier(keys, auth.DevIssuer, auth.DevAudience, reg), Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,14 +48,18 @@ func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	role, _ := auth.DevRoleByID(reg, "west-wales/carmarthenshire")
-	mint := func(k *auth.DevKey, issued time.Time) *http.Cookie {
+	mint := func(k *auth.DevKey, issued time.Time, times ...time.Time) *http.Cookie {
 		spec := role.Spec
 		spec.TTL = time.Hour
 		tok, err := k.Mint(spec, issued)
 		if err != nil {
 			t.Fatal(err)
 		}
-		enc, err := c.codec.Encode(c.session, Session{Token: tok, Via: ViaDevelopment})
+		started, seen := clock, clock
+		if len(times) == 2 {
+			started, seen = times[0], times[1]
+		}
+		enc, err := c.codec.Encode(c.session, Session{Token: tok, Via: ViaDevelopment, Started: started.Unix(), Seen: seen.Unix()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,10 +72,16 @@ func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 		h.ServeHTTP(rec, req)
 		return rec
 	}
-	session := mint(key, time.Now())
+	session := mint(key, time.Now(), clock.Add(-10*time.Hour), clock.Add(-IdleLimit+time.Minute))
 	good := ask(session)
 	if good.Code != 404 || !strings.Contains(strings.Join(good.Header().Values("Set-Cookie"), "\n"), c.session+"=") {
 		t.Errorf("a good session: %d %v", good.Code, good.Header())
+	}
+	// The page seals the session again, seen now: the idle limit slides.
+	var resealed Session
+	if !c.getSession(&http.Request{Header: http.Header{"Cookie": good.Header().Values("Set-Cookie")}}, &resealed) ||
+		resealed.Seen != clock.Unix() || resealed.Started != clock.Add(-10*time.Hour).Unix() {
+		t.Errorf("the session is not sealed again as seen now: %+v", resealed)
 	}
 
 	// Without development sign-in (as deployed) the sign-in form is no
@@ -92,6 +103,11 @@ func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 	for name, ck := range map[string]*http.Cookie{
 		"an expired token":       mint(key, time.Now().Add(-2*time.Hour)),
 		"a stranger's signature": mint(stranger, time.Now()),
+		// On the service's clock: idle past the limit, or signed in longer
+		// than a session lasts though busy all along.
+		"a session idle 8 hours":      mint(key, time.Now(), clock.Add(-9*time.Hour), clock.Add(-IdleLimit-time.Minute)),
+		"a session 12 hours old":      mint(key, time.Now(), clock.Add(-SessionLimit-time.Minute), clock.Add(-time.Minute)),
+		"a session never seen before": mint(key, time.Now(), time.Unix(0, 0), time.Unix(0, 0)),
 	} {
 		rec := ask(ck)
 		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), signInPath) {
@@ -127,5 +143,47 @@ func TestPounds(t *testing.T) {
 		if got := pounds(money.Pence(p)); got != want {
 			t.Errorf("pounds(%d) = %q, want %q", p, got, want)
 		}
+	}
+}
+
+// A provider's tokens too large for one cookie are kept in more (each under
+// a browser's 4 KB), read back whole; a smaller session later clears the
+// tail. Deployed, every one is a __Host- cookie: Secure, HttpOnly,
+// SameSite=Lax.
+func TestLargeSessionsSpanCookies(t *testing.T) {
+	c, err := newCookies(bytes.Repeat([]byte("s"), 32), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := Session{Token: strings.Repeat("a", 1500), Refresh: strings.Repeat("r", 2500), Via: ViaOIDC, Started: 1, Seen: 2}
+	rec := httptest.NewRecorder()
+	if err := c.startSession(rec, httptest.NewRequest("GET", "/app/", nil), big); err != nil {
+		t.Fatal(err)
+	}
+	set := (&http.Response{Header: rec.Header()}).Cookies()
+	if len(set) != 2 || set[0].Name != "__Host-rdx-session" || set[1].Name != "__Host-rdx-session-2" {
+		t.Fatalf("cookies: %v", set)
+	}
+	req := httptest.NewRequest("GET", "/app/", nil)
+	for _, ck := range set {
+		if len(ck.String()) > 4000 || !ck.Secure || !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" {
+			t.Errorf("cookie %s: %d bytes, %s", ck.Name, len(ck.String()), ck.String()[len(ck.Name)+len(ck.Value)+2:])
+		}
+		req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+	}
+	var got Session
+	if !c.getSession(req, &got) || got != big {
+		t.Errorf("read back: %v", got.Via)
+	}
+	// Without its second half, the session is no session.
+	half := httptest.NewRequest("GET", "/app/", nil)
+	half.AddCookie(&http.Cookie{Name: set[0].Name, Value: set[0].Value})
+	if c.getSession(half, &got) {
+		t.Error("half a session was read")
+	}
+	rec = httptest.NewRecorder()
+	c.startSession(rec, req, Session{Token: "t", Via: ViaOIDC, Started: 1, Seen: 3})
+	if h := strings.Join(rec.Header().Values("Set-Cookie"), "\n"); !strings.Contains(h, "__Host-rdx-session-2=; Path=/; Max-Age=0") {
+		t.Errorf("the tail of the larger session is kept: %s", h)
 	}
 }

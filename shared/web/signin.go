@@ -22,17 +22,26 @@ const devTokenTTL = 12 * time.Hour
 
 // authenticate signs the visit in from its session cookie: the token it
 // holds is verified as an API call's bearer token is, on every request, and
-// the cookie sealed again so that the idle limit slides. Without a session,
-// or with one whose token no longer verifies, the person is sent to sign in
-// (false).
+// the cookie sealed again so that the idle limit slides. A provider's token
+// about to expire is first renewed with its refresh token. Without a
+// session, with one idle too long or too old, or with one whose token no
+// longer verifies, the person is sent to sign in (false).
 func (s *site) authenticate(v *visit) (bool, error) {
 	var sess Session
-	if !s.cookies.get(v.r, s.cookies.session, &sess) {
+	if !s.cookies.getSession(v.r, &sess) {
 		return false, s.toSignIn(v, false)
+	}
+	now := s.Now()
+	if sess.ended(now) {
+		s.cookies.endSession(v.w, v.r)
+		return false, s.toSignIn(v, true)
+	}
+	if sess.Via == ViaOIDC && s.provider != nil {
+		s.provider.renew(v.r.Context(), &sess, s.Log)
 	}
 	p, err := s.Verifier.Verify(v.r.Context(), sess.Token)
 	if apperr.Is(err, apperr.Unauthenticated) {
-		s.cookies.clear(v.w, s.cookies.session)
+		s.cookies.endSession(v.w, v.r)
 		return false, s.toSignIn(v, true)
 	}
 	if err != nil {
@@ -40,7 +49,8 @@ func (s *site) authenticate(v *visit) (bool, error) {
 	}
 	v.p = p
 	httpapi.Identified(v.r.Context(), p.Subject)
-	return true, s.cookies.startSession(v.w, sess)
+	sess.Seen = now.Unix()
+	return true, s.cookies.startSession(v.w, v.r, sess)
 }
 
 // toSignIn sends the person to the sign-in page, and back to the page they
@@ -68,9 +78,12 @@ func nextPage(next string) string {
 
 type signInData struct {
 	Offered bool // development roles are offered (the local run)
-	Groups  []roleGroup
-	Next    string
-	Action  string
+	// Provider is set when people sign in through the identity provider
+	// (deployed): the form is one button.
+	Provider bool
+	Groups   []roleGroup
+	Next     string
+	Action   string
 }
 
 type roleGroup struct {
@@ -83,7 +96,7 @@ type roleOption struct {
 }
 
 func (s *site) signInPage(v *visit) error {
-	d := signInData{Offered: s.DevSignIn != nil, Next: nextPage(v.r.URL.Query().Get("next")), Action: v.link(signInPath, nil)}
+	d := signInData{Offered: s.DevSignIn != nil, Provider: s.provider != nil, Next: nextPage(v.r.URL.Query().Get("next")), Action: v.link(signInPath, nil)}
 	if d.Offered {
 		d.Groups = s.roleGroups(v)
 	}
@@ -121,9 +134,13 @@ func (s *site) roleGroups(v *visit) []roleGroup {
 	return out
 }
 
-// signIn signs a person in as the development role they chose: the local
-// run only. Elsewhere there is no such sign-in (404).
+// signIn signs a person in: deployed, through the identity provider; on
+// the local run as the development role they chose. Where neither is set up
+// there is no such form (404).
 func (s *site) signIn(v *visit) error {
+	if s.provider != nil {
+		return s.startProviderSignIn(v)
+	}
 	if s.DevSignIn == nil {
 		return errNoPage
 	}
@@ -138,11 +155,17 @@ func (s *site) signIn(v *visit) error {
 	if err != nil {
 		return err
 	}
-	if err := s.cookies.startSession(v.w, Session{Token: tok, Via: ViaDevelopment}); err != nil {
+	now := s.Now().Unix()
+	if err := s.cookies.startSession(v.w, v.r, Session{Token: tok, Via: ViaDevelopment, Started: now, Seen: now}); err != nil {
 		return err
 	}
-	s.leaveFlash(v, flash{Text: v.t("page.signin.done", map[string]any{"Name": spec.Name})})
-	if next := nextPage(v.r.PostFormValue("next")); next != Prefix {
+	return s.signedIn(v, spec.Name, v.r.PostFormValue("next"))
+}
+
+// signedIn goes on, once signed in, to the page the person first asked for.
+func (s *site) signedIn(v *visit, name, next string) error {
+	s.leaveFlash(v, flash{Text: v.t("page.signin.done", map[string]any{"Name": name})})
+	if next := nextPage(next); next != Prefix {
 		http.Redirect(v.w, v.r, next, http.StatusSeeOther)
 		return nil
 	}
@@ -150,9 +173,19 @@ func (s *site) signIn(v *visit) error {
 }
 
 // signOut ends the session: the cookie is gone and the token no longer
-// reaches any page from this browser.
+// reaches any page from this browser. A person signed in through the
+// identity provider is then sent to its sign-out, where it has one, which
+// brings them back to the sign-in page.
 func (s *site) signOut(v *visit) error {
-	s.cookies.clear(v.w, s.cookies.session)
+	var sess Session
+	had := s.cookies.getSession(v.r, &sess)
+	s.cookies.endSession(v.w, v.r)
 	s.leaveFlash(v, flash{Text: v.t("page.signout.done", nil)})
+	if had && sess.Via == ViaOIDC && s.provider != nil {
+		if to := s.provider.signOutURL(s.base(v) + signInPath); to != "" {
+			http.Redirect(v.w, v.r, to, http.StatusSeeOther)
+			return nil
+		}
+	}
 	return v.redirect(signInPath, nil)
 }

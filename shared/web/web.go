@@ -42,6 +42,10 @@ type Config struct {
 	// in with a token minted by this key. Without it there is no such
 	// sign-in; app.Build refuses it on Lambda.
 	DevSignIn *auth.DevKey
+	// OIDC, set deployed, signs people in through the region's identity
+	// provider. Without it (and without DevSignIn) the sign-in page says
+	// sign-in is not set up.
+	OIDC *OIDC
 }
 
 // Deps are what the pages serve: the same use cases as the API and its
@@ -60,9 +64,10 @@ type Deps struct {
 
 type site struct {
 	Deps
-	cookies *cookies
-	pages   templates
-	mux     *http.ServeMux
+	cookies  *cookies
+	provider *provider // nil: no OpenID Connect sign-in
+	pages    templates
+	mux      *http.ServeMux
 }
 
 // New builds the pages' handler, to be mounted at Prefix.
@@ -85,6 +90,14 @@ func New(d Deps) (http.Handler, error) {
 		return nil, err
 	}
 	s := &site{Deps: d, cookies: c, pages: pages, mux: http.NewServeMux()}
+	if d.OIDC != nil {
+		if d.DevSignIn != nil {
+			return nil, errors.New("web: development sign-in and OpenID Connect are not offered together")
+		}
+		if s.provider, err = newProvider(*d.OIDC, d.Log); err != nil {
+			return nil, err
+		}
+	}
 	for _, rt := range s.routes() {
 		s.mux.Handle(rt.pattern, s.endpoint(rt))
 	}
@@ -157,6 +170,8 @@ func (s *site) routes() []route {
 		{pattern: "GET " + slicePath + "uploads/new", serve: s.uploadForm},
 		{pattern: "POST " + slicePath + "uploads", serve: s.uploadFile},
 		{pattern: "GET " + slicePath + "uploads/{uploadId}/receipt.jws", serve: s.uploadReceiptFile},
+		// Deployed sign-in: OpenID Connect (oidc.go).
+		{pattern: "GET " + callbackPath, public: true, serve: s.providerCallback},
 	}
 }
 
@@ -167,6 +182,9 @@ func (s *site) endpoint(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpapi.Routed(r.Context(), rt.pattern)
 		v := s.newVisit(w, r)
+		if s.provider != nil {
+			s.provider.allowForms(v)
+		}
 		if !rt.public {
 			ok, err := s.authenticate(v)
 			if err != nil {

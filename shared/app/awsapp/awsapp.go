@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go/tracing"
 	"github.com/aws/smithy-go/tracing/smithyoteltracing"
 	"go.opentelemetry.io/otel/trace"
@@ -36,6 +37,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
 	"github.com/regional-data-exchange/rdx/shared/telemetry/traceexport"
+	"github.com/regional-data-exchange/rdx/shared/web"
 )
 
 // Env is every function's configuration, from its environment: where the
@@ -67,6 +69,16 @@ type APIEnv struct {
 	// the keys receipts were signed with before the current one, published
 	// beside it so that those receipts still verify.
 	RetiredReceiptKeys *receipt.KeySet
+	// The pages' sign-in through the region's identity provider (OpenID
+	// Connect): all three of issuer, client id and client secret, or none
+	// (then the pages say sign-in is not set up). The secret, and the key
+	// that seals the pages' cookies, are read from Secrets Manager at start.
+	OIDCIssuer          string   // OIDC_ISSUER
+	OIDCClientID        string   // OIDC_CLIENT_ID
+	OIDCClientSecretARN string   // OIDC_CLIENT_SECRET_ARN: the secret whose SecretString is the client secret
+	OIDCScopes          []string // OIDC_SCOPES: asked for besides openid, space-separated
+	OIDCSignOutURL      string   // OIDC_SIGN_OUT_URL: the provider's sign-out when discovery names none (Cognito's /logout)
+	SessionKeyARN       string   // SESSION_KEY_SECRET_ARN: the secret sealing the pages' cookies (unset: derived from the cursor key)
 }
 
 // EnvFromOS reads the environment every function has, naming everything
@@ -96,6 +108,9 @@ func APIEnvFromOS() (APIEnv, error) {
 		Issuer: os.Getenv("JWT_ISSUER"), Audience: os.Getenv("JWT_AUDIENCE"),
 		JWKSURL: os.Getenv("JWKS_URL"), JWKS: os.Getenv("JWKS_JSON"), CursorKey: os.Getenv("CURSOR_KEY"),
 		QueueExports: os.Getenv("EXPORTS_QUEUED") == "true",
+		OIDCIssuer:   os.Getenv("OIDC_ISSUER"), OIDCClientID: os.Getenv("OIDC_CLIENT_ID"), OIDCClientSecretARN: os.Getenv("OIDC_CLIENT_SECRET_ARN"),
+		OIDCScopes: strings.Fields(os.Getenv("OIDC_SCOPES")), OIDCSignOutURL: os.Getenv("OIDC_SIGN_OUT_URL"),
+		SessionKeyARN: os.Getenv("SESSION_KEY_SECRET_ARN"),
 	}
 	if retired := os.Getenv("RETIRED_RECEIPT_KEYS"); retired != "" {
 		ks, kerr := receipt.ParseKeySet([]byte(retired))
@@ -107,6 +122,11 @@ func APIEnvFromOS() (APIEnv, error) {
 	if err := errors.Join(err, required(map[string]string{"JWT_ISSUER": e.Issuer, "JWT_AUDIENCE": e.Audience,
 		"JWKS_URL or JWKS_JSON": e.JWKSURL + e.JWKS})); err != nil {
 		return e, err
+	}
+	if e.OIDCIssuer+e.OIDCClientID+e.OIDCClientSecretARN != "" {
+		if err := required(map[string]string{"OIDC_ISSUER": e.OIDCIssuer, "OIDC_CLIENT_ID": e.OIDCClientID, "OIDC_CLIENT_SECRET_ARN": e.OIDCClientSecretARN}); err != nil {
+			return e, fmt.Errorf("sign-in through the identity provider: %w", err)
+		}
 	}
 	if len(e.CursorKey) < 32 {
 		return e, errors.New("CURSOR_KEY must be at least 32 characters")
@@ -145,6 +165,9 @@ type Clients struct {
 	DynamoDB *dynamodb.Client
 	S3       *s3.Client
 	KMS      *kms.Client
+	// Secrets reads the API's secrets at start: the pages' session key and
+	// the identity provider's client secret.
+	Secrets *secretsmanager.Client
 }
 
 // NewClients makes the clients from the loaded AWS configuration. Endpoint
@@ -170,7 +193,8 @@ func NewClients(cfg aws.Config, standIns bool, traces trace.TracerProvider) Clie
 			o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 			o.TracerProvider = tp
 		}),
-		KMS: kms.NewFromConfig(cfg, func(o *kms.Options) { o.TracerProvider = tp }),
+		KMS:     kms.NewFromConfig(cfg, func(o *kms.Options) { o.TracerProvider = tp }),
+		Secrets: secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.TracerProvider = tp }),
 	}
 }
 
@@ -188,7 +212,44 @@ func NewAPI(ctx context.Context, c Clients, e APIEnv, tel telemetry.Telemetry) (
 	cfg := e.config(c, tel)
 	cfg.Issuer, cfg.Audience, cfg.Keys, cfg.CursorKey, cfg.QueueExports = e.Issuer, e.Audience, keys, []byte(e.CursorKey), e.QueueExports
 	cfg.RetiredReceiptKeys = e.RetiredReceiptKeys
+	if cfg.Pages, err = e.pages(ctx, c.Secrets); err != nil {
+		return nil, err
+	}
 	return app.Build(cfg, e.stores(c), nil)
+}
+
+// pages reads the pages' secrets from Secrets Manager: the key sealing
+// their cookies and the identity provider's client secret.
+func (e APIEnv) pages(ctx context.Context, sm *secretsmanager.Client) (web.Config, error) {
+	var cfg web.Config
+	read := func(name, arn string) (string, error) {
+		out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", name, err)
+		}
+		if aws.ToString(out.SecretString) == "" {
+			return "", fmt.Errorf("%s: the secret has no SecretString", name)
+		}
+		return aws.ToString(out.SecretString), nil
+	}
+	if e.SessionKeyARN != "" {
+		key, err := read("SESSION_KEY_SECRET_ARN", e.SessionKeyARN)
+		if err != nil {
+			return cfg, err
+		}
+		if len(key) < 32 {
+			return cfg, errors.New("SESSION_KEY_SECRET_ARN: the session key must be at least 32 characters")
+		}
+		cfg.SessionKey = []byte(key)
+	}
+	if e.OIDCIssuer != "" {
+		secret, err := read("OIDC_CLIENT_SECRET_ARN", e.OIDCClientSecretARN)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.OIDC = &web.OIDC{Issuer: e.OIDCIssuer, ClientID: e.OIDCClientID, ClientSecret: secret, Scopes: e.OIDCScopes, SignOutURL: e.OIDCSignOutURL}
+	}
+	return cfg, nil
 }
 
 // config is what every function's service needs: its log, its telemetry
