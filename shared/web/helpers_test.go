@@ -40,12 +40,21 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, app.Config{})
+}
+
+// newSiteWith is the local run with more of its configuration chosen.
+func newSiteWith(t *testing.T, cfg app.Config) *site {
+	t.Helper()
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	l, err := local.Open(t.Context(), t.TempDir(), base, app.Config{Log: slog.New(slog.DiscardHandler)})
+	l, err := local.Open(t.Context(), t.TempDir(), base, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
