@@ -52,24 +52,12 @@ func TestPartsAreWrittenAsTheTemplatesWroteThem(t *testing.T) {
 			Foot: []cell{{Text: "Total", Head: true}, moneyCell(-123456), textCell("")}},
 	}
 	for name, tb := range tables {
-		var want strings.Builder
-		if err := ref.ExecuteTemplate(&want, "reftable", tb); err != nil {
-			t.Fatal(err)
-		}
-		if got := string(tb.HTML()); got != want.String() {
-			t.Errorf("%s:\n got %q\nwant %q", name, got, want.String())
-		}
+		same(t, ref, "reftable", name, tb, tb.HTML())
 	}
 	summaries := map[string][]fact{"none": nil, "facts": {{Label: hostile, Text: hostile, Class: "status-late"},
 		{Label: "Version", Text: "Version 2", Href: "/app/a/versions/2?lang=cy&x=a+b"}, {Label: "x", Text: "y", Href: "vbscript:x", Class: `a"b`}}}
 	for name, fs := range summaries {
-		var want strings.Builder
-		if err := ref.ExecuteTemplate(&want, "refsummary", fs); err != nil {
-			t.Fatal(err)
-		}
-		if got := string(summaryHTML(fs)); got != want.String() {
-			t.Errorf("summary %s:\n got %q\nwant %q", name, got, want.String())
-		}
+		same(t, ref, "refsummary", name, fs, summaryHTML(fs))
 	}
 	spend := tables["every kind of cell"]
 	docs := map[string]docNode{"empty object": {Fields: []docField{}}, "text": {Text: hostile},
@@ -77,12 +65,18 @@ func TestPartsAreWrittenAsTheTemplatesWroteThem(t *testing.T) {
 			{Label: "List", Node: docNode{Items: []docNode{{Text: "a<b"}, {Fields: []docField{{Label: "k", Node: docNode{Items: []docNode{}}}}}}}}}},
 	}
 	for name, n := range docs {
-		var want strings.Builder
-		if err := ref.ExecuteTemplate(&want, "refdoc", n); err != nil {
-			t.Fatal(err)
-		}
-		if got := string(docHTML(n)); got != want.String() {
-			t.Errorf("document %s:\n got %q\nwant %q", name, got, want.String())
-		}
+		same(t, ref, "refdoc", name, n, docHTML(n))
+	}
+}
+
+// same fails unless got is what the reference template writes of data.
+func same(t *testing.T, ref *template.Template, reference, name string, data any, got template.HTML) {
+	t.Helper()
+	var want strings.Builder
+	if err := ref.ExecuteTemplate(&want, reference, data); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want.String() {
+		t.Errorf("%s %s:\n got %q\nwant %q", reference, name, got, want.String())
 	}
 }
