@@ -86,8 +86,13 @@ func load(client *http.Client, base, token string, tg target, conc, count int) s
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	return summarize(lat, float64(count)/elapsed.Seconds(), errs.Load())
+}
+
+// summarize is a run's figures from its latencies.
+func summarize(lat []time.Duration, rps float64, errors int64) stats {
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return stats{p50: lat[count/2], p99: lat[count*99/100], rps: float64(count) / elapsed.Seconds(), errors: errs.Load()}
+	return stats{p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], rps: rps, errors: errors}
 }
 
 // Rounds of load: the service and its floor alternate, so that whatever else

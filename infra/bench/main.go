@@ -39,7 +39,7 @@ func main() {
 	partners := flag.Int("partners", 100, "synthetic region: partners (each a member of every fund)")
 	funds := flag.Int("funds", 100, "synthetic region: funds")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run here")
-	flag.StringVar(&only, "only", "", "run only this scenario: cold, embedded, roundtrips, aws, growth, cost or export")
+	flag.StringVar(&only, "only", "", "run only this scenario: cold, embedded, pages, roundtrips, aws, growth, cost or export")
 	flag.Parse()
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -74,6 +74,7 @@ func run(out string, partners, funds int) error {
 	}{
 		{"cold", coldStartScenario},
 		{"embedded", embeddedLatency},
+		{"pages", pagesScenario},
 		{"roundtrips", roundTripScenario},
 		{"aws", awsLatency},
 		{"growth", growthScenario},
@@ -94,26 +95,37 @@ func run(out string, partners, funds int) error {
 	return writeReport(out, rep)
 }
 
-// embeddedLatency measures the local server over bbolt and files.
-func embeddedLatency(rep *report) error {
+// embeddedServe is the local server over bbolt and files in a scratch
+// folder; done closes it and removes the folder.
+func embeddedServe() (s *served, done func(), err error) {
 	dir, err := scratch()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer os.RemoveAll(dir)
 	table, err := boltstore.Open(filepath.Join(dir, "rdx.db"))
 	if err != nil {
-		return err
+		os.RemoveAll(dir)
+		return nil, nil, err
 	}
-	defer table.Close()
+	done = func() { table.Close(); os.RemoveAll(dir) }
 	blobs, err := fileblob.New(filepath.Join(dir, "blobs"), "http://127.0.0.1", bytes.Repeat([]byte("b"), 32))
+	if err == nil {
+		s, err = serve(table, blobs)
+	}
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return s, done, nil
+}
+
+// embeddedLatency measures the local server over bbolt and files.
+func embeddedLatency(rep *report) error {
+	s, done, err := embeddedServe()
 	if err != nil {
 		return err
 	}
-	s, err := serve(table, blobs)
-	if err != nil {
-		return err
-	}
+	defer done()
 	body, err := latencyScenario(context.Background(), "embedded", s, warmup)
 	if err != nil {
 		return err

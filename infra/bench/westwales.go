@@ -16,6 +16,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
+	"github.com/regional-data-exchange/rdx/shared/web"
 )
 
 // served is the service over recorded stores, with its token keys; computed
@@ -29,14 +30,17 @@ type served struct {
 	v        *auth.Verifier
 }
 
-// serve builds the API over a table and blob store, both recorded.
+// serve builds the API over a table and blob store, both recorded, with
+// the pages as the local server serves them (plain http on loopback, the
+// development roles to sign in as).
 func serve(table store.Table, blobs blob.Store, regionFiles ...string) (*served, error) {
 	rec := &recorder{Table: table, blobs: blobs}
 	key := auth.NewDevKey()
 	keys, _ := auth.StaticKeys(key.JWKS())
 	build := func(positionCache int) (*app.App, error) {
 		return app.Build(app.Config{RegionFiles: regionFiles, Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
-			CursorKey: bytes.Repeat([]byte("c"), 32), PositionCache: positionCache, Log: logx.New(discard{}, 0)},
+			CursorKey: bytes.Repeat([]byte("c"), 32), PositionCache: positionCache, Log: logx.New(discard{}, 0),
+			Pages: web.Config{PlainHTTP: true, DevSignIn: key}},
 			app.Stores{Table: rec, Blobs: blobRecorder{rec}}, nil)
 	}
 	a, err := build(0)

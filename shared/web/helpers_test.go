@@ -40,8 +40,17 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, app.Config{})
+}
+
+// newSiteWith is the local run with more of its configuration chosen.
+func newSiteWith(t *testing.T, cfg app.Config) *site {
+	t.Helper()
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
 	ln, base := listen(t)
-	l, err := local.Open(t.Context(), t.TempDir(), base, app.Config{Log: slog.New(slog.DiscardHandler)})
+	l, err := local.Open(t.Context(), t.TempDir(), base, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

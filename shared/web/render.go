@@ -10,6 +10,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
@@ -24,7 +26,7 @@ var templateFS embed.FS
 type templates map[string]*template.Template
 
 func parseTemplates() (templates, error) {
-	base, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/parts*.html")
+	base, err := template.New("layout.html").Funcs(partsFuncs).ParseFS(templateFS, "templates/layout.html", "templates/parts*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -74,10 +76,38 @@ func (p *page) T(id string, kv ...any) string {
 			data[fmt.Sprint(kv[i])] = kv[i+1]
 		}
 	}
-	return i18n.Text(p.Lang, id, data)
+	return text(p.Lang, id, data)
 }
 
-func (v *visit) t(id string, data map[string]any) string { return i18n.Text(v.lang, id, data) }
+func (v *visit) t(id string, data map[string]any) string { return text(v.lang, id, data) }
+
+// plainTexts keeps each message that takes no values once looked up, by
+// language and id: a page asks for the same labels on every request, and
+// the catalogue does not change while the process runs. At most
+// maxPlainTexts are kept (a document's field names are looked up too).
+var (
+	plainTexts    sync.Map // string(lang) + "\x00" + id → string
+	plainCount    atomic.Int64
+	maxPlainTexts int64 = 4096
+)
+
+// text is a message of the catalogue in a language.
+func text(lang i18n.Lang, id string, data map[string]any) string {
+	if data != nil {
+		return i18n.Text(lang, id, data)
+	}
+	key := string(lang) + "\x00" + id
+	if s, ok := plainTexts.Load(key); ok {
+		return s.(string)
+	}
+	s := i18n.Text(lang, id, nil)
+	if plainCount.Load() < maxPlainTexts {
+		if _, had := plainTexts.LoadOrStore(key, s); !had {
+			plainCount.Add(1)
+		}
+	}
+	return s
+}
 
 // render writes a page: the layout around templates/page-{name}.html.
 func (s *site) render(v *visit, status int, name, title string, data any) error {
