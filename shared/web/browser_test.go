@@ -97,6 +97,7 @@ func TestInABrowser(t *testing.T) {
 		b.see("Accepted")
 		b.check("upload-accepted")
 
+		checkAlso(b, home+"quarterly-returns") // linked only when the home page's list is cut short
 		t.Logf("the partner's pages: %s", strings.Join(b.crawl("/app/", 40), " "))
 	})
 }
