@@ -7,6 +7,7 @@ package web_test
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -109,8 +110,8 @@ type tab struct {
 func (c *chrome) person(t *testing.T, base, who string) *tab {
 	ctx, cancel := chromedp.NewContext(c.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	// Each tab acts as the focused window, as the one a person looks at:
-	// without it a background tab shows no :focus-visible.
+	// Two people's tabs run at once: each behaves as the window in front,
+	// so where focus is never depends on which tab was brought forward last.
 	if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -248,13 +249,7 @@ func pageName(path string) string {
 	}
 	q := u.Query()
 	q.Del("lang")
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range q {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(q)) {
 		name += "-" + q.Get(k)
 	}
 	return strings.Trim(unsafeName.ReplaceAllString(name, "-"), "-")
@@ -410,13 +405,7 @@ func shape(path string) string {
 			segs[i] = "*"
 		}
 	}
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for k := range u.Query() {
-			if !yield(k) {
-				return
-			}
-		}
-	})
+	keys := slices.Sorted(maps.Keys(u.Query()))
 	return strings.Join(segs, "/") + "?" + strings.Join(keys, "&")
 }
 
