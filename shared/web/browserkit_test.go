@@ -87,7 +87,7 @@ func newChrome(t *testing.T) *chrome {
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("lang", "en-GB"), chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
 	// The whole suite is bounded: a page that hangs fails it, never make test.
-	bounded, stop := context.WithTimeout(t.Context(), 4*time.Minute)
+	bounded, stop := context.WithTimeout(t.Context(), 6*time.Minute)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(bounded, opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc(); stop() })
