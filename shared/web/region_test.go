@@ -55,7 +55,7 @@ func TestAFundReportIsSignedAndApprovedThroughItsForms(t *testing.T) {
 	s, rcu := signedIn(t, "west-wales/unit")
 	list := rcu.get(reportsPage)
 	mustContain(t, list, "<caption>Quarterly reports of Care homes for older people pooled fund, 2018-19</caption>",
-		`<a href="`+q2Report+`">2018-19-Q2</a></th><td class="status-open">Awaiting sign-off</td><td>0 of 4 signed</td><td>Not approved</td>`)
+		`<a href="`+q2Report+`">2018-19-Q2</a></th><td class="status-open">Awaiting sign-off</td><td>0 of 4 signed</td><td>None</td><td>Not approved</td>`)
 	page := rcu.get(q2Report)
 	mustContain(t, page, "<caption>Who must sign this content</caption>", `<th scope="row">Carmarthenshire County Council</th>`,
 		"Chief finance officer", "<caption>Each member of Care homes for older people", "No one has signed yet.")
@@ -95,7 +95,7 @@ func TestAFundReportIsSignedAndApprovedThroughItsForms(t *testing.T) {
 			t.Errorf("%s is still offered the sign-off form once signed", p)
 		}
 	}
-	mustContain(t, rcu.get(reportsPage), `<td class="status-received">Signed: awaiting approval</td><td>4 of 4 signed</td>`)
+	mustContain(t, rcu.get(reportsPage), `<td class="status-received">Signed: awaiting approval</td><td>4 of 4 signed</td><td>Officer of carmarthenshire (Carmarthenshire County Council), `)
 
 	board := s.browser()
 	board.signIn("west-wales/board")
@@ -107,7 +107,7 @@ func TestAFundReportIsSignedAndApprovedThroughItsForms(t *testing.T) {
 	if strings.Contains(approved.Body, "Approve this report") {
 		t.Error("an approved report still offers its approval form")
 	}
-	mustContain(t, rcu.get(reportsPage), `<td class="status-signed">Approved</td><td>4 of 4 signed</td><td>Approved by West Wales Regional Partnership Board (RPB minute 2018/31, 2018-11-21)`)
+	mustContain(t, rcu.get(reportsPage), `<td class="status-signed">Approved</td><td>4 of 4 signed</td><td>Officer of carmarthenshire (Carmarthenshire County Council), `, `<td>Approved by West Wales Regional Partnership Board (RPB minute 2018/31, 2018-11-21)`)
 	_, out := s.api("GET", "/v1/regions/west-wales/funds/"+fund+"/reports/2018-19-Q2", s.token("west-wales/unit"), nil)
 	if !strings.Contains(string(out), `"status":"approved"`) {
 		t.Errorf("the API does not see the approval: %.300s", out)

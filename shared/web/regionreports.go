@@ -67,11 +67,19 @@ func (s *site) reports(v *visit) error {
 	loc := fy.reg.Location()
 	t := table{Caption: v.t("page.reports.caption", map[string]any{"Fund": fy.fund.Name, "Year": fy.year.String()}),
 		Columns: []column{{Label: v.t("page.col.quarter", nil)}, {Label: v.t("page.col.status", nil)}, {Label: v.t("page.col.signoffs", nil)},
-			{Label: v.t("page.col.approval", nil)}, {Label: v.t("page.col.locked", nil)}}}
+			{Label: v.t("page.col.signed-by", nil)}, {Label: v.t("page.col.approval", nil)}, {Label: v.t("page.col.locked", nil)}}}
 	for i, rep := range reps {
 		q := quarters[i].String()
+		var who []string
+		for _, o := range rep.SignOffs {
+			if o.Counts {
+				who = append(who, v.t("page.report.signed-by", map[string]any{"Signatory": o.Signatory, "Partner": partnerName(fy.reg, o.Partner),
+					"When": v.when(o.At, loc)}))
+			}
+		}
 		t.Rows = append(t.Rows, []cell{headCell(q, v.link(reportsPath(fy)+"/"+url.PathEscape(q), nil)), reportStatusCell(v, rep.Status),
-			textCell(signedCount(v, rep)), textCell(approvalText(v, rep, loc)), yesNoCell(v, rep.Locked)})
+			textCell(signedCount(v, rep)), textCell(joinOr(who, v.t("page.value.none", nil))), textCell(approvalText(v, rep, loc)),
+			yesNoCell(v, rep.Locked)})
 	}
 	d := struct {
 		Pick        yearPicker
