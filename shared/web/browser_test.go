@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // The pages in a real browser: the RCU and a partner each sign in and do
@@ -43,6 +48,12 @@ func TestInABrowser(t *testing.T) {
 		b.see("Cyfanswm y gronfa", "Cyngor Sir Gâr", "£16,350,000.00")
 		b.switchLanguage()
 
+		// An export of the region, requested through its form.
+		b.open("/app/regions/" + region + "/exports")
+		b.follow(`main form:has(#export-format) button[type="submit"]`)
+		b.see("requested.")
+		b.check("export-requested")
+
 		checkAlso(b, "/app/no-such-page")
 		t.Logf("the RCU's pages: %s", strings.Join(b.crawl("/app/", 40), " "))
 	})
@@ -74,32 +85,56 @@ func TestInABrowser(t *testing.T) {
 		b.see("Consent given.", "Cabinet minute 2018/12")
 		b.check("consent-given")
 
-		// A CSV its system uploaded is rejected; the partner finds it by its
-		// id from its home page and reads its errors; the corrected file is
-		// accepted.
+		// The fund's Q2 report, signed for the member through its form.
+		b.open("/app/regions/" + region + "/funds/" + fund + "/reports/2018-19-Q2")
+		b.check("report-to-sign")
+		b.fill("#report-signatory", "Jane Jones")
+		b.follow(`main form[action$="/signoffs"] button[type="submit"]`)
+		b.see("The report for 2018-19-Q2 is signed.", "Jane Jones")
+		b.check("report-signed")
+
+		// A CSV sent through the upload form is rejected, its errors read
+		// by row and column; the corrected file, sent again, is accepted.
 		_, tmpl := s.api("GET", "/v1/templates/quarterly-return-csv.csv", s.token("west-wales/carmarthenshire"), nil)
-		fields := func() map[string]any {
-			return map[string]any{"purpose": "quarterly-return-csv", "fundId": fund, "quarter": "2018-19-Q3"}
-		}
-		rejected, _ := s.upload(carm, fields(), []byte(strings.Replace(string(tmpl), "residential-dementia", "palace", 1)))
-		b.open(home)
-		b.fill("#upload-id", rejected)
-		b.follow(`main form:has(#upload-id) button`)
+		form := home + "uploads/new?purpose=quarterly-return-csv&fundId=" + fund + "&quarter=2018-19-Q3"
+		b.uploadThroughForm(form, []byte(strings.Replace(string(tmpl), "residential-dementia", "palace", 1)))
 		b.see("Rejected", "1 error", "spend-category.invalid")
 		b.check("upload-rejected")
 		b.switchLanguage()
 		b.see("Gwrthodwyd")
 		b.check("upload-rejected")
-		accepted, _ := s.upload(carm, fields(), tmpl)
-		b.open(home)
-		b.fill("#upload-id", accepted)
-		b.follow(`main form:has(#upload-id) button`)
+		b.switchLanguage()
+		b.uploadThroughForm(form, tmpl)
 		b.see("Accepted")
 		b.check("upload-accepted")
 
 		checkAlso(b, home+"quarterly-returns") // linked only when the home page's list is cut short
 		t.Logf("the partner's pages: %s", strings.Join(b.crawl("/app/", 40), " "))
 	})
+}
+
+// uploadThroughForm sends file from the upload form at page, and waits as
+// a person would: following the upload page's "check again" link until the
+// file is decided.
+func (b *tab) uploadThroughForm(page string, file []byte) {
+	b.t.Helper()
+	path := filepath.Join(b.t.TempDir(), "return.csv")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		b.t.Fatal(err)
+	}
+	b.open(page)
+	b.check("upload-form")
+	if err := chromedp.Do(b.ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{path})); err != nil {
+		b.t.Fatalf("choose the file: %v", err)
+	}
+	b.follow(`main form:has(#file) button[type="submit"]`)
+	for deadline := time.Now().Add(20 * time.Second); eval[bool](b, `document.querySelector("p.pending a") !== null`); {
+		if time.Now().After(deadline) {
+			b.t.Fatalf("the upload at %s was not decided", b.path())
+		}
+		time.Sleep(50 * time.Millisecond)
+		b.follow("p.pending a")
+	}
 }
 
 // checkAlso checks pages no link reaches (an error page; a page a form

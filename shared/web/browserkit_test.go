@@ -385,13 +385,24 @@ func (b *tab) links() []string {
 	for _, h := range hrefs {
 		u, err := url.Parse(h)
 		if err != nil || u.Scheme+"://"+u.Host != b.base || !strings.HasPrefix(u.Path, "/app/") ||
-			strings.HasSuffix(u.Path, ".csv") || strings.HasPrefix(u.Path, "/app/static/") {
+			isDownload(u.Path) || strings.HasPrefix(u.Path, "/app/static/") {
 			continue
 		}
 		u.Fragment = ""
 		out = append(out, u.RequestURI())
 	}
 	return out
+}
+
+// isDownload is a link to a file to keep rather than a page: a CSV, a
+// receipt, a document, a chain or an export's file.
+func isDownload(path string) bool {
+	for _, ext := range []string{".csv", ".jws", ".json", ".jsonl", ".xlsx", ".zip"} {
+		if strings.HasSuffix(path, ext) {
+			return true
+		}
+	}
+	return strings.Contains(path, "/files/")
 }
 
 // shape is what makes a page a page of its own for the crawl: its path with
