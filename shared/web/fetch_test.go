@@ -104,7 +104,7 @@ func TestNoPageFetchesMoreThanItShows(t *testing.T) {
 		{"a partner's obligations", region + "/" + carm, "/app" + strings.TrimPrefix(slicePath(carm), "/v1") + "/obligations",
 			[]string{slicePath(carm) + "/obligations"}},
 		{"a quarterly return", region + "/" + carm, "/app" + strings.TrimPrefix(ret, "/v1"), []string{ret, ret + "/versions?limit=50", ret + "/versions/1"}}, // and what changed since version 1
-		{"a version", region + "/" + carm, "/app" + strings.TrimPrefix(ret, "/v1") + "/versions/2", []string{ret + "/versions/2", ret + "/versions/1"}}, // and what changed since version 1
+		{"a version", region + "/" + carm, "/app" + strings.TrimPrefix(ret, "/v1") + "/versions/2", []string{ret + "/versions/2", ret + "/versions/1"}},      // and what changed since version 1
 		{"an upload", region + "/" + carm, "/app" + strings.TrimPrefix(slicePath(carm), "/v1") + "/uploads/" + upload,
 			[]string{slicePath(carm) + "/uploads/" + upload}},
 	}
