@@ -68,15 +68,11 @@ type Config struct {
 // App is the built use cases: the shared core (access, idempotency) and a
 // service per capability.
 type App struct {
-	Service     *service.Service
-	Submissions *submissions.Service
-	RegionView  *regionview.Service
-	Files       *files.Service
-	Exports     *exports.Service
-	Sweeper     *sweeper.Service // finishes background work that stopped
-	Handler     http.Handler     // nil when built by BuildService
-	Regions     *region.Registry
-	closers     []func() error
+	httpapi.UseCases
+	Sweeper *sweeper.Service // finishes background work that stopped
+	Handler http.Handler     // nil when built by BuildService
+	Regions *region.Registry
+	closers []func() error
 }
 
 // OnClose adds a release to Close (the composition root's adapters).
@@ -166,7 +162,8 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 	subs := submissions.New(core)
 	view := regionview.New(core, cfg.PositionCache)
 	fs, xs := files.New(core, subs, uploads), exports.New(core, view, exportsBucket, cfg.QueueExports)
-	return &App{Service: core, Submissions: subs, RegionView: view, Files: fs, Exports: xs, Sweeper: sweeper.New(core, fs, xs), Regions: reg}, nil
+	return &App{UseCases: httpapi.UseCases{Service: core, Submissions: subs, RegionView: view, Files: fs, Exports: xs},
+		Sweeper: sweeper.New(core, fs, xs), Regions: reg}, nil
 }
 
 // Build wires the service and the API's handler, with its token verifier,
@@ -196,8 +193,7 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 			return nil, err
 		}
 	}
-	pages, err := web.New(web.Deps{Config: pagesCfg, Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView,
-		Files: a.Files, Exports: a.Exports, Verifier: verifier, Log: logger(cfg), Now: cfg.Now})
+	pages, err := web.New(web.Deps{Config: pagesCfg, UseCases: a.UseCases, Verifier: verifier, Log: logger(cfg), Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -207,8 +203,7 @@ func Build(cfg Config, st Stores, extra map[string]http.Handler) (*App, error) {
 	}
 	mounts[web.Prefix] = pages
 	a.Handler = httpapi.NewHandler(httpapi.Deps{
-		Service: a.Service, Submissions: a.Submissions, RegionView: a.RegionView, Files: a.Files, Exports: a.Exports,
-		Verifier: verifier, Log: logger(cfg), Extra: mounts, Telemetry: cfg.Telemetry,
+		UseCases: a.UseCases, Verifier: verifier, Log: logger(cfg), Extra: mounts, Telemetry: cfg.Telemetry,
 	})
 	return a, nil
 }

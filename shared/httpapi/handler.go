@@ -28,17 +28,24 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
 )
 
-// Deps are what the handler serves: the use cases, one service per
-// capability, and the shared core that authorises and keeps
-// Idempotency-Keys for all of them.
-type Deps struct {
+// UseCases are the services the product's faces serve: the shared core and
+// one service per capability. The API's handler and the pages are built
+// from the same ones.
+type UseCases struct {
 	Service     *service.Service
 	Submissions *submissions.Service
 	RegionView  *regionview.Service
 	Files       *files.Service
 	Exports     *exports.Service
-	Verifier    *auth.Verifier
-	Log         *slog.Logger
+}
+
+// Deps are what the handler serves: the use cases, one service per
+// capability, and the shared core that authorises and keeps
+// Idempotency-Keys for all of them.
+type Deps struct {
+	UseCases
+	Verifier *auth.Verifier
+	Log      *slog.Logger
 	// Telemetry makes each request a span and counts it (zero: neither).
 	Telemetry telemetry.Telemetry
 	// Extra mounts handlers outside /v1 (the local server's presigned blob URLs).

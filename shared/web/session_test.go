@@ -13,6 +13,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/infra/regions"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/httpapi"
 	"github.com/regional-data-exchange/rdx/shared/money"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
@@ -38,7 +39,7 @@ func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 	}
 	secret := bytes.Repeat([]byte("s"), 32)
 	clock := time.Now()
-	h, err := New(Deps{Config: Config{SessionKey: secret, PlainHTTP: true}, Service: &service.Service{Regions: reg},
+	h, err := New(Deps{Config: Config{SessionKey: secret, PlainHTTP: true}, UseCases: httpapi.UseCases{Service: &service.Service{Regions: reg}},
 		Verifier: auth.NewVerifier(keys, auth.DevIssuer, auth.DevAudience, reg), Now: func() time.Time { return clock }})
 	if err != nil {
 		t.Fatal(err)

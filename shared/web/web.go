@@ -18,11 +18,6 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
-	"github.com/regional-data-exchange/rdx/shared/service"
-	"github.com/regional-data-exchange/rdx/shared/service/exports"
-	"github.com/regional-data-exchange/rdx/shared/service/files"
-	"github.com/regional-data-exchange/rdx/shared/service/regionview"
-	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 )
 
 // Prefix is where the pages are mounted.
@@ -52,14 +47,10 @@ type Config struct {
 // token verifier.
 type Deps struct {
 	Config
-	Service     *service.Service
-	Submissions *submissions.Service
-	RegionView  *regionview.Service
-	Files       *files.Service
-	Exports     *exports.Service
-	Verifier    *auth.Verifier
-	Log         *slog.Logger
-	Now         func() time.Time // nil: time.Now
+	httpapi.UseCases
+	Verifier *auth.Verifier
+	Log      *slog.Logger
+	Now      func() time.Time // nil: time.Now
 }
 
 type site struct {
