@@ -336,3 +336,32 @@ func testChangesGone(t *testing.T, e *Env) {
 		t.Errorf("after the newest: %+v", d)
 	}
 }
+
+// testChangesTakeTurns: a burst of every member's writes in one process
+// takes turns at the region's event sequence: each write is one
+// transaction, none raced another for its number and ran again.
+func testChangesTakeTurns(t *testing.T, e *Env) {
+	const n = 24
+	partners := []string{Carm, Cere, Pemb, HywelDda}
+	cell := map[string][2]string{Carm: {"social-care", "W06000010"}, Cere: {"social-care", "W06000008"}, Pemb: {"social-care", "W06000009"}, HywelDda: {"health", "W06000010"}}
+	quarters := []string{"2018-19-Q1", "2018-19-Q2", "2018-19-Q3", "2018-19-Q4", "2019-20-Q1", "2019-20-Q2"}
+	before, start := e.Calls.Transactions(), time.Now()
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			p, q := partners[i%len(partners)], quarters[i/len(partners)] // each writer its own return
+			r := e.Put(fundPath(p, "quarterly-returns", q), e.PartnerToken(WW, p),
+				returnBody(t, Fund, q, []line{{cell[p][0], cell[p][1], "residential", fmt.Sprintf("%d.00", i+1), "1.00"}}, nil))
+			if r.Status != 201 {
+				t.Errorf("writer %d: %d %s", i, r.Status, r.Body)
+			}
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if got := e.Calls.Transactions() - before; got != n {
+		t.Errorf("%d writes of four members ran %d transactions: writers raced at the region's sequence instead of taking turns", n, got)
+	}
+	t.Logf("%d writes of four members in %v", n, took)
+	gapFree(t, allChanges(t, e, e.RCUToken(WW), 1000))
+}

@@ -85,6 +85,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"changes feed: a PUT is the next event, with its receipt and the url that reads it; refused writes take no number", testChangesAfterAPut},
 		{"changes feed: every kind of write is its event", testChangesEveryType},
 		{"changes feed: 50 writers of four partners in two processes leave one gap-free sequence", testChangesConcurrent},
+		{"changes feed: a burst of every member's writes takes turns at the region's sequence", testChangesTakeTurns},
 		{"changes feed: a cursor older than the feed keeps is 410 with how to catch up", testChangesGone},
 	}
 	for _, tc := range tests {

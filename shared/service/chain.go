@@ -260,7 +260,7 @@ func (s *Service) AppendNew(ctx context.Context, what string, rec AuditRecord, o
 		if err != nil {
 			return false, err
 		}
-		_, err = s.Append(ctx, chain, rec, nil, func(sealed Sealed) error {
+		_, err = s.Append(ctx, chain, rec, nil, nil, func(sealed Sealed) error {
 			return s.Table.Transact(ctx, append(slices.Clone(ops), sealed.Ops...)...)
 		})
 		if errors.Is(err, store.ErrConditionFailed) {

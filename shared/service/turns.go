@@ -43,8 +43,9 @@ type turn struct {
 	// last is the head this process's last writer moved the chain to;
 	// version 0 when that writer failed, and nothing is known.
 	last head
-	// lastSeq is, for a sequence's turn, the number the last writer moved
-	// it to; 0 when nothing is known.
+	// lastSeq is, for a sequence's turn, the number the last writer that
+	// moved it moved it to; 0 when nothing is known. A number never goes
+	// back, so a writer that failed leaves it as it was.
 	lastSeq int64
 }
 
@@ -99,7 +100,7 @@ func (t *turn) release(moved *head) {
 // releaseSeq ends a sequence's turn; moved is the number the holder's
 // transaction moved it to, 0 when it moved nothing.
 func (t *turn) releaseSeq(moved int64) {
-	t.lastSeq = moved
+	t.lastSeq = max(t.lastSeq, moved)
 	<-t.held
 }
 
@@ -113,12 +114,20 @@ func (t *turn) releaseSeq(moved int64) {
 // error is returned as it is: a failed condition means another process
 // moved the head or the sequence (or the write's own conditions failed),
 // and the caller reads again and retries.
-func (s *Service) Append(ctx context.Context, c Chain, rec AuditRecord, receipted *Receipted, commit func(Sealed) error) (Sealed, error) {
+//
+// ready, when not nil, waits for what the write must have before it
+// commits (its blobs, written meanwhile): it runs after signing, before the
+// sequence's turn, so that no writer holds the region's sequence while it
+// waits for its own blobs.
+func (s *Service) Append(ctx context.Context, c Chain, rec AuditRecord, receipted *Receipted, ready func() error, commit func(Sealed) error) (Sealed, error) {
 	t, err := s.turns.take(ctx, c)
 	if err != nil {
 		return Sealed{}, StoreErr(err, "wait for the chain")
 	}
 	sealed, err := s.sealChain(ctx, t.newest(c), rec, receipted)
+	if err == nil && ready != nil {
+		err = ready()
+	}
 	if err != nil {
 		t.release(nil)
 		return sealed, err
