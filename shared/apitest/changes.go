@@ -104,6 +104,19 @@ func types(events []change) []string {
 	return out
 }
 
+// wwMembers are West Wales's fund members, each with a cell it may report.
+var (
+	wwMembers = []string{Carm, Cere, Pemb, HywelDda}
+	cellOf   = map[string][2]string{Carm: {"social-care", "W06000010"}, Cere: {"social-care", "W06000008"}, Pemb: {"social-care", "W06000009"}, HywelDda: {"health", "W06000010"}}
+)
+
+// putMemberReturn PUTs partner p's return for quarter q, its figures
+// made new by i.
+func putMemberReturn(t *testing.T, e *Env, p, q string, i int) *Resp {
+	return e.Put(fundPath(p, "quarterly-returns", q), e.PartnerToken(WW, p),
+		returnBody(t, Fund, q, []line{{cellOf[p][0], cellOf[p][1], "residential", fmt.Sprintf("%d.00", i+1), "1.00"}}, nil))
+}
+
 // testChangesAfterAPut: the PUT's event is the next in the feed, with the
 // version's receipt and the path that reads the version; refused writes
 // take no number.
@@ -249,17 +262,14 @@ func testChangesEveryType(t *testing.T, e *Env) {
 func testChangesConcurrent(t *testing.T, e *Env) {
 	const n = 50
 	twin := e.Twin()
-	partners := []string{Carm, Cere, Pemb, HywelDda}
-	cell := map[string][2]string{Carm: {"social-care", "W06000010"}, Cere: {"social-care", "W06000008"}, Pemb: {"social-care", "W06000009"}, HywelDda: {"health", "W06000010"}}
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			on, p := e, partners[i%len(partners)]
+			on, p := e, wwMembers[i%len(wwMembers)]
 			if i%3 == 0 {
 				on = twin
 			}
-			r := on.Put(fundPath(p, "quarterly-returns", "2019-20-Q2"), e.PartnerToken(WW, p),
-				returnBody(t, Fund, "2019-20-Q2", []line{{cell[p][0], cell[p][1], "residential", fmt.Sprintf("%d.00", i+1), "1.00"}}, nil))
+			r := putMemberReturn(t, on, p, "2019-20-Q2", i)
 			if r.Status != 201 {
 				t.Errorf("writer %d: %d %s", i, r.Status, r.Body)
 			}
@@ -276,7 +286,7 @@ func testChangesConcurrent(t *testing.T, e *Env) {
 	for _, ev := range events {
 		versions[ev.Partner] = append(versions[ev.Partner], ev.Subject.Version)
 	}
-	for _, p := range partners {
+	for _, p := range wwMembers {
 		mine := allChanges(t, e, e.PartnerToken(WW, p), 5)
 		if len(mine) != len(versions[p]) {
 			t.Errorf("%s's feed has %d events; the region's %d of it", p, len(mine), len(versions[p]))
@@ -342,16 +352,13 @@ func testChangesGone(t *testing.T, e *Env) {
 // transaction, none raced another for its number and ran again.
 func testChangesTakeTurns(t *testing.T, e *Env) {
 	const n = 24
-	partners := []string{Carm, Cere, Pemb, HywelDda}
-	cell := map[string][2]string{Carm: {"social-care", "W06000010"}, Cere: {"social-care", "W06000008"}, Pemb: {"social-care", "W06000009"}, HywelDda: {"health", "W06000010"}}
 	quarters := []string{"2018-19-Q1", "2018-19-Q2", "2018-19-Q3", "2018-19-Q4", "2019-20-Q1", "2019-20-Q2"}
 	before, start := e.Calls.Transactions(), time.Now()
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			p, q := partners[i%len(partners)], quarters[i/len(partners)] // each writer its own return
-			r := e.Put(fundPath(p, "quarterly-returns", q), e.PartnerToken(WW, p),
-				returnBody(t, Fund, q, []line{{cell[p][0], cell[p][1], "residential", fmt.Sprintf("%d.00", i+1), "1.00"}}, nil))
+			p, q := wwMembers[i%len(wwMembers)], quarters[i/len(wwMembers)] // each writer its own return
+			r := putMemberReturn(t, e, p, q, i)
 			if r.Status != 201 {
 				t.Errorf("writer %d: %d %s", i, r.Status, r.Body)
 			}
