@@ -107,7 +107,7 @@ func types(events []change) []string {
 // wwMembers are West Wales's fund members, each with a cell it may report.
 var (
 	wwMembers = []string{Carm, Cere, Pemb, HywelDda}
-	cellOf   = map[string][2]string{Carm: {"social-care", "W06000010"}, Cere: {"social-care", "W06000008"}, Pemb: {"social-care", "W06000009"}, HywelDda: {"health", "W06000010"}}
+	cellOf    = map[string][2]string{Carm: {"social-care", "W06000010"}, Cere: {"social-care", "W06000008"}, Pemb: {"social-care", "W06000009"}, HywelDda: {"health", "W06000010"}}
 )
 
 // putMemberReturn PUTs partner p's return for quarter q, its figures
