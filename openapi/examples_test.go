@@ -25,7 +25,7 @@ var exampleOrder = []string{
 	"putQuarterlyReturn", "getQuarterlyReturn", "listQuarterlyReturnVersions", "getQuarterlyReturnVersion", "listQuarterlyReturns", "signOffQuarterlyReturn",
 	"putPoolingConsent", "getPoolingConsent", "deletePoolingConsent",
 	"listObligations", "getFundPosition", "getFundReport", "signOffFundReport", "approveFundReport",
-	"getPopulationAggregate", "getMarketAggregate", "listAuditRecords", "exportAuditChain",
+	"getPopulationAggregate", "getMarketAggregate", "listAuditRecords", "exportAuditChain", "listChanges",
 	"lockPeriod", "unlockPeriod",
 	"startUpload", "getUpload", "getUploadDocument", "getTemplate", "createExport", "getExport",
 }

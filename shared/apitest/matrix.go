@@ -258,6 +258,18 @@ func mxAudit(s *mxSeed, c mxCaller, tg mxTarget) mxOutcome {
 	return mxAllow
 }
 
+// mxChanges: a partner follows its own slice's events (submissions:read);
+// the region's token every event of its region (region:read).
+func mxChanges(s *mxSeed, c mxCaller, tg mxTarget) mxOutcome {
+	switch {
+	case c.region != tg.region:
+		return mxRefuse
+	case c.partner != "" && c.has(auth.SubmissionsRead), c.partner == "" && c.has(auth.RegionRead):
+		return mxAllow
+	}
+	return mxRefuse
+}
+
 // mxExportWrite: exports:write, for the token's own region; government any
 // region, and for it a region not served is 422.
 func mxExportWrite(s *mxSeed, c mxCaller, tg mxTarget) mxOutcome {
@@ -336,6 +348,8 @@ var matrixRows = append([]mxRow{
 		req: func(_ *mxSeed, tg mxTarget) Req {
 			return mxGet("/v1/regions/" + tg.region + "/audit?partner=" + tg.partner)
 		}},
+	{op: "GET /v1/regions/{region}/changes", targets: mxRegionTargets, rule: mxChanges, scopes: mxReadScopes, ok: []int{200},
+		req: func(_ *mxSeed, tg mxTarget) Req { return mxGet("/v1/regions/" + tg.region + "/changes?limit=1000") }},
 	{op: "GET /v1/regions/{region}/audit/export", targets: mxSliceTargets, rule: mxAudit, scopes: mxReadScopes, ok: []int{200},
 		req: func(_ *mxSeed, tg mxTarget) Req {
 			return mxGet("/v1/regions/" + tg.region + "/audit/export?partner=" + tg.partner)

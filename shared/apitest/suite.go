@@ -82,6 +82,11 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"work that outlives its request has a time limit", testDetachedWork},
 		{"lone surrogates are refused with their pointer", testLoneSurrogates},
 		{"every route refuses every caller it should", testAccessMatrix},
+		{"changes feed: a PUT is the next event, with its receipt and the url that reads it; refused writes take no number", testChangesAfterAPut},
+		{"changes feed: every kind of write is its event", testChangesEveryType},
+		{"changes feed: 50 writers of four partners in two processes leave one gap-free sequence", testChangesConcurrent},
+		{"changes feed: a burst of every member's writes takes turns at the region's sequence", testChangesTakeTurns},
+		{"changes feed: a cursor older than the feed keeps is 410 with how to catch up", testChangesGone},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

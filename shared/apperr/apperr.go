@@ -26,6 +26,7 @@ const (
 	MethodNotAllowed Code = "method-not-allowed"     // 405
 	Conflict         Code = "conflict"               // 409
 	Locked           Code = "locked"                 // 409
+	Gone             Code = "gone"                   // 410
 	PreconditionFail Code = "precondition-failed"    // 412
 	TooLarge         Code = "too-large"              // 413
 	UnsupportedMedia Code = "unsupported-media-type" // 415

@@ -2,8 +2,8 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/regional-data-exchange/rdx/shared/i18n"
@@ -69,8 +69,9 @@ type versionSummary struct {
 
 // versionURL is where a version can be read again.
 func versionURL(rec service.VersionRecord) string {
-	return fmt.Sprintf("/v1/regions/%s/partners/%s/%s/%s/%s/versions/%d",
-		rec.Region, rec.Partner, rec.Kind, rec.KeyValues[0], rec.KeyValues[1], rec.Version)
+	p := rec.Kind.KeyParams()
+	return pathOf(versionPath(rec.Kind), map[string]string{"region": rec.Region, "partner": rec.Partner,
+		p[0]: rec.KeyValues[0], p[1]: rec.KeyValues[1], "version": strconv.Itoa(rec.Version)})
 }
 
 // versionResponse is a version's envelope, to a reader in lang, with its ETag (and Location for a

@@ -69,7 +69,7 @@ func (h *handler) startUpload(r *http.Request) (*response, error) {
 			"uploadId": up.Record.ID, "url": up.Presigned.URL, "method": up.Presigned.Method,
 			"headers": up.Presigned.Headers, "expiresAt": up.Presigned.ExpiresAt, "upload": uploadViewOf(up.Record, i18n.From(r.Context())),
 		})
-		res.header.Set("Location", r.URL.Path+"/"+up.Record.ID)
+		res.header.Set("Location", pathOf(uploadPath, map[string]string{"region": up.Record.Region, "partner": up.Record.Partner, "uploadId": up.Record.ID}))
 		return res, nil
 	})
 }
@@ -238,7 +238,7 @@ func (h *handler) getExport(r *http.Request) (*response, error) {
 
 func exportResponse(status int, rec *exports.ExportRecord, downloads []exports.Download, lang i18n.Lang) *response {
 	res := jsonResponse(status, exportView{ExportRecord: rec, Failure: failureIn(rec.Failure, rec.FailureText, lang), Downloads: downloads})
-	res.header.Set("Location", "/v1/exports/"+rec.ID)
+	res.header.Set("Location", pathOf(exportPath, map[string]string{"exportId": rec.ID}))
 	return res
 }
 

@@ -27,6 +27,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.MethodNotAllowed: http.StatusMethodNotAllowed,
 	apperr.Conflict:         http.StatusConflict,
 	apperr.Locked:           http.StatusConflict,
+	apperr.Gone:             http.StatusGone,
 	apperr.PreconditionFail: http.StatusPreconditionFailed,
 	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
 	apperr.UnsupportedMedia: http.StatusUnsupportedMediaType,

@@ -52,13 +52,26 @@ type head struct {
 type Chain struct {
 	region, partner string
 	head            head
+	// seq is the region's event sequence as read (see events.go): the
+	// number of its last event.
+	seq int64
 }
 
 // ReadChain reads the head a write of partner ("" for the region's own)
 // will move.
+// The region's event sequence, which the write moves too when it is an
+// event, is read beside it.
 func (s *Service) ReadChain(ctx context.Context, region, partner string) (Chain, error) {
-	h, err := s.readHead(ctx, region, partner)
-	return Chain{region: region, partner: partner, head: h}, err
+	c := Chain{region: region, partner: partner}
+	var headErr, seqErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { c.seq, seqErr = s.ReadSequence(ctx, region) })
+	c.head, headErr = s.readHead(ctx, region, partner)
+	wg.Wait()
+	if headErr != nil {
+		return c, headErr
+	}
+	return c, seqErr
 }
 
 // ReadChainWith reads the head beside read, the write's other reads, so
@@ -95,8 +108,13 @@ type Sealed struct {
 	Ops []store.Op
 	// Receipt is the write's signed receipt ("" for a write that gets none).
 	Receipt string
+	// Event is the event the write is in its region's changes feed, with
+	// its number; nil for a write that is not one.
+	Event *Event
 	// next is the head the write moves its chain to.
 	next head
+	// rec is the record as linked, for the event Seal numbers.
+	rec AuditRecord
 }
 
 // Receipted says what a receipt states beyond the audit record: the
@@ -112,8 +130,33 @@ type Receipted struct {
 // trail vouches for the receipts and each receipt for its forebears. A
 // partner's record is kept in the region's trail too, with the same link.
 // Signing is the one slow step (a KMS call in AWS): callers run Seal while
-// their blobs are written.
+// their blobs are written. When rec's action is an event (see events.go)
+// the write also moves the region's event sequence, as read in c, and
+// puts the event at its next number: a write that raced another for it
+// fails its condition and runs again, as one that raced for the head.
 func (s *Service) Seal(ctx context.Context, c Chain, rec AuditRecord, receipted *Receipted) (Sealed, error) {
+	out, err := s.sealChain(ctx, c, rec, receipted)
+	if err == nil {
+		out.number(c.seq)
+	}
+	return out, err
+}
+
+// number adds to a sealed write, when it is an event, the ops that give
+// it number n+1 in its region's sequence.
+func (out *Sealed) number(n int64) {
+	ev, ok := EventOf(out.rec)
+	if !ok {
+		return
+	}
+	ev.Seq, ev.Receipt = n+1, out.Receipt
+	out.Event = &ev
+	out.Ops = append(out.Ops, eventOps(out.rec.Region, n, ev)...)
+}
+
+// sealChain is Seal but for the event: the receipt, the audit records and
+// the head they move.
+func (s *Service) sealChain(ctx context.Context, c Chain, rec AuditRecord, receipted *Receipted) (Sealed, error) {
 	var out Sealed
 	if rec.Region != c.region || rec.Partner != c.partner {
 		return out, fmt.Errorf("seal: a record of %s/%s in the chain of %s/%s", rec.Region, rec.Partner, c.region, c.partner)
@@ -140,6 +183,7 @@ func (s *Service) Seal(ctx context.Context, c Chain, rec AuditRecord, receipted 
 		return out, err
 	}
 	rec.Link.Hash = hash
+	out.rec = rec
 	h.AuditSeq, h.AuditHash = rec.Link.Seq, hash
 	out.next = h
 	out.next.version = h.version + 1
@@ -216,7 +260,7 @@ func (s *Service) AppendNew(ctx context.Context, what string, rec AuditRecord, o
 		if err != nil {
 			return false, err
 		}
-		_, err = s.Append(ctx, chain, rec, nil, func(sealed Sealed) error {
+		_, err = s.Append(ctx, chain, rec, nil, nil, func(sealed Sealed) error {
 			return s.Table.Transact(ctx, append(slices.Clone(ops), sealed.Ops...)...)
 		})
 		if errors.Is(err, store.ErrConditionFailed) {

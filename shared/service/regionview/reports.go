@@ -50,8 +50,8 @@ func reportFrozenSK(fund string, q period.Quarter) string {
 }
 
 // maxReportWriteOps is the most a report write adds to its guard: the
-// record and its two audit records.
-const maxReportWriteOps = 3
+// record, and what Seal adds (its audit records, the head, the event).
+const maxReportWriteOps = 1 + service.MaxSealOps
 
 // reportScope is an authorised fund report.
 type reportScope struct {

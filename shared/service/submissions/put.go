@@ -258,10 +258,7 @@ func (w *write) commitVersion(ctx context.Context, chain service.Chain, cur serv
 	_, err = s.Append(ctx, chain, service.AuditRecord{
 		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
 		Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
-	}, &service.Receipted{RawSHA256: rec.RawSHA256}, func(sealed service.Sealed) error {
-		if err := <-blobs; err != nil {
-			return err
-		}
+	}, &service.Receipted{RawSHA256: rec.RawSHA256}, func() error { return <-blobs }, func(sealed service.Sealed) error {
 		rec.Receipt = sealed.Receipt
 		pk, data := service.PartnerPK(rec.Region, rec.Partner), service.EncodeRecord(rec)
 		curCond := store.IfNotExists()
