@@ -80,8 +80,10 @@ func TestCreateTable(t *testing.T) {
 func TestItemShape(t *testing.T) {
 	t.Parallel()
 	tab, client, name := localTable(t)
+	// The expiring item's time is far ahead: DynamoDB Local's TTL deletes
+	// items already past theirs, and could do so before they are read here.
 	err := tab.Transact(t.Context(),
-		store.PutOp(store.Item{PK: "p", SK: "expires", Version: 2, Data: []byte("x"), ExpiresAt: 1700000000}, store.Condition{}),
+		store.PutOp(store.Item{PK: "p", SK: "expires", Version: 2, Data: []byte("x"), ExpiresAt: 4102444800}, store.Condition{}),
 		store.PutOp(store.Item{PK: "p", SK: "plain", Version: 1, Data: []byte{}}, store.Condition{}),
 		store.PutOp(store.Item{PK: "p", SK: "record", Version: 1, Data: []byte(`{"partner":"é"}`)}, store.Condition{}),
 		store.PutOp(store.Item{PK: "p", SK: "bytes", Version: 1, Data: []byte{0xff, 0}}, store.Condition{}),
@@ -90,7 +92,7 @@ func TestItemShape(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"expires": `{"PK":{"S":"p"},"SK":{"S":"expires"},"d":{"S":"x"},"ttl":{"N":"1700000000"},"v":{"N":"2"}}`,
+		"expires": `{"PK":{"S":"p"},"SK":{"S":"expires"},"d":{"S":"x"},"ttl":{"N":"4102444800"},"v":{"N":"2"}}`,
 		"plain":   `{"PK":{"S":"p"},"SK":{"S":"plain"},"v":{"N":"1"}}`,
 		"record":  `{"PK":{"S":"p"},"SK":{"S":"record"},"d":{"S":"{\"partner\":\"é\"}"},"v":{"N":"1"}}`,
 		"bytes":   `{"PK":{"S":"p"},"SK":{"S":"bytes"},"d":{"B":"/wA="},"v":{"N":"1"}}`,
