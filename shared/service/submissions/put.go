@@ -60,7 +60,16 @@ func (s *Service) PutSubmission(ctx context.Context, r PutRequest) (*PutResult, 
 		return nil, err
 	}
 	var out *PutResult
+	turnKey := slice.Region.ID + "\x00" + slice.Partner.ID + "\x00" + w.key.String()
 	err = s.Retry.Do(ctx, "unavailable.submission", func() (retry bool, err error) {
+		end, waited, err := s.KeyTurn(ctx, turnKey)
+		if err != nil {
+			return false, service.StoreErr(err, "wait for the submission")
+		}
+		defer end()
+		if waited {
+			w.state = nil // read before another writer of the key committed: read again
+		}
 		out, retry, err = w.attempt(ctx)
 		return retry, err
 	})
