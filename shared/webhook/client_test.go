@@ -47,6 +47,23 @@ func wantRefused(t *testing.T, err error, want webhook.Reason, atConnect bool) {
 	}
 }
 
+type refusal struct {
+	url  string
+	want webhook.Reason
+}
+
+// wantRefusals checks that c refuses each URL at registration for its reason.
+func wantRefusals(t *testing.T, c *webhook.Client, cases []refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		_, err := c.CheckURL(context.Background(), tc.url)
+		var r *webhook.RefusedError
+		if !errors.As(err, &r) || r.Reason != tc.want {
+			t.Errorf("CheckURL(%q) = %v, want refused as %s", tc.url, err, tc.want)
+		}
+	}
+}
+
 func TestCheckURLRefusesWhatIsNotPublic(t *testing.T) {
 	res := &stubResolver{names: map[string][]string{
 		"hooks.example.org":    {"93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"},
@@ -75,10 +92,7 @@ func TestCheckURLRefusesWhatIsNotPublic(t *testing.T) {
 		}
 	}
 
-	for _, tc := range []struct {
-		url  string
-		want webhook.Reason
-	}{
+	wantRefusals(t, c, []refusal{
 		{"http://hooks.example.org/", webhook.ReasonScheme},
 		{"ftp://hooks.example.org/", webhook.ReasonScheme},
 		{"file:///etc/passwd", webhook.ReasonInvalidURL},
@@ -147,13 +161,7 @@ func TestCheckURLRefusesWhatIsNotPublic(t *testing.T) {
 		{"https://2852039166/", webhook.ReasonNumericHost},
 		{"https://017700000001/", webhook.ReasonNumericHost},
 		{"https://hooks.example.0x10/", webhook.ReasonNumericHost},
-	} {
-		_, err := c.CheckURL(ctx, tc.url)
-		var r *webhook.RefusedError
-		if !errors.As(err, &r) || r.Reason != tc.want {
-			t.Errorf("CheckURL(%q) = %v, want refused as %s", tc.url, err, tc.want)
-		}
-	}
+	})
 	// The loopback allowance lets loopback through and nothing else.
 	local := webhook.NewClient(webhook.Options{Resolve: res.resolve, AllowLoopback: true})
 	for _, ok := range []string{"http://127.0.0.1:8080/hook", "http://[::1]:8080/hook", "https://localhost/", "https://[::ffff:127.0.0.1]/"} {
@@ -161,23 +169,14 @@ func TestCheckURLRefusesWhatIsNotPublic(t *testing.T) {
 			t.Errorf("with loopback allowed, CheckURL(%q): %v", ok, err)
 		}
 	}
-	for _, tc := range []struct {
-		url  string
-		want webhook.Reason
-	}{
+	wantRefusals(t, local, []refusal{
 		{"http://localhost:8080/", webhook.ReasonScheme}, // plain http only to a literal loopback address
 		{"http://hooks.example.org/", webhook.ReasonScheme},
 		{"http://10.0.0.1/", webhook.ReasonPrivate},
 		{"https://0.0.0.0:8080/", webhook.ReasonUnspecified}, // which Linux connects to the machine itself
 		{"https://169.254.169.254/", webhook.ReasonLinkLocal},
 		{"https://2130706433/", webhook.ReasonNumericHost},
-	} {
-		_, err := local.CheckURL(ctx, tc.url)
-		var r *webhook.RefusedError
-		if !errors.As(err, &r) || r.Reason != tc.want {
-			t.Errorf("with loopback allowed, CheckURL(%q) = %v, want refused as %s", tc.url, err, tc.want)
-		}
-	}
+	})
 }
 
 // A name that resolves to a public address when the URL is registered and to
