@@ -196,19 +196,9 @@ func testAuditChainExport(t *testing.T, e *Env) {
 func testConcurrentChain(t *testing.T, e *Env) {
 	const n = 50
 	carm := e.PartnerToken(WW, Carm)
-	jws := make([]string, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			r := e.Put(QRPath, carm, withCommentary(t, fmt.Sprint("writer ", i)))
-			if r.Status != 201 {
-				t.Errorf("writer %d: %d %s", i, r.Status, r.Body)
-				return
-			}
-			jws[i] = receiptOf(t, r)
-		})
-	}
-	wg.Wait()
+	jws := putAtOnce(t, n, func(i int) (*Env, string, []byte) {
+		return e, QRPath, withCommentary(t, fmt.Sprint("writer ", i))
+	}, carm)
 	keys := receiptKeys(t, e)
 	checkSeries(t, jws, keys)
 	lines := auditLines(e.Get("/v1/regions/west-wales/audit/export", carm).Body)
@@ -228,19 +218,10 @@ func testBurstTakesTurns(t *testing.T, e *Env) {
 	carm := e.PartnerToken(WW, Carm)
 	quarters := []string{"2018-19-Q1", "2018-19-Q2", "2018-19-Q3", "2018-19-Q4", "2019-20-Q1", "2019-20-Q2", "2019-20-Q3", "2019-20-Q4"}
 	before := e.Calls.Transactions()
-	jws := make([]string, len(quarters))
-	var wg sync.WaitGroup
-	for i, q := range quarters {
-		wg.Go(func() {
-			r := e.Put(QRPath[:strings.LastIndex(QRPath, "/")+1]+q, carm, Edit(t, withCommentary(t, q), func(m map[string]any) { m["quarter"] = q }))
-			if r.Status != 201 {
-				t.Errorf("%s: %d %s", q, r.Status, r.Body)
-				return
-			}
-			jws[i] = receiptOf(t, r)
-		})
-	}
-	wg.Wait()
+	jws := putAtOnce(t, len(quarters), func(i int) (*Env, string, []byte) {
+		q := quarters[i]
+		return e, QRPath[:strings.LastIndex(QRPath, "/")+1] + q, Edit(t, withCommentary(t, q), func(m map[string]any) { m["quarter"] = q })
+	}, carm)
 	if got := e.Calls.Transactions() - before; got != int64(len(quarters)) {
 		t.Errorf("%d writes ran %d transactions: writers raced at the chain instead of taking turns", len(quarters), got)
 	}
@@ -255,15 +236,30 @@ func testTwoProcessesOneChain(t *testing.T, e *Env) {
 	const n = 24
 	twin := e.Twin()
 	carm := e.PartnerToken(WW, Carm)
+	jws := putAtOnce(t, n, func(i int) (*Env, string, []byte) {
+		if i%2 == 1 {
+			return twin, QRPath, withCommentary(t, fmt.Sprint("writer ", i))
+		}
+		return e, QRPath, withCommentary(t, fmt.Sprint("writer ", i))
+	}, carm)
+	keys := receiptKeys(t, e)
+	checkSeries(t, jws, keys)
+	if err := checkAuditExport(auditLines(e.Get("/v1/regions/west-wales/audit/export", carm).Body), keys); err != nil {
+		t.Errorf("after writers in two processes: %v", err)
+	}
+}
+
+// putAtOnce sends n PUTs at once, the i-th where, at the path and with the
+// body write(i) says, and answers each one's receipt ("" for one refused,
+// which fails the test).
+func putAtOnce(t *testing.T, n int, write func(i int) (*Env, string, []byte), token string) []string {
+	t.Helper()
 	jws := make([]string, n)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			on := e
-			if i%2 == 1 {
-				on = twin
-			}
-			r := on.Put(QRPath, carm, withCommentary(t, fmt.Sprint("writer ", i)))
+			on, path, body := write(i)
+			r := on.Put(path, token, body)
 			if r.Status != 201 {
 				t.Errorf("writer %d: %d %s", i, r.Status, r.Body)
 				return
@@ -272,11 +268,7 @@ func testTwoProcessesOneChain(t *testing.T, e *Env) {
 		})
 	}
 	wg.Wait()
-	keys := receiptKeys(t, e)
-	checkSeries(t, jws, keys)
-	if err := checkAuditExport(auditLines(e.Get("/v1/regions/west-wales/audit/export", carm).Body), keys); err != nil {
-		t.Errorf("after writers in two processes: %v", err)
-	}
+	return jws
 }
 
 // checkSeries: the receipts, in any order, are one series: seq 1 to n, each
