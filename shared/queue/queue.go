@@ -34,7 +34,8 @@ type Message struct {
 // Queue is a queue of messages.
 type Queue interface {
 	// Send puts m on the queue, to be received no sooner than delay from
-	// now (0: at once). Handle and Received are ignored.
+	// now (0: at once; at most MaxSendDelay). Handle and Received are
+	// ignored.
 	Send(ctx context.Context, m Message, delay time.Duration) error
 	// Receive takes up to max messages that are due, waiting up to wait
 	// for the first; each is hidden from other receivers for the queue's
@@ -48,6 +49,11 @@ type Queue interface {
 	Retry(ctx context.Context, handle string, delay time.Duration) error
 }
 
-// MaxDelay is the longest Send or Retry may defer a message: SQS's limit
-// for changing a message's visibility.
-const MaxDelay = 12 * time.Hour
+// The longest a message may be deferred: SQS's limits for a message's
+// delay when sent, and for changing its visibility once received. A
+// longer wait is made of several: a consumer that receives a message
+// early puts it back for the rest.
+const (
+	MaxSendDelay = 15 * time.Minute
+	MaxDelay     = 12 * time.Hour
+)
