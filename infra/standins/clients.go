@@ -70,7 +70,7 @@ func TableAndBucket(t *testing.T, prefix string) (ddb, minio *Server, name strin
 var settings = []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED",
 	"JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "JWKS_JSON", "CURSOR_KEY", "RECEIPT_KEY_ID", "RETIRED_RECEIPT_KEYS",
 	"AWS_STANDINS", "LOG_LEVEL", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-	"SESSION_KEY_SECRET_ARN", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN", "OIDC_SCOPES", "OIDC_SIGN_OUT_URL"}
+	"SESSION_KEY_SECRET_ARN", "DELIVERIES_QUEUE_URL", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN", "OIDC_SCOPES", "OIDC_SIGN_OUT_URL"}
 
 // LambdaEnv gives the test's process what Lambda gives a function's (its
 // region and credentials), the stand-ins' here, with the SDK's own endpoint

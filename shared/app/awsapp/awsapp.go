@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/tracing"
 	"github.com/aws/smithy-go/tracing/smithyoteltracing"
 	"go.opentelemetry.io/otel/trace"
@@ -32,6 +33,8 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/queue"
+	"github.com/regional-data-exchange/rdx/shared/queue/sqsqueue"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/receipt/kmssigner"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
@@ -53,6 +56,9 @@ type Env struct {
 	Function          string // AWS_LAMBDA_FUNCTION_NAME (Lambda sets it): the metrics' Function dimension
 	Traces            string // OTEL_TRACES_EXPORTER: otlp, console or none (traceexport)
 	Metrics           bool   // METRICS=emf: CloudWatch embedded metric format on stdout
+	// DeliveriesQueue (DELIVERIES_QUEUE_URL) is the SQS queue of webhook
+	// deliveries (unset: webhooks are registered, but nothing is sent).
+	DeliveriesQueue string
 }
 
 // APIEnv is the API function's configuration: Env, and what verifying
@@ -89,7 +95,7 @@ func EnvFromOS() (Env, error) {
 		UploadsBucket: os.Getenv("UPLOADS_BUCKET"), ExportsBucket: os.Getenv("EXPORTS_BUCKET"),
 		ReceiptKeyID: os.Getenv("RECEIPT_KEY_ID"), StandIns: os.Getenv("AWS_STANDINS") == "true",
 		Function: envOr("AWS_LAMBDA_FUNCTION_NAME", "local"), Traces: os.Getenv("OTEL_TRACES_EXPORTER"),
-		Metrics: os.Getenv("METRICS") == "emf",
+		Metrics: os.Getenv("METRICS") == "emf", DeliveriesQueue: os.Getenv("DELIVERIES_QUEUE_URL"),
 	}
 	if err := e.LogLevel.UnmarshalText([]byte(envOr("LOG_LEVEL", "INFO"))); err != nil {
 		return e, fmt.Errorf("LOG_LEVEL: %w", err)
@@ -168,6 +174,7 @@ type Clients struct {
 	// Secrets reads the API's secrets at start: the pages' session key and
 	// the identity provider's client secret.
 	Secrets *secretsmanager.Client
+	SQS     *sqs.Client
 }
 
 // NewClients makes the clients from the loaded AWS configuration. Endpoint
@@ -195,6 +202,7 @@ func NewClients(cfg aws.Config, standIns bool, traces trace.TracerProvider) Clie
 		}),
 		KMS:     kms.NewFromConfig(cfg, func(o *kms.Options) { o.TracerProvider = tp }),
 		Secrets: secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.TracerProvider = tp }),
+		SQS:     sqs.NewFromConfig(cfg, func(o *sqs.Options) { o.TracerProvider = tp }),
 	}
 }
 
@@ -267,9 +275,13 @@ func (e Env) stores(c Clients) app.Stores {
 		}
 		return s3blob.New(c.S3, presign, name)
 	}
-	return app.Stores{Table: dynamostore.New(c.DynamoDB, e.Table), Blobs: bucket(e.SubmissionsBucket),
+	st := app.Stores{Table: dynamostore.New(c.DynamoDB, e.Table), Blobs: bucket(e.SubmissionsBucket),
 		Uploads: bucket(e.UploadsBucket), Exports: bucket(e.ExportsBucket),
 		Names: app.StoreNames{System: "aws.dynamodb", Table: e.Table, Blobs: e.SubmissionsBucket, Uploads: e.UploadsBucket, Exports: e.ExportsBucket}}
+	if e.DeliveriesQueue != "" {
+		st.Queue = sqsqueue.New(c.SQS, e.DeliveriesQueue)
+	}
+	return st
 }
 
 // keySource reads the inline JWK set, or starts fetching the published one
@@ -311,4 +323,32 @@ func Events(ctx context.Context, cfg aws.Config) (*app.App, *Telemetry, error) {
 	}
 	a, err := NewService(NewClients(cfg, env.StandIns, tel.Traces), env, tel.Telemetry)
 	return a, tel, err
+}
+
+// Deliveries is the start of the webhook deliveries' function (SQS calls
+// it with the queue's messages): Events', with the key the webhooks'
+// secrets are sealed under (CURSOR_KEY, the API's) and the queue
+// (DELIVERIES_QUEUE_URL), which it returns to put messages back.
+func Deliveries(ctx context.Context, cfg aws.Config) (*app.App, queue.Queue, *Telemetry, error) {
+	env, err := EnvFromOS()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	key := os.Getenv("CURSOR_KEY")
+	if err := required(map[string]string{"DELIVERIES_QUEUE_URL": env.DeliveriesQueue, "CURSOR_KEY": key}); err != nil {
+		return nil, nil, nil, err
+	}
+	if len(key) < 32 {
+		return nil, nil, nil, errors.New("CURSOR_KEY must be at least 32 characters")
+	}
+	tel, err := NewTelemetry(ctx, env, os.Stdout)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c := NewClients(cfg, env.StandIns, tel.Traces)
+	conf := env.config(c, tel.Telemetry)
+	conf.CursorKey = []byte(key)
+	st := env.stores(c)
+	a, err := app.BuildService(conf, st)
+	return a, st.Queue, tel, err
 }
