@@ -135,9 +135,10 @@ func TestFunctionsBuild(t *testing.T) {
 
 // TestEachFunctionGetsWhatItUses: a function's environment (Globals and
 // its own, merged as SAM merges them) is exactly what its code reads: the
-// token and cursor settings, and the retired receipt keys it publishes, go
-// to the API function alone, which is the only one that builds a token
-// verifier, and each bucket to the functions that use it.
+// token settings, and the retired receipt keys it publishes, go to the API
+// function alone, which is the only one that builds a token verifier; the
+// cursor key to it and the deliveries function (the webhooks' secrets);
+// and each bucket to the functions that use it.
 func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	tpl := template(t)
 	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "RECEIPT_KEY_ID", "LOG_LEVEL", "OTEL_TRACES_EXPORTER", "METRICS"}
@@ -147,6 +148,9 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
 		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
 		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
+		// The webhooks' secrets are sealed under a key derived from the
+		// cursor key; the queue is where deliveries are put back.
+		"deliveries": append([]string{"DELIVERIES_QUEUE_URL", "CURSOR_KEY"}, every...),
 	}
 	vars := func(fn map[string]any) []string {
 		env, _ := fn["Environment"].(map[string]any)
