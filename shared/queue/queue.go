@@ -86,6 +86,23 @@ var ErrInvalid = errors.New("queue: invalid")
 // logged and dropped rather than put back.
 var ErrMalformed = errors.New("queue: malformed message")
 
+// CheckSend reports whether Send may send m with delay; adapters call it
+// first.
+func CheckSend(m Message, delay time.Duration) error {
+	if err := Check(m); err != nil {
+		return err
+	}
+	return CheckDelay(delay, MaxSendDelay)
+}
+
+// CheckReceive reports whether Receive may take at most most messages.
+func CheckReceive(most int) error {
+	if most < 1 {
+		return fmt.Errorf("%w: receive at most %d messages", ErrInvalid, most)
+	}
+	return nil
+}
+
 // Check reports whether a queue can carry m (its ID and Body) unchanged.
 func Check(m Message) error {
 	if err := checkText("ID", []byte(m.ID), MaxIDSize); err != nil {

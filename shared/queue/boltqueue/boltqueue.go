@@ -94,10 +94,7 @@ func (q *Queue) Send(ctx context.Context, m queue.Message, delay time.Duration) 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := queue.Check(m); err != nil {
-		return err
-	}
-	if err := queue.CheckDelay(delay, queue.MaxSendDelay); err != nil {
+	if err := queue.CheckSend(m, delay); err != nil {
 		return err
 	}
 	err := q.db.Update(func(tx *bolt.Tx) error {
@@ -120,8 +117,8 @@ func (q *Queue) Send(ctx context.Context, m queue.Message, delay time.Duration) 
 // the next message falls due, or wait is over, whichever is first, and
 // looks again.
 func (q *Queue) Receive(ctx context.Context, most int, wait time.Duration) ([]queue.Message, error) {
-	if most < 1 {
-		return nil, fmt.Errorf("%w: receive at most %d messages", queue.ErrInvalid, most)
+	if err := queue.CheckReceive(most); err != nil {
+		return nil, err
 	}
 	deadline := time.Now().Add(wait)
 	for {

@@ -49,10 +49,7 @@ func New(client *sqs.Client, url string) *Queue { return &Queue{client: client, 
 
 // Send implements queue.Queue.
 func (q *Queue) Send(ctx context.Context, m queue.Message, delay time.Duration) error {
-	if err := queue.Check(m); err != nil {
-		return err
-	}
-	if err := queue.CheckDelay(delay, queue.MaxSendDelay); err != nil {
+	if err := queue.CheckSend(m, delay); err != nil {
 		return err
 	}
 	_, err := q.client.SendMessage(ctx, &sqs.SendMessageInput{
@@ -72,8 +69,8 @@ func (q *Queue) Send(ctx context.Context, m queue.Message, delay time.Duration) 
 // Receive implements queue.Queue: one long poll of up to 20 seconds at a
 // time, and again until wait is over.
 func (q *Queue) Receive(ctx context.Context, most int, wait time.Duration) ([]queue.Message, error) {
-	if most < 1 {
-		return nil, fmt.Errorf("%w: receive at most %d messages", queue.ErrInvalid, most)
+	if err := queue.CheckReceive(most); err != nil {
+		return nil, err
 	}
 	deadline := time.Now().Add(wait)
 	for {
