@@ -40,7 +40,7 @@ func TestAppendEvent(t *testing.T) {
 	if err != nil || got.Seq != 1 {
 		t.Fatalf("first append: seq %d, %v", got.Seq, err)
 	}
-	if _, err := s.AppendEvent(ctx, "r", ev, onceOp("a")); !errors.Is(err, store.ErrConditionFailed) {
+	if _, err := s.AppendEvent(ctx, "r", ev, onceOp("a")); !errors.Is(err, service.ErrAppendRefused) {
 		t.Fatalf("a second append with the same idempotency item: %v, want a condition failure", err)
 	}
 	if n, _ := s.ReadSequence(ctx, "r"); n != 1 {
