@@ -64,13 +64,13 @@ func testObligationEvents(t *testing.T, e *Env) {
 	given := obligationEvents(t, all)
 	// West Wales: returns due 30 days after the quarter, contributions 1 day before the year.
 	for k, want := range map[string]bool{
-		Carm + " obligation.due " + Fund + " 2018-19-Q2 quarterly-returns":                           true,
-		Carm + " obligation.overdue " + Fund + " 2018-19 pool-contributions":                         true,
+		Carm + " obligation.due " + Fund + " 2018-19-Q2 quarterly-returns":                             true,
+		Carm + " obligation.overdue " + Fund + " 2018-19 pool-contributions":                           true,
 		Carm + " obligation.overdue " + Fund + " 2018-19-Q1 fund-report-sign-offchief-finance-officer": true,
-		Cere + " obligation.overdue " + Fund + " 2018-19-Q1 quarterly-returns":                       true,
-		Carm + " obligation.overdue " + Fund + " 2018-19-Q1 quarterly-returns":                       false, // received, if late
-		Carm + " obligation.due " + Fund + " 2018-19-Q3 quarterly-returns":                           false, // due 2019-01-30: not yet
-		Carm + " obligation.overdue " + Fund + " 2018-19-Q2 quarterly-returns":                       false, // not late until after the 30th
+		Cere + " obligation.overdue " + Fund + " 2018-19-Q1 quarterly-returns":                         true,
+		Carm + " obligation.overdue " + Fund + " 2018-19-Q1 quarterly-returns":                         false, // received, if late
+		Carm + " obligation.due " + Fund + " 2018-19-Q3 quarterly-returns":                             false, // due 2019-01-30: not yet
+		Carm + " obligation.overdue " + Fund + " 2018-19-Q2 quarterly-returns":                         false, // not late until after the 30th
 	} {
 		if _, ok := given[k]; ok != want {
 			t.Errorf("%s: given %v, want %v", k, ok, want)
