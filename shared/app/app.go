@@ -19,22 +19,25 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
+	"github.com/regional-data-exchange/rdx/shared/queue"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
 	"github.com/regional-data-exchange/rdx/shared/service/files"
+	"github.com/regional-data-exchange/rdx/shared/service/hooks"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/service/sweeper"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
 	"github.com/regional-data-exchange/rdx/shared/web"
+	"github.com/regional-data-exchange/rdx/shared/webhook"
 )
 
 // Config is everything a process needs to serve the API; BuildService
-// reads only the regions, the cursor key, QueueExports, PositionCache, Now
-// and Log.
+// reads only the regions, the cursor key (which also seals webhooks'
+// secrets), QueueExports, PositionCache, Webhooks, Now and Log.
 type Config struct {
 	// Regions are the region configuration files; nil means the embedded ones.
 	Regions fs.FS
@@ -63,6 +66,17 @@ type Config struct {
 	// empty SessionKey is derived from CursorKey; DevSignIn is for the
 	// local run alone and is refused on Lambda.
 	Pages web.Config
+	// Webhooks configures the webhooks' deliveries: the outbound client
+	// (AllowLoopback for the local run alone) and, for tests, a shorter
+	// back-off.
+	Webhooks Webhooks
+}
+
+// Webhooks configures the webhooks' deliveries.
+type Webhooks struct {
+	Client   webhook.Options
+	Schedule []time.Duration
+	GiveUp   time.Duration
 }
 
 // App is the built use cases: the shared core (access, idempotency) and a
@@ -117,6 +131,9 @@ type Stores struct {
 	// Blobs keeps raw bodies, documents and stored answers; Uploads and
 	// Exports (nil: Blobs) partners' files and government's exports.
 	Blobs, Uploads, Exports blob.Store
+	// Queue carries webhook deliveries (nil: webhooks are registered, but
+	// nothing is dispatched or replayed).
+	Queue queue.Queue
 	// Names say in spans which backend, table and buckets a call went to.
 	Names StoreNames
 }
@@ -157,12 +174,16 @@ func BuildService(cfg Config, st Stores) (*App, error) {
 	tel := cfg.Telemetry
 	table, blobs := tel.Table(st.Table, or(n.System, "unknown"), or(n.Table, "table")), tel.Blobs(st.Blobs, or(n.Blobs, "blobs"))
 	uploads, exportsBucket = tel.Blobs(uploads, or(n.Uploads, "uploads")), tel.Blobs(exportsBucket, or(n.Exports, "exports"))
-	core := service.New(service.Deps{Regions: reg, Table: table, Blobs: blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg),
+	// The local follower of the feed is told of each event committed.
+	wake := hooks.NewWake()
+	core := service.New(service.Deps{Regions: reg, Table: wake.Table(table), Blobs: blobs, CursorKey: cfg.CursorKey, Now: cfg.Now, Log: logger(cfg),
 		Receipts: cfg.Receipts, RetiredReceiptKeys: cfg.RetiredReceiptKeys})
 	subs := submissions.New(core)
 	view := regionview.New(core, cfg.PositionCache)
 	fs, xs := files.New(core, subs, uploads), exports.New(core, view, exportsBucket, cfg.QueueExports)
-	return &App{UseCases: httpapi.UseCases{Service: core, Submissions: subs, RegionView: view, Files: fs, Exports: xs},
+	hk := hooks.New(hooks.Deps{Core: core, Queue: st.Queue, Client: webhook.NewClient(cfg.Webhooks.Client), Body: httpapi.ChangeJSON,
+		Key: cfg.CursorKey, Schedule: cfg.Webhooks.Schedule, GiveUp: cfg.Webhooks.GiveUp, Wake: wake})
+	return &App{UseCases: httpapi.UseCases{Service: core, Submissions: subs, RegionView: view, Files: fs, Exports: xs, Hooks: hk},
 		Sweeper: sweeper.New(core, fs, xs), Regions: reg}, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/exports"
 	"github.com/regional-data-exchange/rdx/shared/service/files"
+	"github.com/regional-data-exchange/rdx/shared/service/hooks"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/service/submissions"
 	"github.com/regional-data-exchange/rdx/shared/telemetry"
@@ -37,6 +38,7 @@ type UseCases struct {
 	RegionView  *regionview.Service
 	Files       *files.Service
 	Exports     *exports.Service
+	Hooks       *hooks.Hooks
 }
 
 // Deps are what the handler serves: the use cases, one service per
@@ -58,6 +60,7 @@ type handler struct {
 	view        *regionview.Service
 	files       *files.Service
 	exports     *exports.Service
+	hooks       *hooks.Hooks
 	verifier    *auth.Verifier
 	log         *slog.Logger
 	tel         telemetry.Telemetry
@@ -67,7 +70,7 @@ type handler struct {
 
 // NewHandler builds the API.
 func NewHandler(d Deps) http.Handler {
-	h := &handler{svc: d.Service, submissions: d.Submissions, view: d.RegionView, files: d.Files, exports: d.Exports,
+	h := &handler{svc: d.Service, submissions: d.Submissions, view: d.RegionView, files: d.Files, exports: d.Exports, hooks: d.Hooks,
 		verifier: d.Verifier, log: d.Log, tel: d.Telemetry, tracer: d.Telemetry.Tracer(), mux: http.NewServeMux()}
 	for _, rt := range h.routes() {
 		h.mux.Handle(rt.pattern, h.endpoint(rt))
