@@ -144,9 +144,11 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	want := map[string][]string{ // by code folder
 		"api": append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY",
 			"RETIRED_RECEIPT_KEYS", "SESSION_KEY_SECRET_ARN", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN", "OIDC_SCOPES", "OIDC_SIGN_OUT_URL"}, every...),
-		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
-		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
-		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
+		"uploads":     append([]string{"UPLOADS_BUCKET"}, every...),
+		"exports":     append([]string{"EXPORTS_BUCKET"}, every...),
+		"sweeper":     append([]string{"UPLOADS_BUCKET"}, every...),
+		"events":      append([]string{"DELIVERIES_QUEUE_URL"}, every...),
+		"obligations": every,
 	}
 	vars := func(fn map[string]any) []string {
 		env, _ := fn["Environment"].(map[string]any)
