@@ -40,7 +40,11 @@ func TestStreamsAndMornings(t *testing.T) {
 	}
 	var pattern struct {
 		EventName []string
-		Dynamodb  struct{ Keys struct{ PK struct{ S []map[string]string } } }
+		Dynamodb  struct {
+			Keys struct {
+				PK struct{ S []map[string]string }
+			}
+		}
 	}
 	filters := p["FilterCriteria"].(map[string]any)["Filters"].([]any)
 	if len(filters) != 1 || json.Unmarshal([]byte(filters[0].(map[string]any)["Pattern"].(string)), &pattern) != nil ||
