@@ -41,7 +41,7 @@ TS_CLIENT    := infra/clients/ts
 
 export GOFLAGS := -mod=readonly
 
-FUNCTIONS    := api uploads exports sweeper deliveries
+FUNCTIONS    := api uploads exports sweeper deliveries events obligations
 # validator_novalidatefn leaves out validator/v10's validateFn tag, whose
 # reflect.MethodByName keeps every exported method of every type in the
 # binary (the API's grows from 15 to 23 MiB and starts slower); no rule uses it.
@@ -121,6 +121,10 @@ build-SweeperFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/sweeper
 build-DeliveriesFunction:
 	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/deliveries
+build-EventsFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/events
+build-ObligationsFunction:
+	$(LAMBDA_BUILD) -o $(ARTIFACTS_DIR)/bootstrap ./functions/obligations
 
 tools: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) $(GOAWS_STAMP) $(CHROMIUM) ## install the pinned test tools into .cache (DynamoDB Local, MinIO, local-kms, goaws, Spectral, the client generators, axe-core) and chromium
 	go mod download

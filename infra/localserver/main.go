@@ -46,6 +46,8 @@ func run() error {
 	defer local.Close()
 	stopSweeps := local.Sweeper.Every(ctx, time.Minute) // finishes background work that stopped, as the sweeper function does deployed
 	defer stopSweeps()
+	stopMornings := local.RegionView.Mornings(ctx) // obligation.due and .overdue events now and each morning, as the obligations function's schedule deployed
+	defer stopMornings()
 	if err := localrun.PrintTokens(os.Stdout, local.DevKey, local.Regions); err != nil {
 		return err
 	}

@@ -150,7 +150,9 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
 		// The webhooks' secrets are sealed under a key derived from the
 		// cursor key; the queue is where deliveries are put back.
-		"deliveries": append([]string{"DELIVERIES_QUEUE_URL", "CURSOR_KEY"}, every...),
+		"deliveries":  append([]string{"DELIVERIES_QUEUE_URL", "CURSOR_KEY"}, every...),
+		"events":      append([]string{"DELIVERIES_QUEUE_URL"}, every...),
+		"obligations": every,
 	}
 	vars := func(fn map[string]any) []string {
 		env, _ := fn["Environment"].(map[string]any)

@@ -87,6 +87,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"changes feed: 50 writers of four partners in two processes leave one gap-free sequence", testChangesConcurrent},
 		{"changes feed: a burst of every member's writes takes turns at the region's sequence", testChangesTakeTurns},
 		{"changes feed: a cursor older than the feed keeps is 410 with how to catch up", testChangesGone},
+		{"changes feed: each morning tells partners what falls due and what is overdue, once", testObligationEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

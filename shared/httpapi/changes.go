@@ -15,11 +15,12 @@ import (
 
 // The paths a change's subject is read at, as routes.go serves them.
 const (
-	regionPath  = "/v1/regions/{region}"
-	changesPath = regionPath + "/changes"
-	consentPath = slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent"
-	uploadPath  = slicePrefix + "uploads/{uploadId}"
-	exportPath  = "/v1/exports/{exportId}"
+	regionPath      = "/v1/regions/{region}"
+	changesPath     = regionPath + "/changes"
+	consentPath     = slicePrefix + "funds/{fundId}/years/{financialYear}/pooling-consent"
+	uploadPath      = slicePrefix + "uploads/{uploadId}"
+	exportPath      = "/v1/exports/{exportId}"
+	obligationsPath = slicePrefix + "obligations"
 )
 
 // versionPath is where a version of kind is read.
@@ -80,7 +81,8 @@ func changeOf(region string, ev service.Event) changeView {
 
 // subjectURL is where what ev concerns is read: a version, a fund's
 // report, a pooling consent, an upload or an export; a period's lock is
-// read with its region.
+// read with its region; an obligation in the partner's obligations, of its
+// due date.
 func subjectURL(region string, ev service.Event) string {
 	values := map[string]string{"region": region, "partner": ev.Partner}
 	for k, v := range ev.Subject.Key {
@@ -97,6 +99,9 @@ func subjectURL(region string, ev service.Event) string {
 		return pathOf(exportPath, values)
 	case service.SubjectPeriod:
 		return pathOf(regionPath, values)
+	case service.SubjectObligation:
+		due := ev.Subject.Key["dueDate"]
+		return pathOf(obligationsPath, values) + "?" + url.Values{"from": {due}, "to": {due}}.Encode()
 	}
 	values["version"] = strconv.Itoa(ev.Subject.Version)
 	return pathOf(versionPath(submission.Kind(ev.Subject.Kind)), values)

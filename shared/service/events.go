@@ -39,6 +39,10 @@ const (
 	EventUploadAccepted   = "upload.accepted"
 	EventUploadRejected   = "upload.rejected"
 	EventExportBuilt      = "export.built"
+	// EventObligationDue and EventObligationOverdue are no write's: the
+	// daily run gives them (regionview's ObligationEvents).
+	EventObligationDue     = "obligation.due"
+	EventObligationOverdue = "obligation.overdue"
 )
 
 // The kinds of thing an event concerns, beside the submission kinds.
@@ -48,6 +52,8 @@ const (
 	SubjectPeriod  = "period"
 	SubjectUpload  = "upload"
 	SubjectExport  = "export"
+	// SubjectObligation is a return or report sign-off a partner owes.
+	SubjectObligation = "obligation"
 )
 
 // EventRetention is how long the feed keeps an event.
@@ -179,16 +185,28 @@ func eventOps(region string, n int64, ev Event) []store.Op {
 	return ops
 }
 
+// ErrAppendRefused is AppendEvent's answer when a condition of the
+// caller's own operations failed: nothing was appended.
+var ErrAppendRefused = errors.New("service: the event's own operations were refused: nothing appended")
+
 // AppendEvent numbers an event that is no write of its own (an
 // obligation falling due) in its region's sequence, in a transaction of
-// its own; ev's Seq is set from the sequence.
-func (s *Service) AppendEvent(ctx context.Context, region string, ev Event) (Event, error) {
+// its own; ev's Seq is set from the sequence. extra are operations of the
+// caller's put in the same transaction (an idempotency item, so that the
+// event is appended at most once): when one of their conditions fails,
+// nothing is appended and the error wraps ErrAppendRefused; when
+// another event took the number, the append is tried again at the next.
+func (s *Service) AppendEvent(ctx context.Context, region string, ev Event, extra ...store.Op) (Event, error) {
 	err := s.Retry.Do(ctx, "unavailable.trail", func() (bool, error) {
 		n, err := s.ReadSequence(ctx, region)
 		if err != nil {
 			return false, err
 		}
-		err = s.Table.Transact(ctx, eventOps(region, n, ev)...)
+		ops := eventOps(region, n, ev)
+		err = s.Table.Transact(ctx, append(ops, extra...)...)
+		if i, ok := store.FailedOp(err); ok && i >= len(ops) {
+			return false, fmt.Errorf("%w: operation %d: %w", ErrAppendRefused, i-len(ops), err)
+		}
 		if errors.Is(err, store.ErrConditionFailed) {
 			return true, err // another event took the number: take the next
 		}

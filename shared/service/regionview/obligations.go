@@ -58,6 +58,22 @@ func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, 
 	if f.Status != "" && !slices.Contains(ObligationStatuses, f.Status) {
 		return nil, submission.RuleStatusInvalid.ParamError("status", "finding.not-one-of", map[string]any{"Value": strconv.Quote(f.Status), "Allowed": strings.Join(ObligationStatuses, ", ")})
 	}
+	all, err := s.obligationsOf(ctx, slice, s.Now())
+	if err != nil {
+		return nil, err
+	}
+	var out []Obligation
+	for _, o := range all {
+		if f.keeps(o) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// obligationsOf is every return and report sign-off the slice's partner
+// owes, judged at now, in due-date order.
+func (s *Service) obligationsOf(ctx context.Context, slice service.Slice, now time.Time) ([]Obligation, error) {
 	held, err := s.currentByKey(ctx, slice, submission.PoolContributions, submission.QuarterlyReturns)
 	if err != nil {
 		return nil, err
@@ -70,24 +86,17 @@ func (s *Service) Obligations(ctx context.Context, p *auth.Principal, regionID, 
 	for _, l := range locks {
 		locked[l.Fund+"#"+l.Period] = true
 	}
-	now := s.Now()
 	var out []Obligation
 	for _, due := range dueReturns(slice.Region, slice.Partner) {
 		o := due.status(held[string(due.kind)+"#"+due.fund+"#"+due.period], now)
 		o.Locked = locked[due.fund+"#"+due.year] || locked[due.fund+"#"+due.period]
-		if f.keeps(o) {
-			out = append(out, o)
-		}
+		out = append(out, o)
 	}
 	reports, err := s.reportObligations(ctx, slice, now, locked)
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range reports {
-		if f.keeps(o) {
-			out = append(out, o)
-		}
-	}
+	out = append(out, reports...)
 	slices.SortStableFunc(out, func(a, b Obligation) int { return a.DueAt.Compare(b.DueAt) })
 	return out, nil
 }

@@ -403,6 +403,10 @@ func decodeItem(av map[string]types.AttributeValue) (store.Item, error) {
 	return it, nil
 }
 
+// DecodeItem reads an item as the adapter wrote it, from its attributes as
+// DynamoDB gives them (a stream record's image, converted).
+func DecodeItem(av map[string]types.AttributeValue) (store.Item, error) { return decodeItem(av) }
+
 // intAttr reads a number attribute; absent reads as zero.
 func intAttr(av map[string]types.AttributeValue, name string) (int64, error) {
 	switch v := av[name].(type) {

@@ -14,9 +14,10 @@ import (
 
 // CreateTable creates the table as the SAM template declares it: hash key PK
 // and range key SK (both strings), on-demand billing, TTL on the ttl
-// attribute. It waits until the table is ACTIVE. A table that already
-// exists is accepted (a restarted local stack), and its TTL is enabled if it
-// is not yet.
+// attribute, and a stream of the items as written (NEW_IMAGE: the events
+// function's source). It waits until the table is ACTIVE. A table that
+// already exists is accepted (a restarted local stack), and its TTL and
+// stream are enabled if they are not yet.
 func CreateTable(ctx context.Context, client *dynamodb.Client, table string) error {
 	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
 		TableName: &table,
@@ -28,7 +29,8 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 			{AttributeName: aws.String(AttrPK), KeyType: types.KeyTypeHash},
 			{AttributeName: aws.String(AttrSK), KeyType: types.KeyTypeRange},
 		},
-		BillingMode: types.BillingModePayPerRequest,
+		BillingMode:         types.BillingModePayPerRequest,
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
 	})
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
@@ -37,7 +39,28 @@ func CreateTable(ctx context.Context, client *dynamodb.Client, table string) err
 	if err := waitActive(ctx, client, table); err != nil {
 		return err
 	}
+	if err := enableStream(ctx, client, table); err != nil {
+		return err
+	}
 	return enableTTL(ctx, client, table)
+}
+
+// enableStream turns on the table's NEW_IMAGE stream unless a stream is on
+// already (a table made before the events function).
+func enableStream(ctx context.Context, client *dynamodb.Client, table string) error {
+	d, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+	if err != nil {
+		return fmt.Errorf("dynamostore: describe %s: %w", table, err)
+	}
+	if s := d.Table.StreamSpecification; s != nil && aws.ToBool(s.StreamEnabled) {
+		return nil
+	}
+	_, err = client.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: &table,
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}})
+	if err != nil {
+		return fmt.Errorf("dynamostore: enable the stream of %s: %w", table, err)
+	}
+	return waitActive(ctx, client, table)
 }
 
 // waitActive polls every second or so rather than at the SDK waiter's
