@@ -522,21 +522,21 @@ func testWebhookSSRF(t *testing.T, e *Env) {
 	e.build(e.Backend)
 	rcu := e.RCUToken(WW)
 	for url, reason := range map[string]string{
-		"http://169.254.169.254/latest/meta-data/": "link-local",
+		"http://169.254.169.254/latest/meta-data/":  "link-local",
 		"https://169.254.169.254/latest/meta-data/": "link-local",
-		"http://10.0.0.1/hook":                     "private",
-		"https://10.0.0.1/hook":                    "private",
-		"http://localhost:8080/hook":               "scheme",
-		"https://localhost/hook":                   "loopback",
-		"https://rebind.example.com/hook":          "loopback",
-		"https://internal.example.com/hook":        "private",
-		"https://[::1]/hook":                       "loopback",
-		"https://2130706433/hook":                  "numeric-host",
-		"http://127.0.0.1:9/hook":                  "loopback",
-		"ftp://receiver.example.com/hook":          "scheme",
-		"https://user:pw@receiver.example.com/":    "credentials",
-		"https://nowhere.example.com/hook":         "unresolvable",
-		"not a url":                                "",
+		"http://10.0.0.1/hook":                      "private",
+		"https://10.0.0.1/hook":                     "private",
+		"http://localhost:8080/hook":                "scheme",
+		"https://localhost/hook":                    "loopback",
+		"https://rebind.example.com/hook":           "loopback",
+		"https://internal.example.com/hook":         "private",
+		"https://[::1]/hook":                        "loopback",
+		"https://2130706433/hook":                   "numeric-host",
+		"http://127.0.0.1:9/hook":                   "loopback",
+		"ftp://receiver.example.com/hook":           "scheme",
+		"https://user:pw@receiver.example.com/":     "credentials",
+		"https://nowhere.example.com/hook":          "unresolvable",
+		"not a url":                                 "",
 	} {
 		body, _ := json.Marshal(map[string]any{"url": url, "events": []string{"submission.version-created"}})
 		r := e.Do(Req{Method: "POST", Path: webhooksPath, Token: rcu, Body: body})
@@ -544,7 +544,9 @@ func testWebhookSSRF(t *testing.T, e *Env) {
 			t.Errorf("%s: %d, want 422: %s", url, r.Status, r.Body)
 			continue
 		}
-		var p struct{ Errors []struct{ Code, Pointer, Message string } }
+		var p struct {
+			Errors []struct{ Code, Pointer, Message string }
+		}
 		json.Unmarshal(r.Body, &p)
 		if len(p.Errors) != 1 || p.Errors[0].Pointer != "/url" || p.Errors[0].Code != hooks.CodeURLRefused || !strings.Contains(p.Errors[0].Message, reason) {
 			t.Errorf("%s: %s, want %s naming /url", url, r.Body, reason)
