@@ -344,8 +344,10 @@ func testWebhookRetries(t *testing.T, e *Env) {
 	}
 	got := rc.deliveries()
 	f := failed.Items[0]
-	// 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then 12 h steps to 72 h: 12 attempts.
-	if f.Attempts != len(got) || len(got) < 10 || len(got) > 12 || f.LastStatus != 500 || f.Sequence != 1 {
+	// 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, then 12 h steps to 72 h: 12
+	// attempts; shrunk, each attempt's own time (a slower store) may leave
+	// fewer, but never fewer than the schedule's steps.
+	if f.Attempts != len(got) || len(got) < len(hooks.DefaultSchedule)+1 || len(got) > 12 || f.LastStatus != 500 || f.Sequence != 1 {
 		t.Errorf("the failed delivery %+v; the receiver got %d attempts", f, len(got))
 	}
 	span := got[len(got)-1].At.Sub(got[0].At)
