@@ -320,17 +320,24 @@ func deliveriesOf(t *testing.T, e *Env, token, webhookID, state string) deliveri
 	return d
 }
 
+// answeringWith registers, for the region, a receiver that answers status
+// to every delivery, runs the webhooks, and PUTs carmarthenshire's return.
+func answeringWith(t *testing.T, e *Env, status int) (rcu, carm string, rc *receiver, w webhookDoc) {
+	rcu, carm = e.RCUToken(WW), e.PartnerToken(WW, Carm)
+	rc = newReceiver(t)
+	rc.setStatus(func(int) int { return status })
+	w = register(t, e, rcu, rc.srv.URL, "submission.version-created")
+	startHooks(e)
+	expectStatus(t, e.Put(QRPath, carm, Example(t, "quarterly-return.json")), 201)
+	return rcu, carm, rc, w
+}
+
 // testWebhookRetries: a receiver that fails is tried again with a growing
 // back-off until three days after the first attempt; the delivery is then
 // failed, listed, and replayed with the same webhook-id.
 func testWebhookRetries(t *testing.T, e *Env) {
 	fastWebhooks(e)
-	rcu, carm := e.RCUToken(WW), e.PartnerToken(WW, Carm)
-	rc := newReceiver(t)
-	rc.setStatus(func(int) int { return 500 })
-	w := register(t, e, rcu, rc.srv.URL, "submission.version-created")
-	startHooks(e)
-	expectStatus(t, e.Put(QRPath, carm, Example(t, "quarterly-return.json")), 201)
+	rcu, _, rc, w := answeringWith(t, e, 500)
 	deadline := time.Now().Add(20 * time.Second)
 	var failed deliveriesDoc
 	for {
@@ -390,12 +397,7 @@ func testWebhookRetries(t *testing.T, e *Env) {
 
 // testWebhookGone: a receiver's 410 disables its webhook.
 func testWebhookGone(t *testing.T, e *Env) {
-	rcu, carm := e.RCUToken(WW), e.PartnerToken(WW, Carm)
-	rc := newReceiver(t)
-	rc.setStatus(func(int) int { return 410 })
-	w := register(t, e, rcu, rc.srv.URL, "submission.version-created")
-	startHooks(e)
-	expectStatus(t, e.Put(QRPath, carm, Example(t, "quarterly-return.json")), 201)
+	rcu, carm, rc, w := answeringWith(t, e, 410)
 	rc.await(1, 10*time.Second)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
