@@ -54,7 +54,8 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 run: ## serve the API on $(ADDR) (default 127.0.0.1:8080) over the embedded store in $(DATA_DIR) (default .data)
-	go run ./infra/localserver
+	@echo "make run: WEBHOOKS_ALLOW_LOOPBACK=1 (webhooks may be delivered to http://127.0.0.1:… receivers)"
+	WEBHOOKS_ALLOW_LOOPBACK=1 go run ./infra/localserver
 
 run-aws-local: $(NPM_STAMP) $(MINIO_STAMP) $(LOCALKMS_STAMP) ## the same API on $(ADDR) over DynamoDB Local, MinIO and local-kms (started and stopped here)
 	go run ./infra/awslocal

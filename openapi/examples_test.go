@@ -26,6 +26,7 @@ var exampleOrder = []string{
 	"putPoolingConsent", "getPoolingConsent", "deletePoolingConsent",
 	"listObligations", "getFundPosition", "getFundReport", "signOffFundReport", "approveFundReport",
 	"getPopulationAggregate", "getMarketAggregate", "listAuditRecords", "exportAuditChain", "listChanges",
+	"registerWebhook", "listWebhooks", "getWebhook", "rotateWebhookSecret", "listWebhookDeliveries", "replayWebhookDelivery", "deleteWebhook",
 	"lockPeriod", "unlockPeriod",
 	"startUpload", "getUpload", "getUploadDocument", "getTemplate", "createExport", "getExport",
 }
@@ -33,7 +34,8 @@ var exampleOrder = []string{
 // serverMadeIDs are the operations whose path names an id only the server
 // makes (an upload's, an export's): no example can name one that exists, so
 // they answer 404, a problem, and nothing else.
-var serverMadeIDs = []string{"getUpload", "getUploadDocument", "getExport"}
+var serverMadeIDs = []string{"getUpload", "getUploadDocument", "getExport",
+	"getWebhook", "rotateWebhookSecret", "listWebhookDeliveries", "replayWebhookDelivery", "deleteWebhook"}
 
 // boardOperations are the operations only the region's approving board may
 // call (scope reports:approve, which the collaboration unit does not hold).

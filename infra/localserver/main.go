@@ -39,7 +39,10 @@ func run() error {
 		return err
 	}
 	defer shutdown(context.WithoutCancel(ctx))
-	local, err := local.Open(ctx, dataDir, base, app.Config{Log: logx.New(os.Stderr, slog.LevelInfo), Telemetry: tel})
+	cfg := app.Config{Log: logx.New(os.Stderr, slog.LevelInfo), Telemetry: tel}
+	// For development alone: webhooks may be delivered to http://127.0.0.1:… receivers.
+	cfg.Webhooks.Client.AllowLoopback = os.Getenv("WEBHOOKS_ALLOW_LOOPBACK") == "1"
+	local, err := local.Open(ctx, dataDir, base, cfg)
 	if err != nil {
 		return err
 	}
@@ -48,10 +51,15 @@ func run() error {
 	defer stopSweeps()
 	stopMornings := local.RegionView.Mornings(ctx) // obligation.due and .overdue events now and each morning, as the obligations function's schedule deployed
 	defer stopMornings()
+	stopHooks := local.RunWebhooks(ctx, 10*time.Second) // as the stream, queue and delivery functions do deployed
+	defer stopHooks()
 	if err := localrun.PrintTokens(os.Stdout, local.DevKey, local.Regions); err != nil {
 		return err
 	}
 	fmt.Printf("\nRegional Data Exchange serving %s (embedded store in %s); Ctrl-C stops it.\n", base, dataDir)
+	if cfg.Webhooks.Client.AllowLoopback {
+		fmt.Println("WEBHOOKS_ALLOW_LOOPBACK=1: webhooks may be registered for http://127.0.0.1:… receivers (development only).")
+	}
 	fmt.Printf("Pages for people: %s%s (sign in as any role above, in Welsh or English).\n", base, web.Prefix)
 	return localrun.Serve(ctx, ln, local.Handler)
 }

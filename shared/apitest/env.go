@@ -29,8 +29,10 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/queue/boltqueue"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/store"
+	"github.com/regional-data-exchange/rdx/shared/webhook"
 )
 
 // Backend is the storage an Env runs on.
@@ -62,6 +64,9 @@ type Env struct {
 	cfg   app.Config
 	// onlyEnglish stops the Welsh sweep (welsh.go).
 	onlyEnglish atomic.Bool
+	// queue carries webhook deliveries: a bbolt queue of the test's own,
+	// which a restart and a twin keep, as the local run keeps its file.
+	queue *boltqueue.Queue
 }
 
 // RepoRoot is the repository's top folder.
@@ -97,18 +102,25 @@ func NewEnv(t *testing.T, b Backend) *Env {
 	cfg := app.Config{
 		Issuer: auth.DevIssuer, Audience: auth.DevAudience, Keys: keys,
 		CursorKey: bytes.Repeat([]byte("k"), 32), Log: logx.New(logs, slog.LevelDebug), Receipts: b.Receipts,
+		// The suite's receivers listen on 127.0.0.1, as the local run's may.
+		Webhooks: app.Webhooks{Client: webhook.Options{AllowLoopback: true}},
 	}
 	if cfg.Receipts == nil {
 		cfg.Receipts = receiptSigner()
 	}
-	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg}
+	q, err := boltqueue.Open(filepath.Join(t.TempDir(), "webhooks-queue.db"), queueVisibility)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg, queue: q}
 	e.build(b)
 	return e
 }
 
 func (e *Env) build(b Backend) {
 	e.Calls = &CountingTable{Table: b.Table}
-	a, err := app.Build(e.cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs}, b.Extra)
+	a, err := app.Build(e.cfg, app.Stores{Table: e.Calls, Blobs: b.Blobs, Queue: e.queue}, b.Extra)
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -119,7 +131,7 @@ func (e *Env) build(b Backend) {
 // same store, blobs and keys.
 func (e *Env) Twin() *Env {
 	e.T.Helper()
-	twin := &Env{T: e.T, Key: e.Key, Logs: e.Logs, cfg: e.cfg}
+	twin := &Env{T: e.T, Key: e.Key, Logs: e.Logs, cfg: e.cfg, queue: e.queue}
 	twin.build(e.Backend)
 	return twin
 }

@@ -401,7 +401,7 @@ var matrixRows = append([]mxRow{
 			}
 			return mxGet("/v1/exports/" + id)
 		}},
-}, append(mxSubmissionRows(), mxReportRows()...)...)
+}, append(append(mxSubmissionRows(), mxReportRows()...), mxWebhookRows()...)...)
 
 // mxSubmissionRows are the five routes of each submission kind.
 func mxSubmissionRows() []mxRow {
@@ -598,6 +598,7 @@ type mxSeed struct {
 	e        *Env
 	slices   map[string]*mxSlice // by partner
 	exportID map[string]string   // by region
+	hookID   map[string]string   // a partner's webhook, by partner
 	callers  []mxCaller
 	lackers  map[string]mxCaller
 	secrets  map[string]mxOwner // value → owner; values of more than one owner are dropped
@@ -691,7 +692,7 @@ var mxKinds = []string{"population-assessments", "market-position-statements", "
 func seedMatrix(t *testing.T, e *Env) *mxSeed {
 	t.Helper()
 	seedFundYear(t, e)
-	s := &mxSeed{e: e, slices: map[string]*mxSlice{}, exportID: map[string]string{}, lackers: map[string]mxCaller{},
+	s := &mxSeed{e: e, slices: map[string]*mxSlice{}, exportID: map[string]string{}, hookID: map[string]string{}, lackers: map[string]mxCaller{},
 		secrets: map[string]mxOwner{}, what: map[string]string{}, shared: map[string]bool{}, observed: map[string]bool{}}
 	ww := func(partner, area string) *mxSlice {
 		return &mxSlice{region: WW, partner: partner, token: e.PartnerToken(WW, partner), fund: Fund, year: "2019-20",
@@ -795,6 +796,7 @@ func seedMatrix(t *testing.T, e *Env) *mxSeed {
 		t.Fatalf("exports %v", s.exportID)
 	}
 	s.seedReports(t)
+	s.seedWebhooks(t, all)
 	s.callers = []mxCaller{{name: "no token"}}
 	for _, sh := range mxShapes {
 		s.callers = append(s.callers, s.caller(sh, nil))

@@ -20,6 +20,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/app"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob/fileblob"
+	"github.com/regional-data-exchange/rdx/shared/queue/boltqueue"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store/boltstore"
@@ -94,12 +95,20 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
 	}
-	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs, Names: app.StoreNames{System: "bbolt", Table: "rdx.db", Blobs: "local"}}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
+	// Webhook deliveries wait in a queue of their own beside the store's data.
+	q, err := boltqueue.Open(filepath.Join(dataDir, QueueFile), queueVisibility)
 	if err != nil {
+		table.Close()
+		return nil, fmt.Errorf("open webhook queue: %w", err)
+	}
+	a, err := app.Build(cfg, app.Stores{Table: table, Blobs: blobs, Queue: q, Names: app.StoreNames{System: "bbolt", Table: "rdx.db", Blobs: "local"}}, map[string]http.Handler{BlobPrefix: blobs.Handler()})
+	if err != nil {
+		q.Close()
 		table.Close()
 		return nil, err
 	}
 	a.OnClose(table.Close)
+	a.OnClose(q.Close)
 	// As S3 sends ObjectCreated, the local blob server reports each presigned
 	// PUT, and the files service each file a person uploads through the
 	// pages; validation runs in-process, off the upload's request.
@@ -114,6 +123,23 @@ func Open(ctx context.Context, dataDir, baseURL string, cfg app.Config) (*Local,
 	blobs.OnPut(arrived)
 	a.Files.OnFileStored(arrived)
 	return &Local{App: a, DevKey: dev}, nil
+}
+
+// QueueFile is the webhook deliveries' queue in the data folder.
+const QueueFile = "webhooks-queue.db"
+
+// queueVisibility is how long a delivery taken from the queue is hidden
+// from the worker: longer than a receiver may take to answer.
+const queueVisibility = time.Minute
+
+// RunWebhooks runs the webhooks in-process until stop is called: a
+// follower of every region's feed that dispatches each event committed
+// (woken by each commit, and every interval to catch up), and a worker
+// that delivers them.
+func (l *Local) RunWebhooks(ctx context.Context, every time.Duration) (stop func()) {
+	stopFollow := l.Hooks.Follow(ctx, every)
+	stopWork := l.Hooks.Work(ctx)
+	return func() { stopFollow(); stopWork() }
 }
 
 // localSecret reads a random 32-byte secret from dataDir, creating it once.

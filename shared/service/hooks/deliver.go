@@ -56,12 +56,12 @@ const errRetry = 30 * time.Second
 // done, acknowledge m (delivered, given up as failed, or nothing to do: the
 // webhook deleted or disabled, the delivery already made). An error is a
 // delivery not decided (the store did not answer): m is to be received
-// again, after retryIn.
+// again, after retryIn; one wrapping queue.ErrMalformed is a message that
+// cannot be read, to be dropped.
 func (h *Hooks) Deliver(ctx context.Context, m queue.Message) (retryIn time.Duration, err error) {
 	var msg message
 	if err := json.Unmarshal(m.Body, &msg); err != nil || msg.Region == "" || msg.WebhookID == "" || msg.Seq <= 0 {
-		h.Log.WarnContext(ctx, "webhook delivery message unreadable: dropped", "message", m.ID)
-		return 0, nil
+		return 0, fmt.Errorf("%w: webhook delivery %s", queue.ErrMalformed, m.ID)
 	}
 	w, _, err := h.webhook(ctx, msg.Region, msg.WebhookID)
 	if apperr.Is(err, apperr.NotFound) {

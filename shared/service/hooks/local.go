@@ -164,7 +164,10 @@ func (h *Hooks) Handle(ctx context.Context, m queue.Message) {
 	if ctx.Err() != nil {
 		return // stopping: the message comes back after its visibility timeout
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, queue.ErrMalformed):
+		h.Log.WarnContext(ctx, "webhook delivery message unreadable: dropped", "message", m.ID, "error", err)
+	case err != nil:
 		h.Log.WarnContext(ctx, "webhook delivery undecided; it is tried again", "message", m.ID, "error", err)
 		if retryIn <= 0 {
 			retryIn = errRetry
