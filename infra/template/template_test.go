@@ -144,7 +144,7 @@ func TestEachFunctionGetsWhatItUses(t *testing.T) {
 	every := []string{"TABLE_NAME", "SUBMISSIONS_BUCKET", "RECEIPT_KEY_ID", "LOG_LEVEL", "OTEL_TRACES_EXPORTER", "METRICS"}
 	want := map[string][]string{ // by code folder
 		"api": append([]string{"UPLOADS_BUCKET", "EXPORTS_BUCKET", "EXPORTS_QUEUED", "JWT_ISSUER", "JWT_AUDIENCE", "JWKS_URL", "CURSOR_KEY",
-			"RETIRED_RECEIPT_KEYS", "SESSION_KEY_SECRET_ARN", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN", "OIDC_SCOPES", "OIDC_SIGN_OUT_URL"}, every...),
+			"RETIRED_RECEIPT_KEYS", "SESSION_KEY_SECRET_ARN", "OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET_ARN", "OIDC_SCOPES", "OIDC_SIGN_OUT_URL", "DELIVERIES_QUEUE_URL"}, every...),
 		"uploads": append([]string{"UPLOADS_BUCKET"}, every...),
 		"exports": append([]string{"EXPORTS_BUCKET"}, every...),
 		"sweeper": append([]string{"UPLOADS_BUCKET"}, every...),
