@@ -68,6 +68,9 @@ func lambdaJSON(t *testing.T, recs []events.DynamoDBEventRecord) events.DynamoDB
 func TestStreamOfDynamoDBLocal(t *testing.T) {
 	ddb, minio, name := standins.TableAndBucket(t, "rdx-events-")
 	client := standins.DynamoClient(ddb.Endpoint)
+	if err := dynamostore.EnableStream(t.Context(), client, name); err != nil {
+		t.Fatal(err)
+	}
 	sc := standins.S3Client(minio.Endpoint)
 	e := apitest.NewEnv(t, apitest.Backend{Table: dynamostore.New(client, name), Blobs: s3blob.New(sc, s3.NewPresignClient(sc), name)})
 
