@@ -14,8 +14,24 @@ import (
 const reportPath = "/v1/regions/{region}/funds/{fundId}/reports/{quarter}"
 
 func (h *handler) fundReport(r *http.Request) (*response, error) {
-	rep, err := h.view.FundReport(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("quarter"))
-	return reportResponse(http.StatusOK, rep, err)
+	p, region := principal(r.Context()), r.PathValue("region")
+	if err := h.view.AuthorizeReport(p, region, r.PathValue("fundId"), r.PathValue("quarter"), regionview.ReadReport); err != nil {
+		return nil, err
+	}
+	asOf, err := asOfParam(r.URL.Query().Get(service.AsOfField))
+	if err != nil {
+		return nil, err
+	}
+	rep, n, err := h.view.FundReportAsOf(r.Context(), p, region, r.PathValue("fundId"), r.PathValue("quarter"), asOf)
+	if err != nil {
+		return nil, err
+	}
+	res := jsonResponse(http.StatusOK, struct {
+		*report.Report
+		AsOfSequence int64 `json:"asOfSequence"`
+	}{rep, n})
+	res.header.Set("ETag", regionview.ReportETag(rep))
+	return res, nil
 }
 
 func (h *handler) signFundReport(r *http.Request) (*response, error) {

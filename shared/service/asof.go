@@ -77,18 +77,27 @@ func (out Sealed) Seq() int64 {
 const AsOfField = "asOfSequence"
 
 // CheckAsOf answers whether the region's state as at event n can be read,
-// given its sequence sq: 422 naming the parameter for a number beyond the
-// region's last event; 410 for one whose event is older than the feed
-// keeps (as the feed answers for such a cursor); 422 again for one before
-// the region's history begins.
-func (s *Service) CheckAsOf(ctx context.Context, region string, n int64, sq Sequence) error {
+// given its sequence sq: 422 naming the query parameter (or, pointer not
+// empty, the body's field there) for a number beyond the region's last
+// event; 410 for one whose event is older than the feed keeps (as the feed
+// answers for such a cursor); 422 again for one before the region's
+// history begins.
+func (s *Service) CheckAsOf(ctx context.Context, region string, n int64, sq Sequence, pointer string) error {
+	invalid := func(id string, data map[string]any) error {
+		data["Value"] = strconv.FormatInt(n, 10)
+		f := apperr.Field(submission.RuleParameterInvalid.Code, id, data)
+		if pointer != "" {
+			return apperr.Validation([]apperr.FieldError{f.AtPointer(pointer)})
+		}
+		return apperr.Validation([]apperr.FieldError{f.AtParameter(AsOfField)})
+	}
 	switch {
 	case n < 0:
-		return submission.RuleParameterInvalid.ParamError(AsOfField, "finding.as-of-negative", map[string]any{"Value": strconv.FormatInt(n, 10)})
+		return invalid("finding.as-of-negative", map[string]any{})
 	case n > sq.Last:
-		return submission.RuleParameterInvalid.ParamError(AsOfField, "finding.as-of-ahead", map[string]any{"Value": strconv.FormatInt(n, 10), "Last": strconv.FormatInt(sq.Last, 10)})
+		return invalid("finding.as-of-ahead", map[string]any{"Last": strconv.FormatInt(sq.Last, 10)})
 	case n < sq.Floor():
-		return submission.RuleParameterInvalid.ParamError(AsOfField, "finding.as-of-before-history", map[string]any{"Value": strconv.FormatInt(n, 10), "First": strconv.FormatInt(sq.Floor(), 10)})
+		return invalid("finding.as-of-before-history", map[string]any{"First": strconv.FormatInt(sq.Floor(), 10)})
 	case n == 0:
 		return nil // before the first event: nothing yet
 	}
@@ -135,7 +144,7 @@ func (s *Service) ReadAsOf(ctx context.Context, region string, asked *int64, cur
 		if err != nil {
 			return 0, err
 		}
-		if err := s.CheckAsOf(ctx, region, *asked, sq); err != nil {
+		if err := s.CheckAsOf(ctx, region, *asked, sq, ""); err != nil {
 			return 0, err
 		}
 		return *asked, asOf(*asked)
@@ -182,6 +191,9 @@ func (s *Service) VersionsAsOf(ctx context.Context, pk, prefix string, n int64) 
 	})
 	return out, err
 }
+
+// VersionAny starts every version of every key of every kind.
+const VersionAny = "VER#"
 
 // VersionPrefixAny starts every version of every key of a kind.
 func VersionPrefixAny(kind submission.Kind) string { return "VER#" + string(kind) + "#" }

@@ -73,7 +73,9 @@ func (s *Service) currentOfAsOf(ctx context.Context, reg *region.Region, kind su
 	errs := make([]error, len(reg.Partners))
 	var wg sync.WaitGroup
 	for i, p := range reg.Partners {
-		wg.Go(func() { per[i], errs[i] = s.VersionsAsOf(ctx, service.PartnerPK(reg.ID, p.ID), service.VersionPrefixAny(kind), n) })
+		wg.Go(func() {
+			per[i], errs[i] = s.VersionsAsOf(ctx, service.PartnerPK(reg.ID, p.ID), service.VersionPrefixAny(kind), n)
+		})
 	}
 	wg.Wait()
 	if err := cmp.Or(errs...); err != nil {
@@ -117,7 +119,9 @@ func (s *Service) buildReportAsOf(ctx context.Context, sc reportScope, n int64) 
 	wg.Go(func() {
 		records, recordsErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), reportPrefix(sc.fund.ID, sc.quarter), n)
 	})
-	wg.Go(func() { locks, locksErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), service.LockSK(sc.fund.ID, ""), n) })
+	wg.Go(func() {
+		locks, locksErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), service.LockSK(sc.fund.ID, ""), n)
+	})
 	wg.Wait()
 	if err := cmp.Or(itemsErr, recordsErr, locksErr); err != nil {
 		return builtReport{}, err
