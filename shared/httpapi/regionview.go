@@ -4,8 +4,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/aggregate"
+	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/position"
 	"github.com/regional-data-exchange/rdx/shared/service"
