@@ -22,16 +22,8 @@ func (h *handler) fundReport(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep, n, err := h.view.FundReportAsOf(r.Context(), p, region, r.PathValue("fundId"), r.PathValue("quarter"), asOf)
-	if err != nil {
-		return nil, err
-	}
-	res := jsonResponse(http.StatusOK, struct {
-		*report.Report
-		AsOfSequence int64 `json:"asOfSequence"`
-	}{rep, n})
-	res.header.Set("ETag", regionview.ReportETag(rep))
-	return res, nil
+	rep, _, err := h.view.FundReportAsOf(r.Context(), p, region, r.PathValue("fundId"), r.PathValue("quarter"), asOf)
+	return reportResponse(http.StatusOK, rep, err)
 }
 
 func (h *handler) signFundReport(r *http.Request) (*response, error) {

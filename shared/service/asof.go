@@ -202,8 +202,10 @@ func VersionPrefixAny(kind submission.Kind) string { return "VER#" + string(kind
 // them, from the items and their history entries (read together): an item
 // with entries is as its last entry at or before n left it, or (none) as
 // its first found it; an item without is older than the history, and as it
-// is. Items are in sort-key order; their Version is 0.
-func (s *Service) ItemsAsOf(ctx context.Context, pk, prefix string, n int64) ([]store.Item, error) {
+// is. Items are in sort-key order; their Version is 0. newest is the last
+// event at or before n that changed any of them (0: none since the history
+// began).
+func (s *Service) ItemsAsOf(ctx context.Context, pk, prefix string, n int64) (items []store.Item, newest int64, err error) {
 	var live []store.Item
 	entries := map[string][]historyEntry{}
 	var liveErr, histErr error
@@ -227,10 +229,10 @@ func (s *Service) ItemsAsOf(ctx context.Context, pk, prefix string, n int64) ([]
 	})
 	wg.Wait()
 	if liveErr != nil {
-		return nil, liveErr
+		return nil, 0, liveErr
 	}
 	if histErr != nil {
-		return nil, histErr
+		return nil, 0, histErr
 	}
 	var out []store.Item
 	for _, it := range live {
@@ -244,12 +246,12 @@ func (s *Service) ItemsAsOf(ctx context.Context, pk, prefix string, n int64) ([]
 			if e.Seq > n {
 				break
 			}
-			data = e.After
+			data, newest = e.After, max(newest, e.Seq)
 		}
 		if data != nil {
 			out = append(out, store.Item{PK: pk, SK: sk, Data: data})
 		}
 	}
 	slices.SortFunc(out, func(a, b store.Item) int { return strings.Compare(a.SK, b.SK) })
-	return out, nil
+	return out, newest, nil
 }

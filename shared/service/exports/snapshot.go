@@ -40,7 +40,8 @@ type snapshot struct {
 	// asAt is the newest moment of the versions: received or signed off
 	// (the year's first moment when there is none).
 	asAt time.Time
-	// seq is the event of the region's changes feed the snapshot is as at.
+	// seq is the event of the region's changes feed the snapshot is as at:
+	// as asked, or the newest its records reflect (see takeSnapshot).
 	seq int64
 }
 
@@ -48,19 +49,25 @@ type snapshot struct {
 // region stood after event *asOf or (nil) its last, read first: every
 // record is read as at that event (see service/asof.go), so the snapshot
 // is exactly the state the feed reaches at it, however many writes land
-// meanwhile.
+// meanwhile. Not asked, the snapshot states the newest event its records
+// reflect (a version, a sign-off, a consent given or withdrawn), as asAt
+// states the newest moment, never the clock: the export's data is the
+// same as at that event as at the last, so the feed after it gives every
+// change to them, and the same data gives the same manifest however many
+// other events (an export built, another year's return) came since.
 func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year period.FinancialYear, asOf *int64) (*snapshot, error) {
 	x := &snapshot{reg: reg, year: year, versions: map[submission.Kind][]service.VersionRecord{}, consents: map[string][]regionview.ConsentRecord{},
 		decoded: map[string]any{}, asAt: year.FirstDay().Time(reg.Location()).UTC()}
-	if asOf != nil {
-		x.seq = *asOf
-	} else {
-		n, err := s.ReadSequence(ctx, reg.ID)
-		if err != nil {
-			return nil, err
-		}
-		x.seq = n
+	sq, err := s.ReadSequenceState(ctx, reg.ID)
+	if err != nil {
+		return nil, err
 	}
+	n := sq.Last
+	if asOf != nil {
+		n = *asOf
+	}
+	newest := sq.Floor() // records older than the history are as they were then
+	x.seq = n
 	for _, p := range reg.Partners {
 		if err := x.readPartner(ctx, s, p.ID); err != nil {
 			return nil, err
@@ -71,11 +78,11 @@ func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year per
 		if !f.HasYear(year) {
 			continue
 		}
-		cs, err := s.view.ConsentsAsOf(ctx, reg, f, year, x.seq)
+		cs, changed, err := s.view.ConsentsAsOf(ctx, reg, f, year, x.seq)
 		if err != nil {
 			return nil, err
 		}
-		x.consents[f.ID] = cs
+		x.consents[f.ID], newest = cs, max(newest, changed)
 	}
 	for _, k := range submission.Kinds {
 		for _, r := range x.versions[k] {
@@ -83,7 +90,11 @@ func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year per
 			if r.SignOff != nil {
 				x.asAt = latest(x.asAt, r.SignOff.At)
 			}
+			newest = max(newest, r.Seq, r.SignOffSeq)
 		}
+	}
+	if asOf == nil {
+		x.seq = min(newest, n)
 	}
 	docs, err := s.readDocuments(ctx, x.shas())
 	x.docs = docs

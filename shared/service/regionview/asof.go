@@ -43,7 +43,7 @@ func (s *Service) readPositionItemsAsOf(ctx context.Context, reg *region.Region,
 		})
 	}
 	wg.Go(func() {
-		items.consents, errs[len(errs)-1] = s.ItemsAsOf(ctx, service.RegionPK(reg.ID), consentPrefix(f.ID, year.String()), n)
+		items.consents, _, errs[len(errs)-1] = s.ItemsAsOf(ctx, service.RegionPK(reg.ID), consentPrefix(f.ID, year.String()), n)
 	})
 	wg.Wait()
 	if err := cmp.Or(errs...); err != nil {
@@ -89,21 +89,22 @@ func (s *Service) currentOfAsOf(ctx context.Context, reg *region.Region, kind su
 }
 
 // ConsentsAsOf reads a fund-year's consents as event n left them (an
-// export's snapshot).
-func (s *Service) ConsentsAsOf(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear, n int64) ([]ConsentRecord, error) {
-	items, err := s.ItemsAsOf(ctx, service.RegionPK(reg.ID), consentPrefix(f.ID, year.String()), n)
+// export's snapshot), and the last event at or before n that gave or
+// withdrew one (0: none since the region's history began).
+func (s *Service) ConsentsAsOf(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear, n int64) ([]ConsentRecord, int64, error) {
+	items, newest, err := s.ItemsAsOf(ctx, service.RegionPK(reg.ID), consentPrefix(f.ID, year.String()), n)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	out := make([]ConsentRecord, 0, len(items))
 	for _, it := range items {
 		c, err := service.Decode[ConsentRecord](it)
 		if err != nil {
-			return nil, service.StoreErr(err, "decode consent")
+			return nil, 0, service.StoreErr(err, "decode consent")
 		}
 		out = append(out, c)
 	}
-	return out, nil
+	return out, newest, nil
 }
 
 // buildReportAsOf builds the report of sc as event n left it: the
@@ -117,10 +118,10 @@ func (s *Service) buildReportAsOf(ctx context.Context, sc reportScope, n int64) 
 	var wg sync.WaitGroup
 	wg.Go(func() { items, itemsErr = s.readPositionItemsAsOf(ctx, sc.reg, sc.fund, year, n) })
 	wg.Go(func() {
-		records, recordsErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), reportPrefix(sc.fund.ID, sc.quarter), n)
+		records, _, recordsErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), reportPrefix(sc.fund.ID, sc.quarter), n)
 	})
 	wg.Go(func() {
-		locks, locksErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), service.LockSK(sc.fund.ID, ""), n)
+		locks, _, locksErr = s.ItemsAsOf(ctx, service.RegionPK(sc.reg.ID), service.LockSK(sc.fund.ID, ""), n)
 	})
 	wg.Wait()
 	if err := cmp.Or(itemsErr, recordsErr, locksErr); err != nil {

@@ -159,6 +159,7 @@ func (s *Service) FundReportAsOf(ctx context.Context, p *auth.Principal, regionI
 	if err != nil {
 		return nil, 0, err
 	}
+	b.report.AsOfSequence = n
 	return sc.readable(ctx, b.report), n, nil
 }
 
@@ -212,6 +213,7 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		return reportChange{
 			ops:   append([]store.Op{op}, sealed.Ops...),
 			apply: func(in *report.Input) { in.SignOffs = append(in.SignOffs, rec) },
+			seq:   sealed.Seq(),
 		}, nil
 	})
 }
@@ -248,6 +250,7 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 		return reportChange{
 			ops:   append([]store.Op{op}, sealed.Ops...),
 			apply: func(in *report.Input) { in.Approval = &a },
+			seq:   sealed.Seq(),
 		}, nil
 	})
 }
@@ -307,6 +310,8 @@ func parseReportIfMatch(h string) ([]string, bool) {
 type reportChange struct {
 	ops   []store.Op
 	apply func(*report.Input)
+	// seq is the event the change is: the report answered is as at it.
+	seq int64
 }
 
 // reportWrite builds the report, checks its quarter is not locked and
@@ -345,6 +350,7 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 			if out, err = report.Build(b.input); err != nil {
 				return false, service.StoreErr(err, "build report")
 			}
+			out.AsOfSequence = c.seq
 			return false, nil
 		case errors.Is(err, store.ErrConditionFailed):
 			return true, err // an input changed meanwhile: build and check again
