@@ -7,6 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/store"
 )
 
 // As at any point: the position, the fund report, the aggregates and
@@ -354,4 +358,39 @@ func testAsOfResync(t *testing.T, e *Env) {
 	if want := versionState(t, e, current); !maps.Equal(state, want) {
 		t.Errorf("export %d then the feed after it:\n%v\nthe current export:\n%v", s, state, want)
 	}
+}
+
+// testAsOfLimits: a region whose first events came before writes recorded
+// their numbers answers as at the event before its history's first on, and
+// refuses an earlier one with 422 naming the parameter; an event older than
+// the feed keeps is 410 saying how to catch up.
+func testAsOfLimits(t *testing.T, e *Env) {
+	rcu := e.RCUToken(WW)
+	old := time.Now().Add(-service.EventRetention - 48*time.Hour).UTC().Truncate(time.Millisecond)
+	var ops []store.Op
+	for seq := int64(1); seq <= 3; seq++ { // three events of an earlier release, older than the feed keeps
+		data, _ := json.Marshal(service.Event{Seq: seq, Type: "period.locked", At: old, ID: fmt.Sprintf("01ARZ3NDEKTSV4RRFFQ69G5FB%d", seq),
+			Subject: service.Subject{Kind: "period", Key: map[string]string{"fundId": Fund, "period": "2016-17"}}})
+		ops = append(ops, store.PutOp(store.Item{PK: service.EventPK(WW), SK: service.EventSK(seq), Version: 1, Data: data}, store.Condition{}))
+	}
+	ops = append(ops, store.PutOp(store.Item{PK: "CH#" + WW, SK: "SEQ", Version: 3, Data: []byte(`{"seq":3}`)}, store.Condition{}))
+	if err := e.Backend.Table.Transact(t.Context(), ops...); err != nil {
+		t.Fatal(err)
+	}
+	seedFundYear(t, e)
+	_, n := readAsOf(t, e, positionPath, rcu)
+	expectError(t, e.Get(asOf(positionPath, 2), rcu), "query.invalid", "asOfSequence")
+	r := e.Get(asOf(positionPath, 3), rcu)
+	expectStatus(t, r, 410)
+	if p := r.JSON(t); p["type"] != "https://rdx.invalid/problems/gone" || !strings.Contains(fmt.Sprint(p["detail"]), "400 days") {
+		t.Errorf("as at an event older than the feed keeps: %s", r.Body)
+	}
+	if _, said := readAsOf(t, e, asOf(positionPath, 4), rcu); said != 4 {
+		t.Errorf("as at 4 says %d", said)
+	}
+	if _, said := readAsOf(t, e, asOf(positionPath, n), rcu); said != n {
+		t.Errorf("as at %d says %d", n, said)
+	}
+	x := e.Do(Req{Method: "POST", Path: "/v1/exports", Token: e.GovToken(), Body: []byte(`{"region":"west-wales","financialYear":"2019-20","format":"csv","asOfSequence":3}`)})
+	expectStatus(t, x, 410)
 }

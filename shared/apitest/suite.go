@@ -92,6 +92,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"as at an event: the aggregates as they were read then", testAsOfAggregates},
 		{"as at an event: an export is the state then and states it", testAsOfExport},
 		{"as at an event: an export, then the feed after it, is the current state", testAsOfResync},
+		{"as at an event: before the region's history 422, older than the feed keeps 410", testAsOfLimits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
