@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -215,7 +216,13 @@ func testExportedReceipts(t *testing.T, e *Env) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.App.Service.Table.Transact(ctx, store.PutOp(store.Item{PK: it.PK, SK: it.SK, Version: it.Version + 1, Data: service.EncodeRecord(rec)}, store.IfVersion(it.Version))); err != nil {
+	// The record is the version's as kept (exports read the versions) and the current one.
+	ver, err := e.App.Service.Table.Get(ctx, it.PK, fmt.Sprintf("VER#%s#%s#%s#%08d", rec.Kind, rec.KeyValues[0], rec.KeyValues[1], rec.Version))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Service.Table.Transact(ctx, store.PutOp(store.Item{PK: it.PK, SK: it.SK, Version: it.Version + 1, Data: service.EncodeRecord(rec)}, store.IfVersion(it.Version)),
+		store.PutOp(store.Item{PK: ver.PK, SK: ver.SK, Version: ver.Version, Data: service.EncodeRecord(rec)}, store.IfVersion(ver.Version))); err != nil {
 		t.Fatal(err)
 	}
 	stored := map[string]string{} // receipts by partner, kind, key and version

@@ -334,7 +334,7 @@ func exportSteps(id string) []bgStep {
 	return []bgStep{
 		{name: "record read", when: faults.Key("X#"+id, "EXPORT")},
 		{name: "claim", when: faults.Item(faults.Transact, "X#"+id, "EXPORT")},
-		{name: "versions read", when: faults.Item(faults.Query, "P#", "CUR#")},
+		{name: "versions read", when: faults.Item(faults.Query, "P#", "VER#")},
 		{name: "consents read", when: faults.Item(faults.Query, faultRegionPK, "CONSENT#")},
 		{name: "document read", when: faults.BlobKey(faults.BlobGet, "documents/")},
 		{name: "file stored", when: faults.BlobKey(faults.BlobPut, "exports/"+id+"/")},

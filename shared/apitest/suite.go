@@ -95,6 +95,12 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"changes feed: a burst of every member's writes takes turns at the region's sequence", testChangesTakeTurns},
 		{"changes feed: a cursor older than the feed keeps is 410 with how to catch up", testChangesGone},
 		{"changes feed: each morning tells partners what falls due and what is overdue, once", testObligationEvents},
+		{"as at an event: the position before and after a change gives the two figures", testAsOfPosition},
+		{"as at an event: the report before a sign-off is unsigned; locks stand as they stood", testAsOfReport},
+		{"as at an event: the aggregates as they were read then", testAsOfAggregates},
+		{"as at an event: an export is the state then and states it", testAsOfExport},
+		{"as at an event: an export, then the feed after it, is the current state", testAsOfResync},
+		{"as at an event: before the region's history 422, older than the feed keeps 410", testAsOfLimits},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

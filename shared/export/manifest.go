@@ -35,13 +35,17 @@ const (
 
 // Manifest lists an export's files and the data they were made from.
 type Manifest struct {
-	Region        string       `json:"region"`
-	FinancialYear string       `json:"financialYear"`
-	Format        string       `json:"format"`
-	AsAt          string       `json:"asAt"` // RFC 3339, the data's as-at point, never the clock
-	Generator     string       `json:"generator,omitempty"`
-	Files         []FileInfo   `json:"files"`
-	Versions      []VersionRef `json:"versions"`
+	Region        string `json:"region"`
+	FinancialYear string `json:"financialYear"`
+	Format        string `json:"format"`
+	AsAt          string `json:"asAt"` // RFC 3339, the data's as-at point, never the clock
+	// AsOfSequence is the event of the region's changes feed the data is
+	// as at: following the feed after it gives every change since.
+	// Exports made before it was stated have none.
+	AsOfSequence *int64       `json:"asOfSequence,omitempty"`
+	Generator    string       `json:"generator,omitempty"`
+	Files        []FileInfo   `json:"files"`
+	Versions     []VersionRef `json:"versions"`
 	// VersionsFile, when set, is the file listing every version included
 	// (its SHA-256 is in Files): a long list is streamed there rather than
 	// held in the manifest. VersionCount is its number of rows.

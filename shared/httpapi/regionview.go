@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/regional-data-exchange/rdx/shared/aggregate"
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/position"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -150,11 +152,18 @@ func (h *handler) fundPosition(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	pos, err := h.view.FundPosition(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), year, asAt)
+	asOf, err := asOfParam(q.Get(service.AsOfField))
 	if err != nil {
 		return nil, err
 	}
-	return jsonResponse(http.StatusOK, pos), nil
+	pos, n, err := h.view.FundPositionAsOf(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), year, asAt, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, struct {
+		*position.Position
+		AsOfSequence int64 `json:"asOfSequence"`
+	}{pos, n}), nil
 }
 
 func (h *handler) populationAggregate(r *http.Request) (*response, error) {
@@ -174,11 +183,18 @@ func (h *handler) populationAggregate(r *http.Request) (*response, error) {
 		}
 		pq.FinancialYear = &y
 	}
-	agg, err := h.view.PopulationAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), pq)
+	asOf, err := asOfParam(q.Get(service.AsOfField))
 	if err != nil {
 		return nil, err
 	}
-	return jsonResponse(http.StatusOK, agg), nil
+	agg, n, err := h.view.PopulationAggregateAsOf(r.Context(), principal(r.Context()), r.PathValue("region"), pq, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, struct {
+		*aggregate.PopulationAggregate
+		AsOfSequence int64 `json:"asOfSequence"`
+	}{agg, n}), nil
 }
 
 func (h *handler) marketAggregate(r *http.Request) (*response, error) {
@@ -189,11 +205,18 @@ func (h *handler) marketAggregate(r *http.Request) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
-	agg, err := h.view.MarketAggregate(r.Context(), principal(r.Context()), r.PathValue("region"), year)
+	asOf, err := asOfParam(r.URL.Query().Get(service.AsOfField))
 	if err != nil {
 		return nil, err
 	}
-	return jsonResponse(http.StatusOK, agg), nil
+	agg, n, err := h.view.MarketAggregateAsOf(r.Context(), principal(r.Context()), r.PathValue("region"), year, asOf)
+	if err != nil {
+		return nil, err
+	}
+	return jsonResponse(http.StatusOK, struct {
+		*aggregate.MarketAggregate
+		AsOfSequence int64 `json:"asOfSequence"`
+	}{agg, n}), nil
 }
 
 // authorizeAudit refuses a caller who may not read the trail asked for,

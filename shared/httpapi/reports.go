@@ -14,7 +14,15 @@ import (
 const reportPath = "/v1/regions/{region}/funds/{fundId}/reports/{quarter}"
 
 func (h *handler) fundReport(r *http.Request) (*response, error) {
-	rep, err := h.view.FundReport(r.Context(), principal(r.Context()), r.PathValue("region"), r.PathValue("fundId"), r.PathValue("quarter"))
+	p, region := principal(r.Context()), r.PathValue("region")
+	if err := h.view.AuthorizeReport(p, region, r.PathValue("fundId"), r.PathValue("quarter"), regionview.ReadReport); err != nil {
+		return nil, err
+	}
+	asOf, err := asOfParam(r.URL.Query().Get(service.AsOfField))
+	if err != nil {
+		return nil, err
+	}
+	rep, _, err := h.view.FundReportAsOf(r.Context(), p, region, r.PathValue("fundId"), r.PathValue("quarter"), asOf)
 	return reportResponse(http.StatusOK, rep, err)
 }
 

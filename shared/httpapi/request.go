@@ -142,6 +142,19 @@ func quarterParam(name, v string) (*period.Quarter, error) {
 	return &q, nil
 }
 
+// asOfParam reads an optional asOfSequence query parameter: an event
+// number of the region's changes feed.
+func asOfParam(v string) (*int64, error) {
+	if v == "" {
+		return nil, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return nil, submission.RuleParameterInvalid.ParamError(service.AsOfField, "finding.as-of-invalid", map[string]any{"Value": strconv.Quote(v)})
+	}
+	return &n, nil
+}
+
 // assessmentYearParam reads an optional assessmentYear query parameter.
 func assessmentYearParam(v string) (*int, error) {
 	if v == "" {

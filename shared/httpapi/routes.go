@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"net/http"
 
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -65,12 +66,12 @@ func (h *handler) routes() []route {
 		route{pattern: "GET /v1/templates/{file}", query: []string{"region", "fund"}, serve: h.template},
 		route{pattern: "POST /v1/exports", serve: h.createExport},
 		route{pattern: "GET " + exportPath, serve: h.getExport},
-		route{pattern: "GET /v1/regions/{region}/funds/{fundId}/position", query: []string{"financialYear", "asAt"}, serve: h.fundPosition},
-		route{pattern: "GET " + reportPath, serve: h.fundReport},
+		route{pattern: "GET /v1/regions/{region}/funds/{fundId}/position", query: []string{"financialYear", "asAt", service.AsOfField}, serve: h.fundPosition},
+		route{pattern: "GET " + reportPath, query: []string{service.AsOfField}, serve: h.fundReport},
 		route{pattern: "POST " + reportPath + "/signoffs", serve: h.signFundReport},
 		route{pattern: "POST " + reportPath + "/approval", serve: h.approveFundReport},
-		route{pattern: "GET /v1/regions/{region}/aggregates/population", query: []string{"assessmentYear", "financialYear"}, serve: h.populationAggregate},
-		route{pattern: "GET /v1/regions/{region}/aggregates/market", query: []string{"financialYear"}, serve: h.marketAggregate},
+		route{pattern: "GET /v1/regions/{region}/aggregates/population", query: []string{"assessmentYear", "financialYear", service.AsOfField}, serve: h.populationAggregate},
+		route{pattern: "GET /v1/regions/{region}/aggregates/market", query: []string{"financialYear", service.AsOfField}, serve: h.marketAggregate},
 	)
 	for _, k := range submission.Kinds {
 		base := slicePrefix + string(k)

@@ -133,6 +133,9 @@ type Report struct {
 	SignOffs      []RecordedSignOff `json:"signOffs"` // in the order given
 	Approval      *RecordedApproval `json:"approval"`
 	Locked        bool              `json:"locked"`
+	// AsOfSequence is the event of the region's changes feed the report is
+	// as at (not part of its content).
+	AsOfSequence int64 `json:"asOfSequence"`
 }
 
 // Content is what sign-offs and approvals are given on.

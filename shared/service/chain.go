@@ -53,8 +53,8 @@ type Chain struct {
 	region, partner string
 	head            head
 	// seq is the region's event sequence as read (see events.go): the
-	// number of its last event.
-	seq int64
+	// number of its last event, and where its history starts.
+	seq Sequence
 }
 
 // ReadChain reads the head a write of partner ("" for the region's own)
@@ -65,7 +65,7 @@ func (s *Service) ReadChain(ctx context.Context, region, partner string) (Chain,
 	c := Chain{region: region, partner: partner}
 	var headErr, seqErr error
 	var wg sync.WaitGroup
-	wg.Go(func() { c.seq, seqErr = s.ReadSequence(ctx, region) })
+	wg.Go(func() { c.seq, seqErr = s.ReadSequenceState(ctx, region) })
 	c.head, headErr = s.readHead(ctx, region, partner)
 	wg.Wait()
 	if headErr != nil {
@@ -137,21 +137,21 @@ type Receipted struct {
 func (s *Service) Seal(ctx context.Context, c Chain, rec AuditRecord, receipted *Receipted) (Sealed, error) {
 	out, err := s.sealChain(ctx, c, rec, receipted)
 	if err == nil {
-		out.number(c.seq)
+		out.number(c.seq.Last, c.seq)
 	}
 	return out, err
 }
 
 // number adds to a sealed write, when it is an event, the ops that give
-// it number n+1 in its region's sequence.
-func (out *Sealed) number(n int64) {
+// it number n+1 in its region's sequence (sq as read).
+func (out *Sealed) number(n int64, sq Sequence) {
 	ev, ok := EventOf(out.rec)
 	if !ok {
 		return
 	}
 	ev.Seq, ev.Receipt = n+1, out.Receipt
 	out.Event = &ev
-	out.Ops = append(out.Ops, eventOps(out.rec.Region, n, ev)...)
+	out.Ops = append(out.Ops, eventOps(out.rec.Region, n, sq, ev)...)
 }
 
 // sealChain is Seal but for the event: the receipt, the audit records and

@@ -156,19 +156,50 @@ func EventSK(n int64) string { return fmt.Sprintf("%012d", n) }
 
 // ReadSequence is the region's last event number (0 before its first).
 func (s *Service) ReadSequence(ctx context.Context, region string) (int64, error) {
+	sq, err := s.ReadSequenceState(ctx, region)
+	return sq.Last, err
+}
+
+// Sequence is a region's event sequence as read: its last number, and the
+// first number from which every write records, on what it writes, the
+// number it took (see asof.go).
+type Sequence struct {
+	Last int64 `json:"seq"`
+	// HistoryFrom is the first event whose write recorded its number (0:
+	// none has yet; the region's first event is 1).
+	HistoryFrom int64 `json:"historyFrom,omitempty"`
+}
+
+// ReadSequenceState reads the region's sequence item.
+func (s *Service) ReadSequenceState(ctx context.Context, region string) (Sequence, error) {
 	it, err := s.Table.Get(ctx, chainPK(region), seqSK)
 	if IsNotFound(err) {
-		return 0, nil
+		return Sequence{}, nil
 	}
 	if err != nil {
-		return 0, StoreErr(err, "read event sequence")
+		return Sequence{}, StoreErr(err, "read event sequence")
 	}
-	return it.Version, nil
+	sq, err := Decode[Sequence](it)
+	sq.Last = it.Version
+	return sq, StoreErr(err, "decode event sequence")
+}
+
+// next is the sequence once event n+1 is written: a sequence whose writes
+// did not yet record their numbers starts its history at n+1. (A writer
+// that read the sequence before another started it may start it later: a
+// later start is still true, only more cautious.)
+func (sq Sequence) next(n int64) Sequence {
+	h := sq.HistoryFrom
+	if h == 0 {
+		h = n + 1
+	}
+	return Sequence{Last: n + 1, HistoryFrom: h}
 }
 
 // eventOps number ev n+1 in its region's sequence, which must still be at
-// n: the sequence moved, the event and its partner's copy.
-func eventOps(region string, n int64, ev Event) []store.Op {
+// n (sq is the sequence as read, for its history's start): the sequence
+// moved, the event and its partner's copy.
+func eventOps(region string, n int64, sq Sequence, ev Event) []store.Op {
 	ev.Seq = n + 1
 	cond := store.IfNotExists()
 	if n > 0 {
@@ -176,7 +207,7 @@ func eventOps(region string, n int64, ev Event) []store.Op {
 	}
 	data, sk, exp := Encode(ev), EventSK(ev.Seq), ev.At.Add(eventExpiry).Unix()
 	ops := []store.Op{
-		store.PutOp(store.Item{PK: chainPK(region), SK: seqSK, Version: ev.Seq, Data: Encode(map[string]int64{"seq": ev.Seq})}, cond),
+		store.PutOp(store.Item{PK: chainPK(region), SK: seqSK, Version: ev.Seq, Data: Encode(sq.next(n))}, cond),
 		store.PutOp(store.Item{PK: EventPK(region), SK: sk, Version: 1, Data: data, ExpiresAt: exp}, store.IfNotExists()),
 	}
 	if ev.Partner != "" {
@@ -198,11 +229,12 @@ var ErrAppendRefused = errors.New("service: the event's own operations were refu
 // another event took the number, the append is tried again at the next.
 func (s *Service) AppendEvent(ctx context.Context, region string, ev Event, extra ...store.Op) (Event, error) {
 	err := s.Retry.Do(ctx, "unavailable.trail", func() (bool, error) {
-		n, err := s.ReadSequence(ctx, region)
+		sq, err := s.ReadSequenceState(ctx, region)
 		if err != nil {
 			return false, err
 		}
-		ops := eventOps(region, n, ev)
+		n := sq.Last
+		ops := eventOps(region, n, sq, ev)
 		err = s.Table.Transact(ctx, append(ops, extra...)...)
 		if i, ok := store.FailedOp(err); ok && i >= len(ops) {
 			return false, fmt.Errorf("%w: operation %d: %w", ErrAppendRefused, i-len(ops), err)

@@ -28,7 +28,8 @@ import (
 // (indexFundYear).
 const fundYearMarker = "INDEXED"
 
-func fundYearPK(region, fund string, year period.FinancialYear) string {
+// FundYearPK is a fund-year's partition of copies.
+func FundYearPK(region, fund string, year period.FinancialYear) string {
 	return "F#" + region + "#" + fund + "#" + year.String()
 }
 
@@ -36,9 +37,9 @@ func fundYearPK(region, fund string, year period.FinancialYear) string {
 func fundCopy(region, partner string, key submission.Key) (pk, sk string, ok bool) {
 	switch key.Kind {
 	case submission.PoolContributions:
-		return fundYearPK(region, key.FundID, key.FinancialYear), "C#" + partner, true
+		return FundYearPK(region, key.FundID, key.FinancialYear), "C#" + partner, true
 	case submission.QuarterlyReturns:
-		return fundYearPK(region, key.FundID, key.Quarter.Year), "Q#" + partner + "#" + key.Quarter.String(), true
+		return FundYearPK(region, key.FundID, key.Quarter.Year), "Q#" + partner + "#" + key.Quarter.String(), true
 	}
 	return "", "", false
 }
@@ -79,7 +80,7 @@ func (s *Service) FundYearItems(ctx context.Context, reg *region.Region, f *regi
 // readFundYear reads a fund-year's partition: its copies, and whether its
 // marker says they are complete.
 func (s *Service) readFundYear(ctx context.Context, reg *region.Region, f *region.Fund, year period.FinancialYear) (items []store.Item, indexed bool, err error) {
-	err = s.QueryAll(ctx, store.Query{PK: fundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
+	err = s.QueryAll(ctx, store.Query{PK: FundYearPK(reg.ID, f.ID, year)}, func(it store.Item) error {
 		if it.SK == fundYearMarker {
 			indexed = true
 		} else {
@@ -133,7 +134,7 @@ func (s *Service) indexFundYear(ctx context.Context, reg *region.Region, f *regi
 	for _, it := range have {
 		there[it.SK] = true
 	}
-	pk := fundYearPK(reg.ID, f.ID, year)
+	pk := FundYearPK(reg.ID, f.ID, year)
 	var ops []store.Op
 	for _, c := range current {
 		if there[c.sk] {

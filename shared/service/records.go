@@ -52,6 +52,10 @@ type VersionRecord struct {
 	FirstReceivedAt time.Time `json:"firstReceivedAt"`
 	// Summary holds a fund submission's figures per cell, for the position.
 	Summary *submission.Summary `json:"summary,omitempty"`
+	// Seq is the event the version was created in, SignOffSeq the one it
+	// was signed off in (0: before the region's history; see asof.go).
+	Seq        int64 `json:"seq,omitempty"`
+	SignOffSeq int64 `json:"signOffSeq,omitempty"`
 }
 
 // maxDocumentBytes bounds a stored document read back (bodies are 1 MiB at most).

@@ -139,7 +139,7 @@ func (s *Service) Append(ctx context.Context, c Chain, rec AuditRecord, receipte
 			t.release(nil)
 			return sealed, StoreErr(err, "wait for the event sequence")
 		}
-		sealed.number(max(c.seq, st.lastSeq))
+		sealed.number(max(c.seq.Last, st.lastSeq), c.seq)
 	}
 	err = commit(sealed)
 	var moved int64

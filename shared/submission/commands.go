@@ -56,6 +56,9 @@ type ExportRequest struct {
 	// each header (CSV, XLSX); absent, a workbook in Welsh has them and
 	// every other export has none.
 	Labels *bool `json:"labels" validate:"omitnil"`
+	// AsOfSequence asks for the region's data as it stood after that event
+	// of its changes feed; absent, as it stands.
+	AsOfSequence *int64 `json:"asOfSequence" validate:"omitnil,count"`
 }
 
 // UploadStart starts an upload: the purpose, its key fields (which ones

@@ -131,6 +131,7 @@ func (s *Service) build(ctx, work context.Context, st stored, version int64, que
 	if err == nil {
 		ready, at := st, s.Clock()
 		ready.State, ready.Manifest, ready.ManifestJWS, ready.CompletedAt = ExportReady, m, jws, &at
+		ready.AsOfSequence = m.AsOfSequence
 		err := s.finishExport(settle, &ready, version)
 		if err != nil && !errors.Is(err, errChanged) && queued {
 			s.release(settle, st, version)

@@ -72,12 +72,16 @@ type ExportRecord struct {
 	Lang string `json:"lang,omitempty"`
 	// Labels: its CSV files and sheets have a row of column labels in Lang
 	// under their header, and a workbook's sheets are named in Lang.
-	Labels      bool             `json:"labels"`
-	State       string           `json:"state"`
-	CreatedAt   time.Time        `json:"createdAt"`
-	CreatedBy   service.Actor    `json:"createdBy"`
-	CompletedAt *time.Time       `json:"completedAt,omitempty"`
-	Manifest    *export.Manifest `json:"manifest,omitempty"`
+	Labels bool `json:"labels"`
+	// AsOfSequence is the event of the region's changes feed the export is
+	// as at: as asked, or, when not asked, once built, the last when its
+	// data was read.
+	AsOfSequence *int64           `json:"asOfSequence,omitempty"`
+	State        string           `json:"state"`
+	CreatedAt    time.Time        `json:"createdAt"`
+	CreatedBy    service.Actor    `json:"createdBy"`
+	CompletedAt  *time.Time       `json:"completedAt,omitempty"`
+	Manifest     *export.Manifest `json:"manifest,omitempty"`
 	// ManifestJWS is the service's signature of the manifest: a compact
 	// JWS whose payload is exactly the bytes of manifest.json (stored
 	// beside it as manifest.jws). Exports built before manifests were
@@ -120,6 +124,15 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 	if err != nil {
 		return nil, err
 	}
+	if rec.AsOfSequence != nil { // a point the region's data cannot be read at is refused now
+		sq, err := s.ReadSequenceState(ctx, rec.Region)
+		if err == nil {
+			err = s.CheckAsOf(ctx, rec.Region, *rec.AsOfSequence, sq, "/"+service.AsOfField)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	now := s.Clock()
 	rec.ID, rec.State, rec.CreatedAt, rec.CreatedBy = service.NewID(now), ExportBuilding, now, service.Actor{Sub: p.Subject, Name: p.Name}
 	st, work, due := stored{ExportRecord: rec}, ctx, now.Add(service.RetryWindow) // queued: the exports function claims it within the window
@@ -160,7 +173,7 @@ func (s *Service) exportRequest(p *auth.Principal, body []byte, lang i18n.Lang) 
 		return ExportRecord{}, err
 	}
 	rec := ExportRecord{Region: form.Region.String(), FinancialYear: *form.FinancialYear, Format: *form.Format, Lang: string(lang),
-		Labels: withLabels(*form.Format, lang, form.Labels)}
+		Labels: withLabels(*form.Format, lang, form.Labels), AsOfSequence: form.AsOfSequence}
 	if !p.InRegion(rec.Region) {
 		return rec, service.Forbidden()
 	}
@@ -352,7 +365,7 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 	reg, _ := s.Regions.Get(rec.Region)
 	year, _ := period.ParseFinancialYear(rec.FinancialYear)
 	format, _ := export.ParseFormat(rec.Format)
-	x, err := s.takeSnapshot(ctx, reg, year)
+	x, err := s.takeSnapshot(ctx, reg, year, rec.AsOfSequence)
 	if err != nil {
 		return nil, "", err
 	}
@@ -385,7 +398,7 @@ func (s *Service) buildExport(ctx context.Context, rec ExportRecord) (*export.Ma
 	if err != nil {
 		return nil, "", err
 	}
-	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: x.asAt.Format(time.RFC3339Nano),
+	m := &export.Manifest{Region: reg.ID, FinancialYear: year.String(), Format: string(format), AsAt: x.asAt.Format(time.RFC3339Nano), AsOfSequence: &x.seq,
 		Generator: export.Generator, Files: files, Versions: []export.VersionRef{}, VersionsFile: versionsFileName(format), VersionCount: count,
 		Lang: string(lang), Labels: rec.Labels}
 	if rec.Labels && format == export.XLSX {

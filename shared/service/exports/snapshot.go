@@ -13,7 +13,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/region"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/regionview"
-	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
 )
 
@@ -41,12 +40,34 @@ type snapshot struct {
 	// asAt is the newest moment of the versions: received or signed off
 	// (the year's first moment when there is none).
 	asAt time.Time
+	// seq is the event of the region's changes feed the snapshot is as at:
+	// as asked, or the newest its records reflect (see takeSnapshot).
+	seq int64
 }
 
-// takeSnapshot reads an export's versions, consents and documents.
-func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year period.FinancialYear) (*snapshot, error) {
+// takeSnapshot reads an export's versions, consents and documents as the
+// region stood after event *asOf or (nil) its last, read first: every
+// record is read as at that event (see service/asof.go), so the snapshot
+// is exactly the state the feed reaches at it, however many writes land
+// meanwhile. Not asked, the snapshot states the newest event its records
+// reflect (a version, a sign-off, a consent given or withdrawn), as asAt
+// states the newest moment, never the clock: the export's data is the
+// same as at that event as at the last, so the feed after it gives every
+// change to them, and the same data gives the same manifest however many
+// other events (an export built, another year's return) came since.
+func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year period.FinancialYear, asOf *int64) (*snapshot, error) {
 	x := &snapshot{reg: reg, year: year, versions: map[submission.Kind][]service.VersionRecord{}, consents: map[string][]regionview.ConsentRecord{},
 		decoded: map[string]any{}, asAt: year.FirstDay().Time(reg.Location()).UTC()}
+	sq, err := s.ReadSequenceState(ctx, reg.ID)
+	if err != nil {
+		return nil, err
+	}
+	n := sq.Last
+	if asOf != nil {
+		n = *asOf
+	}
+	newest := sq.Floor() // records older than the history are as they were then
+	x.seq = n
 	for _, p := range reg.Partners {
 		if err := x.readPartner(ctx, s, p.ID); err != nil {
 			return nil, err
@@ -57,11 +78,11 @@ func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year per
 		if !f.HasYear(year) {
 			continue
 		}
-		cs, err := s.view.Consents(ctx, reg, f, year)
+		cs, changed, err := s.view.ConsentsAsOf(ctx, reg, f, year, x.seq)
 		if err != nil {
 			return nil, err
 		}
-		x.consents[f.ID] = cs
+		x.consents[f.ID], newest = cs, max(newest, changed)
 	}
 	for _, k := range submission.Kinds {
 		for _, r := range x.versions[k] {
@@ -69,7 +90,11 @@ func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year per
 			if r.SignOff != nil {
 				x.asAt = latest(x.asAt, r.SignOff.At)
 			}
+			newest = max(newest, r.Seq, r.SignOffSeq)
 		}
+	}
+	if asOf == nil {
+		x.seq = min(newest, n)
 	}
 	docs, err := s.readDocuments(ctx, x.shas())
 	x.docs = docs
@@ -83,42 +108,48 @@ func latest(a, b time.Time) time.Time {
 	return a
 }
 
-// readPartner reads a partner's current versions of every kind, in one
-// range read of small pages, and keeps those the export includes: the
-// year's contributions, returns and statements, and per area the population
-// assessment with the latest assessment year not after the year's start.
+// readPartner reads a partner's versions of every kind as they stood at
+// the snapshot's event, in one range read, and keeps those the export
+// includes: the year's contributions, returns and statements, and per area
+// the population assessment with the latest assessment year not after the
+// year's start.
 func (x *snapshot) readPartner(ctx context.Context, s *Service, partner string) error {
 	fy := x.year.String()
 	var population []service.VersionRecord // the last kept per area, in key order
-	err := s.QueryAll(ctx, store.Query{PK: service.PartnerPK(x.reg.ID, partner), Prefix: service.CurrentAny, Limit: exportPage}, func(it store.Item) error {
-		r, err := service.Decode[service.VersionRecord](it)
-		if err != nil {
-			return service.StoreErr(err, "decode")
-		}
-		switch r.Kind {
-		case submission.PopulationAssessments:
-			if y, _ := strconv.Atoi(r.KeyValues[1]); y <= x.year.Start {
-				if n := len(population); n > 0 && population[n-1].KeyValues[0] == r.KeyValues[0] {
-					population[n-1] = r
-				} else {
-					population = append(population, r)
-				}
-			}
-			return nil
-		case submission.QuarterlyReturns:
-			if !strings.HasPrefix(r.KeyValues[1], fy+"-Q") {
-				return nil
-			}
-		default:
-			if r.KeyValues[1] != fy {
-				return nil
-			}
-		}
-		x.versions[r.Kind] = append(x.versions[r.Kind], r)
-		return nil
-	})
+	recs, err := s.VersionsAsOf(ctx, service.PartnerPK(x.reg.ID, partner), service.VersionAny, x.seq)
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		x.keep(r, fy, &population)
+	}
 	x.versions[submission.PopulationAssessments] = append(x.versions[submission.PopulationAssessments], population...)
-	return err
+	return nil
+}
+
+// keep adds r to the snapshot if the export includes it (population: the
+// latest per area so far).
+func (x *snapshot) keep(r service.VersionRecord, fy string, population *[]service.VersionRecord) {
+	switch r.Kind {
+	case submission.PopulationAssessments:
+		if y, _ := strconv.Atoi(r.KeyValues[1]); y <= x.year.Start {
+			if n := len(*population); n > 0 && (*population)[n-1].KeyValues[0] == r.KeyValues[0] {
+				(*population)[n-1] = r
+			} else {
+				*population = append(*population, r)
+			}
+		}
+		return
+	case submission.QuarterlyReturns:
+		if !strings.HasPrefix(r.KeyValues[1], fy+"-Q") {
+			return
+		}
+	default:
+		if r.KeyValues[1] != fy {
+			return
+		}
+	}
+	x.versions[r.Kind] = append(x.versions[r.Kind], r)
 }
 
 // shas are the documents of every version included, each once.

@@ -352,7 +352,3 @@ func (l labeller) labelled(t export.Table) export.Table {
 	}
 	return t
 }
-
-// exportPage is how many records an export reads at a time: small pages keep
-// its memory flat however many submissions a partner has.
-const exportPage = 100

@@ -24,15 +24,38 @@ type PopulationQuery struct {
 // PopulationAggregate totals population and needs by area, age band, group
 // and year, one source per area.
 func (s *Service) PopulationAggregate(ctx context.Context, p *auth.Principal, regionID string, q PopulationQuery) (*aggregate.PopulationAggregate, error) {
+	agg, _, err := s.PopulationAggregateAsOf(ctx, p, regionID, q, nil)
+	return agg, err
+}
+
+// PopulationAggregateAsOf is the population aggregate as the region stood
+// after event *asOf (nil: now), and the event it reflects.
+func (s *Service) PopulationAggregateAsOf(ctx context.Context, p *auth.Principal, regionID string, q PopulationQuery, asOf *int64) (*aggregate.PopulationAggregate, int64, error) {
 	reg, err := s.AuthorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	current, err := s.currentOf(ctx, reg, submission.PopulationAssessments)
+	current, n, err := s.sourcesAsOf(ctx, reg, submission.PopulationAssessments, asOf)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return PopulationFrom(ctx, reg, q, current, s.Document)
+	agg, err := PopulationFrom(ctx, reg, q, current, s.Document)
+	return agg, n, err
+}
+
+// sourcesAsOf reads every partner's submissions of a kind as they stood
+// after event *asOf (nil: now), and the event they reflect.
+func (s *Service) sourcesAsOf(ctx context.Context, reg *region.Region, kind submission.Kind, asOf *int64) (map[string][]service.VersionRecord, int64, error) {
+	var current map[string][]service.VersionRecord
+	var err error
+	n, err := s.ReadAsOf(ctx, reg.ID, asOf, func(int64) (bool, error) {
+		current, err = s.currentOf(ctx, reg, kind)
+		return true, err
+	}, func(n int64) error {
+		current, err = s.currentOfAsOf(ctx, reg, kind, n)
+		return err
+	})
+	return current, n, err
 }
 
 // PopulationFrom is the population aggregate of records already read (an
@@ -54,15 +77,23 @@ func PopulationFrom(ctx context.Context, reg *region.Region, q PopulationQuery, 
 // MarketAggregate totals care-home capacity, occupancy and fees (weighted by
 // occupied beds) by area and category for a financial year.
 func (s *Service) MarketAggregate(ctx context.Context, p *auth.Principal, regionID string, year period.FinancialYear) (*aggregate.MarketAggregate, error) {
+	agg, _, err := s.MarketAggregateAsOf(ctx, p, regionID, year, nil)
+	return agg, err
+}
+
+// MarketAggregateAsOf is the market aggregate as the region stood after
+// event *asOf (nil: now), and the event it reflects.
+func (s *Service) MarketAggregateAsOf(ctx context.Context, p *auth.Principal, regionID string, year period.FinancialYear, asOf *int64) (*aggregate.MarketAggregate, int64, error) {
 	reg, err := s.AuthorizeRegional(p, regionID, auth.RegionRead)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	current, err := s.currentOf(ctx, reg, submission.MarketPositionStatements)
+	current, n, err := s.sourcesAsOf(ctx, reg, submission.MarketPositionStatements, asOf)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return MarketFrom(ctx, reg, year, current, s.Document)
+	agg, err := MarketFrom(ctx, reg, year, current, s.Document)
+	return agg, n, err
 }
 
 // MarketFrom is the market aggregate of records already read (an export's

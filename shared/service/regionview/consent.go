@@ -63,7 +63,7 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 			return false, err
 		}
 		sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
-		_, err = s.Table.Get(ctx, service.RegionPK(slice.Region.ID), sk)
+		was, err := s.Table.Get(ctx, service.RegionPK(slice.Region.ID), sk)
 		created = service.IsNotFound(err)
 		if err != nil && !created {
 			return false, service.StoreErr(err, "read consent")
@@ -76,7 +76,9 @@ func (s *Service) GiveConsent(ctx context.Context, p *auth.Principal, regionID, 
 			return false, err
 		}
 		rec.Receipt = sealed.Receipt
-		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(slice.Region.ID), SK: sk, Version: 1, Data: service.Encode(rec)}, store.Condition{})}, locks...)
+		data := service.Encode(rec)
+		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(slice.Region.ID), SK: sk, Version: 1, Data: data}, store.Condition{}),
+			service.HistoryOp(service.RegionPK(slice.Region.ID), sk, sealed.Seq(), data, was.Data)}, locks...)
 		return raced(s.Table.Transact(ctx, append(ops, sealed.Ops...)...), "give consent")
 	})
 	return rec, created, err
@@ -99,14 +101,15 @@ func (s *Service) WithdrawConsent(ctx context.Context, p *auth.Principal, region
 		if rec, err = s.consent(ctx, slice, key); err != nil {
 			return false, err
 		}
-		sk := consentPrefix(key.FundID, key.FinancialYear.String()) + slice.Partner.ID
-		ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists())}, locks...)
+		sk, was := consentPrefix(key.FundID, key.FinancialYear.String())+slice.Partner.ID, service.Encode(rec)
 		rec.By, rec.At = service.Actor{Sub: p.Subject, Name: p.Name}, s.Clock()
 		sealed, err := s.consentAudit(ctx, chain, slice, rec, "pooling-consent.withdrawn", nil)
 		if err != nil {
 			return false, err
 		}
 		rec.Receipt = sealed.Receipt
+		ops := append([]store.Op{store.DeleteOp(service.RegionPK(slice.Region.ID), sk, store.IfExists()),
+			service.HistoryOp(service.RegionPK(slice.Region.ID), sk, sealed.Seq(), nil, was)}, locks...)
 		return raced(s.Table.Transact(ctx, append(ops, sealed.Ops...)...), "withdraw consent")
 	})
 	return rec, err

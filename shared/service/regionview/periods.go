@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
@@ -71,10 +72,12 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 			return false, err
 		}
 		rec.Receipt = sealed.Receipt
-		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(reg.ID), SK: service.LockSK(f.ID, rec.Period), Version: 1, Data: service.Encode(rec)}, store.IfNotExists())},
+		data := service.Encode(rec)
+		ops := append([]store.Op{store.PutOp(store.Item{PK: service.RegionPK(reg.ID), SK: service.LockSK(f.ID, rec.Period), Version: 1, Data: data}, store.IfNotExists()),
+			service.HistoryOp(service.RegionPK(reg.ID), service.LockSK(f.ID, rec.Period), sealed.Seq(), data, nil)},
 			sealed.Ops...)
 		if per.Quarter != nil {
-			freeze, err := s.freezeReport(ctx, reportScope{reg: reg, fund: f, quarter: *per.Quarter})
+			freeze, err := s.freezeReport(ctx, reportScope{reg: reg, fund: f, quarter: *per.Quarter}, sealed.Seq())
 			if err != nil {
 				return false, err
 			}
@@ -102,13 +105,16 @@ func (s *Service) LockPeriod(ctx context.Context, p *auth.Principal, regionID, f
 // quarter's report does not move when something its lock does not hold
 // changes (the year's contributions, an earlier quarter's return a member's
 // position still uses): the content, held to the records it came from.
-func (s *Service) freezeReport(ctx context.Context, sc reportScope) ([]store.Op, error) {
+// The lock's event seq notes it in the content's history (a frozen content
+// left behind by a raced unlock is noted as absent before: it is used only
+// while a lock stands).
+func (s *Service) freezeReport(ctx context.Context, sc reportScope, seq int64) ([]store.Op, error) {
 	b, err := s.buildReport(ctx, sc)
 	if err != nil {
 		return nil, err
 	}
 	it := store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportFrozenSK(sc.fund.ID, sc.quarter), Version: 1, Data: service.Encode(b.report.Content)}
-	return append([]store.Op{store.PutOp(it, store.Condition{})}, b.inputs...), nil
+	return append([]store.Op{store.PutOp(it, store.Condition{}), service.HistoryOp(it.PK, it.SK, seq, it.Data, nil)}, b.inputs...), nil
 }
 
 // UnlockPeriod removes a lock, with the reason recorded in the audit trail,
@@ -132,11 +138,22 @@ func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID,
 		}
 	}
 	err = s.Retry.Do(ctx, "unavailable.unlocking", func() (bool, error) {
-		var it store.Item
+		var it, frozen store.Item
 		chain, err := s.ReadChainWith(ctx, reg.ID, "", func() (err error) {
+			var frozenErr error
+			var wg sync.WaitGroup
+			if per.Quarter != nil { // the frozen content, for its history
+				wg.Go(func() {
+					frozen, frozenErr = s.Table.Get(ctx, service.RegionPK(reg.ID), reportFrozenSK(f.ID, *per.Quarter))
+				})
+			}
 			it, err = s.Table.Get(ctx, service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()))
+			wg.Wait()
 			if service.IsNotFound(err) {
 				return notLocked(per.String(), f.ID)
+			}
+			if err == nil && !service.IsNotFound(frozenErr) {
+				err = frozenErr
 			}
 			return service.StoreErr(err, "read lock")
 		})
@@ -151,9 +168,12 @@ func (s *Service) UnlockPeriod(ctx context.Context, p *auth.Principal, regionID,
 			return false, err
 		}
 		out.Receipt = sealed.Receipt
-		ops := []store.Op{store.DeleteOp(service.RegionPK(reg.ID), service.LockSK(f.ID, per.String()), store.IfVersion(it.Version))}
+		pk := service.RegionPK(reg.ID)
+		ops := []store.Op{store.DeleteOp(pk, service.LockSK(f.ID, per.String()), store.IfVersion(it.Version)),
+			service.HistoryOp(pk, service.LockSK(f.ID, per.String()), sealed.Seq(), nil, it.Data)}
 		if per.Quarter != nil {
-			ops = append(ops, store.DeleteOp(service.RegionPK(reg.ID), reportFrozenSK(f.ID, *per.Quarter), store.Condition{}))
+			ops = append(ops, store.DeleteOp(pk, reportFrozenSK(f.ID, *per.Quarter), store.Condition{}),
+				service.HistoryOp(pk, reportFrozenSK(f.ID, *per.Quarter), sealed.Seq(), nil, frozen.Data))
 		}
 		err = s.Table.Transact(ctx, append(ops, sealed.Ops...)...)
 		if errors.Is(err, store.ErrConditionFailed) {

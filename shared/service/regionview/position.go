@@ -18,46 +18,73 @@ import (
 )
 
 // FundPosition computes the pooled fund position of a fund-year as at a
-// quarter (nil: the latest with any return). It reads, per member, one
-// contribution record and one range of at most four return records, plus the
-// consents: a bounded number of store calls however many versions exist,
-// made together (see readPositionItems). The position is computed again only
-// when those records differ from the last computation's (see
-// positionCache); the one returned is shared, and callers must not change it.
+// quarter (nil: the latest with any return), now (see FundPositionAsOf).
 func (s *Service) FundPosition(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter) (*position.Position, error) {
+	pos, _, err := s.FundPositionAsOf(ctx, p, regionID, fundID, year, asAt, nil)
+	return pos, err
+}
+
+// FundPositionAsOf computes the pooled fund position of a fund-year as at
+// a quarter (nil: the latest with any return) as the region stood after
+// event *asOf (nil: now), and answers the event it reflects. Now, it reads,
+// per member, one contribution record and one range of at most four return
+// records, plus the consents: a bounded number of store calls however many
+// versions exist, made together (see readPositionItems), between two reads
+// of the region's sequence (service.ReadAsOf); as at an event, each
+// member's versions of the fund-year and the consents' history
+// (readPositionItemsAsOf). The position is computed again only when it is
+// not known for that event and the records differ from the last
+// computation's (see positionCache); the one returned is shared, and
+// callers must not change it.
+func (s *Service) FundPositionAsOf(ctx context.Context, p *auth.Principal, regionID, fundID string, year period.FinancialYear, asAt *period.Quarter, asOf *int64) (*position.Position, int64, error) {
 	reg, f, err := s.regionalFund(p, regionID, fundID, auth.RegionRead)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if !f.HasYear(year) {
-		return nil, submission.RuleParameterInvalid.ParamError("financialYear", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": year.String()})
+		return nil, 0, submission.RuleParameterInvalid.ParamError("financialYear", "finding.fund-not-running", map[string]any{"Fund": f.ID, "Year": year.String()})
 	}
-	items, err := s.readPositionItems(ctx, reg, f, year)
-	if err != nil {
-		return nil, err
+	key := positionKey(reg.ID, f.ID, year, asAt)
+	var items positionItems
+	var known *position.Position // the position as at the event, already computed
+	n, err := s.ReadAsOf(ctx, reg.ID, asOf, func(n int64) (bool, error) {
+		if known = s.positions.at(key, n); known != nil {
+			return false, nil
+		}
+		items, err = s.readPositionItems(ctx, reg, f, year)
+		return true, err
+	}, func(n int64) error {
+		if known = s.positions.at(key, n); known != nil {
+			return nil
+		}
+		items, err = s.readPositionItemsAsOf(ctx, reg, f, year, n)
+		return err
+	})
+	if err != nil || known != nil {
+		return known, n, err
 	}
-	var key string
 	var sum [sha256.Size]byte
 	if s.positions.enabled() {
-		key, sum = positionKey(reg.ID, f.ID, year, asAt), items.fingerprint()
+		sum = items.fingerprint()
 		if pos := s.positions.get(key, sum); pos != nil {
-			return pos, nil
+			s.positions.put(key, sum, pos, n)
+			return pos, n, nil
 		}
 	}
 	in, err := items.input(f, year)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	in.AsAt = asAt
 	pos, err := position.Compute(in)
 	if errors.Is(err, position.ErrOutsideYear) {
-		return nil, submission.RuleParameterInvalid.ParamError("asAt", "finding.as-at-outside-year", map[string]any{"Quarter": asAt.String(), "Year": year.String()})
+		return nil, 0, submission.RuleParameterInvalid.ParamError("asAt", "finding.as-at-outside-year", map[string]any{"Quarter": asAt.String(), "Year": year.String()})
 	}
 	if err != nil {
-		return nil, service.StoreErr(err, "compute position")
+		return nil, 0, service.StoreErr(err, "compute position")
 	}
-	s.positions.put(key, sum, pos)
-	return pos, nil
+	s.positions.put(key, sum, pos, n)
+	return pos, n, nil
 }
 
 // PositionFrom computes a fund-year's position as at its latest quarter

@@ -14,18 +14,21 @@ func TestPositionCache(t *testing.T) {
 	c := newPositionCache(3)
 	a, b := sha256.Sum256([]byte("a")), sha256.Sum256([]byte("b"))
 	pos := &position.Position{Fund: "f"}
-	c.put("k", a, pos)
+	c.put("k", a, pos, 7)
 	if c.get("k", a) != pos || c.get("k", b) != nil || c.get("other", a) != nil {
 		t.Error("the cache answered for other records or another view")
 	}
+	if c.at("k", 7) != pos || c.at("k", 6) != nil || c.at("k", 8) != nil {
+		t.Error("the cache answered as at another event than the one its position is known at")
+	}
 	for i := range 10 {
-		c.put(fmt.Sprint(i), a, pos)
+		c.put(fmt.Sprint(i), a, pos, 7)
 	}
 	if len(c.entries) != 3 {
 		t.Errorf("%d entries, want at most 3", len(c.entries))
 	}
 	off := newPositionCache(-1)
-	off.put("k", a, pos)
+	off.put("k", a, pos, 7)
 	if off.get("k", a) != nil {
 		t.Error("a cache turned off kept a position")
 	}

@@ -133,17 +133,34 @@ func (s *Service) AuthorizeReport(p *auth.Principal, regionID, fundID, quarter s
 	return err
 }
 
-// FundReport reads a fund's report for a quarter.
+// FundReport reads a fund's report for a quarter, now.
 func (s *Service) FundReport(ctx context.Context, p *auth.Principal, regionID, fundID, quarter string) (*report.Report, error) {
+	r, _, err := s.FundReportAsOf(ctx, p, regionID, fundID, quarter, nil)
+	return r, err
+}
+
+// FundReportAsOf reads a fund's report for a quarter as the region stood
+// after event *asOf (nil: now): its content, the sign-offs and approval
+// given by then and the locks that stood then; and answers the event it
+// reflects.
+func (s *Service) FundReportAsOf(ctx context.Context, p *auth.Principal, regionID, fundID, quarter string, asOf *int64) (*report.Report, int64, error) {
 	sc, err := s.authorizeReport(p, regionID, fundID, quarter, ReadReport)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	b, err := s.buildReport(ctx, sc)
+	var b builtReport
+	n, err := s.ReadAsOf(ctx, sc.reg.ID, asOf, func(int64) (bool, error) {
+		b, err = s.buildReport(ctx, sc)
+		return true, err
+	}, func(n int64) error {
+		b, err = s.buildReportAsOf(ctx, sc, n)
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return sc.readable(ctx, b.report), nil
+	b.report.AsOfSequence = n
+	return sc.readable(ctx, b.report), n, nil
 }
 
 // readable is the report in the request's language: the region's names in
@@ -192,10 +209,11 @@ func (s *Service) SignFundReport(ctx context.Context, p *auth.Principal, regionI
 		}
 		rec := report.SignOff{Partner: sc.partner.ID, Role: role, Signatory: form.Signatory.String(), At: at, By: by, ContentSHA256: r.ContentSHA256, Receipt: sealed.Receipt}
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportSignOffSK(sc.fund.ID, sc.quarter, r.ContentSHA256, rec.Partner, role),
-			Version: 1, Data: service.Encode(rec)}, store.IfNotExists())
+			Version: 1, Data: withSeq(rec, sealed.Seq())}, store.IfNotExists())
 		return reportChange{
 			ops:   append([]store.Op{op}, sealed.Ops...),
 			apply: func(in *report.Input) { in.SignOffs = append(in.SignOffs, rec) },
+			seq:   sealed.Seq(),
 		}, nil
 	})
 }
@@ -228,10 +246,11 @@ func (s *Service) ApproveFundReport(ctx context.Context, p *auth.Principal, regi
 		}
 		a.Receipt = sealed.Receipt
 		op := store.PutOp(store.Item{PK: service.RegionPK(sc.reg.ID), SK: reportApprovalSK(sc.fund.ID, sc.quarter, r.ContentSHA256),
-			Version: 1, Data: service.Encode(a)}, store.IfNotExists())
+			Version: 1, Data: withSeq(a, sealed.Seq())}, store.IfNotExists())
 		return reportChange{
 			ops:   append([]store.Op{op}, sealed.Ops...),
 			apply: func(in *report.Input) { in.Approval = &a },
+			seq:   sealed.Seq(),
 		}, nil
 	})
 }
@@ -291,6 +310,8 @@ func parseReportIfMatch(h string) ([]string, bool) {
 type reportChange struct {
 	ops   []store.Op
 	apply func(*report.Input)
+	// seq is the event the change is: the report answered is as at it.
+	seq int64
 }
 
 // reportWrite builds the report, checks its quarter is not locked and
@@ -329,6 +350,7 @@ func (s *Service) reportWrite(ctx context.Context, sc reportScope, ifMatch []str
 			if out, err = report.Build(b.input); err != nil {
 				return false, service.StoreErr(err, "build report")
 			}
+			out.AsOfSequence = c.seq
 			return false, nil
 		case errors.Is(err, store.ErrConditionFailed):
 			return true, err // an input changed meanwhile: build and check again

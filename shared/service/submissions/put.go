@@ -268,7 +268,7 @@ func (w *write) commitVersion(ctx context.Context, chain service.Chain, cur serv
 		ID: rec.ReceiptID, At: now, Region: rec.Region, Partner: rec.Partner, Actor: rec.ReceivedBy,
 		Action: "submission.version-created", Target: targetOf(w.key, n), SHA256: rec.SHA256, RequestID: rec.RequestID,
 	}, &service.Receipted{RawSHA256: rec.RawSHA256}, func() error { return <-blobs }, func(sealed service.Sealed) error {
-		rec.Receipt = sealed.Receipt
+		rec.Receipt, rec.Seq = sealed.Receipt, sealed.Seq()
 		pk, data := service.PartnerPK(rec.Region, rec.Partner), service.EncodeRecord(rec)
 		curCond := store.IfNotExists()
 		if exists {

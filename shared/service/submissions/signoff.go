@@ -87,6 +87,7 @@ func (s *Service) signOffOnce(ctx context.Context, p *auth.Principal, slice serv
 		return nil, false, err
 	}
 	cur.SignOff = &service.SignOff{Signatory: form.Signatory.String(), Role: form.Role.String(), At: now, By: actor, Receipt: sealed.Receipt}
+	cur.SignOffSeq = sealed.Seq()
 	pk, data := service.PartnerPK(slice.Region.ID, slice.Partner.ID), service.EncodeRecord(cur)
 	ops := []store.Op{
 		store.PutOp(store.Item{PK: pk, SK: service.CurrentSK(key), Version: int64(cur.Version), Data: data}, store.IfVersion(int64(cur.Version))),
