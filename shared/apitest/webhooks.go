@@ -502,8 +502,10 @@ func testWebhookCrash(t *testing.T, e *Env) {
 		}
 		seqs[id] = seq
 	}
-	if len(seqs) != 3 || len(got) != 4 {
-		t.Errorf("after the crash the receiver got %v, want 3 events, one of them twice", idsOf(got))
+	// At least once: the interrupted delivery came again (on a loaded
+	// machine another in flight at the stop may too), always with its id.
+	if len(seqs) != 3 || len(got) < 4 {
+		t.Errorf("after the crash the receiver got %v, want 3 events, the interrupted one again", idsOf(got))
 	}
 }
 
