@@ -56,7 +56,8 @@ type Deps struct {
 type site struct {
 	Deps
 	cookies  *cookies
-	provider *provider // nil: no OpenID Connect sign-in
+	tokens   *auth.Memo // the sessions' tokens, verified
+	provider *provider  // nil: no OpenID Connect sign-in
 	pages    templates
 	mux      *http.ServeMux
 }
@@ -80,7 +81,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &site{Deps: d, cookies: c, pages: pages, mux: http.NewServeMux()}
+	s := &site{Deps: d, cookies: c, tokens: auth.NewMemo(d.Verifier, maxSessionTokens), pages: pages, mux: http.NewServeMux()}
 	if d.OIDC != nil {
 		if d.DevSignIn != nil {
 			return nil, errors.New("web: development sign-in and OpenID Connect are not offered together")
