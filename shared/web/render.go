@@ -1,9 +1,9 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
+	"io"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -109,6 +109,24 @@ func text(lang i18n.Lang, id string, data map[string]any) string {
 	return s
 }
 
+// textOf is a message of one value, kept as a message of none is: the
+// signed-in person's name is in every page's header.
+func textOf(lang i18n.Lang, id, name, value string) string {
+	key := string(lang) + "\x00" + id + "\x00" + name + "\x00" + value
+	if s, ok := plainTexts.Load(key); ok {
+		return s.(string)
+	}
+	s := i18n.Text(lang, id, map[string]any{name: value})
+	if plainCount.Load() < maxPlainTexts {
+		if _, had := plainTexts.LoadOrStore(key, s); !had {
+			plainCount.Add(1)
+		}
+	}
+	return s
+}
+
+func signedInAs(lang i18n.Lang, who string) string { return textOf(lang, "page.signed-in-as", "Name", who) }
+
 // render writes a page: the layout around templates/page-{name}.html.
 func (s *site) render(v *visit, status int, name, title string, data any) error {
 	t, ok := s.pages[name]
@@ -126,8 +144,9 @@ func (s *site) render(v *visit, status int, name, title string, data any) error 
 			p.Who = v.p.Subject
 		}
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	var buf strings.Builder
+	buf.Grow(16 << 10)
+	if err := writePage(&buf, t, p); err != nil {
 		return err
 	}
 	h := v.w.Header()
@@ -135,7 +154,7 @@ func (s *site) render(v *visit, status int, name, title string, data any) error 
 	h.Set("Content-Language", string(v.lang))
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	v.w.WriteHeader(status)
-	_, err := v.w.Write(buf.Bytes())
+	_, err := io.WriteString(v.w, buf.String())
 	return err
 }
 
