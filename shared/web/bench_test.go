@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/regional-data-exchange/rdx/shared/web"
 )
 
 // BenchmarkPages is each page the bench measures (infra/bench, pages.go)
@@ -14,6 +16,7 @@ import (
 //
 //	go test -run '^$' -bench Pages -cpuprofile /tmp/pages.prof ./shared/web
 func BenchmarkPages(b *testing.B) {
+	defer web.WriteOnce()()
 	s := newSite(b)
 	s.seed()
 	s.put(carm, "/quarterly-returns/"+fund+"/2018-19-Q2", example(b, "quarterly-return.json")) // version 2

@@ -5,12 +5,13 @@ import (
 	"strings"
 )
 
-// writePage writes a page: the layout around the page's "main" template.
+// writePage writes a page: the layout around the page's "main", written by
+// main (pagehtml.go) or else by its template.
 // The layout is written here as templates/layout.html writes it, byte for
 // byte and escaped as html/template escapes it in each place
 // (TestTheLayoutIsWrittenAsItsTemplateWroteIt): it is on every page, and
 // the template reached each of its fields and texts by reflection.
-func writePage(b *strings.Builder, t *template.Template, p *page) error {
+func writePage(b *strings.Builder, t *template.Template, main func(*strings.Builder, *page) bool, p *page) error {
 	service := p.T("page.service")
 	b.WriteString("<!doctype html>\n<html lang=\"")
 	escapeText(b, string(p.Lang))
@@ -73,8 +74,10 @@ func writePage(b *strings.Builder, t *template.Template, p *page) error {
 	b.WriteString("\n<h1>")
 	escapeText(b, p.Title)
 	b.WriteString("</h1>\n")
-	if err := t.ExecuteTemplate(b, "main", p); err != nil {
-		return err
+	if main == nil || !main(b, p) {
+		if err := t.ExecuteTemplate(b, "main", p); err != nil {
+			return err
+		}
 	}
 	b.WriteString("\n</main>\n<footer class=\"site-footer\"><div class=\"wrap\"><p>")
 	escapeText(b, p.T("page.footer"))

@@ -34,7 +34,7 @@ func TestTheLayoutIsWrittenAsItsTemplateWroteIt(t *testing.T) {
 		if err := pages["message"].ExecuteTemplate(&want, "layout.html", &p); err != nil {
 			t.Fatal(err)
 		}
-		if err := writePage(&got, pages["message"], &p); err != nil {
+		if err := writePage(&got, pages["message"], nil, &p); err != nil {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {

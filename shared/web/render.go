@@ -127,6 +127,11 @@ func textOf(lang i18n.Lang, id, name, value string) string {
 
 func signedInAs(lang i18n.Lang, who string) string { return textOf(lang, "page.signed-in-as", "Name", who) }
 
+// checkAgainstTemplates, set by the package's tests, writes every page
+// also as its templates write it and fails the page unless the two are the
+// same, byte for byte.
+var checkAgainstTemplates bool
+
 // render writes a page: the layout around templates/page-{name}.html.
 func (s *site) render(v *visit, status int, name, title string, data any) error {
 	t, ok := s.pages[name]
@@ -146,8 +151,17 @@ func (s *site) render(v *visit, status int, name, title string, data any) error 
 	}
 	var buf strings.Builder
 	buf.Grow(16 << 10)
-	if err := writePage(&buf, t, p); err != nil {
+	if err := writePage(&buf, t, mainWriters[name], p); err != nil {
 		return err
+	}
+	if checkAgainstTemplates {
+		var want strings.Builder
+		if err := t.ExecuteTemplate(&want, "layout.html", p); err != nil {
+			return err
+		}
+		if want.String() != buf.String() {
+			return fmt.Errorf("web: page %q is not written as its template writes it:\n got %q\nwant %q", name, buf.String(), want.String())
+		}
 	}
 	h := v.w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
