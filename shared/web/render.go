@@ -3,8 +3,8 @@ package web
 import (
 	"embed"
 	"fmt"
-	"io"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
@@ -125,7 +125,9 @@ func textOf(lang i18n.Lang, id, name, value string) string {
 	return s
 }
 
-func signedInAs(lang i18n.Lang, who string) string { return textOf(lang, "page.signed-in-as", "Name", who) }
+func signedInAs(lang i18n.Lang, who string) string {
+	return textOf(lang, "page.signed-in-as", "Name", who)
+}
 
 // checkAgainstTemplates, set by the package's tests, writes every page
 // also as its templates write it and fails the page unless the two are the
