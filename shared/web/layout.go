@@ -40,7 +40,7 @@ func writePage(b *strings.Builder, t *template.Template, main func(*strings.Buil
 	b.WriteString("</a></li>")
 	if p.Who != "" {
 		b.WriteString("\n<li>")
-		escapeText(b, signedInAs(p.Lang, p.Who))
+		escapeText(b, p.T("page.signed-in-as", "Name", p.Who))
 		b.WriteString("</li>\n<li><form method=\"post\" action=\"")
 		escapeURL(b, p.SignOut)
 		b.WriteString("\" class=\"inline\"><input type=\"hidden\" name=\"")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,10 +92,70 @@ var (
 	maxPlainTexts int64 = 4096
 )
 
+// valueTexts keeps messages with values of words and whole numbers (a
+// date, a version's number, a count), by language, id and values: a list's
+// rows say the same dates and numbers on every view. When maxValueTexts are
+// kept they are all let go and kept again as they are asked.
+var (
+	valueTexts    sync.Map // valueKey → string
+	valueCount    atomic.Int64
+	maxValueTexts int64 = 8192
+)
+
+// valueKey is a message's key in valueTexts; false when a value is of
+// another kind (region's words, a term), which is looked up each time.
+func valueKey(lang i18n.Lang, id string, data map[string]any) (string, bool) {
+	if len(data) > 8 {
+		return "", false
+	}
+	names := make([]string, 0, len(data))
+	for name := range data {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString(string(lang))
+	b.WriteByte(0)
+	b.WriteString(id)
+	for _, name := range names {
+		var v string
+		switch x := data[name].(type) {
+		case string:
+			v = "s" + x
+		case int:
+			v = "i" + strconv.Itoa(x)
+		case int64:
+			v = "i" + strconv.FormatInt(x, 10)
+		default:
+			return "", false
+		}
+		b.WriteByte(0)
+		b.WriteString(name)
+		b.WriteByte(0)
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return b.String(), true
+}
+
 // text is a message of the catalogue in a language.
 func text(lang i18n.Lang, id string, data map[string]any) string {
 	if data != nil {
-		return i18n.Text(lang, id, data)
+		key, ok := valueKey(lang, id, data)
+		if !ok {
+			return i18n.Text(lang, id, data)
+		}
+		if s, ok := valueTexts.Load(key); ok {
+			return s.(string)
+		}
+		s := i18n.Text(lang, id, data)
+		if valueCount.Add(1) > maxValueTexts {
+			valueTexts.Clear()
+			valueCount.Store(1)
+		}
+		valueTexts.Store(key, s)
+		return s
 	}
 	key := string(lang) + "\x00" + id
 	if s, ok := plainTexts.Load(key); ok {
@@ -107,26 +168,6 @@ func text(lang i18n.Lang, id string, data map[string]any) string {
 		}
 	}
 	return s
-}
-
-// textOf is a message of one value, kept as a message of none is: the
-// signed-in person's name is in every page's header.
-func textOf(lang i18n.Lang, id, name, value string) string {
-	key := string(lang) + "\x00" + id + "\x00" + name + "\x00" + value
-	if s, ok := plainTexts.Load(key); ok {
-		return s.(string)
-	}
-	s := i18n.Text(lang, id, map[string]any{name: value})
-	if plainCount.Load() < maxPlainTexts {
-		if _, had := plainTexts.LoadOrStore(key, s); !had {
-			plainCount.Add(1)
-		}
-	}
-	return s
-}
-
-func signedInAs(lang i18n.Lang, who string) string {
-	return textOf(lang, "page.signed-in-as", "Name", who)
 }
 
 // checkAgainstTemplates, set by the package's tests, writes every page
