@@ -7,7 +7,9 @@
 // same request ids, logs, traces and language negotiation. Each page calls
 // the service methods the API route it stands for calls, with the principal
 // of the signed-in person's token, verified on every request as an API
-// call's is: what a person may see and do is exactly what their token may.
+// call's is (remembered, once verified, until it expires and while its key
+// is the issuer's: auth.Memo): what a person may see and do is exactly what
+// their token may.
 package web
 
 import (
