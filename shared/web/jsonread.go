@@ -119,23 +119,35 @@ func (r *jsonReader) object(depth int) (any, error) {
 		} else {
 			m[name] = v
 		}
-		r.space()
-		if r.i >= len(r.data) {
-			return nil, errJSON
+		end, err := r.after('}')
+		if err != nil {
+			return nil, err
 		}
+		if !end {
+			continue
+		}
+		if r.ordered {
+			return obj, nil
+		}
+		return m, nil
+	}
+}
+
+// after reads what follows a member or an item: a comma (false) or the
+// end of its object or list (true).
+func (r *jsonReader) after(end byte) (bool, error) {
+	r.space()
+	if r.i < len(r.data) {
 		switch r.data[r.i] {
 		case ',':
 			r.i++
-			continue
-		case '}':
+			return false, nil
+		case end:
 			r.i++
-			if r.ordered {
-				return obj, nil
-			}
-			return m, nil
+			return true, nil
 		}
-		return nil, errJSON
 	}
+	return false, errJSON
 }
 
 func (r *jsonReader) array(depth int) (any, error) {
@@ -152,19 +164,13 @@ func (r *jsonReader) array(depth int) (any, error) {
 			return nil, err
 		}
 		list = append(list, v)
-		r.space()
-		if r.i >= len(r.data) {
-			return nil, errJSON
+		end, err := r.after(']')
+		if err != nil {
+			return nil, err
 		}
-		switch r.data[r.i] {
-		case ',':
-			r.i++
-			continue
-		case ']':
-			r.i++
+		if end {
 			return list, nil
 		}
-		return nil, errJSON
 	}
 }
 

@@ -40,11 +40,9 @@ func writeKindMain(b *strings.Builder, p *page) bool {
 	if d.Next != "" {
 		writeNext(b, p, d.Next)
 	}
-	b.WriteString("\n<p><a href=\"")
-	escapeURL(b, d.Back)
-	b.WriteString("\">")
-	escapeText(b, p.T("page.back-partner"))
-	b.WriteString("</a></p>\n")
+	b.WriteString("\n<p>")
+	writeAnchor(b, d.Back, p.T("page.back-partner"))
+	b.WriteString("</p>\n")
 	return true
 }
 
@@ -67,11 +65,9 @@ func writeUploadMain(b *strings.Builder, p *page) bool {
 	if d.Refresh != "" {
 		b.WriteString("\n<p class=\"pending\">")
 		escapeText(b, p.T("page.upload.pending-note"))
-		b.WriteString(" <a href=\"")
-		escapeURL(b, d.Refresh)
-		b.WriteString("\">")
-		escapeText(b, p.T("page.upload.refresh"))
-		b.WriteString("</a></p>")
+		b.WriteString(" ")
+		writeAnchor(b, d.Refresh, p.T("page.upload.refresh"))
+		b.WriteString("</p>")
 	}
 	if len(d.Errors.Rows) > 0 {
 		b.WriteString("\n<h2>")
@@ -83,15 +79,11 @@ func writeUploadMain(b *strings.Builder, p *page) bool {
 		b.WriteByte('\n')
 		writeReceipt(b, p, d.Receipt)
 	}
-	b.WriteString("\n<p><a href=\"")
-	escapeURL(b, d.Uploads)
-	b.WriteString("\">")
-	escapeText(b, p.T("page.upload.all"))
-	b.WriteString("</a></p>\n<p><a href=\"")
-	escapeURL(b, d.Back)
-	b.WriteString("\">")
-	escapeText(b, p.T("page.back-partner"))
-	b.WriteString("</a></p>\n")
+	b.WriteString("\n<p>")
+	writeAnchor(b, d.Uploads, p.T("page.upload.all"))
+	b.WriteString("</p>\n<p>")
+	writeAnchor(b, d.Back, p.T("page.back-partner"))
+	b.WriteString("</p>\n")
 	return true
 }
 
@@ -103,11 +95,9 @@ func writeSubmissionMain(b *strings.Builder, p *page) bool {
 	b.WriteByte('\n')
 	writeSummary(b, d.Facts)
 	if d.Upload != nil {
-		b.WriteString("\n<p><a href=\"")
-		escapeURL(b, d.Upload.Href)
-		b.WriteString("\">")
-		escapeText(b, d.Upload.Text)
-		b.WriteString("</a></p>")
+		b.WriteString("\n<p>")
+		writeAnchor(b, d.Upload.Href, d.Upload.Text)
+		b.WriteString("</p>")
 	}
 	if len(d.Warnings) > 0 {
 		b.WriteString("\n<h2>")
@@ -165,11 +155,9 @@ func writeSubmissionMain(b *strings.Builder, p *page) bool {
 	escapeText(b, p.T("page.document.heading", "Version", d.Version))
 	b.WriteString("</h2>\n<div class=\"document\">")
 	d.Document.write(b)
-	b.WriteString("</div>\n<p><a href=\"")
-	escapeURL(b, d.Back)
-	b.WriteString("\">")
-	escapeText(b, p.T("page.back"))
-	b.WriteString("</a></p>\n")
+	b.WriteString("</div>\n<p>")
+	writeAnchor(b, d.Back, p.T("page.back"))
+	b.WriteString("</p>\n")
 	return true
 }
 
@@ -190,11 +178,9 @@ func writePositionMain(b *strings.Builder, p *page) bool {
 	b.WriteByte('\n')
 	h2("page.position.members-heading")
 	d.Members.write(b)
-	b.WriteString("\n<p><a href=\"")
-	escapeURL(b, d.CSV)
-	b.WriteString("\">")
-	escapeText(b, p.T("page.position.csv"))
-	b.WriteString("</a></p>\n<figure class=\"chart-figure\">\n")
+	b.WriteString("\n<p>")
+	writeAnchor(b, d.CSV, p.T("page.position.csv"))
+	b.WriteString("</p>\n<figure class=\"chart-figure\">\n")
 	writeChart(b, d.Chart)
 	b.WriteString("\n</figure>\n")
 	h2("page.position.cells-heading")
@@ -213,11 +199,9 @@ func writePositionMain(b *strings.Builder, p *page) bool {
 	escapeText(b, d.Pooling)
 	b.WriteString("</p>\n")
 	d.Consents.write(b)
-	b.WriteString("\n<p><a href=\"")
-	escapeURL(b, d.Completeness)
-	b.WriteString("\">")
-	escapeText(b, p.T("page.completeness.link", "Year", d.Year))
-	b.WriteString("</a></p>\n")
+	b.WriteString("\n<p>")
+	writeAnchor(b, d.Completeness, p.T("page.completeness.link", "Year", d.Year))
+	b.WriteString("</p>\n")
 	return true
 }
 
@@ -410,11 +394,9 @@ func writeDiff(b *strings.Builder, p *page, d *diffData) {
 	} else {
 		b.WriteString("\n<p>")
 		escapeText(b, p.T("page.diff.intro"))
-		b.WriteString(" <a href=\"")
-		escapeURL(b, d.Against)
-		b.WriteString("\">")
-		escapeText(b, p.T("page.diff.previous"))
-		b.WriteString("</a></p>\n")
+		b.WriteString(" ")
+		writeAnchor(b, d.Against, p.T("page.diff.previous"))
+		b.WriteString("</p>\n")
 		d.Table.write(b)
 	}
 	b.WriteString("\n</section>\n")

@@ -208,8 +208,13 @@ func writeLink(b *strings.Builder, href, text string) {
 		escapeText(b, text)
 		return
 	}
+	writeAnchor(b, href, text)
+}
+
+// writeAnchor is a link: its address and its text, escaped.
+func writeAnchor(b *strings.Builder, href, text string) {
 	b.WriteString(`<a href="`)
-	escapeText(b, normalizeURL(href))
+	escapeURL(b, href)
 	b.WriteString(`">`)
 	escapeText(b, text)
 	b.WriteString("</a>")
