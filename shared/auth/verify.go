@@ -61,15 +61,22 @@ func NewVerifier(keys KeySource, issuer, audience string, regions *region.Regist
 
 // Verify checks a token and returns its principal, or an Unauthenticated error.
 func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error) {
+	p, _, _, _, _, err := v.verify(ctx, token)
+	return p, err
+}
+
+// verify is Verify, also returning when the token expires and the kid,
+// algorithm and key that verified it (for a Memo).
+func (v *Verifier) verify(ctx context.Context, token string) (p *Principal, expires time.Time, kid, alg string, key any, err error) {
 	if len(token) > MaxTokenBytes {
-		return nil, unauthenticated("auth.token.too-large", nil)
+		return nil, expires, "", "", nil, unauthenticated("auth.token.too-large", nil)
 	}
 	if !compactJWS(token) {
-		return nil, unauthenticated("auth.token.malformed", nil)
+		return nil, expires, "", "", nil, unauthenticated("auth.token.malformed", nil)
 	}
 	var c Claims
 	keyfunc := v.keys(ctx)
-	_, err := v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
+	_, err = v.parser.ParseWithClaims(token, &c, func(t *jwt.Token) (any, error) {
 		if kid, ok := t.Header["kid"].(string); !ok || kid == "" {
 			return nil, errors.New("the token has no key id (kid)")
 		}
@@ -81,21 +88,26 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 		if t.Method.Alg() == "ES256" && highS(t.Signature) {
 			return nil, &ruleError{RuleSignatureNotCanonical}
 		}
-		return keyfunc(t)
+		k, err := keyfunc(t)
+		kid, alg, key = t.Header["kid"].(string), t.Method.Alg(), k
+		return k, err
 	})
 	var re *ruleError
 	switch {
 	case errors.As(err, &re):
-		return nil, refused(re.rule)
+		return nil, expires, "", "", nil, refused(re.rule)
 	case err != nil:
-		return nil, unauthenticated(reason(err), err)
+		return nil, expires, "", "", nil, unauthenticated(reason(err), err)
 	}
 	// Only a token the issuer signed is read again, so a stranger's garbage
 	// costs no second parse.
 	if r := oneReading(token); r != nil {
-		return nil, refused(*r)
+		return nil, expires, "", "", nil, refused(*r)
 	}
-	return v.principal(&c)
+	if p, err = v.principal(&c); err != nil {
+		return nil, expires, "", "", nil, err
+	}
+	return p, c.ExpiresAt.Time, kid, alg, key, nil
 }
 
 // compactJWS reports whether token has only base64url characters and dots

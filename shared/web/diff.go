@@ -1,8 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,11 +66,15 @@ func documentChanges(prev, cur []byte) ([]change, error) {
 	return out, nil
 }
 
-// unmarshalNumbers decodes JSON keeping each number's text.
+// unmarshalNumbers decodes JSON keeping each number's text (jsondiff asks
+// for each document into an *any).
 func unmarshalNumbers(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec.Decode(v)
+	x, err := readJSON(b, false)
+	if err != nil {
+		return err
+	}
+	*v.(*any) = x
+	return nil
 }
 
 func splitPointer(p string) (parent, last string) {

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"strings"
 	"unicode"
 )
@@ -27,9 +25,7 @@ type docField struct {
 
 // readDocument reads a canonical JSON document into what the page shows.
 func readDocument(v *visit, raw []byte) (docNode, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	val, err := decodeOrdered(dec)
+	val, err := readJSON(raw, true)
 	if err != nil {
 		return docNode{}, err
 	}
@@ -42,46 +38,6 @@ type ordered []member
 type member struct {
 	name  string
 	value any
-}
-
-func decodeOrdered(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			var obj ordered
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				val, err := decodeOrdered(dec)
-				if err != nil {
-					return nil, err
-				}
-				obj = append(obj, member{k.(string), val})
-			}
-			_, err := dec.Token()
-			return obj, err
-		case '[':
-			list := []any{}
-			for dec.More() {
-				val, err := decodeOrdered(dec)
-				if err != nil {
-					return nil, err
-				}
-				list = append(list, val)
-			}
-			_, err := dec.Token()
-			return list, err
-		}
-		return nil, errors.New("unexpected delimiter")
-	}
-	return tok, nil
 }
 
 func docOf(v *visit, val any) docNode {

@@ -33,18 +33,18 @@ const (
 
 // site is the local run (make run's composition root) served over real HTTP.
 type site struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	local *local.Local
 }
 
-func newSite(t *testing.T) *site {
+func newSite(t testing.TB) *site {
 	t.Helper()
 	return newSiteWith(t, app.Config{})
 }
 
 // newSiteWith is the local run with more of its configuration chosen.
-func newSiteWith(t *testing.T, cfg app.Config) *site {
+func newSiteWith(t testing.TB, cfg app.Config) *site {
 	t.Helper()
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
@@ -60,7 +60,7 @@ func newSiteWith(t *testing.T, cfg app.Config) *site {
 
 // listen is a loopback listener and its address, for a site to know where
 // it is served before it is built.
-func listen(t *testing.T) (net.Listener, string) {
+func listen(t testing.TB) (net.Listener, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +70,7 @@ func listen(t *testing.T) (net.Listener, string) {
 }
 
 // serve serves h on ln until the test ends, then closes it and done.
-func serve(t *testing.T, ln net.Listener, h http.Handler, done func() error) {
+func serve(t testing.TB, ln net.Listener, h http.Handler, done func() error) {
 	srv := httptest.NewUnstartedServer(h)
 	srv.Listener = ln
 	srv.Start()
@@ -114,7 +114,7 @@ func (s *site) api(method, path, token string, body []byte) (int, []byte) {
 
 func slicePath(partner string) string { return "/v1/regions/" + region + "/partners/" + partner }
 
-func example(t *testing.T, name string) []byte {
+func example(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := examples.Read(name)
 	if err != nil {
@@ -203,7 +203,7 @@ func (s *site) upload(partner string, fields map[string]any, file []byte) (id st
 // browser is a person's browser: cookies kept, redirects followed, and
 // each answer's chain of statuses recorded.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 	c    *http.Client
 	lang string // Accept-Language
@@ -273,7 +273,7 @@ func (b *browser) post(path string, form url.Values, header ...string) answer {
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf is the CSRF token of a page's forms.
-func csrf(t *testing.T, a answer) string {
+func csrf(t testing.TB, a answer) string {
 	t.Helper()
 	m := csrfField.FindStringSubmatch(a.Body)
 	if m == nil {
@@ -307,7 +307,7 @@ func (b *browser) signIn(role string) answer {
 }
 
 // mustContain fails unless the page holds every text.
-func mustContain(t *testing.T, a answer, texts ...string) {
+func mustContain(t testing.TB, a answer, texts ...string) {
 	t.Helper()
 	for _, s := range texts {
 		if !strings.Contains(a.Body, s) {

@@ -269,7 +269,7 @@ func (s *site) providerCallback(v *visit) error {
 			return s.signInFailed(v, "the access token is not the ID token's: "+err.Error())
 		}
 	}
-	p, err := s.Verifier.Verify(v.r.Context(), tok.AccessToken)
+	p, err := s.tokens.Verify(v.r.Context(), tok.AccessToken)
 	if apperr.Is(err, apperr.Unauthenticated) {
 		// Signed in at the provider, but with no access to this service:
 		// the token lacks the claims the API needs.

@@ -27,7 +27,7 @@ const (
 var ifMatchField = regexp.MustCompile(`name="ifMatch" value="([^"]+)"`)
 
 // ifMatch is the ETag a page's report form carries.
-func ifMatch(t *testing.T, a answer) string {
+func ifMatch(t testing.TB, a answer) string {
 	t.Helper()
 	m := ifMatchField.FindStringSubmatch(a.Body)
 	if m == nil {

@@ -1,13 +1,14 @@
 package web
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,10 +92,70 @@ var (
 	maxPlainTexts int64 = 4096
 )
 
+// valueTexts keeps messages with values of words and whole numbers (a
+// date, a version's number, a count), by language, id and values: a list's
+// rows say the same dates and numbers on every view. When maxValueTexts are
+// kept they are all let go and kept again as they are asked.
+var (
+	valueTexts    sync.Map // valueKey → string
+	valueCount    atomic.Int64
+	maxValueTexts int64 = 8192
+)
+
+// valueKey is a message's key in valueTexts; false when a value is of
+// another kind (region's words, a term), which is looked up each time.
+func valueKey(lang i18n.Lang, id string, data map[string]any) (string, bool) {
+	if len(data) > 8 {
+		return "", false
+	}
+	names := make([]string, 0, len(data))
+	for name := range data {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	b.WriteString(string(lang))
+	b.WriteByte(0)
+	b.WriteString(id)
+	for _, name := range names {
+		var v string
+		switch x := data[name].(type) {
+		case string:
+			v = "s" + x
+		case int:
+			v = "i" + strconv.Itoa(x)
+		case int64:
+			v = "i" + strconv.FormatInt(x, 10)
+		default:
+			return "", false
+		}
+		b.WriteByte(0)
+		b.WriteString(name)
+		b.WriteByte(0)
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+	return b.String(), true
+}
+
 // text is a message of the catalogue in a language.
 func text(lang i18n.Lang, id string, data map[string]any) string {
 	if data != nil {
-		return i18n.Text(lang, id, data)
+		key, ok := valueKey(lang, id, data)
+		if !ok {
+			return i18n.Text(lang, id, data)
+		}
+		if s, ok := valueTexts.Load(key); ok {
+			return s.(string)
+		}
+		s := i18n.Text(lang, id, data)
+		if valueCount.Add(1) > maxValueTexts {
+			valueTexts.Clear()
+			valueCount.Store(1)
+		}
+		valueTexts.Store(key, s)
+		return s
 	}
 	key := string(lang) + "\x00" + id
 	if s, ok := plainTexts.Load(key); ok {
@@ -108,6 +169,11 @@ func text(lang i18n.Lang, id string, data map[string]any) string {
 	}
 	return s
 }
+
+// checkAgainstTemplates, set by the package's tests, writes every page
+// also as its templates write it and fails the page unless the two are the
+// same, byte for byte.
+var checkAgainstTemplates bool
 
 // render writes a page: the layout around templates/page-{name}.html.
 func (s *site) render(v *visit, status int, name, title string, data any) error {
@@ -126,16 +192,26 @@ func (s *site) render(v *visit, status int, name, title string, data any) error 
 			p.Who = v.p.Subject
 		}
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout.html", p); err != nil {
+	var buf strings.Builder
+	buf.Grow(16 << 10)
+	if err := writePage(&buf, t, mainWriters[name], p); err != nil {
 		return err
+	}
+	if checkAgainstTemplates {
+		var want strings.Builder
+		if err := t.ExecuteTemplate(&want, "layout.html", p); err != nil {
+			return err
+		}
+		if want.String() != buf.String() {
+			return fmt.Errorf("web: page %q is not written as its template writes it:\n got %q\nwant %q", name, buf.String(), want.String())
+		}
 	}
 	h := v.w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Language", string(v.lang))
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	v.w.WriteHeader(status)
-	_, err := v.w.Write(buf.Bytes())
+	_, err := io.WriteString(v.w, buf.String())
 	return err
 }
 

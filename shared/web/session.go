@@ -12,7 +12,8 @@ import (
 )
 
 // IdleLimit is how long a session lasts without a page asked: each page
-// signed in starts it again.
+// signed in starts it again (to the minute: the cookie is sealed again once
+// a minute has passed since it was last seen).
 const IdleLimit = 8 * time.Hour
 
 // SessionLimit is how long a session lasts however busy: a working day, then
@@ -22,9 +23,11 @@ const SessionLimit = 12 * time.Hour
 
 // Session is what the session cookie holds, encrypted (AES-256) and signed
 // (HMAC-SHA-256) by the service: nobody but the service can read or make
-// one. Every page request verifies Token exactly as an API call's bearer
-// token is verified, so its claims and scopes decide what the person sees,
-// and a token that has expired ends the session.
+// one. Every page request verifies Token as an API call's bearer token is
+// verified (the first time in full, then remembered until it expires while
+// the key that verified it is still the issuer's: auth.Memo), so its claims
+// and scopes decide what the person sees, and a token that has expired ends
+// the session.
 type Session struct {
 	// Token is the bearer token: locally a development token; with OpenID
 	// Connect (authorisation code and PKCE) the access token the identity
@@ -134,8 +137,8 @@ func (c *cookies) chunk(i int) string {
 }
 
 // startSession seals s into the session cookie (or cookies): at sign-in,
-// and again on every page asked while signed in, so that the idle limit
-// slides.
+// and again on a page asked while signed in once a minute has passed since
+// the session was last seen, so that the idle limit slides.
 func (c *cookies) startSession(w http.ResponseWriter, r *http.Request, s Session) error {
 	enc, err := c.codec.Encode(c.session, s)
 	if err != nil {

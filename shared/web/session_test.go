@@ -21,8 +21,9 @@ import (
 
 // Every page verifies the session's token as an API call's: a token that
 // has expired, or that no key of the issuer signed, ends the session though
-// the service sealed the cookie; a good one is sealed again (the idle limit
-// slides).
+// the service sealed the cookie; a good one is sealed again, seen now, once
+// a minute has passed since it was last seen (the idle limit slides), and
+// not before.
 func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 	rs, err := region.LoadFS(regions.FS)
 	if err != nil {
@@ -83,6 +84,20 @@ func TestEveryPageVerifiesTheSessionsToken(t *testing.T) {
 	if !c.getSession(&http.Request{Header: http.Header{"Cookie": good.Header().Values("Set-Cookie")}}, &resealed) ||
 		resealed.Seen != clock.Unix() || resealed.Started != clock.Add(-10*time.Hour).Unix() {
 		t.Errorf("the session is not sealed again as seen now: %+v", resealed)
+	}
+
+	// Seen less than a minute ago, the session is served as it is: no
+	// cookie is sealed. A minute on, it is sealed again, seen now.
+	for _, seen := range []struct {
+		ago  time.Duration
+		want bool
+	}{{0, false}, {59 * time.Second, false}, {time.Minute, true}, {time.Hour, true}} {
+		rec := ask(mint(key, time.Now(), clock.Add(-2*time.Hour), clock.Add(-seen.ago)))
+		var got Session
+		sealed := c.getSession(&http.Request{Header: http.Header{"Cookie": rec.Header().Values("Set-Cookie")}}, &got)
+		if rec.Code != 404 || sealed != seen.want || sealed && got.Seen != clock.Unix() {
+			t.Errorf("a session seen %s ago: %d, sealed again %v (%+v), want %v", seen.ago, rec.Code, sealed, got, seen.want)
+		}
 	}
 
 	// Without development sign-in (as deployed) the sign-in form is no

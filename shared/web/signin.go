@@ -21,11 +21,14 @@ const (
 const devTokenTTL = 12 * time.Hour
 
 // authenticate signs the visit in from its session cookie: the token it
-// holds is verified as an API call's bearer token is, on every request, and
-// the cookie sealed again so that the idle limit slides. A provider's token
-// about to expire is first renewed with its refresh token. Without a
-// session, with one idle too long or too old, or with one whose token no
-// longer verifies, the person is sent to sign in (false).
+// holds is verified as an API call's bearer token is, on every request (a
+// token verified before is remembered until it expires, while the key that
+// verified it is still the issuer's: auth.Memo), and the cookie is sealed
+// again, seen now, once a minute has passed since it was last seen, so that
+// the idle limit slides. A provider's token about to expire is first
+// renewed with its refresh token. Without a session, with one idle too long
+// or too old, or with one whose token no longer verifies, the person is
+// sent to sign in (false).
 func (s *site) authenticate(v *visit) (bool, error) {
 	var sess Session
 	if !s.cookies.getSession(v.r, &sess) {
@@ -36,10 +39,11 @@ func (s *site) authenticate(v *visit) (bool, error) {
 		s.cookies.endSession(v.w, v.r)
 		return false, s.toSignIn(v, true)
 	}
+	read := sess // a renewed token is sealed at once
 	if sess.Via == ViaOIDC && s.provider != nil {
 		s.provider.renew(v.r.Context(), &sess, s.Log)
 	}
-	p, err := s.Verifier.Verify(v.r.Context(), sess.Token)
+	p, err := s.tokens.Verify(v.r.Context(), sess.Token)
 	if apperr.Is(err, apperr.Unauthenticated) {
 		s.cookies.endSession(v.w, v.r)
 		return false, s.toSignIn(v, true)
@@ -49,9 +53,21 @@ func (s *site) authenticate(v *visit) (bool, error) {
 	}
 	v.p = p
 	httpapi.Identified(v.r.Context(), p.Subject)
+	if sess == read && now.Unix()-sess.Seen < resealAfter {
+		return true, nil // seen within the minute: the cookie is as it would be
+	}
 	sess.Seen = now.Unix()
 	return true, s.cookies.startSession(v.w, v.r, sess)
 }
+
+// resealAfter is how far (in seconds) the time a session was last seen
+// moves before its cookie is sealed again: the idle limit slides by the
+// minute, and a person reading page after page is not sent a new cookie
+// with each.
+const resealAfter = 60
+
+// maxSessionTokens bounds the sessions' tokens remembered as verified.
+const maxSessionTokens = 10000
 
 // toSignIn sends the person to the sign-in page, and back to the page they
 // asked for once signed in (a form's answer is not kept: they send it again).

@@ -121,6 +121,12 @@ func (s *site) keyOf(v *visit) (service.Slice, submission.Kind, [2]string, error
 	return slice, k, values, err
 }
 
+// kindData is a kind's page: its current submissions, a page at a time.
+type kindData struct {
+	Table      table
+	Next, Back string
+}
+
 // kindList is every current submission of a kind, a page at a time (GET
 // {S}/{kind}).
 func (s *site) kindList(v *visit) error {
@@ -133,10 +139,7 @@ func (s *site) kindList(v *visit) error {
 	if err != nil {
 		return err
 	}
-	d := struct {
-		Table      table
-		Next, Back string
-	}{Table: currentTable(v, slice, k, page.Items), Back: v.link(appPath("regions", slice.Region.ID, "partners", slice.Partner.ID)+"/", nil)}
+	d := kindData{Table: currentTable(v, slice, k, page.Items), Back: v.link(appPath("regions", slice.Region.ID, "partners", slice.Partner.ID)+"/", nil)}
 	if page.NextCursor != "" {
 		d.Next = v.link(v.r.URL.Path, url.Values{"cursor": {page.NextCursor}})
 	}

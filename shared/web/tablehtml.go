@@ -15,6 +15,12 @@ import (
 // place (TestTablesAreWrittenAsTheTemplateWroteThem).
 func (t table) HTML() template.HTML {
 	var b strings.Builder
+	t.write(&b)
+	return template.HTML(b.String())
+}
+
+// write writes the table as HTML does.
+func (t table) write(b *strings.Builder) {
 	b.Grow(256 + 96*len(t.Rows)*(len(t.Columns)+1))
 	// A wide table scrolls in its own region, which the keyboard can reach
 	// and scroll (axe's scrollable-region-focusable): one named by the
@@ -22,13 +28,13 @@ func (t table) HTML() template.HTML {
 	b.WriteString("\n<div class=\"table-wrap\"")
 	if t.Caption != "" {
 		b.WriteString(` role="region" tabindex="0" aria-label="`)
-		escapeText(&b, t.Caption)
+		escapeText(b, t.Caption)
 		b.WriteByte('"')
 	}
 	b.WriteString(">\n<table>")
 	if t.Caption != "" {
 		b.WriteString("<caption>")
-		escapeText(&b, t.Caption)
+		escapeText(b, t.Caption)
 		b.WriteString("</caption>")
 	}
 	b.WriteString("\n<thead><tr>")
@@ -38,32 +44,31 @@ func (t table) HTML() template.HTML {
 			b.WriteString(` class="num"`)
 		}
 		b.WriteByte('>')
-		escapeText(&b, c.Label)
+		escapeText(b, c.Label)
 		b.WriteString("</th>")
 	}
 	b.WriteString("</tr></thead>\n<tbody>")
 	for _, row := range t.Rows {
 		b.WriteString("\n<tr>")
 		for _, c := range row {
-			c.write(&b)
+			c.write(b)
 		}
 		b.WriteString("</tr>")
 	}
 	if len(t.Rows) == 0 {
 		b.WriteString("\n<tr><td colspan=\"" + strconv.Itoa(len(t.Columns)) + "\">")
-		escapeText(&b, t.Empty)
+		escapeText(b, t.Empty)
 		b.WriteString("</td></tr>")
 	}
 	b.WriteString("\n</tbody>")
 	if len(t.Foot) > 0 {
 		b.WriteString("\n<tfoot><tr>")
 		for _, c := range t.Foot {
-			c.write(&b)
+			c.write(b)
 		}
 		b.WriteString("</tr></tfoot>")
 	}
 	b.WriteString("\n</table>\n</div>\n")
-	return template.HTML(b.String())
 }
 
 // write is a cell as templates/parts.html's "cell" writes it.
@@ -137,29 +142,29 @@ func normalizeURL(s string) string {
 	return b.String()
 }
 
-// partsFuncs write templates/parts.html's lists in Go, as tables are, each
-// as its template wrote it (TestPartsAreWrittenAsTheTemplatesWroteThem).
-var partsFuncs = template.FuncMap{"summaryHTML": summaryHTML, "docHTML": docHTML}
-
 // summaryHTML is a summary list of facts ("summary").
 func summaryHTML(fs []fact) template.HTML {
 	var b strings.Builder
+	writeSummary(&b, fs)
+	return template.HTML(b.String())
+}
+
+func writeSummary(b *strings.Builder, fs []fact) {
 	b.WriteString("\n<dl class=\"summary\">")
 	for _, f := range fs {
 		b.WriteString("<dt>")
-		escapeText(&b, f.Label)
+		escapeText(b, f.Label)
 		b.WriteString("</dt><dd")
 		if f.Class != "" {
 			b.WriteString(` class="`)
-			escapeText(&b, f.Class)
+			escapeText(b, f.Class)
 			b.WriteByte('"')
 		}
 		b.WriteByte('>')
-		writeLink(&b, f.Href, f.Text)
+		writeLink(b, f.Href, f.Text)
 		b.WriteString("</dd>")
 	}
 	b.WriteString("</dl>\n")
-	return template.HTML(b.String())
 }
 
 // docHTML is a submitted document ("doc"): an object as a description
@@ -173,7 +178,7 @@ func docHTML(n docNode) template.HTML {
 func (n docNode) write(b *strings.Builder) {
 	switch {
 	case n.Table != nil:
-		b.WriteString(string(n.Table.HTML()))
+		n.Table.write(b)
 	case len(n.Fields) > 0:
 		b.WriteString(`<dl class="doc">`)
 		for _, f := range n.Fields {
@@ -203,8 +208,13 @@ func writeLink(b *strings.Builder, href, text string) {
 		escapeText(b, text)
 		return
 	}
+	writeAnchor(b, href, text)
+}
+
+// writeAnchor is a link: its address and its text, escaped.
+func writeAnchor(b *strings.Builder, href, text string) {
 	b.WriteString(`<a href="`)
-	escapeText(b, normalizeURL(href))
+	escapeURL(b, href)
 	b.WriteString(`">`)
 	escapeText(b, text)
 	b.WriteString("</a>")

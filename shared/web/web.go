@@ -7,7 +7,9 @@
 // same request ids, logs, traces and language negotiation. Each page calls
 // the service methods the API route it stands for calls, with the principal
 // of the signed-in person's token, verified on every request as an API
-// call's is: what a person may see and do is exactly what their token may.
+// call's is (remembered, once verified, until it expires and while its key
+// is the issuer's: auth.Memo): what a person may see and do is exactly what
+// their token may.
 package web
 
 import (
@@ -56,7 +58,8 @@ type Deps struct {
 type site struct {
 	Deps
 	cookies  *cookies
-	provider *provider // nil: no OpenID Connect sign-in
+	tokens   *auth.Memo // the sessions' tokens, verified
+	provider *provider  // nil: no OpenID Connect sign-in
 	pages    templates
 	mux      *http.ServeMux
 }
@@ -80,7 +83,7 @@ func New(d Deps) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &site{Deps: d, cookies: c, pages: pages, mux: http.NewServeMux()}
+	s := &site{Deps: d, cookies: c, tokens: auth.NewMemo(d.Verifier, maxSessionTokens), pages: pages, mux: http.NewServeMux()}
 	if d.OIDC != nil {
 		if d.DevSignIn != nil {
 			return nil, errors.New("web: development sign-in and OpenID Connect are not offered together")
