@@ -23,14 +23,39 @@ func TestStreamsAndMornings(t *testing.T) {
 		t.Errorf("the table's stream: %v", table["StreamSpecification"])
 	}
 	fns := resources(t, tpl, "AWS::Serverless::Function")
-	ev := props(fns["EventsFunction"])
-	src := ev["Events"].(map[string]any)["Stream"].(map[string]any)
-	if src["Type"] != "DynamoDB" {
-		t.Fatalf("the events function's source: %v", src)
+	// An explicit mapping, not SAM's DynamoDB event (which would attach
+	// AWSLambdaDynamoDBExecutionRole, every stream of the account): the
+	// role reads this table's stream alone.
+	if src, ok := props(fns["EventsFunction"])["Events"].(map[string]any); ok && src != nil {
+		t.Errorf("the events function has SAM events %v: want the explicit mapping alone", src)
 	}
-	p := src["Properties"].(map[string]any)
-	if getAtt, _ := p["Stream"].(map[string]any)["GetAtt"].(string); getAtt != "Table.StreamArn" {
-		t.Errorf("the events function reads %v", p["Stream"])
+	var p map[string]any
+	for _, m := range resources(t, tpl, "AWS::Lambda::EventSourceMapping") {
+		if mp := props(m); fmt.Sprint(mp["FunctionName"]) == "map[Ref:EventsFunction]" {
+			p = mp
+		}
+	}
+	if p == nil {
+		t.Fatal("no event source mapping starts the events function")
+	}
+	getAtt := func(v any) string { m, _ := v.(map[string]any); s, _ := m["GetAtt"].(string); return s }
+	if getAtt(p["EventSourceArn"]) != "Table.StreamArn" {
+		t.Errorf("the events function reads %v", p["EventSourceArn"])
+	}
+	streamReads := 0
+	for _, pol := range list(props(fns["EventsFunction"])["Policies"]) {
+		for _, st := range list(pol.(map[string]any)["Statement"]) {
+			sm := st.(map[string]any)
+			if slices.Contains(list(sm["Action"]), any("dynamodb:GetRecords")) {
+				streamReads++
+				if r := list(sm["Resource"]); len(r) != 1 || fmt.Sprint(r[0]) != "map[Sub:${Table.Arn}/stream/*]" {
+					t.Errorf("the events function reads the streams %v", sm["Resource"])
+				}
+			}
+		}
+	}
+	if streamReads != 1 {
+		t.Errorf("%d statements let the events function read the stream", streamReads)
 	}
 	if !slices.Contains(list(p["FunctionResponseTypes"]), any("ReportBatchItemFailures")) || p["BisectBatchOnFunctionError"] != "true" {
 		t.Errorf("batch failures %v, bisect %v", p["FunctionResponseTypes"], p["BisectBatchOnFunctionError"])
