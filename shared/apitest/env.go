@@ -29,6 +29,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/auth"
 	"github.com/regional-data-exchange/rdx/shared/blob"
 	"github.com/regional-data-exchange/rdx/shared/logx"
+	"github.com/regional-data-exchange/rdx/shared/queue"
 	"github.com/regional-data-exchange/rdx/shared/queue/boltqueue"
 	"github.com/regional-data-exchange/rdx/shared/receipt"
 	"github.com/regional-data-exchange/rdx/shared/store"
@@ -47,6 +48,9 @@ type Backend struct {
 	// Reopen drops the backend's clients and opens new ones over the same
 	// data, as a restarted process would.
 	Reopen func(t *testing.T) Backend
+	// Queue carries webhook deliveries (an SQS queue on goaws); nil is a
+	// bbolt queue of the test's own.
+	Queue queue.Queue
 }
 
 // NewBackend makes a fresh, empty backend for one test.
@@ -64,9 +68,10 @@ type Env struct {
 	cfg   app.Config
 	// onlyEnglish stops the Welsh sweep (welsh.go).
 	onlyEnglish atomic.Bool
-	// queue carries webhook deliveries: a bbolt queue of the test's own,
-	// which a restart and a twin keep, as the local run keeps its file.
-	queue *boltqueue.Queue
+	// queue carries webhook deliveries: the backend's, or a bbolt queue of
+	// the test's own, which a restart and a twin keep, as the local run
+	// keeps its file.
+	queue queue.Queue
 }
 
 // RepoRoot is the repository's top folder.
@@ -108,11 +113,15 @@ func NewEnv(t *testing.T, b Backend) *Env {
 	if cfg.Receipts == nil {
 		cfg.Receipts = receiptSigner()
 	}
-	q, err := boltqueue.Open(filepath.Join(t.TempDir(), "webhooks-queue.db"), queueVisibility)
-	if err != nil {
-		t.Fatal(err)
+	q := b.Queue
+	if q == nil {
+		bq, err := boltqueue.Open(filepath.Join(t.TempDir(), "webhooks-queue.db"), queueVisibility)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { bq.Close() })
+		q = bq
 	}
-	t.Cleanup(func() { q.Close() })
 	e := &Env{T: t, Key: key, Logs: logs, cfg: cfg, queue: q}
 	e.build(b)
 	return e
