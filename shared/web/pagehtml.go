@@ -331,26 +331,14 @@ func writeReceipt(b *strings.Builder, p *page, r *receiptData) {
 	escapeText(b, r.Intro)
 	b.WriteString("</p>\n<ul class=\"links\">")
 	if r.Receipt != "" {
-		b.WriteString("\n<li><a href=\"")
-		escapeURL(b, r.Receipt)
-		b.WriteString("\" download=\"")
-		escapeText(b, r.ReceiptFile)
-		b.WriteString("\">")
-		escapeText(b, p.T("page.receipt.download", "File", r.ReceiptFile))
-		b.WriteString("</a></li>")
+		writeDownloadItem(b, r.Receipt, r.ReceiptFile, p.T("page.receipt.download", "File", r.ReceiptFile))
 	} else {
 		b.WriteString("\n<li>")
 		escapeText(b, p.T("page.receipt.none"))
 		b.WriteString("</li>")
 	}
 	if r.Document != "" {
-		b.WriteString("\n<li><a href=\"")
-		escapeURL(b, r.Document)
-		b.WriteString("\" download=\"")
-		escapeText(b, r.DocumentFile)
-		b.WriteString("\">")
-		escapeText(b, p.T("page.receipt.document", "File", r.DocumentFile))
-		b.WriteString("</a></li>")
+		writeDownloadItem(b, r.Document, r.DocumentFile, p.T("page.receipt.document", "File", r.DocumentFile))
 	}
 	b.WriteString("\n</ul>")
 	if r.Receipt != "" {
@@ -373,6 +361,17 @@ func writeReceipt(b *strings.Builder, p *page, r *receiptData) {
 		b.WriteString("</p>\n</aside>")
 	}
 	b.WriteString("\n</section>\n")
+}
+
+// writeDownloadItem is a list item linking to a file to download as file.
+func writeDownloadItem(b *strings.Builder, href, file, label string) {
+	b.WriteString("\n<li><a href=\"")
+	escapeURL(b, href)
+	b.WriteString("\" download=\"")
+	escapeText(b, file)
+	b.WriteString("\">")
+	escapeText(b, label)
+	b.WriteString("</a></li>")
 }
 
 // diffHTML is what changed since the version before ("diff": .Page the
