@@ -570,3 +570,57 @@ func testWebhookSSRF(t *testing.T, e *Env) {
 		t.Errorf("an unknown event type: %s", r.Body)
 	}
 }
+
+// testWebhookAudited: a webhook's registration, the rotation of its secret
+// and its deletion are in its owner's chain — a partner's in its own, the
+// region's roles' in the region's —, in order, naming the receiver and
+// never a secret, and the chain still verifies.
+func testWebhookAudited(t *testing.T, e *Env) {
+	carm, rcu := e.PartnerToken(WW, Carm), e.RCUToken(WW)
+	rc := newReceiver(t)
+	w := register(t, e, carm, rc.srv.URL, "submission.version-created")
+	r := e.Do(Req{Method: "POST", Path: webhooksPath + "/" + w.ID + "/rotate", Token: carm})
+	expectStatus(t, r, 200)
+	var rotated webhookDoc
+	json.Unmarshal(r.Body, &rotated)
+	expectStatus(t, e.Do(Req{Method: "DELETE", Path: webhooksPath + "/" + w.ID, Token: carm}), 204)
+	regional := register(t, e, rcu, rc.srv.URL, "period.locked")
+	keys := receiptKeys(t, e)
+
+	for _, tc := range []struct {
+		token string
+		want  []string
+		id    string
+	}{
+		{carm, []string{hooks.ActionRegistered, hooks.ActionRotated, hooks.ActionDeleted}, w.ID},
+		{rcu, []string{hooks.ActionRegistered}, regional.ID},
+	} {
+		exp := e.Get("/v1/regions/west-wales/audit/export", tc.token)
+		expectStatus(t, exp, 200)
+		lines := auditLines(exp.Body)
+		if err := checkAuditExport(lines, keys); err != nil {
+			t.Errorf("the chain does not verify after the webhook's changes: %v", err)
+		}
+		var got []string
+		for _, l := range lines {
+			var rec struct {
+				Action string
+				Target map[string]any
+			}
+			if json.Unmarshal(l, &rec) == nil && strings.HasPrefix(rec.Action, "webhook.") {
+				got = append(got, rec.Action)
+				if rec.Target["webhookId"] != tc.id || rec.Target["url"] != rc.srv.URL {
+					t.Errorf("%s names %v", rec.Action, rec.Target)
+				}
+			}
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("the chain holds %v, want %v", got, tc.want)
+		}
+		for _, secret := range []string{w.Secret, rotated.Secret, regional.Secret} {
+			if bytes.Contains(exp.Body, []byte(strings.TrimPrefix(secret, "whsec_"))) {
+				t.Errorf("the audit trail holds a webhook's secret")
+			}
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/apperr"
 	"github.com/regional-data-exchange/rdx/shared/auth"
+	"github.com/regional-data-exchange/rdx/shared/logx"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/submission"
@@ -108,11 +109,66 @@ func (h *Hooks) Register(ctx context.Context, p *auth.Principal, region string, 
 	if err != nil {
 		return Webhook{}, webhook.Secret{}, err
 	}
-	err = h.Table.Transact(ctx, store.PutOp(store.Item{PK: webhookPK(region), SK: w.ID, Version: 1, Data: service.Encode(w)}, store.IfNotExists()))
+	err = h.AppendNew(ctx, "register webhook", h.record(ctx, p, region, owner, now, ActionRegistered, w),
+		store.PutOp(store.Item{PK: webhookPK(region), SK: w.ID, Version: 1, Data: service.Encode(w)}, store.IfNotExists()))
 	if err != nil {
-		return Webhook{}, webhook.Secret{}, service.StoreErr(err, "register webhook")
+		return Webhook{}, webhook.Secret{}, err
 	}
 	return w, secret, nil
+}
+
+// The audited actions of a webhook's owner: each is linked into the
+// owner's chain (the partner's, or the region's) in the change's own
+// transaction, and shows in the audit trail; none is an event of the
+// changes feed. The record names the webhook, its receiver and the events
+// it takes, never a secret.
+const (
+	ActionRegistered = "webhook.registered"
+	ActionRotated    = "webhook.secret-rotated"
+	ActionDeleted    = "webhook.deleted"
+)
+
+// record is the audit record of p's action on w at now.
+func (h *Hooks) record(ctx context.Context, p *auth.Principal, region, owner string, now time.Time, action string, w Webhook) service.AuditRecord {
+	return service.AuditRecord{ID: service.NewID(now), At: now, Region: region, Partner: owner, Actor: service.Actor{Sub: p.Subject, Name: p.Name},
+		Action: action, Target: map[string]any{"webhookId": w.ID, "url": w.URL, "events": w.Events}, RequestID: logx.RequestID(ctx)}
+}
+
+// change writes one of the caller's webhooks as change makes it from the
+// webhook as read now (del: removes it), audited as action in the same
+// transaction; a write that raced another, on the webhook or the chain,
+// reads both again and runs again.
+func (h *Hooks) change(ctx context.Context, p *auth.Principal, region, id, action string, del bool, change func(w *Webhook, now time.Time) error) (Webhook, error) {
+	var out Webhook
+	err := h.Retry.Do(ctx, "unavailable.trail", func() (bool, error) {
+		w, ver, err := h.own(ctx, p, region, id)
+		if err != nil {
+			return false, err
+		}
+		chain, err := h.ReadChain(ctx, region, w.Partner)
+		if err != nil {
+			return false, err
+		}
+		now := h.Clock()
+		if err := change(&w, now); err != nil {
+			return false, err
+		}
+		op := store.PutOp(store.Item{PK: webhookPK(region), SK: id, Version: ver + 1, Data: service.Encode(w)}, store.IfVersion(ver))
+		if del {
+			op = store.DeleteOp(webhookPK(region), id, store.IfVersion(ver))
+		}
+		sealed, err := h.Seal(ctx, chain, h.record(ctx, p, region, w.Partner, now, action, w), nil)
+		if err != nil {
+			return false, err
+		}
+		err = h.Table.Transact(ctx, append([]store.Op{op}, sealed.Ops...)...)
+		if errors.Is(err, store.ErrConditionFailed) {
+			return true, err // rotated, disabled or deleted meanwhile, or the chain moved: read both again
+		}
+		out = w
+		return false, service.StoreErr(err, action)
+	})
+	return out, err
 }
 
 // newSecret makes w a new secret, the first it signs with.
@@ -199,43 +255,29 @@ func (h *Hooks) Get(ctx context.Context, p *auth.Principal, region, id string) (
 // Delete removes one of the caller's webhooks: nothing more is delivered
 // to it.
 func (h *Hooks) Delete(ctx context.Context, p *auth.Principal, region, id string) error {
-	_, ver, err := h.own(ctx, p, region, id)
-	if err != nil {
-		return err
-	}
-	err = h.Table.Transact(ctx, store.DeleteOp(webhookPK(region), id, store.IfVersion(ver)))
-	if errors.Is(err, store.ErrConditionFailed) {
-		return h.Delete(ctx, p, region, id) // rotated or disabled meanwhile: read it again
-	}
-	return service.StoreErr(err, "delete webhook")
+	_, err := h.change(ctx, p, region, id, ActionDeleted, true, func(*Webhook, time.Time) error { return nil })
+	return err
 }
 
 // Rotate gives one of the caller's webhooks a new secret, shown this once;
 // the one it replaces still signs, beside it, for RotationOverlap.
 func (h *Hooks) Rotate(ctx context.Context, p *auth.Principal, region, id string) (Webhook, webhook.Secret, error) {
-	w, ver, err := h.own(ctx, p, region, id)
+	var secret webhook.Secret
+	w, err := h.change(ctx, p, region, id, ActionRotated, false, func(w *Webhook, now time.Time) error {
+		retires := now.Add(RotationOverlap)
+		var kept []storedSecret
+		if len(w.Secrets) > 0 && (w.Secrets[0].RetiresAt == nil || w.Secrets[0].RetiresAt.After(now)) {
+			prev := w.Secrets[0]
+			prev.RetiresAt = &retires // the current one; any older one retires now
+			kept = append(kept, prev)
+		}
+		w.Secrets = kept
+		var err error
+		secret, err = h.newSecret(w, now)
+		return err
+	})
 	if err != nil {
 		return Webhook{}, webhook.Secret{}, err
-	}
-	now := h.Clock()
-	retires := now.Add(RotationOverlap)
-	var kept []storedSecret
-	if len(w.Secrets) > 0 && (w.Secrets[0].RetiresAt == nil || w.Secrets[0].RetiresAt.After(now)) {
-		prev := w.Secrets[0]
-		prev.RetiresAt = &retires // the current one; any older one retires now
-		kept = append(kept, prev)
-	}
-	w.Secrets = kept
-	secret, err := h.newSecret(&w, now)
-	if err != nil {
-		return Webhook{}, webhook.Secret{}, err
-	}
-	err = h.Table.Transact(ctx, store.PutOp(store.Item{PK: webhookPK(region), SK: id, Version: ver + 1, Data: service.Encode(w)}, store.IfVersion(ver)))
-	if errors.Is(err, store.ErrConditionFailed) {
-		return h.Rotate(ctx, p, region, id) // changed meanwhile: rotate what it is now
-	}
-	if err != nil {
-		return Webhook{}, webhook.Secret{}, service.StoreErr(err, "rotate webhook secret")
 	}
 	return w, secret, nil
 }
