@@ -22,14 +22,6 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/queue/sqsqueue"
 )
 
-// maxReceives is the most receipts of a message that three days of
-// back-off explain: hooks' schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
-// then 12 h) makes 12 attempts in three days, and the rest allows for
-// receipts put back because the store did not answer or an invocation
-// failed. A message received more often than that is logged and dropped,
-// before the queue's dead-letter queue (after 30 receipts) would take it.
-const maxReceives = 25
-
 // deliverer is what the function needs of the webhooks' use cases.
 type deliverer interface {
 	Deliver(ctx context.Context, m queue.Message) (retryIn time.Duration, err error)
@@ -83,10 +75,6 @@ func (f *function) deliver(ctx context.Context, r events.SQSMessage) (done bool)
 	m, err := sqsqueue.FromRecord(r)
 	if err != nil {
 		f.log.ErrorContext(ctx, "webhook delivery message unreadable: dropped", "sqsMessage", r.MessageId, "error", err)
-		return true
-	}
-	if m.Received > maxReceives {
-		f.log.ErrorContext(ctx, "webhook delivery message received too often: dropped", "message", m.ID, "received", m.Received)
 		return true
 	}
 	retryIn, err := f.hooks.Deliver(ctx, m)

@@ -86,6 +86,7 @@ func Run(t *testing.T, newBackend NewBackend) {
 		{"no event lost or delivered twice in effect across a crash between commit and delivery", testWebhookCrash},
 		{"webhook receivers that are not public https are refused with the reason", testWebhookSSRF},
 		{"a webhook's registration, rotation and deletion are in its owner's audit chain, without its secret", testWebhookAudited},
+		{"a delivery received too often without a decision is failed, listed and replayable", testWebhookUndecided},
 		{"races at the write are answered as the new state says", testRacesAtTheWrite},
 		{"work that outlives its request has a time limit", testDetachedWork},
 		{"lone surrogates are refused with their pointer", testLoneSurrogates},

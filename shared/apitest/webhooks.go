@@ -18,6 +18,7 @@ import (
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
+	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/service/hooks"
 	"github.com/regional-data-exchange/rdx/shared/webhook"
 )
@@ -623,4 +624,43 @@ func testWebhookAudited(t *testing.T, e *Env) {
 			}
 		}
 	}
+}
+
+// testWebhookUndecided: a delivery whose message was received more often
+// than three days of back-off explain, never decided (the store or the
+// function failing each time), is failed — listed and replayable — rather
+// than left pending when the queue gives the message up.
+func testWebhookUndecided(t *testing.T, e *Env) {
+	rcu, carm := e.RCUToken(WW), e.PartnerToken(WW, Carm)
+	rc := newReceiver(t)
+	w := register(t, e, rcu, rc.srv.URL, "submission.version-created")
+	expectStatus(t, e.Put(QRPath, carm, Example(t, "quarterly-return.json")), 201) // no follower runs: dispatched here
+	it, err := e.Backend.Table.Get(t.Context(), service.EventPK(WW), service.EventSK(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := service.Decode[service.Event](it)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.App.Hooks.Dispatch(t.Context(), WW, ev); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := e.queue.Receive(t.Context(), 10, 5*time.Second)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("queued %d deliveries (%v), want 1", len(msgs), err)
+	}
+	m := msgs[0]
+	m.Received = hooks.MaxReceives + 1
+	if retryIn, err := e.App.Hooks.Deliver(t.Context(), m); retryIn != 0 || err != nil {
+		t.Fatalf("deliver: again in %v, %v; want given up", retryIn, err)
+	}
+	rc.quiet(0, 200*time.Millisecond)
+	failed := deliveriesOf(t, e, rcu, w.ID, "failed")
+	if len(failed.Items) != 1 || failed.Items[0].Sequence != 1 {
+		t.Fatalf("failed deliveries %+v, want the undecided one", failed)
+	}
+	startHooks(e)
+	expectStatus(t, e.Do(Req{Method: "POST", Path: failed.Items[0].Replay, Token: rcu}), 202)
+	verify(t, rc.await(1, 10*time.Second)[0], w.Secret)
 }

@@ -48,6 +48,15 @@ func deliveryExpiry(at time.Time) int64 { return at.Add(service.EventRetention).
 // store did not answer) is tried again.
 const errRetry = 30 * time.Second
 
+// MaxReceives is the most receipts of a delivery's message that three days
+// of back-off explain: the schedule (5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+// then 12 h) makes 12 attempts in three days, and the rest allows for
+// receipts put back because the store did not answer or an invocation
+// failed. A message received more often is given up: its delivery failed
+// (listed, replayable) before the deliveries queue's dead-letter queue
+// (template.yaml: 30 receipts) would take it.
+const MaxReceives = 25
+
 // Deliver makes one delivery of m: the event, as the changes feed shows
 // it, POSTed to the webhook's receiver signed with its every current
 // secret. retryIn > 0: the receiver failed (or it is not yet time for the
@@ -83,6 +92,18 @@ func (h *Hooks) Deliver(ctx context.Context, m queue.Message) (retryIn time.Dura
 	}
 	if d.NextAt != nil && d.NextAt.After(now) {
 		return d.NextAt.Sub(now), nil // received before its time: wait for the rest
+	}
+	if m.Received > MaxReceives {
+		// Received this often and never decided (every try found the store
+		// not answering, or its function failing): given up, listed and
+		// replayable, before the queue's dead-letter queue takes the
+		// message and leaves the delivery pending for ever.
+		d.State, d.LastStatus, d.LastError, d.NextAt = Failed, 0, "undecided", nil
+		if err := h.saveDelivery(ctx, msg.Region, d, ver); err != nil {
+			return errRetry, err
+		}
+		h.Log.WarnContext(ctx, "webhook delivery failed: its message was received too often", "webhook", w.ID, "delivery", d.ID, "received", m.Received)
+		return 0, nil
 	}
 	ev, err := h.event(ctx, msg.Region, msg.Seq)
 	if service.IsNotFound(err) {
