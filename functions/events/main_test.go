@@ -19,6 +19,7 @@ import (
 	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/httpapi"
 	"github.com/regional-data-exchange/rdx/shared/period"
+	"github.com/regional-data-exchange/rdx/shared/queue"
 	"github.com/regional-data-exchange/rdx/shared/service"
 	"github.com/regional-data-exchange/rdx/shared/store"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
@@ -59,6 +60,34 @@ func lambdaJSON(t *testing.T, recs []events.DynamoDBEventRecord) events.DynamoDB
 	return e
 }
 
+// streamed is the API over a table of DynamoDB Local with its stream on
+// (and a bucket of MinIO), delivering webhooks through q (nil: the suite's
+// own queue), and a reader of the table's stream as Lambda's event source
+// mapping gives it.
+func streamed(t *testing.T, prefix string, q queue.Queue) (*apitest.Env, func() []events.DynamoDBEventRecord) {
+	t.Helper()
+	ddb, minio, name := standins.TableAndBucket(t, prefix)
+	client := standins.DynamoClient(ddb.Endpoint)
+	if err := dynamostore.EnableStream(t.Context(), client, name); err != nil {
+		t.Fatal(err)
+	}
+	sc := standins.S3Client(minio.Endpoint)
+	e := apitest.NewEnv(t, apitest.Backend{Table: dynamostore.New(client, name), Blobs: s3blob.New(sc, s3.NewPresignClient(sc), name), Queue: q})
+	return e, func() []events.DynamoDBEventRecord {
+		t.Helper()
+		arn, err := dynamostream.StreamARN(t.Context(), client, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reader := &dynamostream.Reader{Client: dynamostream.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), StreamARN: arn}
+		recs, err := reader.ReadAll(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+}
+
 // TestStreamOfDynamoDBLocal: writes through the API on DynamoDB Local
 // with the table's stream on, read back from the stream as Lambda would
 // give them, reach Dispatch as the feed's events, every one, each once,
@@ -66,13 +95,7 @@ func lambdaJSON(t *testing.T, recs []events.DynamoDBEventRecord) events.DynamoDB
 // reported as the batch's failure at its own record, and the records
 // after it are left for the retry.
 func TestStreamOfDynamoDBLocal(t *testing.T) {
-	ddb, minio, name := standins.TableAndBucket(t, "rdx-events-")
-	client := standins.DynamoClient(ddb.Endpoint)
-	if err := dynamostore.EnableStream(t.Context(), client, name); err != nil {
-		t.Fatal(err)
-	}
-	sc := standins.S3Client(minio.Endpoint)
-	e := apitest.NewEnv(t, apitest.Backend{Table: dynamostore.New(client, name), Blobs: s3blob.New(sc, s3.NewPresignClient(sc), name)})
+	e, readStream := streamed(t, "rdx-events-", nil)
 
 	// Writes of several kinds, in two partners' slices and the region's.
 	carm, rcu := e.PartnerToken(apitest.WW, apitest.Carm), e.RCUToken(apitest.WW)
@@ -114,15 +137,7 @@ func TestStreamOfDynamoDBLocal(t *testing.T) {
 	}
 
 	// The stream, read as Lambda's event source mapping reads it.
-	arn, err := dynamostream.StreamARN(t.Context(), client, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader := &dynamostream.Reader{Client: dynamostream.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), StreamARN: arn}
-	recs, err := reader.ReadAll(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readStream()
 	if len(recs) <= len(stored) {
 		t.Fatalf("the stream holds %d records for %d events: it should hold every item written", len(recs), len(stored))
 	}

@@ -12,15 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/regional-data-exchange/rdx/infra/standins"
 	"github.com/regional-data-exchange/rdx/shared/apitest"
-	"github.com/regional-data-exchange/rdx/shared/blob/s3blob"
 	"github.com/regional-data-exchange/rdx/shared/queue/sqsqueue"
-	"github.com/regional-data-exchange/rdx/shared/store/dynamostore"
-	"github.com/regional-data-exchange/rdx/shared/store/dynamostream"
 )
 
 // TestPipelineOnStandIns: the deployed path of a change, end to end on the
@@ -33,19 +29,13 @@ import (
 // feed's item, with the version's receipt, signed: the Standard Webhooks
 // library verifies it, and refuses a tampered copy.
 func TestPipelineOnStandIns(t *testing.T) {
-	ddb, minio, name := standins.TableAndBucket(t, "rdx-pipeline-")
-	client := standins.DynamoClient(ddb.Endpoint)
-	if err := dynamostore.EnableStream(t.Context(), client, name); err != nil {
-		t.Fatal(err)
-	}
 	sc := standins.SQSClient(standins.GoAWS(t).Endpoint)
 	url, err := sqsqueue.CreateQueue(t.Context(), sc, "rdx-deliveries-"+strings.ToLower(rand.Text()[:10]), 30*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := sqsqueue.New(sc, url)
-	s3c := standins.S3Client(minio.Endpoint)
-	e := apitest.NewEnv(t, apitest.Backend{Table: dynamostore.New(client, name), Blobs: s3blob.New(s3c, s3.NewPresignClient(s3c), name), Queue: q})
+	e, readStream := streamed(t, "rdx-pipeline-", q)
 
 	type delivery struct {
 		header http.Header
@@ -76,15 +66,7 @@ func TestPipelineOnStandIns(t *testing.T) {
 	}
 
 	// The stream, as the events function's mapping gives it.
-	arn, err := dynamostream.StreamARN(t.Context(), client, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader := &dynamostream.Reader{Client: dynamostream.NewLocalClient(ddb.Endpoint, standins.AccessKey, standins.SecretKey, standins.Region), StreamARN: arn}
-	recs, err := reader.ReadAll(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readStream()
 	if res := handle(t.Context(), e.App.Hooks, quiet, lambdaJSON(t, recs)); len(res.BatchItemFailures) != 0 {
 		t.Fatalf("the events function failed %+v", res.BatchItemFailures)
 	}
