@@ -65,6 +65,9 @@ func (m *Memo) Verify(ctx context.Context, token string) (*Principal, error) {
 		}
 		return nil, err
 	}
+	if m.max <= 0 || !now.Before(exp) {
+		return p, nil // nothing kept, or expired already (verified within the parser's leeway): never taken from the memo
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if len(m.seen) >= m.max {
@@ -80,11 +83,9 @@ func (m *Memo) Verify(ctx context.Context, token string) (*Principal, error) {
 			delete(m.seen, k)
 		}
 	}
-	if m.max > 0 {
-		kept := *p
-		kept.Scopes = slices.Clone(p.Scopes)
-		m.seen[sum] = remembered{p: kept, expires: exp, kid: kid, alg: alg, key: key}
-	}
+	kept := *p
+	kept.Scopes = slices.Clone(p.Scopes)
+	m.seen[sum] = remembered{p: kept, expires: exp, kid: kid, alg: alg, key: key}
 	return p, nil
 }
 
