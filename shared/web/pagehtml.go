@@ -13,7 +13,7 @@ import (
 // reflection, which took these pages over half again their JSON routes'
 // time. Their templates stay the reference: each is written byte for byte
 // as its template writes it, every text and address escaped as
-// html/template escapes it in that place (TestPagesAreWrittenAsTheirTemplatesWroteThem,
+// html/template escapes it in that place (TestPartsAreWrittenAsTheTemplatesWroteThem,
 // and every page the package's tests ask for is written both ways and
 // compared: checkAgainstTemplates).
 

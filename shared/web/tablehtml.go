@@ -12,7 +12,7 @@ import (
 // fields by reflection through a chain of escaping functions: the
 // position's page took four times its JSON route to render so. Every text
 // and attribute is escaped exactly as html/template escapes it in the same
-// place (TestTablesAreWrittenAsTheTemplateWroteThem).
+// place (TestPartsAreWrittenAsTheTemplatesWroteThem).
 func (t table) HTML() template.HTML { return htmlOf(t.write) }
 
 // htmlOf is what write writes, as HTML a template takes as it is.
