@@ -120,6 +120,9 @@ func versionDiff(v *visit, k submission.Kind, n int, prev, cur []byte, prevHref 
 	return d, nil
 }
 
+// pointerToken reads one reference token of a JSON Pointer (RFC 6901).
+var pointerToken = strings.NewReplacer("~1", "/", "~0", "~")
+
 // pointerLabel is a JSON pointer in words: each field's label, each list
 // item by its number ("Spend, item 2, Actual to date").
 func pointerLabel(v *visit, ptr string) string {
@@ -133,7 +136,7 @@ func pointerLabel(v *visit, ptr string) string {
 			parts = append(parts, v.t("page.diff.item", map[string]any{"Number": i + 1}))
 			continue
 		}
-		parts = append(parts, fieldLabel(v, strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)))
+		parts = append(parts, fieldLabel(v, pointerToken.Replace(tok)))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -43,11 +43,9 @@ func writePage(b *strings.Builder, t *template.Template, main func(*strings.Buil
 		escapeText(b, p.T("page.signed-in-as", "Name", p.Who))
 		b.WriteString("</li>\n<li><form method=\"post\" action=\"")
 		escapeURL(b, p.SignOut)
-		b.WriteString("\" class=\"inline\"><input type=\"hidden\" name=\"")
-		escapeText(b, p.CSRFField)
-		b.WriteString("\" value=\"")
-		escapeText(b, p.CSRF)
-		b.WriteString("\"><button type=\"submit\" class=\"link-button\">")
+		b.WriteString("\" class=\"inline\">")
+		writeCSRFInput(b, p)
+		b.WriteString("<button type=\"submit\" class=\"link-button\">")
 		escapeText(b, p.T("page.signout"))
 		b.WriteString("</button></form></li>")
 	}
@@ -87,3 +85,12 @@ func writePage(b *strings.Builder, t *template.Template, main func(*strings.Buil
 
 // escapeURL is an address in an attribute, as html/template writes it.
 func escapeURL(b *strings.Builder, href string) { escapeText(b, normalizeURL(href)) }
+
+// writeCSRFInput is a form's hidden CSRF token field.
+func writeCSRFInput(b *strings.Builder, p *page) {
+	b.WriteString("<input type=\"hidden\" name=\"")
+	escapeText(b, p.CSRFField)
+	b.WriteString("\" value=\"")
+	escapeText(b, p.CSRF)
+	b.WriteString("\">")
+}

@@ -13,7 +13,7 @@ import (
 // reflection, which took these pages over half again their JSON routes'
 // time. Their templates stay the reference: each is written byte for byte
 // as its template writes it, every text and address escaped as
-// html/template escapes it in that place (TestPagesAreWrittenAsTheirTemplatesWroteThem,
+// html/template escapes it in that place (TestPartsAreWrittenAsTheTemplatesWroteThem,
 // and every page the package's tests ask for is written both ways and
 // compared: checkAgainstTemplates).
 
@@ -111,17 +111,14 @@ func writeSubmissionMain(b *strings.Builder, p *page) bool {
 		b.WriteString("</ul>")
 	}
 	if f := d.Sign; f != nil {
-		version := strconv.Itoa(f.Version)
 		b.WriteString("\n<h2>")
 		escapeText(b, p.T("page.signoff.heading"))
 		b.WriteString("</h2>\n<form method=\"post\" action=\"")
 		escapeURL(b, f.Action)
-		b.WriteString("\" class=\"form\">\n<input type=\"hidden\" name=\"")
-		escapeText(b, p.CSRFField)
-		b.WriteString("\" value=\"")
-		escapeText(b, p.CSRF)
-		b.WriteString("\">\n<input type=\"hidden\" name=\"version\" value=\"")
-		b.WriteString(version)
+		b.WriteString("\" class=\"form\">\n")
+		writeCSRFInput(b, p)
+		b.WriteString("\n<input type=\"hidden\" name=\"version\" value=\"")
+		b.WriteString(strconv.Itoa(f.Version))
 		b.WriteString("\">\n<p>")
 		escapeText(b, p.T("page.signoff.intro", "Version", f.Version))
 		b.WriteString("</p>\n<div class=\"field\"><label for=\"signatory\">")
@@ -207,9 +204,7 @@ func writePositionMain(b *strings.Builder, p *page) bool {
 
 // pickerHTML is the year (and quarter) picker ("picker").
 func pickerHTML(y yearPicker) template.HTML {
-	var b strings.Builder
-	writePicker(&b, y)
-	return template.HTML(b.String())
+	return htmlOf(func(b *strings.Builder) { writePicker(b, y) })
 }
 
 func writePicker(b *strings.Builder, y yearPicker) {
@@ -254,9 +249,7 @@ func writeOptions(b *strings.Builder, os []option) {
 
 // chartHTML is a bar chart's SVG ("chart").
 func chartHTML(c chart) template.HTML {
-	var b strings.Builder
-	writeChart(&b, c)
-	return template.HTML(b.String())
+	return htmlOf(func(b *strings.Builder) { writeChart(b, c) })
 }
 
 func writeChart(b *strings.Builder, c chart) {
@@ -319,9 +312,7 @@ func writeChart(b *strings.Builder, c chart) {
 // receiptHTML is the receipt to keep ("receipt": .Page the page, .X a
 // *receiptData).
 func receiptHTML(w with) template.HTML {
-	var b strings.Builder
-	writeReceipt(&b, w.Page, w.X.(*receiptData))
-	return template.HTML(b.String())
+	return htmlOf(func(b *strings.Builder) { writeReceipt(b, w.Page, w.X.(*receiptData)) })
 }
 
 func writeReceipt(b *strings.Builder, p *page, r *receiptData) {
@@ -377,9 +368,7 @@ func writeDownloadItem(b *strings.Builder, href, file, label string) {
 // diffHTML is what changed since the version before ("diff": .Page the
 // page, .X a *diffData).
 func diffHTML(w with) template.HTML {
-	var b strings.Builder
-	writeDiff(&b, w.Page, w.X.(*diffData))
-	return template.HTML(b.String())
+	return htmlOf(func(b *strings.Builder) { writeDiff(b, w.Page, w.X.(*diffData)) })
 }
 
 func writeDiff(b *strings.Builder, p *page, d *diffData) {

@@ -72,9 +72,13 @@ type langSwitch struct {
 func (p *page) T(id string, kv ...any) string {
 	var data map[string]any
 	if len(kv) > 1 {
-		data = map[string]any{}
+		data = make(map[string]any, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
-			data[fmt.Sprint(kv[i])] = kv[i+1]
+			name, ok := kv[i].(string) // always, from the Go writers and the templates
+			if !ok {
+				name = fmt.Sprint(kv[i])
+			}
+			data[name] = kv[i+1]
 		}
 	}
 	return text(p.Lang, id, data)

@@ -105,13 +105,17 @@ func (c *cookies) set(w http.ResponseWriter, name string, value any, maxAge time
 	if err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: name, Value: enc, Path: "/", MaxAge: int(maxAge / time.Second),
-		HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, c.cookie(name, enc, int(maxAge/time.Second)))
 	return nil
 }
 
+// cookie is a cookie of the pages: for the whole site, HTTP only, Lax.
+func (c *cookies) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode}
+}
+
 func (c *cookies) clear(w http.ResponseWriter, name string) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, c.cookie(name, "", -1))
 }
 
 // get reads a cookie into v; false when it is absent, forged, altered or
@@ -148,15 +152,20 @@ func (c *cookies) startSession(w http.ResponseWriter, r *http.Request, s Session
 	for ; len(enc) > 0; n++ {
 		part := enc[:min(len(enc), chunkBytes)]
 		enc = enc[len(part):]
-		http.SetCookie(w, &http.Cookie{Name: c.chunk(n), Value: part, Path: "/", MaxAge: int(IdleLimit / time.Second),
-			HttpOnly: true, Secure: c.secure, SameSite: http.SameSiteLaxMode})
+		http.SetCookie(w, c.cookie(c.chunk(n), part, int(IdleLimit/time.Second)))
 	}
-	for ; n < sessionChunks; n++ {
-		if _, err := r.Cookie(c.chunk(n)); err == nil {
-			c.clear(w, c.chunk(n)) // a longer session's tail
+	c.clearChunks(w, r, n) // a longer session's tail
+	return nil
+}
+
+// clearChunks clears the session's continuation cookies from the i'th on
+// that the browser sent.
+func (c *cookies) clearChunks(w http.ResponseWriter, r *http.Request, i int) {
+	for ; i < sessionChunks; i++ {
+		if _, err := r.Cookie(c.chunk(i)); err == nil {
+			c.clear(w, c.chunk(i))
 		}
 	}
-	return nil
 }
 
 // getSession reads the session cookie (or cookies); false when absent,
@@ -176,9 +185,5 @@ func (c *cookies) getSession(r *http.Request, s *Session) bool {
 // endSession clears the session cookie and any continuation of it.
 func (c *cookies) endSession(w http.ResponseWriter, r *http.Request) {
 	c.clear(w, c.session)
-	for i := 1; i < sessionChunks; i++ {
-		if _, err := r.Cookie(c.chunk(i)); err == nil {
-			c.clear(w, c.chunk(i))
-		}
-	}
+	c.clearChunks(w, r, 1)
 }

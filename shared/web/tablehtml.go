@@ -12,10 +12,13 @@ import (
 // fields by reflection through a chain of escaping functions: the
 // position's page took four times its JSON route to render so. Every text
 // and attribute is escaped exactly as html/template escapes it in the same
-// place (TestTablesAreWrittenAsTheTemplateWroteThem).
-func (t table) HTML() template.HTML {
+// place (TestPartsAreWrittenAsTheTemplatesWroteThem).
+func (t table) HTML() template.HTML { return htmlOf(t.write) }
+
+// htmlOf is what write writes, as HTML a template takes as it is.
+func htmlOf(write func(*strings.Builder)) template.HTML {
 	var b strings.Builder
-	t.write(&b)
+	write(&b)
 	return template.HTML(b.String())
 }
 
@@ -144,9 +147,7 @@ func normalizeURL(s string) string {
 
 // summaryHTML is a summary list of facts ("summary").
 func summaryHTML(fs []fact) template.HTML {
-	var b strings.Builder
-	writeSummary(&b, fs)
-	return template.HTML(b.String())
+	return htmlOf(func(b *strings.Builder) { writeSummary(b, fs) })
 }
 
 func writeSummary(b *strings.Builder, fs []fact) {
@@ -169,11 +170,7 @@ func writeSummary(b *strings.Builder, fs []fact) {
 
 // docHTML is a submitted document ("doc"): an object as a description
 // list, a list of flat objects as a table, any other list as a list.
-func docHTML(n docNode) template.HTML {
-	var b strings.Builder
-	n.write(&b)
-	return template.HTML(b.String())
-}
+func docHTML(n docNode) template.HTML { return htmlOf(n.write) }
 
 func (n docNode) write(b *strings.Builder) {
 	switch {
