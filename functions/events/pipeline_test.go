@@ -85,7 +85,7 @@ func TestPipelineOnStandIns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res := handle(t.Context(), e.App.Hooks, quiet, lambdaJSON(t, recs)); len(res.BatchItemFailures) != 0 {
+	if res := handle(t.Context(), e.App.Hooks.Batch(), quiet, lambdaJSON(t, recs)); len(res.BatchItemFailures) != 0 {
 		t.Fatalf("the events function failed %+v", res.BatchItemFailures)
 	}
 
