@@ -24,29 +24,30 @@ import (
 
 	"github.com/regional-data-exchange/rdx/shared/app/awsapp"
 	"github.com/regional-data-exchange/rdx/shared/service"
+	"github.com/regional-data-exchange/rdx/shared/service/hooks"
 	"github.com/regional-data-exchange/rdx/shared/store/dynamostream"
 )
 
 // dispatcher is what the function needs of the webhooks
-// (shared/service/hooks).
+// (shared/service/hooks): a batch's Dispatch.
 type dispatcher interface {
 	Dispatch(ctx context.Context, region string, ev service.Event) error
 }
 
 func main() {
-	d, log, tel, err := build(context.Background())
+	h, log, tel, err := build(context.Background())
 	if err != nil {
 		slog.Error("start", "error", err)
 		os.Exit(1)
 	}
 	tel.Start(lambda.NewHandler(func(ctx context.Context, e events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
-		return handle(ctx, d, log, e), nil
+		return handle(ctx, h.Batch(), log, e), nil // the batch's events are committed: each region's webhooks read once
 	}))
 }
 
 // build makes the use cases once per process (cold start): no token
 // verifier, which only the API function needs.
-func build(ctx context.Context) (dispatcher, *slog.Logger, *awsapp.Telemetry, error) {
+func build(ctx context.Context) (*hooks.Hooks, *slog.Logger, *awsapp.Telemetry, error) {
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, nil, nil, err

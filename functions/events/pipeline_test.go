@@ -67,7 +67,7 @@ func TestPipelineOnStandIns(t *testing.T) {
 
 	// The stream, as the events function's mapping gives it.
 	recs := readStream()
-	if res := handle(t.Context(), e.App.Hooks, quiet, lambdaJSON(t, recs)); len(res.BatchItemFailures) != 0 {
+	if res := handle(t.Context(), e.App.Hooks.Batch(), quiet, lambdaJSON(t, recs)); len(res.BatchItemFailures) != 0 {
 		t.Fatalf("the events function failed %+v", res.BatchItemFailures)
 	}
 

@@ -238,12 +238,6 @@ func (h *Hooks) disable(ctx context.Context, w Webhook, now time.Time, status in
 	return fmt.Errorf("hooks: webhook %s kept changing while being disabled", w.ID)
 }
 
-// The bounds of a page of deliveries.
-const (
-	DefaultDeliveries = 50
-	MaxDeliveries     = 200
-)
-
 // Deliveries lists one of the caller's webhooks' deliveries, the newest
 // event first, those in state alone when it is given.
 func (h *Hooks) Deliveries(ctx context.Context, p *auth.Principal, region, id, state string, pg service.PageRequest) ([]Delivery, string, error) {
@@ -261,7 +255,7 @@ func (h *Hooks) Deliveries(ctx context.Context, p *auth.Principal, region, id, s
 	}
 	limit := pg.Limit
 	if limit <= 0 {
-		limit = DefaultDeliveries
+		limit = service.DefaultLimit
 	}
 	out := []Delivery{}
 	for {

@@ -41,18 +41,40 @@ func (h *Hooks) send(ctx context.Context, region, webhookID string, seq int64) e
 // more than once for an event; it fails when a message could not be sent,
 // and is then to be called again.
 func (h *Hooks) Dispatch(ctx context.Context, region string, ev service.Event) error {
+	return h.Batch().Dispatch(ctx, region, ev)
+}
+
+// Batch dispatches events already committed when it is made (a page of
+// the feed, a stream's batch), reading each region's webhooks once, at
+// its first event, rather than once an event: a webhook registered after
+// that read starts after every one of those events (Webhook.After), so it
+// misses none it is to receive.
+func (h *Hooks) Batch() *Batch { return &Batch{h: h, webhooks: map[string][]Webhook{}} }
+
+// Batch is a Dispatch that reads each region's webhooks once (Hooks.Batch).
+type Batch struct {
+	h        *Hooks
+	webhooks map[string][]Webhook
+}
+
+// Dispatch is Hooks.Dispatch, on the webhooks of region as b first read them.
+func (b *Batch) Dispatch(ctx context.Context, region string, ev service.Event) error {
 	if ev.Seq <= 0 {
 		return fmt.Errorf("hooks: event %s of %s has no sequence number", ev.ID, region)
 	}
-	whs, err := h.regionWebhooks(ctx, region)
-	if err != nil {
-		return err
+	whs, read := b.webhooks[region]
+	if !read {
+		var err error
+		if whs, err = b.h.regionWebhooks(ctx, region); err != nil {
+			return err
+		}
+		b.webhooks[region] = whs
 	}
 	for _, w := range whs {
 		if !w.Subscribes(ev) {
 			continue
 		}
-		if err := h.send(ctx, region, w.ID, ev.Seq); err != nil {
+		if err := b.h.send(ctx, region, w.ID, ev.Seq); err != nil {
 			return err
 		}
 	}

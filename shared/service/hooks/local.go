@@ -74,13 +74,13 @@ func (h *Hooks) FollowOnce(ctx context.Context, region string) error {
 		if err != nil {
 			return service.StoreErr(err, "read events")
 		}
-		moved := at
+		moved, batch := at, h.Batch() // the page's events are committed: its webhooks read once
 		for _, it := range page.Items {
 			ev, err := service.Decode[service.Event](it)
 			if err != nil {
 				return service.StoreErr(err, "decode event")
 			}
-			if err := h.Dispatch(ctx, region, ev); err != nil {
+			if err := batch.Dispatch(ctx, region, ev); err != nil {
 				return errors.Join(err, h.moveCursor(ctx, region, at, moved))
 			}
 			moved = ev.Seq

@@ -91,7 +91,7 @@ func (h *Hooks) Register(ctx context.Context, p *auth.Principal, region string, 
 	if err != nil {
 		return Webhook{}, webhook.Secret{}, err
 	}
-	mine, err := h.List(ctx, p, region)
+	mine, err := h.owned(ctx, region, owner)
 	if err != nil {
 		return Webhook{}, webhook.Secret{}, err
 	}
@@ -233,6 +233,11 @@ func (h *Hooks) List(ctx context.Context, p *auth.Principal, region string) ([]W
 	if err != nil {
 		return nil, err
 	}
+	return h.owned(ctx, region, owner)
+}
+
+// owned are owner's webhooks of region, oldest first ("" the region's).
+func (h *Hooks) owned(ctx context.Context, region, owner string) ([]Webhook, error) {
 	all, err := h.regionWebhooks(ctx, region)
 	if err != nil {
 		return nil, err
