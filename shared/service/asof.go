@@ -191,12 +191,6 @@ func (s *Service) VersionsAsOf(ctx context.Context, pk, prefix string, n int64) 
 	return out, err
 }
 
-// VersionAny starts every version of every key of every kind.
-const VersionAny = "VER#"
-
-// VersionPrefixAny starts every version of every key of a kind.
-func VersionPrefixAny(kind submission.Kind) string { return "VER#" + string(kind) + "#" }
-
 // ItemsAsOf reads the items under prefix of partition pk as event n left
 // them, from the items and their history entries (read together): an item
 // with entries is as its last entry at or before n left it, or (none) as
