@@ -77,12 +77,12 @@ func (out Sealed) Seq() int64 {
 const AsOfField = "asOfSequence"
 
 // CheckAsOf answers whether the region's state as at event n can be read,
-// given its sequence sq: 422 naming the query parameter (or, pointer not
-// empty, the body's field there) for a number beyond the region's last
-// event; 410 for one whose event is older than the feed keeps (as the feed
-// answers for such a cursor); 422 again for one before the region's
-// history begins.
-func (s *Service) CheckAsOf(ctx context.Context, region string, n int64, sq Sequence, pointer string) error {
+// reading its sequence and the event together: 422 naming the query
+// parameter (or, pointer not empty, the body's field there) for a number
+// beyond the region's last event; 410 for one whose event is older than
+// the feed keeps (as the feed answers for such a cursor); 422 again for
+// one before the region's history begins.
+func (s *Service) CheckAsOf(ctx context.Context, region string, n int64, pointer string) error {
 	invalid := func(id string, data map[string]any) error {
 		data["Value"] = strconv.FormatInt(n, 10)
 		f := apperr.Field(submission.RuleParameterInvalid.Code, id, data)
@@ -91,28 +91,31 @@ func (s *Service) CheckAsOf(ctx context.Context, region string, n int64, sq Sequ
 		}
 		return apperr.Validation([]apperr.FieldError{f.AtParameter(AsOfField)})
 	}
-	switch {
-	case n < 0:
+	if n < 0 {
 		return invalid("finding.as-of-negative", map[string]any{})
+	}
+	var sq Sequence
+	var ev Event
+	var found bool
+	var sqErr, evErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { sq, sqErr = s.ReadSequenceState(ctx, region) })
+	if n > 0 {
+		wg.Go(func() { ev, found, evErr = s.ReadEvent(ctx, region, n) })
+	}
+	wg.Wait()
+	switch {
+	case sqErr != nil:
+		return sqErr
 	case n > sq.Last:
 		return invalid("finding.as-of-ahead", map[string]any{"Last": strconv.FormatInt(sq.Last, 10)})
 	case n < sq.Floor():
 		return invalid("finding.as-of-before-history", map[string]any{"First": strconv.FormatInt(sq.Floor(), 10)})
 	case n == 0:
 		return nil // before the first event: nothing yet
-	}
-	it, err := s.Table.Get(ctx, EventPK(region), EventSK(n))
-	if IsNotFound(err) {
-		return asOfGone(n)
-	}
-	if err != nil {
-		return StoreErr(err, "read event")
-	}
-	ev, err := Decode[Event](it)
-	if err != nil {
-		return StoreErr(err, "decode event")
-	}
-	if !ev.At.Add(EventRetention).After(s.Clock()) {
+	case evErr != nil:
+		return evErr
+	case !found || !s.EventKept(ev):
 		return asOfGone(n)
 	}
 	return nil
@@ -140,11 +143,7 @@ func (sq Sequence) Floor() int64 {
 // the state is after.
 func (s *Service) ReadAsOf(ctx context.Context, region string, asked *int64, current func(n int64) (bool, error), asOf func(n int64) error) (int64, error) {
 	if asked != nil {
-		sq, err := s.ReadSequenceState(ctx, region)
-		if err != nil {
-			return 0, err
-		}
-		if err := s.CheckAsOf(ctx, region, *asked, sq, ""); err != nil {
+		if err := s.CheckAsOf(ctx, region, *asked, ""); err != nil {
 			return 0, err
 		}
 		return *asked, asOf(*asked)
@@ -191,12 +190,6 @@ func (s *Service) VersionsAsOf(ctx context.Context, pk, prefix string, n int64) 
 	})
 	return out, err
 }
-
-// VersionAny starts every version of every key of every kind.
-const VersionAny = "VER#"
-
-// VersionPrefixAny starts every version of every key of a kind.
-func VersionPrefixAny(kind submission.Kind) string { return "VER#" + string(kind) + "#" }
 
 // ItemsAsOf reads the items under prefix of partition pk as event n left
 // them, from the items and their history entries (read together): an item

@@ -154,6 +154,27 @@ func PartnerEventPK(region, partner string) string { return "EVP#" + region + "#
 // EventSK is event n's sort key: ordered by number.
 func EventSK(n int64) string { return fmt.Sprintf("%012d", n) }
 
+// ReadEvent reads the region's event n; found is false when the region
+// has none numbered n (not yet, or no longer).
+func (s *Service) ReadEvent(ctx context.Context, region string, n int64) (ev Event, found bool, err error) {
+	it, err := s.Table.Get(ctx, EventPK(region), EventSK(n))
+	if IsNotFound(err) {
+		return Event{}, false, nil
+	}
+	if err != nil {
+		return Event{}, false, StoreErr(err, "read event")
+	}
+	ev, err = Decode[Event](it)
+	if err != nil {
+		return Event{}, false, StoreErr(err, "decode event")
+	}
+	return ev, true, nil
+}
+
+// EventKept says whether the feed still answers for ev: it is younger than
+// EventRetention.
+func (s *Service) EventKept(ev Event) bool { return ev.At.Add(EventRetention).After(s.Clock()) }
+
 // ReadSequence is the region's last event number (0 before its first).
 func (s *Service) ReadSequence(ctx context.Context, region string) (int64, error) {
 	sq, err := s.ReadSequenceState(ctx, region)

@@ -60,8 +60,14 @@ const CurrentAny = "CUR#"
 
 // VersionPrefix starts every version of a key, oldest first.
 func VersionPrefix(k submission.Key) string {
-	return "VER#" + string(k.Kind) + "#" + keyPart(k) + "#"
+	return VersionPrefixAny(k.Kind) + keyPart(k) + "#"
 }
+
+// VersionAny starts every version of every key of every kind.
+const VersionAny = "VER#"
+
+// VersionPrefixAny starts every version of every key of a kind.
+func VersionPrefixAny(kind submission.Kind) string { return VersionAny + string(kind) + "#" }
 
 // VersionSK is version n of a key.
 func VersionSK(k submission.Key, n int) string { return fmt.Sprintf("%s%08d", VersionPrefix(k), n) }

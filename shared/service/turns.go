@@ -20,7 +20,6 @@ import (
 // (other Lambda instances, which serve one request at a time) race
 // through that condition as before, and a head handed on is used only
 // when it is newer than the head the writer read.
-
 //
 // A write that is an event also moves its region's event sequence, which
 // every partner's events move: its writers take turns at the sequence too,

@@ -125,11 +125,7 @@ func (s *Service) CreateExport(ctx context.Context, p *auth.Principal, body []by
 		return nil, err
 	}
 	if rec.AsOfSequence != nil { // a point the region's data cannot be read at is refused now
-		sq, err := s.ReadSequenceState(ctx, rec.Region)
-		if err == nil {
-			err = s.CheckAsOf(ctx, rec.Region, *rec.AsOfSequence, sq, "/"+service.AsOfField)
-		}
-		if err != nil {
+		if err := s.CheckAsOf(ctx, rec.Region, *rec.AsOfSequence, "/"+service.AsOfField); err != nil {
 			return nil, err
 		}
 	}

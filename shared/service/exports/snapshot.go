@@ -1,6 +1,7 @@
 package exports
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -68,21 +69,33 @@ func (s *Service) takeSnapshot(ctx context.Context, reg *region.Region, year per
 	}
 	newest := sq.Floor() // records older than the history are as they were then
 	x.seq = n
-	for _, p := range reg.Partners {
-		if err := x.readPartner(ctx, s, p.ID); err != nil {
-			return nil, err
-		}
+	// Every partner's versions and every fund's consents, read together.
+	versions := make([][]service.VersionRecord, len(reg.Partners))
+	consents := make([][]regionview.ConsentRecord, len(reg.Funds))
+	changed := make([]int64, len(reg.Funds))
+	errs := make([]error, len(reg.Partners)+len(reg.Funds))
+	var wg sync.WaitGroup
+	for i, p := range reg.Partners {
+		wg.Go(func() {
+			versions[i], errs[i] = s.VersionsAsOf(ctx, service.PartnerPK(reg.ID, p.ID), service.VersionAny, n)
+		})
 	}
 	for i := range reg.Funds {
-		f := &reg.Funds[i]
-		if !f.HasYear(year) {
-			continue
+		if f := &reg.Funds[i]; f.HasYear(year) {
+			wg.Go(func() { consents[i], changed[i], errs[len(reg.Partners)+i] = s.view.ConsentsAsOf(ctx, reg, f, year, n) })
 		}
-		cs, changed, err := s.view.ConsentsAsOf(ctx, reg, f, year, x.seq)
-		if err != nil {
-			return nil, err
+	}
+	wg.Wait()
+	if err := cmp.Or(errs...); err != nil {
+		return nil, err
+	}
+	for _, recs := range versions {
+		x.keepPartner(recs)
+	}
+	for i := range reg.Funds {
+		if reg.Funds[i].HasYear(year) {
+			x.consents[reg.Funds[i].ID], newest = consents[i], max(newest, changed[i])
 		}
-		x.consents[f.ID], newest = cs, max(newest, changed)
 	}
 	for _, k := range submission.Kinds {
 		for _, r := range x.versions[k] {
@@ -108,23 +121,18 @@ func latest(a, b time.Time) time.Time {
 	return a
 }
 
-// readPartner reads a partner's versions of every kind as they stood at
-// the snapshot's event, in one range read, and keeps those the export
+// keepPartner keeps, of a partner's versions of every kind as they stood
+// at the snapshot's event (read in one range read), those the export
 // includes: the year's contributions, returns and statements, and per area
 // the population assessment with the latest assessment year not after the
 // year's start.
-func (x *snapshot) readPartner(ctx context.Context, s *Service, partner string) error {
+func (x *snapshot) keepPartner(recs []service.VersionRecord) {
 	fy := x.year.String()
 	var population []service.VersionRecord // the last kept per area, in key order
-	recs, err := s.VersionsAsOf(ctx, service.PartnerPK(x.reg.ID, partner), service.VersionAny, x.seq)
-	if err != nil {
-		return err
-	}
 	for _, r := range recs {
 		x.keep(r, fy, &population)
 	}
 	x.versions[submission.PopulationAssessments] = append(x.versions[submission.PopulationAssessments], population...)
-	return nil
 }
 
 // keep adds r to the snapshot if the export includes it (population: the

@@ -104,19 +104,14 @@ func (s *Service) changesScope(p *auth.Principal, regionID string) (*region.Regi
 // when the event is older than the feed keeps (or already deleted), 400
 // when the region has no event with that number yet.
 func (s *Service) checkCursor(ctx context.Context, regionID string, after int64) error {
-	it, err := s.Table.Get(ctx, service.EventPK(regionID), service.EventSK(after))
+	ev, found, err := s.ReadEvent(ctx, regionID, after)
 	switch {
-	case err == nil:
-		ev, err := service.Decode[service.Event](it)
-		if err != nil {
-			return service.StoreErr(err, "decode event")
-		}
-		if !ev.At.Add(service.EventRetention).After(s.Clock()) {
-			return changesGone(after)
-		}
+	case err != nil:
+		return err
+	case found && !s.EventKept(ev):
+		return changesGone(after)
+	case found:
 		return nil
-	case !service.IsNotFound(err):
-		return service.StoreErr(err, "read event")
 	}
 	last, err := s.ReadSequence(ctx, regionID)
 	if err != nil {

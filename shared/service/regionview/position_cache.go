@@ -18,10 +18,10 @@ import (
 // instead of decoding the records' JSON and computing it again. The records
 // are read unless the position is known as at the region's last event (the
 // sequence every write moves, read first; see FundPositionAsOf), so a change
-// made through any instance is seen at once. It earns its place in BENCHMARKS.md: on the embedded store the
-// position's latency over its floor is about 1.8x computed on every read
-// and about 1.2x served from here (decoding the records' JSON is most of
-// the difference).
+// made through any instance is seen at once. It earns its place in
+// BENCHMARKS.md: on the embedded store the position's latency over its
+// floor is about 1.8x computed on every read and about 1.2x served from
+// here (decoding the records' JSON is most of the difference).
 type positionCache struct {
 	mu      sync.Mutex
 	size    int // most entries; 0 keeps none
@@ -72,7 +72,7 @@ func (c *positionCache) get(key string, sum [sha256.Size]byte) *position.Positio
 
 // at is the position known as at the region's event n.
 func (c *positionCache) at(key string, n int64) *position.Position {
-	if c.size == 0 {
+	if !c.enabled() {
 		return nil
 	}
 	c.mu.Lock()
@@ -86,7 +86,7 @@ func (c *positionCache) at(key string, n int64) *position.Position {
 // put keeps pos, computed of records with fingerprint sum, as the position
 // as at the region's event n.
 func (c *positionCache) put(key string, sum [sha256.Size]byte, pos *position.Position, n int64) {
-	if c.size == 0 {
+	if !c.enabled() {
 		return
 	}
 	c.mu.Lock()
